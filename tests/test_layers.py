@@ -1,0 +1,55 @@
+"""The layers stay apart: the protocol, the market models and the exchange never import Textual."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "gmo_tui"
+HEADLESS = ["exchange", "market", "sim"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", HEADLESS)
+def test_headless_packages_never_import_textual(package: str) -> None:
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"no modules found in gmo_tui/{package}"
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in files
+        for name in _imports(path)
+        if name == "textual" or name.startswith("textual.") or name == "rich" or name.startswith("rich.")
+    ]
+    assert offenders == []
+
+
+def test_exchange_never_imports_the_app_or_the_simulator() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "exchange").rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith(("gmo_tui.sim", "gmo_tui.market", "gmo_tui.widgets", "gmo_tui.app"))
+    ]
+    assert offenders == []
+
+
+def test_simulator_shares_only_the_protocol_with_the_app() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith("gmo_tui.") and not name.startswith(("gmo_tui.sim", "gmo_tui.exchange"))
+    ]
+    assert offenders == []
