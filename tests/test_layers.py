@@ -30,7 +30,10 @@ def test_headless_packages_never_import_textual(package: str) -> None:
         f"{path.relative_to(ROOT)} imports {name}"
         for path in files
         for name in _imports(path)
-        if name == "textual" or name.startswith("textual.") or name == "rich" or name.startswith("rich.")
+        if name == "textual"
+        or name.startswith("textual.")
+        or name == "rich"
+        or name.startswith("rich.")
     ]
     assert offenders == []
 
