@@ -1,0 +1,175 @@
+"""Symbol trading rules: tick/step rounding, decimal counts, and order-ticket field validation.
+
+Everything works from a :class:`~gmo_tui.exchange.models.SymbolRule` (``/v1/symbols``):
+``tick_size`` for prices, ``size_step`` / ``min_order_size`` / ``max_order_size`` for sizes.
+
+:func:`validate_price` and :func:`validate_size` parse what the user typed into the ticket and
+return ``(value, None)`` or ``(None, reason)``; the reason is a short sentence for display under
+the field, e.g. ``"price must be a multiple of 1 (tick size)"``. Accepted input is plain ASCII
+digits with at most one decimal point (``"15000000"``, ``"0.01"``, ``".5"``); signs, exponents,
+``NaN``/``Infinity``, thousands separators and anything else are refused. Too many decimals is
+the ticket's version of the exchange's ERR-5114. Accepted values come back with no trailing
+zeros beyond the rule's precision and never in exponent notation.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from gmo_tui.exchange.models import SymbolRule
+
+__all__ = [
+    "MAX_INPUT_LENGTH",
+    "decimals",
+    "fmt",
+    "format_price",
+    "format_size",
+    "is_multiple",
+    "parse_number",
+    "price_decimals",
+    "round_price",
+    "round_size",
+    "round_to_step",
+    "size_decimals",
+    "validate_price",
+    "validate_size",
+]
+
+MAX_INPUT_LENGTH = 32
+"""Longest text accepted in a numeric ticket field."""
+
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_ONE = Decimal(1)
+
+
+def decimals(step: Decimal) -> int:
+    """Decimal places a step needs: ``0.0001`` -> 4, ``1`` -> 0, ``10`` -> 0, ``0.50`` -> 1."""
+    exponent = step.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def price_decimals(rule: SymbolRule) -> int:
+    return decimals(rule.tick_size)
+
+
+def size_decimals(rule: SymbolRule) -> int:
+    return decimals(rule.size_step)
+
+
+def is_multiple(value: Decimal, step: Decimal) -> bool:
+    """Exact test that ``value`` is an integer multiple of ``step`` (``step`` > 0)."""
+    return value % step == 0
+
+
+def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round ``value`` to a multiple of ``step`` (ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING...)."""
+    units = (value / step).to_integral_value(rounding=rounding)
+    return _tidy(units * step, decimals(step))
+
+
+def round_price(rule: SymbolRule, price: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round a price to the tick. Use ROUND_FLOOR for bids and ROUND_CEILING for asks."""
+    return round_to_step(price, rule.tick_size, rounding)
+
+
+def round_size(rule: SymbolRule, size: Decimal) -> Decimal:
+    """Round a size *down* to the size step (never order more than asked)."""
+    return round_to_step(size, rule.size_step, ROUND_DOWN)
+
+
+def _tidy(value: Decimal, places: int) -> Decimal:
+    """``value`` with exactly the precision needed (no exponent, no spare trailing zeros)."""
+    q = value.quantize(_ONE.scaleb(-places)) if places else value.quantize(_ONE)
+    if places:
+        n = q.normalize()
+        exponent = n.as_tuple().exponent
+        q = n.quantize(_ONE) if isinstance(exponent, int) and exponent > 0 else n
+    return q
+
+
+def fmt(value: Decimal, places: int, *, grouping: bool = True) -> str:
+    """Fixed ``places`` decimals, with thousands separators if ``grouping``."""
+    q = value.quantize(_ONE.scaleb(-places)) if places else value.quantize(_ONE)
+    return f"{q:,f}" if grouping else f"{q:f}"
+
+
+def format_price(rule: SymbolRule, price: Decimal, *, grouping: bool = True) -> str:
+    return fmt(price, price_decimals(rule), grouping=grouping)
+
+
+def format_size(rule: SymbolRule, size: Decimal, *, grouping: bool = False) -> str:
+    return fmt(size, size_decimals(rule), grouping=grouping)
+
+
+def parse_number(text: str, what: str = "value") -> tuple[Decimal | None, str | None]:
+    """Parse a non-negative plain decimal number typed by the user."""
+    if not isinstance(text, str):
+        return None, f"{what} must be text"
+    t = text.strip()
+    if not t:
+        return None, f"{what} is required"
+    if len(t) > MAX_INPUT_LENGTH:
+        return None, f"{what} is too long"
+    if t[0] == "-":
+        return None, f"{what} must not be negative"
+    if not _NUMBER.fullmatch(t):
+        return None, f"{what} must be a plain number like 123 or 0.01"
+    try:
+        value = Decimal(t)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
+        return None, f"{what} must be a plain number like 123 or 0.01"
+    return value, None
+
+
+def _places_typed(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def validate_price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
+    """Parse a limit/stop/losscut price: positive, on the tick, not too many decimals."""
+    value, error = parse_number(text, "price")
+    if value is None:
+        return None, error
+    tick = rule.tick_size
+    if value <= 0:
+        return None, "price must be greater than 0"
+    places = decimals(tick)
+    if _places_typed(value) > places:
+        if places == 0:
+            return None, f"price takes no decimals (tick size {tick:f})"
+        return None, f"price has too many decimals: at most {places} (tick size {tick:f})"
+    if not is_multiple(value, tick):
+        return None, f"price must be a multiple of {tick:f} (tick size)"
+    return _tidy(value, places), None
+
+
+def validate_size(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
+    """Parse an order size: positive, on the step, within the symbol's min and max."""
+    value, error = parse_number(text, "size")
+    if value is None:
+        return None, error
+    step = rule.size_step
+    if value <= 0:
+        return None, "size must be greater than 0"
+    places = decimals(step)
+    if _places_typed(value) > places:
+        if places == 0:
+            return None, f"size takes no decimals (size step {step:f})"
+        return None, f"size has too many decimals: at most {places} (size step {step:f})"
+    if not is_multiple(value, step):
+        return None, f"size must be a multiple of {step:f} (size step)"
+    if value < rule.min_order_size:
+        return None, f"size must be at least {rule.min_order_size:f} (minimum order size)"
+    if value > rule.max_order_size:
+        return None, f"size must be at most {rule.max_order_size:f} (maximum order size)"
+    return _tidy(value, places), None
+
+
+# Re-exported rounding modes so callers need not import decimal for them.
+FLOOR = ROUND_FLOOR
+CEILING = ROUND_CEILING
+HALF_UP = ROUND_HALF_UP
