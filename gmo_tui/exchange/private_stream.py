@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 import msgspec
+from websockets.exceptions import InvalidStatus
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import PrivateChannel
@@ -64,6 +65,7 @@ class PrivateStream(StreamBase):
         self.tokens = tokens or TokenManager(rest, extend_every=extend_every, clock=self._clock)
         self.token_check_interval = token_check_interval
         self._check_token = False
+        self._renew_token = False
         self._logger = logging.Logger(f"{__name__}.websockets")
         self._logger.parent = logging.getLogger(f"{__name__}.websockets")
         self._logger.addFilter(RedactingFilter(self.tokens))
@@ -92,9 +94,11 @@ class PrivateStream(StreamBase):
         return None
 
     async def _url(self) -> str:
-        if self._check_token and self.tokens.has_token:
+        if self._renew_token:
+            await self.tokens.renew()
+        elif self._check_token and self.tokens.has_token:
             await self.tokens.ensure_valid()
-        self._check_token = False
+        self._check_token = self._renew_token = False
         await self.tokens.get()
         return self.tokens.url(self.ws_base)
 
@@ -125,8 +129,14 @@ class PrivateStream(StreamBase):
             self.request_reconnect("token renewed after a failed extension")
             return
 
-    async def _after_drop(self) -> None:
+    async def _after_drop(self, deliberate: bool) -> None:
+        """Check the token before the next connect; replace it if the handshake refused it."""
+        if deliberate:  # we just renewed the token ourselves
+            return
+        exc = self.last_exception
         self._check_token = True
+        if isinstance(exc, InvalidStatus) and 400 <= exc.response.status_code < 500:
+            self._renew_token = True
 
     async def _after_close(self) -> None:
         await self.tokens.delete()

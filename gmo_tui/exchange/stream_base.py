@@ -281,6 +281,7 @@ class StreamBase:
         self._ws: ClientConnection | None = None
         self._commands: _CommandQueue | None = None
         self._task_failure: str | None = None
+        self.last_exception: Exception | None = None
         self._runner: asyncio.Task[None] | None = None
         self._closed = False
         self._stop = asyncio.Event()
@@ -384,8 +385,8 @@ class StreamBase:
     async def _connection_tasks(self, ws: ClientConnection) -> list[asyncio.Task[Any]]:
         return []
 
-    async def _after_drop(self) -> None:
-        """Called after a connection is lost (not after ``close()``)."""
+    async def _after_drop(self, deliberate: bool) -> None:
+        """Called after a connection is lost (``deliberate``: by :meth:`request_reconnect`)."""
 
     async def _after_close(self) -> None:
         """Called at the end of ``close()``."""
@@ -462,6 +463,7 @@ class StreamBase:
                         connected_at = self._clock()
                         await self._session(ws)
                 except Exception as exc:  # every kind: retried below
+                    self.last_exception = exc
                     reason = self._drop_reason(exc)
                 finally:
                     self._ws = None
@@ -471,6 +473,7 @@ class StreamBase:
                     self._task_failure = None
                 if self._closed:
                     break
+                deliberate = self._reconnect_reason is not None
                 if self._reconnect_reason is not None:
                     reason = self._reconnect_reason
                     self._reconnect_reason = None
@@ -497,7 +500,7 @@ class StreamBase:
                     StreamState.RECONNECTING,
                     detail=f"reconnect in {delay:.1f} s (attempt {attempt}): {reason}",
                 )
-                await self._after_drop_safely()
+                await self._after_drop_safely(deliberate)
                 if delay > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), delay)
@@ -506,9 +509,9 @@ class StreamBase:
                 self._emit_status(StreamState.DOWN, detail="closed")
             self._out.put_nowait(_END)
 
-    async def _after_drop_safely(self) -> None:
+    async def _after_drop_safely(self, deliberate: bool) -> None:
         try:
-            await self._after_drop()
+            await self._after_drop(deliberate)
         except Exception as exc:  # the next connect attempt reports its own failure
             log.warning(
                 "%s stream: after-drop hook failed: %s", self.name, self._redact(describe(exc))
