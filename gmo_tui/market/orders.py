@@ -152,6 +152,8 @@ class TrackedOrder:
     fill_ids: set[int] = field(default_factory=set)
     fill_sum: Decimal = _ZERO
     seq: int = 0
+    intent: OrderIntent | None = None
+    """The intent this order came from (``None`` for orders first seen from the exchange)."""
 
     @property
     def remaining(self) -> Decimal:
@@ -202,6 +204,7 @@ class _Candidate:
     size: Decimal | None
     price: Decimal | None
     timestamp: datetime
+    settle: str | None = None
 
 
 def _price_ok(intent: OrderIntent, cand: _Candidate, from_fill: bool) -> bool:
@@ -239,6 +242,10 @@ def find_lost_order(
     Two or more distinct matching ids give ``"ambiguous"``.
     """
     claimed_ids = set(claimed)
+    # Margin symbols: /v1/order opens (settleType OPEN), /v1/closeOrder closes (CLOSE).
+    want_settle = None
+    if intent.symbol.endswith("_JPY"):
+        want_settle = "CLOSE" if intent.is_close else "OPEN"
     orders = list(orders)
     executions = list(executions)
     by_id: dict[int, Order] = {o.order_id: o for o in orders}
@@ -253,10 +260,20 @@ def find_lost_order(
             and c.symbol == intent.symbol
             and c.side == intent.side
             and (c.execution_type is None or c.execution_type == intent.execution_type)
+            and (want_settle is None or c.settle is None or str(c.settle) == want_settle)
         )
 
     for o in orders:
-        c = _Candidate(o.order_id, o.symbol, o.side, o.execution_type, o.size, o.price, o.timestamp)
+        c = _Candidate(
+            o.order_id,
+            o.symbol,
+            o.side,
+            o.execution_type,
+            o.size,
+            o.price,
+            o.timestamp,
+            o.settle_type.value,
+        )
         if basic(c) and c.size == intent.size and _price_ok(intent, c, False) and near(o.timestamp):
             matches[o.order_id] = o
     for c in extra:
@@ -273,15 +290,13 @@ def find_lost_order(
             continue  # judged by its order row
         first = min(rows, key=lambda e: e.timestamp)
         total = sum((e.size for e in rows), _ZERO)
-        ok = all(
-            basic(_Candidate(order_id, e.symbol, e.side, None, None, e.price, e.timestamp))
-            and _price_ok(
-                intent,
-                _Candidate(order_id, e.symbol, e.side, None, None, e.price, e.timestamp),
-                True,
+        cands = [
+            _Candidate(
+                order_id, e.symbol, e.side, None, None, e.price, e.timestamp, e.settle_type.value
             )
             for e in rows
-        )
+        ]
+        ok = all(basic(c) and _price_ok(intent, c, True) for c in cands)
         if ok and total <= intent.size and near(first.timestamp):
             matches[order_id] = None
 
@@ -394,6 +409,7 @@ class OrderTracker:
             settle_type="CLOSE" if intent.is_close else "OPEN",
             from_intent=True,
             seq=self._seq,
+            intent=intent,
         )
         self._by_key[key] = rec
         self.version += 1
@@ -424,6 +440,28 @@ class OrderTracker:
 
     def mark_abandoned(self, key: str) -> TrackedOrder | None:
         return self._local(key, S.ABANDONED)
+
+    def mark_cancelling(self, order_id: int) -> TrackedOrder | None:
+        """A cancel was sent for ``order_id``: show CANCELLING until the exchange says more.
+
+        If the cancel fails (ERR-5122/5123), apply the order's REST row: CANCELLING -> ORDERED
+        or -> EXECUTED are both in the table.
+        """
+        return self._expect(order_id, S.CANCELLING)
+
+    def mark_modifying(self, order_id: int) -> TrackedOrder | None:
+        """A change was sent for ``order_id``: show MODIFYING until the exchange says more."""
+        return self._expect(order_id, S.MODIFYING)
+
+    def _expect(self, order_id: int, target: OrderState) -> TrackedOrder | None:
+        rec = self._by_id.get(order_id)
+        if rec is None:
+            self._anomaly(f"unknown order {order_id} for {target.value}")
+            return None
+        if rec.state in (S.ORDERED, S.WAITING) and can_transition(rec.state, target):
+            rec.state = target
+            self.version += 1
+        return rec
 
     def mark_accepted(self, key: str, order_id: int) -> TrackedOrder | None:
         """The exchange answered with ``order_id``: bind it (merging any event-first record)."""
@@ -483,6 +521,7 @@ class OrderTracker:
                 ev.order_timestamp,
                 ev.time_in_force,
                 S.from_status(ev.order_status),
+                ev.settle_type.value,
             )
         elif not self._consistent(rec, ev.symbol, ev.side, ev.order_size, "orderEvent"):
             return rec
@@ -508,6 +547,8 @@ class OrderTracker:
                 ev.order_price,
                 ev.order_timestamp,
                 ev.time_in_force,
+                S.ORDERED,
+                ev.settle_type.value,
             )
         elif not self._consistent(rec, ev.symbol, ev.side, ev.order_size, "executionEvent"):
             return rec
@@ -532,6 +573,7 @@ class OrderTracker:
                 order.timestamp,
                 order.time_in_force,
                 S.from_status(order.status),
+                order.settle_type.value,
             )
         elif not self._consistent(rec, order.symbol, order.side, order.size, "REST order"):
             return rec
@@ -599,6 +641,8 @@ class OrderTracker:
             self._anomaly(f"cannot resolve {key!r}: unknown intent or never sent")
             return Resolution("not_found")
         if intent is None:
+            intent = rec.intent
+        if intent is None:
             intent = OrderIntent(
                 symbol=rec.symbol,
                 side=rec.side,
@@ -614,7 +658,8 @@ class OrderTracker:
                 o.execution_type,
                 o.size,
                 o.wire_price,
-                o.ordered_at or o.sent_at,
+                o.ordered_at,
+                o.settle_type,
             )
             for o in self._by_key.values()
             if not o.from_intent and o.order_id is not None and o.ordered_at is not None
@@ -684,6 +729,7 @@ class OrderTracker:
         ordered_at: datetime,
         time_in_force: TimeInForce | None,
         state: OrderState = S.ORDERED,
+        settle_type: str | None = None,
     ) -> TrackedOrder:
         """Start following an order first seen from the exchange (placed elsewhere, or ours
         before its REST reply arrived)."""
@@ -699,6 +745,7 @@ class OrderTracker:
             order_id=order_id,
             time_in_force=time_in_force,
             ordered_at=ordered_at,
+            settle_type=settle_type,
             seq=self._seq,
         )
         self._by_key[rec.key] = rec

@@ -6,11 +6,12 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmo_tui.exchange.enums import ExecutionType, OrderStatus, Side
+from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import (
     TERMINAL,
@@ -286,3 +287,46 @@ def test_state_machine_invariants_under_reordering_and_duplication(history) -> N
         prev_filled, prev_state = rec.filled, rec.state
     # Every real fill was seen, so the filled size is at least their sum.
     assert rec.filled >= min(total, rec.size)
+
+
+def test_cancel_in_flight_then_fill_wins() -> None:
+    t = OrderTracker()
+    t.apply_order_event(order_event(5, OrderStatus.ORDERED))
+    assert t.mark_cancelling(5).state is S.CANCELLING
+    assert t.own_levels("BTC_JPY") == {D(100): D(1)}  # still resting until the exchange says
+    # ERR-5122 on the cancel: the service queries the order and finds it filled.
+    t.apply_rest_order(rest_order(5, OrderStatus.EXECUTED, executed="1"))
+    assert t.get(5).state is S.EXECUTED and t.get(5).filled == D(1)
+    t.apply_order_event(order_event(6, OrderStatus.ORDERED))
+    t.mark_cancelling(6)
+    t.apply_rest_order(rest_order(6, OrderStatus.ORDERED))  # cancel refused, order still live
+    assert t.get(6).state is S.ORDERED
+    assert t.mark_cancelling(999) is None and t.anomalies == 1
+
+
+def test_modify_updates_price() -> None:
+    t = OrderTracker()
+    t.apply_order_event(order_event(5, OrderStatus.ORDERED, price="100"))
+    t.mark_modifying(5)
+    assert t.get(5).state is S.MODIFYING
+    t.apply_order_event(order_event(5, OrderStatus.ORDERED, price="101", msg="ROR"))
+    assert t.get(5).state is S.ORDERED and t.own_levels("BTC_JPY") == {D(101): D(1)}
+
+
+def test_close_intent_matches_only_close_orders() -> None:
+    close = OrderIntent(
+        "BTC_JPY", Side.SELL, ExecutionType.LIMIT, D(1), D(100), settle="close", position_id=3
+    )
+    opening = rest_order(1, OrderStatus.ORDERED, side=Side.SELL, at=1)
+    closing = msgspec.structs.replace(
+        rest_order(2, OrderStatus.ORDERED, side=Side.SELL, at=1), settle_type=SettleType.CLOSE
+    )
+    assert find_lost_order(close, ts(0), [opening, closing]).order_id == 2
+    t = OrderTracker()
+    t.track_intent("c", close)
+    t.mark_sent("c", ts(0))
+    t.mark_unknown("c")
+    assert t.resolve_lost("c", [opening]).status == "not_found"
+    assert t.by_key("c").state is S.UNKNOWN
+    assert t.resolve_lost("c", [opening, closing]).order_id == 2
+    assert t.by_key("c").state is S.ORDERED
