@@ -1,0 +1,1334 @@
+"""The Textual app: owns the REST client, the streams, the market state and the trading service.
+
+Workers (``@work(exclusive=True, group=..., exit_on_error=False)``, one per stream or poll)
+update the headless models of :mod:`gmo_tui.market` and post the messages of
+:mod:`gmo_tui.messages`; the handlers here push the models into the (dumb) panes. Every order
+action goes through :class:`gmo_tui.trading.service.TradingService`. Worker errors land in one
+:meth:`GmoTuiApp.on_worker_state_changed` handler: a notification and the status bar; the app
+keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from collections import deque
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from gmo_tui import config as cfg
+from gmo_tui import messages as msg
+from gmo_tui.exchange import models
+from gmo_tui.exchange.auth import Credentials
+from gmo_tui.exchange.enums import (
+    ExchangeStatus,
+    ExecutionType,
+    KlineInterval,
+    PrivateChannel,
+    PublicChannel,
+    Side,
+    TransferType,
+)
+from gmo_tui.exchange.errors import ApiError, GmoError
+from gmo_tui.exchange.rest import GmoRestClient, iter_history_windows
+from gmo_tui.exchange.streams import (
+    BadFrame,
+    CommandPacer,
+    PrivateStream,
+    PublicStream,
+    Received,
+    ServerError,
+    StreamStatus,
+)
+from gmo_tui.market import rules as market_rules
+from gmo_tui.market.book import Books
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.tape import Tapes
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.help import HelpScreen, binding_rows
+from gmo_tui.screens.main import MainScreen
+from gmo_tui.screens.symbol_search import SymbolSearch
+from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.chart import CandleChart
+from gmo_tui.widgets.formatting import JST, decimals_of, fmt
+from gmo_tui.widgets.market_header import MarketHeader
+from gmo_tui.widgets.order_book import OrderBookLadder
+from gmo_tui.widgets.order_ticket import OrderTicket
+from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
+from gmo_tui.widgets.status_bar import StatusBar
+from gmo_tui.widgets.trades_tape import TradesTape
+from gmo_tui.widgets.watchlist import Watchlist
+
+log = logging.getLogger(__name__)
+
+INTERVAL_KEYS = tuple(KlineInterval)
+LATENCY_WINDOW = 200
+PRIVATE_CHANNELS = (
+    PrivateChannel.EXECUTION_EVENTS,
+    PrivateChannel.ORDER_EVENTS,
+    PrivateChannel.POSITION_EVENTS,
+    PrivateChannel.POSITION_SUMMARY_EVENTS,
+)
+PUBLIC_CHANNELS = (
+    (PublicChannel.ORDERBOOKS, "book"),
+    (PublicChannel.TRADES, "trades"),
+    (PublicChannel.TICKER, "ticker"),
+)
+
+
+def gmo_day(now: datetime) -> date:
+    """GMO's kline day: the JST date, rolling over at 06:00 JST."""
+    return (now.astimezone(JST) - timedelta(hours=6)).date()
+
+
+def kline_dates(interval: KlineInterval, now: datetime) -> list[str]:
+    """The ``date`` values to fetch for a chart: the previous and the current day (or year)."""
+    day = gmo_day(now)
+    if interval.date_format == "YYYYMMDD":
+        return [(day - timedelta(days=1)).strftime("%Y%m%d"), day.strftime("%Y%m%d")]
+    return [str(day.year - 1), str(day.year)]
+
+
+class GmoCommands(Provider):
+    """Command palette: switch symbol, run any action, switch theme."""
+
+    def _commands(self) -> list[tuple[str, Any, str]]:
+        app: GmoTuiApp = self.app  # type: ignore[assignment]
+        commands: list[tuple[str, Any, str]] = []
+        for symbol in app.symbols():
+            commands.append(
+                (
+                    f"Symbol: {symbol}",
+                    partial(app.switch_symbol, symbol),
+                    "Switch the app to this symbol",
+                )
+            )
+        for name in sorted(app.available_themes):
+            commands.append(
+                (f"Theme: {name}", partial(setattr, app, "theme", name), "Switch theme")
+            )
+        for interval in KlineInterval:
+            commands.append(
+                (
+                    f"Chart interval: {interval.value}",
+                    partial(app.set_interval_to, interval),
+                    "Candle length",
+                )
+            )
+        for action, title, help_text in app.PALETTE_ACTIONS:
+            commands.append((title, partial(app.run_action, action), help_text))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            if title.startswith(("Symbol:", "Theme:", "Chart")):
+                continue
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class GmoTuiApp(App):
+    """The gmo-tui terminal trading app."""
+
+    TITLE = "gmo-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {GmoCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("b", "ticket('BUY')", "Buy", id="ticket.buy", tooltip="BUY LIMIT at the best bid"),
+        Binding(
+            "s", "ticket('SELL')", "Sell", id="ticket.sell", tooltip="SELL LIMIT at the best ask"
+        ),
+        Binding("o", "focus_orders", "Orders", id="focus.orders", tooltip="Focus the orders table"),
+        Binding(
+            "p",
+            "focus_positions",
+            "Positions",
+            id="focus.positions",
+            tooltip="Focus the positions table",
+        ),
+        Binding("v", "focus_book", "Book", id="focus.book", tooltip="Focus the order book ladder"),
+        Binding(
+            "slash", "search", "Symbol", id="symbol.search", tooltip="Search and switch symbol"
+        ),
+        Binding(
+            "t", "pane('tape')", "Tape", show=False, id="pane.tape", tooltip="Show the trades tape"
+        ),
+        Binding(
+            "g", "pane('chart')", "Chart", show=False, id="pane.chart", tooltip="Show the chart"
+        ),
+        Binding(
+            "w",
+            "pane('watchlist')",
+            "Watch",
+            show=False,
+            id="pane.watchlist",
+            tooltip="Show the watchlist",
+        ),
+        Binding(
+            "a",
+            "pane('account')",
+            "Account",
+            show=False,
+            id="pane.account",
+            tooltip="Show the account tabs",
+        ),
+        Binding(
+            "comma",
+            "interval(-1)",
+            "Shorter",
+            show=False,
+            id="chart.shorter",
+            tooltip="Shorter candles",
+        ),
+        Binding(
+            "full_stop",
+            "interval(1)",
+            "Longer",
+            show=False,
+            id="chart.longer",
+            tooltip="Longer candles",
+        ),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="All keys"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Close streams and quit"),
+    ]
+    PALETTE_ACTIONS = (
+        ("ticket('BUY')", "Buy: open the ticket (BUY LIMIT)", "Ticket at the best bid"),
+        ("ticket('SELL')", "Sell: open the ticket (SELL LIMIT)", "Ticket at the best ask"),
+        ("focus_orders", "Orders: focus the orders table", "c cancel, e change, C cancel all"),
+        (
+            "focus_positions",
+            "Positions: focus the positions table",
+            "x close, l losscut, X close all",
+        ),
+        ("search", "Symbol search", "Type to filter symbols"),
+        ("pane('chart')", "Show chart", ""),
+        ("pane('tape')", "Show trades tape", ""),
+        ("pane('watchlist')", "Show watchlist", ""),
+        ("pane('account')", "Show account tabs", ""),
+        (
+            "refresh_account",
+            "Refresh account data",
+            "Orders, positions, executions, assets, margin",
+        ),
+        ("help", "Help: every key", ""),
+        ("quit", "Quit", "Close the streams, delete the private token"),
+    )
+
+    def __init__(
+        self,
+        settings: cfg.Settings | None = None,
+        credentials: Credentials | None = None,
+        *,
+        mode: str = "LIVE",
+        journal_path: str | None = None,
+        now: Any = time.time,
+    ):
+        self.settings = settings or cfg.Settings()
+        super().__init__()
+        self.credentials = credentials
+        self.mode = mode
+        self.journal_path = journal_path
+        self.now = now
+        self.symbol = self.settings.symbol
+        self.interval = KlineInterval.MIN1
+        self.rest: GmoRestClient | None = None
+        self.public: PublicStream | None = None
+        self.private: PrivateStream | None = None
+        self.service: Any = None
+        self.tracker: Any = None
+        self.books = Books()
+        self.tapes = Tapes(maxlen=500)
+        self.rules: dict[str, models.SymbolRule] = {}
+        self.tickers: dict[str, models.Ticker] = {}
+        self.ticker_history: dict[str, deque[Decimal]] = {}
+        self.day_open: dict[str, Decimal] = {}
+        self.exchange_status = "?"
+        self.orders: dict[int, models.Order] = {}
+        self.positions: dict[int, models.Position] = {}
+        self.executions: dict[int, models.Execution] = {}
+        self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._book_pending: set[str] = set()
+        self._subscribed: str | None = None
+        self._channel_symbol: dict[str, str] = {}
+        self._pending_subscribe: asyncio.Task[None] | None = None
+        self._private_subscribe: asyncio.Task[None] | None = None
+        self._last_positions_touch: tuple[Decimal | None, Decimal | None] = (None, None)
+        self.fills_seen = 0
+        self._closing_down = False
+        self.notices: list[str] = []
+
+    # ------------------------------------------------------------------ set-up
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(DOMAIN_DEFAULTS)
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.credentials is not None
+
+    def on_mount(self) -> None:
+        for theme in load_themes(cfg.config_dir() / "themes"):
+            self.register_theme(theme)
+        try:
+            self.theme = self.settings.theme
+        except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
+            self.notify(
+                f"Unknown theme {self.settings.theme!r}; using gmo-dark", severity="warning"
+            )
+            self.theme = "gmo-dark"
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.rest = GmoRestClient(
+            self.settings.endpoint, self.credentials, tier=self.settings.tier, timeout=10.0
+        )
+        self.pacer = CommandPacer(1.05)  # one subscribe command a second per IP, both streams
+        self.public = PublicStream(self.settings.endpoint, pacer=self.pacer)
+
+    def start_ui(self) -> None:
+        """Called by the main screen once its panes exist: fill them and start the workers."""
+        header = self.query_one(MarketHeader)
+        header.mode = self.mode
+        header.symbol = self.symbol
+        self.query_one(StatusBar).streams = {
+            "book": "CONNECTING",
+            "trades": "CONNECTING",
+            "ticker": "CONNECTING",
+        }
+        account = self.query_one(AccountPanel)
+        account.set_has_key(self.has_credentials, cfg.HOW_TO_ADD_KEY)
+        self.query_one(OrderTicket).private = self.has_credentials
+        self.query_one(CandleChart).set_loading(self.symbol, self.interval)
+        self.bootstrap()
+        self.run_public_stream()
+        self.poll_tickers()
+        if self.has_credentials:
+            self.query_one(StatusBar).set_stream("private", "CONNECTING")
+            self.start_trading()
+        self.set_interval(1.0, self.update_metrics)
+        self.query_one(OrderBookLadder).focus()
+
+    # ------------------------------------------------------------------ workers
+    @work(exclusive=True, group="bootstrap", exit_on_error=False)
+    async def bootstrap(self) -> None:
+        """Symbols and rules, exchange status, the first book/trades/candles of the symbol."""
+        assert self.rest is not None
+        rules = await self.rest.get_symbols()
+        self.post_message(msg.SymbolsLoaded(tuple(rules)))
+        status = await self.rest.get_status()
+        self.post_message(msg.ExchangeStatusChanged(status.status))
+        await self._load_symbol_snapshot(self.symbol)
+        self.load_day_opens()
+
+    async def _load_symbol_snapshot(self, symbol: str) -> None:
+        assert self.rest is not None
+        book, trades = await asyncio.gather(
+            self.rest.get_orderbook(symbol), self.rest.get_trades(symbol, count=100)
+        )
+        tape = self.tapes[symbol]
+        if tape.appended == 0:
+            tape.load(list(trades.list))
+            self.post_message(msg.TradesArrived(symbol, ()))
+        if self.books[symbol].snapshots == 0:
+            self.books[symbol].apply(book, self.now())
+            self._post_book(symbol)
+
+    @work(exclusive=True, group="klines", exit_on_error=False)
+    async def load_klines(self, symbol: str, interval: KlineInterval) -> None:
+        assert self.rest is not None
+        klines: list[models.Kline] = []
+        for day in kline_dates(interval, datetime.now(UTC)):
+            try:
+                klines.extend(await self.rest.get_klines(symbol, interval, day))
+            except ApiError as exc:
+                log.info("klines %s %s %s: %s", symbol, interval, day, exc)
+        klines.sort(key=lambda k: k.open_ms)
+        self.post_message(msg.KlinesLoaded(symbol, interval, tuple(klines)))
+
+    @work(exclusive=True, group="day-open", exit_on_error=False)
+    async def load_day_opens(self) -> None:
+        """The price 24 hours ago of every symbol (from hourly candles), for the 24h change."""
+        assert self.rest is not None
+        now = datetime.now(UTC)
+        target = int((now - timedelta(hours=24)).timestamp() * 1000)
+        order = [self.symbol] + [s for s in self.symbols() if s != self.symbol]
+        for symbol in order:
+            candles: list[models.Kline] = []
+            for day in kline_dates(KlineInterval.HOUR1, now):
+                try:
+                    candles.extend(await self.rest.get_klines(symbol, KlineInterval.HOUR1, day))
+                except ApiError:
+                    continue
+            if not candles:
+                continue
+            candles.sort(key=lambda k: k.open_ms)
+            ref = next((k for k in candles if k.open_ms >= target - 3_600_000), candles[0])
+            self.day_open[symbol] = ref.open
+            if symbol == self.symbol:
+                self._update_header_change()
+            self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
+
+    @work(exclusive=True, group="ticker-poll", exit_on_error=False)
+    async def poll_tickers(self) -> None:
+        assert self.rest is not None
+        while True:
+            try:
+                tickers = await self.rest.get_ticker()
+                self.post_message(msg.TickersPolled(tuple(tickers)))
+            except GmoError as exc:
+                log.info("ticker poll failed: %s", exc)
+            await asyncio.sleep(self.settings.ticker_poll_seconds)
+
+    @work(exclusive=True, group="public-stream", exit_on_error=False)
+    async def run_public_stream(self) -> None:
+        """The public WebSocket: book, trades and ticker of the current symbol."""
+        stream = self.public
+        assert stream is not None
+        # subscribing is paced (one command a second per IP): iterate meanwhile
+        self._pending_subscribe = asyncio.create_task(self._subscribe(self.symbol))
+        books, tapes, post = self.books, self.tapes, self.post_message
+        pending = self._book_pending
+        latencies = self.latencies
+        async for item in stream:
+            if isinstance(item, Received):
+                event = item.event
+                if isinstance(event, models.OrderBookEvent):
+                    books.apply(event, item.received_at)
+                    if event.timestamp is not None:
+                        latencies.append(item.received_at - event.timestamp.timestamp())
+                    if event.symbol not in pending:
+                        pending.add(event.symbol)
+                        post(msg.BookUpdated(event.symbol, item.received_at))
+                elif isinstance(event, models.TradeEvent):
+                    tapes[event.symbol or self.symbol].append(event)
+                    post(msg.TradesArrived(event.symbol or self.symbol, (event,)))
+                elif isinstance(event, models.TickerEvent):
+                    post(msg.TickerUpdated(event))
+            elif isinstance(item, StreamStatus):
+                name = (
+                    dict(PUBLIC_CHANNELS).get(item.channel, "public") if item.channel else "public"
+                )
+                post(msg.StreamStateChanged(name, str(item.state), item.detail, item.reconnects))
+            elif isinstance(item, ServerError):
+                log.warning("public stream server error: %s", item.message)
+            elif isinstance(item, BadFrame):
+                log.warning("public stream bad frame: %s", item.reason)
+
+    async def _subscribe(self, symbol: str) -> None:
+        """Per channel (book first): unsubscribe the old symbol, then subscribe the new one."""
+        stream = self.public
+        assert stream is not None
+        self._subscribed = symbol
+        for channel, _ in PUBLIC_CHANNELS:
+            old = self._channel_symbol.get(channel)
+            if old == symbol:
+                continue
+            if old is not None:
+                await stream.unsubscribe(channel, old)
+                self._channel_symbol.pop(channel, None)
+            await stream.subscribe(channel, symbol)
+            self._channel_symbol[channel] = symbol
+
+    @work(exclusive=True, group="resubscribe", exit_on_error=False)
+    async def resubscribe(self, symbol: str) -> None:
+        await self._load_symbol_snapshot(symbol)
+        await self._subscribe(symbol)
+
+    # ------------------------------------------------------------------ private side
+    def start_trading(self) -> None:
+        """Build the trading service (every order action goes through it) and the private feed."""
+        try:
+            from gmo_tui.market.orders import OrderTracker
+            from gmo_tui.trading.journal import Journal
+            from gmo_tui.trading.service import TradingService
+        except ImportError as exc:  # the service lands separately; the app still shows data
+            log.warning("trading service unavailable: %s", exc)
+            self.notify(f"Order entry unavailable: {exc}", severity="error", timeout=10)
+        else:
+            try:
+                fills: Any = _fills_ledger()
+                self.tracker = OrderTracker()
+                self.service = TradingService(
+                    self.rest,
+                    tracker=self.tracker,
+                    fills=fills,
+                    books=self.books,
+                    rules=self.rules,
+                    limits=self.settings.safety_limits(),
+                    journal=Journal(self.journal_path) if self.journal_path else Journal(),
+                    notify=self._on_trading_notice,
+                    watch_symbols=(self.symbol,),
+                )
+            except Exception as exc:  # noqa: BLE001 - show why, keep the market panes
+                log.exception("trading service could not start")
+                self.notify(f"Order entry unavailable: {exc}", severity="error", timeout=10)
+                self.service = None
+        self.run_private_stream()
+
+    @work(exclusive=True, group="private-stream", exit_on_error=False)
+    async def run_private_stream(self) -> None:
+        assert self.rest is not None
+        if self.service is not None:
+            await self._wait_for_rules()
+            await self.service.start()
+        self.private = PrivateStream(self.rest, self.settings.endpoint, pacer=self.pacer)
+        stream = self.private
+
+        async def subscribe_all() -> None:
+            for channel in PRIVATE_CHANNELS:
+                option = "PERIODIC" if channel is PrivateChannel.POSITION_SUMMARY_EVENTS else None
+                await stream.subscribe(channel, option)
+
+        self._private_subscribe = asyncio.create_task(subscribe_all())
+        self.refresh_account()
+        was_live = False
+        async for item in stream:
+            if isinstance(item, Received):
+                self._on_private_event(item.event)
+            elif isinstance(item, StreamStatus):
+                if item.channel is None:
+                    self.post_message(
+                        msg.StreamStateChanged(
+                            "private", str(item.state), item.detail, item.reconnects
+                        )
+                    )
+                    if str(item.state) == "LIVE":
+                        if was_live and self.service is not None:
+                            await self.service.on_private_reconnected()
+                            self.refresh_account()
+                        was_live = True
+                if self.service is not None and hasattr(self.service, "on_stream_status"):
+                    await self.service.on_stream_status(item)
+            elif isinstance(item, ServerError):
+                log.warning("private stream server error: %s", item.message)
+
+    async def _wait_for_rules(self) -> None:
+        for _ in range(200):
+            if self.rules:
+                return
+            await asyncio.sleep(0.05)
+
+    def _on_private_event(self, event: Any) -> None:
+        tracker = self.tracker
+        if isinstance(event, models.ExecutionEvent):
+            if tracker is not None:
+                tracker.apply_execution_event(event)
+            fills = getattr(self.service, "fills", None)
+            if fills is not None and hasattr(fills, "apply_execution_event"):
+                fills.apply_execution_event(event)
+            self.post_message(msg.FillArrived(event))
+            self.refresh_account()
+        elif isinstance(event, models.OrderEvent):
+            if tracker is not None:
+                tracker.apply_order_event(event)
+            self.post_message(msg.PrivateEvent(event))
+            self.refresh_account()
+        elif isinstance(event, models.PositionEvent):
+            self.post_message(msg.PrivateEvent(event))
+            self.refresh_account()
+        elif isinstance(event, models.PositionSummaryEvent):
+            if event.msg_type != "PERIODIC":
+                self.refresh_account()
+
+    @work(exclusive=True, group="account", exit_on_error=False)
+    async def refresh_account(self) -> None:
+        """Orders, positions, executions, margin, assets and volume of the account (debounced)."""
+        if self.rest is None or not self.has_credentials:
+            return
+        await asyncio.sleep(0.05)
+        symbol = self.symbol
+        rest = self.rest
+        orders = await rest.get_active_orders(symbol)
+        self.post_message(msg.OrdersChanged(symbol, orders.list))
+        rule = self.rules.get(symbol)
+        if rule is None or rule.is_margin:
+            positions = await rest.get_open_positions(symbol)
+            self.post_message(msg.PositionsChanged(symbol, positions.list))
+        else:
+            self.post_message(msg.PositionsChanged(symbol, ()))
+        executions = await rest.get_latest_executions(symbol)
+        self.post_message(msg.ExecutionsChanged(symbol, executions.list))
+        margin, assets, volume = await asyncio.gather(
+            rest.get_margin(), rest.get_assets(), rest.get_trading_volume(), return_exceptions=True
+        )
+        self.post_message(
+            msg.AccountChanged(
+                margin=margin if isinstance(margin, models.Margin) else None,
+                assets=tuple(assets) if isinstance(assets, list) else None,
+                volume=volume if isinstance(volume, models.TradingVolume) else None,
+            )
+        )
+        if isinstance(volume, models.TradingVolume):
+            rest.set_tier(volume.tier_level)
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def load_history(self, start: datetime, end: datetime) -> None:
+        """JPY and crypto deposits/withdrawals over ``[start, end)`` in 30-minute windows."""
+        assert self.rest is not None
+        rows: list[tuple[str, str, Any]] = []
+        windows = list(iter_history_windows(start, end))
+        crypto = sorted({s for s in self.rules if not s.endswith("_JPY")})[:3]
+        for index, (a, b) in enumerate(windows):
+            self.post_message(msg.HistoryLoaded("progress", (), index))
+            for kind, call in (
+                ("JPY deposit", self.rest.get_fiat_deposit_history(a, b)),
+                ("JPY withdrawal", self.rest.get_fiat_withdrawal_history(a, b)),
+            ):
+                rows.extend((kind, "", item) for item in await call)
+            for symbol in crypto:
+                rows.extend(
+                    ("deposit", symbol, i)
+                    for i in await self.rest.get_deposit_history(symbol, a, b)
+                )
+                rows.extend(
+                    ("withdrawal", symbol, i)
+                    for i in await self.rest.get_withdrawal_history(symbol, a, b)
+                )
+        rows.sort(key=lambda r: r[2].timestamp, reverse=True)
+        self.post_message(msg.HistoryLoaded("done", tuple(rows), len(windows)))
+
+    # ------------------------------------------------------------------ worker errors
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors are handled: notify, show in the status bar, keep going."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        error = worker.error
+        text = str(error) if isinstance(error, GmoError) else f"{type(error).__name__}: {error}"
+        log.error("worker %s failed: %s", worker.group, text, exc_info=error)
+        self.notify(f"{worker.group}: {text}", severity="error", timeout=8)
+        self.query_one(StatusBar).message = f"{worker.group} failed"
+        if (
+            worker.group in ("public-stream", "private-stream", "ticker-poll")
+            and not self._closing_down
+        ):
+            # a stream worker never stays dead: retry after a pause
+            self.set_timer(3.0, getattr(self, _RESTART[worker.group]))
+
+    # ------------------------------------------------------------------ message handlers
+    def on_symbols_loaded(self, message: msg.SymbolsLoaded) -> None:
+        self.rules.clear()
+        self.rules.update({r.symbol: r for r in message.rules})
+        if self.symbol not in self.rules and self.rules:
+            self.notify(
+                f"Unknown symbol {self.symbol}; switching to {next(iter(self.rules))}",
+                severity="warning",
+            )
+            self.switch_symbol(next(iter(self.rules)))
+            return
+        self._apply_rules()
+        self._show_watchlist()
+        self.load_klines(self.symbol, self.interval)
+
+    def _apply_rules(self) -> None:
+        rule = self.rules.get(self.symbol)
+        if rule is None:
+            return
+        self.query_one(OrderBookLadder).set_rules(rule.tick_size, rule.size_step)
+        tape = self.query_one(TradesTape)
+        tape.set_tape(self.tapes[self.symbol], rule.tick_size, rule.size_step)
+        self.query_one(CandleChart).tick = rule.tick_size
+        self.query_one(MarketHeader).tick = rule.tick_size
+        self.query_one(OrderTicket).set_symbol(self.symbol, rule)
+
+    def on_exchange_status_changed(self, message: msg.ExchangeStatusChanged) -> None:
+        previous = self.exchange_status
+        self.exchange_status = message.status.value
+        self.query_one(MarketHeader).exchange_status = message.status.value
+        if message.status is not ExchangeStatus.OPEN:
+            self.notify(
+                f"Exchange {message.status.value}: order entry is halted",
+                severity="warning",
+                timeout=15,
+            )
+        elif previous not in ("?", "OPEN"):
+            self.notify("Exchange OPEN again", severity="information")
+        if self.service is not None and hasattr(self.service, "on_exchange_status"):
+            self.run_worker(
+                self.service.on_exchange_status(message.status), group="status", exit_on_error=False
+            )
+
+    def on_book_updated(self, message: msg.BookUpdated) -> None:
+        self._book_pending.discard(message.symbol)
+        if message.symbol != self.symbol:
+            return
+        self._post_book_to_panes()
+
+    def _post_book(self, symbol: str) -> None:
+        if symbol not in self._book_pending:
+            self._book_pending.add(symbol)
+            self.post_message(msg.BookUpdated(symbol, self.now()))
+
+    def _post_book_to_panes(self) -> None:
+        book = self.books[self.symbol]
+        self.query_one(OrderBookLadder).set_book(book, self._own_levels())
+        header = self.query_one(MarketHeader)
+        header.bid, header.ask = book.best_bid, book.best_ask
+        self.query_one(OrderTicket).set_touch(book.best_bid, book.best_ask)
+        if self.positions:
+            touch = (book.best_bid, book.best_ask)
+            if touch != self._last_positions_touch:
+                self._last_positions_touch = touch
+                self._show_positions()
+
+    def _own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
+        own: dict[tuple[Side, Decimal], Decimal] = {}
+        for order in self.orders.values():
+            if order.symbol != self.symbol or order.execution_type is not ExecutionType.LIMIT:
+                continue
+            if not order.status.is_active:
+                continue
+            key = (order.side, order.price)
+            own[key] = own.get(key, Decimal(0)) + order.size - order.executed_size
+        return own
+
+    def on_trades_arrived(self, message: msg.TradesArrived) -> None:
+        if message.symbol != self.symbol:
+            return
+        self.query_one(TradesTape).update()
+        if message.trades:
+            self.query_one(CandleChart).add_trades(message.trades)
+
+    def on_ticker_updated(self, message: msg.TickerUpdated) -> None:
+        ticker = message.ticker
+        self._remember_ticker(ticker)
+        if ticker.symbol == self.symbol:
+            self.query_one(MarketHeader).ticker = ticker
+            self._update_header_change()
+
+    def on_tickers_polled(self, message: msg.TickersPolled) -> None:
+        for ticker in message.tickers:
+            self._remember_ticker(ticker)
+            if ticker.symbol == self.symbol:
+                self.query_one(MarketHeader).ticker = ticker
+        self._update_header_change()
+        self._show_watchlist()
+
+    def _remember_ticker(self, ticker: models.Ticker) -> None:
+        old = self.tickers.get(ticker.symbol)
+        self.tickers[ticker.symbol] = ticker
+        history = self.ticker_history.setdefault(ticker.symbol, deque(maxlen=24))
+        if old is None or old.timestamp != ticker.timestamp or not history:
+            history.append(ticker.last)
+
+    def change_24h(self, symbol: str) -> Decimal | None:
+        ticker, ref = self.tickers.get(symbol), self.day_open.get(symbol)
+        if ticker is None or not ref:
+            return None
+        return (ticker.last - ref) / ref
+
+    def _update_header_change(self) -> None:
+        self.query_one(MarketHeader).change = self.change_24h(self.symbol)
+
+    def _show_watchlist(self) -> None:
+        rows = []
+        for symbol in self.symbols():
+            ticker = self.tickers.get(symbol)
+            rule = self.rules.get(symbol)
+            places = decimals_of(rule.tick_size) if rule else 0
+            rows.append(
+                (
+                    symbol,
+                    ticker.last if ticker else None,
+                    self.change_24h(symbol),
+                    self.ticker_history.get(symbol, ()),
+                    places,
+                )
+            )
+        self.query_one(Watchlist).show(rows)
+
+    def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:
+        if message.symbol == self.symbol and message.interval == self.interval:
+            self.query_one(CandleChart).set_candles(
+                message.symbol, message.interval, message.klines
+            )
+
+    def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
+        bar = self.query_one(StatusBar)
+        if message.stream == "public":
+            # the socket's state is every channel's state; a channel shows on its own only
+            # while it differs (e.g. trades STALE on a live socket)
+            for name in [n for n in bar.streams if n in _CHANNEL_NAMES]:
+                bar.set_stream(name, message.state)
+        bar.set_stream(message.stream, message.state)
+
+    def update_metrics(self) -> None:
+        lat = None
+        if self.latencies:
+            lat = statistics.median(self.latencies) * 1000
+        offset = usage = None
+        if self.rest is not None:
+            offset = float(self.rest.clock.offset_ms) if self.rest.clock.synced else None
+            u = self.rest.limiter.usage()
+            if self.has_credentials:
+                usage = max(u.get, u.post) / u.limit if u.limit else None
+            else:
+                usage = u.public / u.public_limit if getattr(u, "public_limit", 0) else None
+        bar = self.query_one(StatusBar)
+        bar.latency_ms, bar.clock_offset_ms, bar.rest_usage = lat, offset, usage
+
+    # ------------------------------------------------------------------ account messages
+    def _places(self) -> tuple[int, int]:
+        rule = self.rules.get(self.symbol)
+        if rule is None:
+            return 0, 4
+        return decimals_of(rule.tick_size), decimals_of(rule.size_step)
+
+    def _colours(self) -> dict[str, str]:
+        return self.theme_variables
+
+    def on_orders_changed(self, message: msg.OrdersChanged) -> None:
+        if message.symbol != self.symbol:
+            return
+        self.orders = {o.order_id: o for o in message.orders}
+        tp, sp = self._places()
+        self.query_one(OrdersTable).show(message.orders, tp, sp, self._colours())
+        self.query_one(OrderBookLadder).set_own(self._own_levels())
+
+    def on_positions_changed(self, message: msg.PositionsChanged) -> None:
+        if message.symbol != self.symbol:
+            return
+        self.positions = {p.position_id: p for p in message.positions}
+        self._show_positions()
+
+    def _show_positions(self) -> None:
+        book = self.books[self.symbol]
+        tp, sp = self._places()
+        self.query_one(PositionsTable).show(
+            self.positions.values(), book.best_bid, book.best_ask, tp, sp, self._colours()
+        )
+
+    def on_executions_changed(self, message: msg.ExecutionsChanged) -> None:
+        if message.symbol != self.symbol:
+            return
+        self.executions = {e.execution_id: e for e in message.executions}
+        tp, sp = self._places()
+        self.query_one(AccountPanel).show_executions(message.executions, tp, sp, self._colours())
+
+    def on_account_changed(self, message: msg.AccountChanged) -> None:
+        panel = self.query_one(AccountPanel)
+        if message.margin is not None:
+            panel.show_margin(message.margin)
+        if message.assets is not None:
+            panel.show_assets(message.assets)
+        if message.volume is not None:
+            panel.show_volume(message.volume)
+
+    def on_history_loaded(self, message: msg.HistoryLoaded) -> None:
+        panel = self.query_one(AccountPanel)
+        if message.kind == "progress":
+            panel.query_one("#history-status").update(f"fetching window {message.windows + 1}…")  # type: ignore[attr-defined]
+            return
+        panel.show_history(
+            message.rows,
+            f"{len(message.rows)} entries from {message.windows} windows of 30 minutes",
+        )
+
+    def on_fill_arrived(self, message: msg.FillArrived) -> None:
+        e = message.event
+        self.fills_seen += 1
+        rule = self.rules.get(e.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        self._notice(
+            f"Fill: {e.side.value} {e.execution_size:f} {e.symbol} @ {fmt(e.execution_price, pd)}"
+            f" (order {e.order_id}, fee {fmt(e.fee, 0)} JPY)",
+            "information",
+        )
+        if self.settings.bell:
+            self.bell()
+
+    def on_private_event(self, message: msg.PrivateEvent) -> None:
+        event = message.event
+        if isinstance(event, models.PositionEvent):
+            if event.msg_type == "OPR":
+                self._notice(
+                    f"Position {event.position_id} opened: {event.side.value} {event.size:f} {event.symbol} @ {event.price:f}"
+                )
+            elif event.msg_type == "CPR":
+                self._notice(f"Position {event.position_id} closed ({event.symbol})")
+        elif (
+            isinstance(event, models.OrderEvent)
+            and event.msg_type == "COR"
+            and event.cancel_type not in (None, "USER")
+        ):
+            self._notice(
+                f"Order {event.order_id} cancelled by the exchange: {event.cancel_type}", "warning"
+            )
+
+    def _notice(self, text: str, severity: str = "information", timeout: float = 6) -> None:
+        self.notices.append(text)
+        log.info("notice: %s", text)
+        self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+
+    def _on_trading_notice(self, notice: Any) -> None:
+        severity = {"error": "error", "warning": "warning"}.get(
+            getattr(notice, "level", "info"), "information"
+        )
+        kind = str(getattr(notice, "kind", ""))
+        if kind.endswith("ENABLED") or kind.endswith("RECONCILED"):
+            self.query_one(StatusBar).message = notice.message
+            return
+        self._notice(notice.message, severity)
+
+    # ------------------------------------------------------------------ symbol / interval
+    def symbols(self) -> list[str]:
+        return sorted(self.rules, key=lambda s: (s.endswith("_JPY"), s))
+
+    def switch_symbol(self, symbol: str) -> None:
+        """Make ``symbol`` current: resubscribe (unsubscribe the old first) and reload panes."""
+        if symbol == self.symbol and self._subscribed == symbol:
+            return
+        self.symbol = symbol
+        self.orders, self.positions, self.executions = {}, {}, {}
+        header = self.query_one(MarketHeader)
+        header.symbol = symbol
+        header.ticker = self.tickers.get(symbol)
+        header.bid = header.ask = None
+        self._update_header_change()
+        self.query_one(OrderBookLadder).clear()
+        self._apply_rules()
+        self.query_one(TradesTape).set_tape(self.tapes[symbol])
+        self.query_one(CandleChart).set_loading(symbol, self.interval)
+        self.query_one(OrdersTable).show((), 0, 0, {})
+        self.query_one(PositionsTable).show((), None, None, 0, 0, {})
+        if self.books[symbol].snapshots:
+            self._post_book_to_panes()
+        if self.public is not None:
+            self.resubscribe(symbol)
+        self.load_klines(symbol, self.interval)
+        if self.service is not None:
+            self.service.watch_symbols.add(symbol)
+        self.refresh_account()
+
+    def on_symbol_chosen(self, message: msg.SymbolChosen) -> None:
+        self.switch_symbol(message.symbol)
+
+    def set_interval_to(self, interval: KlineInterval) -> None:
+        if interval == self.interval:
+            return
+        self.interval = interval
+        self.query_one(CandleChart).set_loading(self.symbol, interval)
+        self.load_klines(self.symbol, interval)
+
+    def on_interval_chosen(self, message: msg.IntervalChosen) -> None:
+        self.set_interval_to(message.interval)
+
+    def action_interval(self, delta: int) -> None:
+        index = INTERVAL_KEYS.index(self.interval)
+        self.set_interval_to(INTERVAL_KEYS[max(0, min(len(INTERVAL_KEYS) - 1, index + delta))])
+
+    def on_price_picked(self, message: msg.PricePicked) -> None:
+        ticket = self.query_one(OrderTicket)
+        ticket.set_price(message.price)
+        if message.side is not None:
+            ticket.prepare(message.side, message.price)
+
+    # ------------------------------------------------------------------ actions
+    def action_ticket(self, side: str) -> None:
+        book = self.books[self.symbol]
+        side_ = Side(side)
+        price = book.best_bid if side_ is Side.BUY else book.best_ask
+        self.query_one(MainScreen).show_pane(self.query_one(MainScreen).active_pane)
+        self.query_one(OrderTicket).prepare(side_, price)
+
+    def action_focus_book(self) -> None:
+        self.query_one(OrderBookLadder).focus()
+
+    def _focus_account(self, tab: str, table: type) -> None:
+        screen = self.query_one(MainScreen)
+        screen.show_pane("account")
+        panel = self.query_one(AccountPanel)
+        panel.active = tab
+        self.query_one(table).focus()
+
+    def action_focus_orders(self) -> None:
+        self._focus_account("orders", OrdersTable)
+
+    def action_focus_positions(self) -> None:
+        self._focus_account("positions", PositionsTable)
+
+    def action_pane(self, key: str) -> None:
+        self.query_one(MainScreen).show_pane(key)
+
+    def action_search(self) -> None:
+        def chosen(symbol: str | None) -> None:
+            if symbol:
+                self.switch_symbol(symbol)
+
+        self.push_screen(SymbolSearch(self.symbols(), self.symbol), chosen)
+
+    def action_help(self) -> None:
+        sections: list[tuple[str, list[tuple[str, str, str]]]] = [
+            ("App", binding_rows(list(self.BINDINGS))),  # type: ignore[arg-type]
+            ("Order book", binding_rows(OrderBookLadder.BINDINGS)),  # type: ignore[arg-type]
+            ("Ticket", binding_rows(OrderTicket.BINDINGS)),  # type: ignore[arg-type]
+            ("Orders table", binding_rows(OrdersTable.BINDINGS)),  # type: ignore[arg-type]
+            ("Positions table", binding_rows(PositionsTable.BINDINGS)),  # type: ignore[arg-type]
+            ("Chart", binding_rows(CandleChart.BINDINGS)),  # type: ignore[arg-type]
+            ("Dialogs", binding_rows(ConfirmScreen.BINDINGS)),  # type: ignore[arg-type]
+            ("Palette", [("ctrl+p", "Command palette: symbols, actions, themes", "")]),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_refresh_account(self) -> None:
+        self.refresh_account()
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    async def shutdown(self) -> None:
+        """Close the streams (the private one deletes its token), the service and the client."""
+        if self._closing_down:
+            return
+        self._closing_down = True
+        for stream in (self.private, self.public):
+            if stream is not None:
+                try:
+                    await asyncio.wait_for(stream.close(), 5)
+                except Exception as exc:  # noqa: BLE001 - quitting must not fail
+                    log.warning("closing %r: %s", stream, exc)
+        if self.service is not None:
+            try:
+                await self.service.aclose()
+                journal = getattr(self.service, "journal", None)
+                if journal is not None:
+                    journal.close()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("closing the trading service: %s", exc)
+        if self.rest is not None:
+            await self.rest.aclose()
+
+    # ------------------------------------------------------------------ order flows
+    def _no_service(self) -> bool:
+        if self.service is None:
+            self._notice(
+                cfg.HOW_TO_ADD_KEY if not self.has_credentials else "Order entry unavailable",
+                "error",
+            )
+            return True
+        return False
+
+    def describe_intent(self, intent: OrderIntent) -> list[tuple[str, str]]:
+        rule = self.rules.get(intent.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        book = self.books[intent.symbol]
+        touch = book.best_ask if intent.side is Side.BUY else book.best_bid
+        touch_name = "best ask" if intent.side is Side.BUY else "best bid"
+        lines = [
+            ("Symbol", intent.symbol),
+            ("Side", intent.side.value),
+            ("Type", intent.execution_type.value),
+            ("Time in force", (intent.time_in_force.value if intent.time_in_force else "default")),
+            ("Size", f"{intent.size:f}"),
+        ]
+        if intent.price is not None:
+            lines.append(("Price", fmt(intent.price, pd)))
+        if intent.losscut_price is not None:
+            lines.append(("Losscut", fmt(intent.losscut_price, pd)))
+        if intent.cancel_before:
+            lines.append(("cancelBefore", "true"))
+        ref = intent.price if intent.price is not None else touch
+        if touch is not None:
+            lines.append((f"Touch ({touch_name})", fmt(touch, pd)))
+            if intent.price is not None:
+                diff = intent.price - touch
+                pct = diff / touch * 100 if touch else Decimal(0)
+                lines.append(
+                    ("Distance", f"{fmt(diff, pd, sign=True)} ({fmt(pct, 2, sign=True)}%)")
+                )
+        if ref is not None:
+            notional = ref * intent.size
+            lines.append(
+                ("Notional", f"{'≈ ' if intent.price is None else ''}{fmt(notional, 0)} JPY")
+            )
+            if rule is not None:
+                lines.append(("Fee (taker)", f"≤ {fmt(notional * rule.taker_fee, 0)} JPY"))
+        return lines
+
+    def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
+        intent = message.intent
+        if self._no_service():
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.submit_intent(intent)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Send {intent.side.value} {intent.execution_type.value}?",
+                self.describe_intent(intent),
+            ),
+            answered,
+        )
+
+    @work(group="orders", exit_on_error=False)
+    async def submit_intent(self, intent: OrderIntent, confirmed: bool = False) -> None:
+        result = await self.service.submit(intent, confirmed=confirmed)
+        self._report(result, f"{intent.side.value} {intent.size:f} {intent.symbol}", intent=intent)
+
+    def _report(
+        self, result: Any, what: str, *, intent: OrderIntent | None = None, retry: Any = None
+    ) -> None:
+        outcome = str(result.outcome)
+        if outcome == "ACCEPTED":
+            order = f" (order {result.order_id})" if result.order_id else ""
+            self._notice(f"Accepted: {what}{order}")
+            self.refresh_account()
+        elif outcome == "NEEDS_CONFIRM":
+            findings = [str(getattr(f, "message", f)) for f in result.findings]
+
+            def answered(ok: bool | None) -> None:
+                if not ok:
+                    return
+                if intent is not None:
+                    self.submit_intent(intent, confirmed=True)
+                elif retry is not None:
+                    retry()
+
+            lines = self.describe_intent(intent) if intent is not None else [("Action", what)]
+            self.push_screen(
+                ConfirmScreen("Check these numbers", lines, findings=findings, warning=True),
+                answered,
+            )
+        elif outcome == "REJECTED":
+            error = result.error
+            if isinstance(error, ApiError):
+                text = "; ".join(f"{m.code}: {m.text}" for m in error.messages) or str(error)
+            else:
+                text = str(error or result.reason)
+            self._notice(f"Rejected: {what}: {text}", "error", timeout=12)
+        elif outcome == "UNKNOWN":
+            self._notice(
+                f"UNKNOWN outcome: {what}: the reply was lost; checking the exchange (never re-sent)",
+                "warning",
+                15,
+            )
+        else:  # REFUSED / BLOCKED
+            reasons = [str(getattr(f, "message", f)) for f in result.findings] or [
+                str(result.reason or outcome)
+            ]
+            self._notice(f"{outcome.title()}: {what}: {'; '.join(reasons)}", "error", timeout=12)
+
+    @on(OrdersTable.OrderAction)
+    @on(PositionsTable.OrderAction)
+    def on_order_action(self, message: msg.OrderAction) -> None:
+        message.stop()
+        if self._no_service():
+            return
+        action, target = message.action, message.target_id
+        rule = self.rules.get(self.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        if action == "cancel" and target is not None:
+            order = self.orders.get(target)
+            lines = [("Order", str(target))]
+            if order is not None:
+                lines += [
+                    ("Side", order.side.value),
+                    ("Price", fmt(order.price, pd)),
+                    ("Size", f"{order.size:f}"),
+                ]
+            self._confirm_then(
+                f"Cancel order {target}?",
+                lines,
+                lambda: self.run_service("cancel", f"cancel order {target}", target),
+            )
+        elif action == "cancel_all":
+            count = len(self.orders)
+            self._confirm_then(
+                f"Cancel ALL {count} orders of {self.symbol}?",
+                [("Symbol", self.symbol), ("Orders", str(count))],
+                lambda: self.run_service("cancel_all", f"cancel all {self.symbol}", self.symbol),
+                danger=True,
+            )
+        elif action == "change" and target is not None:
+            order = self.orders.get(target)
+            if order is None or rule is None:
+                return
+
+            def changed(price: Decimal | None) -> None:
+                if price is None:
+                    return
+                self._confirm_then(
+                    f"Change order {target}?",
+                    [
+                        ("Order", str(target)),
+                        ("Old price", fmt(order.price, pd)),
+                        ("New price", fmt(price, pd)),
+                    ],
+                    lambda: self.run_service(
+                        "change", f"change order {target} to {fmt(price, pd)}", target, price
+                    ),
+                )
+
+            self.push_screen(
+                ValueDialog(
+                    f"New price for order {target} ({order.side.value} {order.size:f})",
+                    format(order.price, "f"),
+                    partial(market_rules.validate_price, rule),
+                ),
+                changed,
+            )
+        elif action == "close" and target is not None:
+            position = self.positions.get(target)
+            if position is None:
+                return
+            lines = [
+                ("Position", str(target)),
+                ("Side", position.side.value),
+                ("Size", f"{position.size:f}"),
+                ("Open price", fmt(position.price, pd)),
+                ("Close", f"MARKET {position.side.opposite.value}"),
+            ]
+            self._confirm_then(
+                f"Close position {target}?",
+                lines,
+                lambda: self.run_service(
+                    "close", f"close position {target}", target, position.size
+                ),
+            )
+        elif action == "close_all":
+            if not self.positions:
+                self._notice(f"No open positions on {self.symbol}", "warning")
+                return
+            sides = {p.side for p in self.positions.values()}
+            for side in sorted(sides):
+                size = sum((p.size for p in self.positions.values() if p.side is side), Decimal(0))
+                closing = side.opposite
+                self._confirm_then(
+                    f"Close ALL {side.value} positions of {self.symbol}?",
+                    [
+                        ("Symbol", self.symbol),
+                        ("Positions", side.value),
+                        ("Total size", f"{size:f}"),
+                        ("Order", f"MARKET {closing.value} (closeBulkOrder)"),
+                    ],
+                    partial(
+                        self.run_service,
+                        "close_all",
+                        f"close all {side.value} {self.symbol}",
+                        self.symbol,
+                        closing,
+                    ),
+                    danger=True,
+                )
+        elif action == "losscut" and target is not None:
+            position = self.positions.get(target)
+            if position is None or rule is None:
+                return
+
+            def chosen(price: Decimal | None) -> None:
+                if price is None:
+                    return
+                self._confirm_then(
+                    f"Change losscut of position {target}?",
+                    [
+                        ("Position", str(target)),
+                        ("Old losscut", fmt(position.losscut_price, pd)),
+                        ("New losscut", fmt(price, pd)),
+                    ],
+                    lambda: self.run_service(
+                        "change_losscut", f"losscut of position {target}", target, price
+                    ),
+                )
+
+            self.push_screen(
+                ValueDialog(
+                    f"Losscut price for position {target}",
+                    format(position.losscut_price, "f"),
+                    partial(market_rules.validate_price, rule),
+                ),
+                chosen,
+            )
+
+    def _confirm_then(
+        self, title: str, lines: list[tuple[str, str]], then: Any, danger: bool = False
+    ) -> None:
+        def answered(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.push_screen(ConfirmScreen(title, lines, danger=danger), answered)
+
+    @work(group="orders", exit_on_error=False)
+    async def run_service(self, method: str, what: str, *args: Any) -> None:
+        result = await getattr(self.service, method)(*args)
+        self._report(result, what)
+        self.refresh_account()
+
+    def on_transfer_requested(self, message: msg.TransferRequested) -> None:
+        if not self.has_credentials:
+            self._notice(cfg.HOW_TO_ADD_KEY, "error")
+            return
+        self._confirm_then(
+            f"Transfer {fmt(message.amount, 0)} JPY?",
+            [("Amount", f"{fmt(message.amount, 0)} JPY"), ("Type", message.transfer_type)],
+            lambda: self.do_transfer(message.amount, TransferType(message.transfer_type)),
+        )
+
+    @work(group="transfer", exclusive=True, exit_on_error=False)
+    async def do_transfer(self, amount: Decimal, kind: TransferType) -> None:
+        assert self.rest is not None
+        try:
+            result = await self.rest.transfer(amount, kind)
+        except ApiError as exc:
+            self._notice(f"Transfer rejected: {exc}", "error", 12)
+            return
+        self._notice(f"Transferred {fmt(result.transferred_amount, 0)} JPY ({kind.value})")
+        self.refresh_account()
+
+    def on_history_requested(self, message: msg.HistoryRequested) -> None:
+        if self.has_credentials:
+            self.load_history(message.start, message.end)
+
+
+_CHANNEL_NAMES = {name for _, name in PUBLIC_CHANNELS}
+_RESTART = {
+    "public-stream": "run_public_stream",
+    "private-stream": "run_private_stream",
+    "ticker-poll": "poll_tickers",
+}
+
+
+def _fills_ledger() -> Any:
+    """The fills ledger of :mod:`gmo_tui.market.fills` (a simple list until it lands)."""
+    try:
+        from gmo_tui.market.fills import FillsLedger  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from gmo_tui.market import fills as fills_module  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        for name in ("Fills", "FillLedger", "Ledger"):
+            if hasattr(fills_module, name):
+                return getattr(fills_module, name)()
+        return None
+    return FillsLedger()
+
+
+def iter_symbols(rules: Iterable[models.SymbolRule]) -> list[str]:
+    return sorted(r.symbol for r in rules)

@@ -1,0 +1,72 @@
+"""The confirm dialog: the full order (or action) and its distance from the touch.
+
+``y`` or Enter confirms, ``n`` or Escape cancels. ``warning=True`` is the soft-safety variant:
+the findings with their numbers, in the warning colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 64; max-width: 95%; height: auto; border: thick $primary; background: $surface;
+        padding: 0 1;
+    }
+    ConfirmScreen.-warning > Vertical { border: thick $warning; }
+    ConfirmScreen.-danger > Vertical { border: thick $error; }
+    ConfirmScreen #confirm-title { text-style: bold; width: 1fr; content-align: center middle; }
+    ConfirmScreen #confirm-body { height: auto; }
+    ConfirmScreen .finding { color: $warning; }
+    ConfirmScreen Horizontal { height: 1; align: center middle; margin-top: 1; }
+    ConfirmScreen Button { height: 1; border: none; min-width: 14; margin: 0 1; }
+    """
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Confirm", id="confirm.yes", tooltip="Send it"),
+        Binding("n,escape", "answer(False)", "Cancel", id="confirm.no", tooltip="Do not send"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        lines: Sequence[tuple[str, str]],
+        *,
+        findings: Sequence[str] = (),
+        warning: bool = False,
+        danger: bool = False,
+    ):
+        super().__init__(classes="-warning" if warning else ("-danger" if danger else None))
+        self.title_text = title
+        self.lines = list(lines)
+        self.findings = list(findings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="confirm-title")
+            width = max((len(k) for k, _ in self.lines), default=0)
+            body = "\n".join(f"{k:<{width}}  {v}" for k, v in self.lines)
+            yield Static(body, id="confirm-body")
+            for finding in self.findings:
+                yield Static(f"⚠ {finding}", classes="finding")
+            with Horizontal():
+                yield Button("Confirm [y]", id="yes", variant="success", compact=True)
+                yield Button("Cancel [n]", id="no", variant="error", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")

@@ -1,0 +1,118 @@
+"""The main screen: header, ladder, ticket, tape, chart, watchlist, account tabs, status bar.
+
+Wide terminals (>= 140x34) show every pane at once in a grid; smaller ones keep the ladder and
+the ticket visible and put tape / chart / watchlist / account behind a tab strip.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Tab, Tabs
+
+from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.chart import CandleChart
+from gmo_tui.widgets.market_header import MarketHeader
+from gmo_tui.widgets.order_book import OrderBookLadder
+from gmo_tui.widgets.order_ticket import OrderTicket
+from gmo_tui.widgets.status_bar import StatusBar
+from gmo_tui.widgets.trades_tape import TradesTape
+from gmo_tui.widgets.watchlist import Watchlist
+
+WIDE_WIDTH = 140
+WIDE_HEIGHT = 34
+PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("account", "Account"))
+
+
+class MainScreen(Screen):
+    DEFAULT_CSS = """
+    MainScreen { layout: vertical; }
+    #body { height: 1fr; }
+    #book-column { width: 38; height: 1fr; border: round $panel; border-title-color: $text-muted; }
+    #book-column:focus-within { border: round $primary; }
+    #side { width: 1fr; height: 1fr; }
+    #pane-tabs { height: 2; }
+    #panes { height: 1fr; layout: vertical; }
+    #panes > .pane { height: 1fr; border: round $panel; border-title-color: $text-muted; }
+    #panes > .pane:focus-within { border: round $primary; }
+    #panes > .-inactive { display: none; }
+    MainScreen.-wide #pane-tabs { display: none; }
+    MainScreen.-wide #book-column { width: 44; }
+    MainScreen.-wide #panes {
+        layout: grid; grid-size: 3 2; grid-columns: 46 1fr 36; grid-rows: 1fr 1fr;
+    }
+    MainScreen.-wide #panes > .-inactive { display: block; }
+    MainScreen.-wide #panes > #account-pane { column-span: 2; }
+    MainScreen.-wide #ticket-pane { height: 1fr; }
+    #ticket-pane { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield MarketHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="book-column"):
+                yield OrderBookLadder(id="book")
+            with Vertical(id="side"):
+                yield Tabs(
+                    *(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
+                )
+                with Container(id="panes"):
+                    with Vertical(id="ticket-pane"):
+                        yield OrderTicket(id="ticket")
+                    with Vertical(id="chart-pane", classes="pane"):
+                        yield CandleChart(id="chart")
+                    with Vertical(id="tape-pane", classes="pane"):
+                        yield TradesTape(id="tape")
+                    with Vertical(id="watchlist-pane", classes="pane"):
+                        yield Watchlist(id="watchlist")
+                    with Vertical(id="account-pane", classes="pane"):
+                        yield AccountPanel(id="account")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#book-column").border_title = "Book"
+        for key, title in (
+            ("chart", "Chart  , . interval"),
+            ("tape", "Trades"),
+            ("watchlist", "Watchlist"),
+            ("account", "Account"),
+        ):
+            self.query_one(f"#{key}-pane").border_title = title
+        self.active_pane = "tape"
+        self._apply_layout(self.size.width, self.size.height)
+        start = getattr(self.app, "start_ui", None)
+        if start is not None:
+            start()
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_layout(event.size.width, event.size.height)
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def _apply_layout(self, width: int, height: int) -> None:
+        self.set_class(width >= WIDE_WIDTH and height >= WIDE_HEIGHT, "-wide")
+        self._show_pane(getattr(self, "active_pane", "tape"))
+
+    def show_pane(self, key: str) -> None:
+        """Bring ``key`` (tape / chart / watchlist / account) to the front (compact layout)."""
+        self.active_pane = key
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{key}":
+            tabs.active = f"tab-{key}"
+        self._show_pane(key)
+
+    def _show_pane(self, key: str) -> None:
+        for other, _ in PANE_TABS:
+            self.query_one(f"#{other}-pane").set_class(other != key, "-inactive")
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab is not None and event.tab.id:
+            key = event.tab.id.removeprefix("tab-")
+            self.active_pane = key
+            self._show_pane(key)

@@ -1,0 +1,60 @@
+"""A small input dialog for one number (new order price, new losscut price, close size),
+validated as typed by the caller's function; Enter accepts, Escape cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+Validator = Callable[[str], tuple[Decimal | None, str | None]]
+
+
+class ValueDialog(ModalScreen[Decimal | None]):
+    DEFAULT_CSS = """
+    ValueDialog { align: center middle; }
+    ValueDialog > Vertical {
+        width: 56; max-width: 95%; height: auto; border: thick $primary; background: $surface;
+        padding: 0 1;
+    }
+    ValueDialog #value-title { text-style: bold; }
+    ValueDialog Input { border: tall $primary; }
+    ValueDialog #value-error { color: $error; height: auto; }
+    ValueDialog #value-hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, title: str, value: str, validate: Validator, hint: str = ""):
+        super().__init__()
+        self.title_text, self.initial, self.validate, self.hint = title, value, validate, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, id="value-title")
+            yield Input(self.initial, id="value-input", restrict=r"[0-9.]*")
+            yield Static("", id="value-error")
+            yield Static(self.hint or "Enter to accept · Escape to cancel", id="value-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        _, err = self.validate(event.value)
+        self.query_one("#value-error", Static).update(err or "")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value, err = self.validate(event.value)
+        if value is None:
+            self.query_one("#value-error", Static).update(err or "invalid")
+            self.app.bell()
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

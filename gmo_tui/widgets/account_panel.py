@@ -1,0 +1,293 @@
+"""The account tabs: Positions, Orders, Executions, Assets, Margin, Account (volume tier, fees,
+transfer) and History (deposits/withdrawals over a range). Without credentials every tab says
+how to add an API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
+
+from gmo_tui.exchange.enums import Side, TransferType
+from gmo_tui.exchange.models import Asset, Execution, Margin, TradingVolume
+from gmo_tui.market.rules import parse_number
+from gmo_tui.messages import HistoryRequested, TransferRequested
+from gmo_tui.widgets.cycler import Cycler
+from gmo_tui.widgets.formatting import JST, fmt
+from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
+
+TABS = ("positions", "orders", "executions", "assets", "margin", "account", "history")
+
+
+class AccountPanel(TabbedContent):
+    DEFAULT_CSS = """
+    AccountPanel { height: 1fr; }
+    AccountPanel .no-key { color: $warning; padding: 0 1; }
+    AccountPanel .-hidden { display: none; }
+    AccountPanel Horizontal { height: 1; }
+    AccountPanel Input { width: 22; background: $boost; }
+    AccountPanel Button { height: 1; border: none; min-width: 10; }
+    AccountPanel .form-label { width: auto; padding: 0 1; }
+    AccountPanel #volume-info, AccountPanel #history-status { height: auto; padding: 0 1; }
+    """
+    TransferRequested = TransferRequested
+    HistoryRequested = HistoryRequested
+
+    def __init__(self, **kwargs):
+        super().__init__(initial="positions", **kwargs)
+        self.has_key = True
+        self.no_key_text = ""
+
+    def compose(self) -> ComposeResult:
+        with TabPane("Positions", id="positions"):
+            yield Static("", classes="no-key -hidden")
+            yield PositionsTable(id="positions-table")
+        with TabPane("Orders", id="orders"):
+            yield Static("", classes="no-key -hidden")
+            yield OrdersTable(id="orders-table")
+        with TabPane("Executions", id="executions"):
+            yield Static("", classes="no-key -hidden")
+            yield KeyedTable(
+                [
+                    ("time", "Time"),
+                    ("id", "Execution"),
+                    ("order", "Order"),
+                    ("side", "Side"),
+                    ("settle", "Settle"),
+                    ("price", "Price"),
+                    ("size", "Size"),
+                    ("fee", "Fee"),
+                    ("pnl", "P&L"),
+                ],
+                id="executions-table",
+            )
+        with TabPane("Assets", id="assets"):
+            yield Static("", classes="no-key -hidden")
+            yield KeyedTable(
+                [
+                    ("symbol", "Asset"),
+                    ("amount", "Amount"),
+                    ("available", "Available"),
+                    ("jpy", "JPY value"),
+                ],
+                id="assets-table",
+            )
+        with TabPane("Margin", id="margin"):
+            yield Static("", classes="no-key -hidden")
+            yield KeyedTable([("item", "Margin"), ("value", "Value")], id="margin-table")
+        with TabPane("Account", id="account"):
+            yield Static("", classes="no-key -hidden")
+            with Vertical(id="account-body"):
+                yield Static("", id="volume-info")
+                yield KeyedTable(
+                    [
+                        ("symbol", "Symbol"),
+                        ("taker", "Taker"),
+                        ("maker", "Maker"),
+                        ("limit", "Today's limit"),
+                    ],
+                    id="fees-table",
+                )
+                with Horizontal():
+                    yield Label("Transfer JPY", classes="form-label")
+                    yield Input(
+                        id="transfer-amount",
+                        placeholder="amount",
+                        restrict=r"[0-9.]*",
+                        compact=True,
+                    )
+                    yield Cycler(["DEPOSIT", "WITHDRAWAL"], id="transfer-type")
+                    yield Button("Send", id="transfer-send", compact=True)
+                yield Static(
+                    "DEPOSIT: FX account -> crypto account; WITHDRAWAL: the reverse. 1 per 3 min.",
+                    classes="form-label",
+                )
+        with TabPane("History", id="history"):
+            yield Static("", classes="no-key -hidden")
+            with Vertical(id="history-body"):
+                with Horizontal():
+                    yield Label("From", classes="form-label")
+                    yield Input(id="history-from", placeholder="YYYY-MM-DD HH:MM", compact=True)
+                    yield Label("To", classes="form-label")
+                    yield Input(id="history-to", placeholder="YYYY-MM-DD HH:MM", compact=True)
+                    yield Button("Fetch", id="history-fetch", compact=True)
+                yield Static("Times in JST; fetched in 30-minute windows.", id="history-status")
+                yield KeyedTable(
+                    [
+                        ("time", "Time"),
+                        ("kind", "Kind"),
+                        ("symbol", "Asset"),
+                        ("amount", "Amount"),
+                        ("fee", "Fee"),
+                        ("status", "Status"),
+                    ],
+                    id="history-table",
+                )
+
+    def on_mount(self) -> None:
+        now = datetime.now(JST).replace(second=0, microsecond=0)
+        self.query_one("#history-from", Input).value = (now - timedelta(hours=2)).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+        self.query_one("#history-to", Input).value = now.strftime("%Y-%m-%d %H:%M")
+
+    def set_has_key(self, has_key: bool, how_to: str) -> None:
+        self.has_key, self.no_key_text = has_key, how_to
+        for note in self.query(".no-key"):
+            note.set_class(has_key, "-hidden")
+            if isinstance(note, Static):
+                note.update(how_to)
+        for table in self.query(KeyedTable):
+            table.set_class(not has_key, "-hidden")
+        for name in ("#account-body", "#history-body"):
+            self.query_one(name).set_class(not has_key, "-hidden")
+
+    # ------------------------------------------------------------------ data
+    def show_executions(
+        self,
+        executions: Iterable[Execution],
+        tick_places: int,
+        size_places: int,
+        colours: dict[str, str],
+    ) -> None:
+        rows = []
+        for e in sorted(executions, key=lambda e: e.execution_id, reverse=True):
+            side = Text(e.side.value, style=colours.get("bid" if e.side is Side.BUY else "ask", ""))
+            pnl = Text(
+                fmt(e.loss_gain, 0, sign=True) if e.loss_gain else "-",
+                justify="right",
+                style=colours.get("pnl-up" if e.loss_gain >= 0 else "pnl-down", "")
+                if e.loss_gain
+                else "",
+            )
+            rows.append(
+                (
+                    str(e.execution_id),
+                    (
+                        e.timestamp.astimezone(JST).strftime("%m-%d %H:%M:%S"),
+                        str(e.execution_id),
+                        str(e.order_id),
+                        side,
+                        e.settle_type.value,
+                        Text(fmt(e.price, tick_places), justify="right"),
+                        Text(fmt(e.size, size_places, commas=False), justify="right"),
+                        Text(fmt(e.fee, 0), justify="right"),
+                        pnl,
+                    ),
+                )
+            )
+        self.query_one("#executions-table", KeyedTable).sync(rows)
+
+    def show_assets(self, assets: Iterable[Asset]) -> None:
+        rows = []
+        total = Decimal(0)
+        for a in assets:
+            value = a.amount * a.conversion_rate
+            total += value
+            rows.append(
+                (
+                    a.symbol,
+                    (
+                        a.symbol,
+                        Text(f"{a.amount:f}", justify="right"),
+                        Text(f"{a.available:f}", justify="right"),
+                        Text(fmt(value, 0), justify="right"),
+                    ),
+                )
+            )
+        rows.append(
+            ("__total__", ("Total", "", "", Text(fmt(total, 0), justify="right", style="bold")))
+        )
+        self.query_one("#assets-table", KeyedTable).sync(rows)
+
+    def show_margin(self, margin: Margin) -> None:
+        items = [
+            ("Available", fmt(margin.available_amount, 0) + " JPY"),
+            ("Margin in use", fmt(margin.margin, 0) + " JPY"),
+            ("Margin ratio", f"{fmt(margin.margin_ratio, 1)}%"),
+            ("Margin call", margin.margin_call_status.value),
+            ("Unrealised P&L", fmt(margin.profit_loss, 0, sign=True) + " JPY"),
+            ("Actual P&L", fmt(margin.actual_profit_loss, 0, sign=True) + " JPY"),
+            ("Transferable", fmt(margin.transferable_amount, 0) + " JPY"),
+        ]
+        self.query_one("#margin-table", KeyedTable).sync((k, (k, v)) for k, v in items)
+
+    def show_volume(self, volume: TradingVolume) -> None:
+        self.query_one("#volume-info", Static).update(
+            f"Tier {volume.tier_level} · 30-day volume {fmt(volume.jpy_volume, 0)} JPY"
+        )
+        rows = []
+        for v in volume.limit:
+            limit = v.today_limit_open_size or v.today_limit_buy_size
+            rows.append(
+                (
+                    v.symbol,
+                    (
+                        v.symbol,
+                        f"{v.taker_fee * 100:f}%",
+                        f"{v.maker_fee * 100:f}%",
+                        "-" if limit is None else f"{limit:f}",
+                    ),
+                )
+            )
+        self.query_one("#fees-table", KeyedTable).sync(rows)
+
+    def show_history(self, rows: Iterable[tuple[str, str, object]], status: str) -> None:
+        out = []
+        for index, (kind, _key, item) in enumerate(rows):
+            fee = getattr(item, "fee", None)
+            out.append(
+                (
+                    f"{kind}-{index}",
+                    (
+                        item.timestamp.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"),  # type: ignore[attr-defined]
+                        kind,
+                        item.symbol,  # type: ignore[attr-defined]
+                        Text(f"{item.amount:f}", justify="right"),  # type: ignore[attr-defined]
+                        "-" if fee is None else f"{fee:f}",
+                        item.status,  # type: ignore[attr-defined]
+                    ),
+                )
+            )
+        self.query_one("#history-table", KeyedTable).sync(out)
+        self.query_one("#history-status", Static).update(status)
+
+    # ------------------------------------------------------------------ forms
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "transfer-send":
+            amount, err = parse_number(self.query_one("#transfer-amount", Input).value, "amount")
+            if amount is None or amount <= 0:
+                self.notify(err or "amount must be positive", severity="error")
+                return
+            kind = TransferType(self.query_one("#transfer-type", Cycler).value)
+            self.post_message(TransferRequested(amount, kind.value))
+        elif event.button.id == "history-fetch":
+            try:
+                start = _parse_jst(self.query_one("#history-from", Input).value)
+                end = _parse_jst(self.query_one("#history-to", Input).value)
+            except ValueError as exc:
+                self.query_one("#history-status", Static).update(str(exc))
+                return
+            if end <= start:
+                self.query_one("#history-status", Static).update("'To' must be after 'From'")
+                return
+            self.post_message(HistoryRequested(start, end))
+
+    def on_cycler_changed(self, event: Cycler.Changed) -> None:
+        event.stop()
+
+
+def _parse_jst(text: str) -> datetime:
+    try:
+        value = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (use YYYY-MM-DD HH:MM, JST)") from None
+    return value.replace(tzinfo=JST).astimezone(UTC)

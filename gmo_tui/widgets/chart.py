@@ -1,0 +1,271 @@
+"""The candle chart: klines of the chosen interval, the last candle kept live from trades,
+volume bars underneath. Drawn with half blocks in a Line API widget (two price rows per cell)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.exchange.models import Kline, Trade
+from gmo_tui.messages import IntervalChosen
+from gmo_tui.widgets.formatting import JST, compact, decimals_of, fmt
+
+INTERVALS = tuple(KlineInterval)
+
+
+@dataclass(slots=True)
+class Candle:
+    open_ms: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+    @classmethod
+    def from_kline(cls, k: Kline) -> Candle:
+        return cls(k.open_ms, k.open, k.high, k.low, k.close, k.volume)
+
+
+def bucket_start(ts_ms: int, interval: KlineInterval) -> int:
+    """Start of the candle holding ``ts_ms``. Days/weeks/months open at 06:00 JST like GMO's
+    klines; intraday intervals align to the interval in UTC."""
+    if interval in (KlineInterval.DAY1, KlineInterval.WEEK1, KlineInterval.MONTH1):
+        return -1  # calendar candles: only ever extend the last one
+    size = interval.seconds * 1000
+    return ts_ms - ts_ms % size
+
+
+def apply_trades(candles: list[Candle], trades: Iterable[Trade], interval: KlineInterval) -> bool:
+    """Fold prints into the last candle (or open new ones); True when anything changed."""
+    changed = False
+    for trade in trades:
+        ts = int(trade.timestamp.timestamp() * 1000)
+        start = bucket_start(ts, interval)
+        last = candles[-1] if candles else None
+        if last is not None and (start == -1 or start == last.open_ms):
+            last.high = max(last.high, trade.price)
+            last.low = min(last.low, trade.price)
+            last.close = trade.price
+            last.volume += trade.size
+        elif last is None or (start != -1 and start > last.open_ms):
+            if start == -1:
+                continue
+            candles.append(
+                Candle(start, trade.price, trade.price, trade.price, trade.price, trade.size)
+            )
+        else:
+            continue
+        changed = True
+    return changed
+
+
+class CandleChart(Widget, can_focus=True):
+    COMPONENT_CLASSES = {"chart--up", "chart--down", "chart--axis", "chart--volume", "chart--title"}
+    DEFAULT_CSS = """
+    CandleChart { height: 1fr; min-height: 6; }
+    CandleChart > .chart--up { color: $pnl-up; }
+    CandleChart > .chart--down { color: $pnl-down; }
+    CandleChart > .chart--axis { color: $text-muted; }
+    CandleChart > .chart--volume { color: $secondary; }
+    CandleChart > .chart--title { color: $text; text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("comma", "interval(-1)", "Shorter", id="chart.shorter", tooltip="Shorter candles"),
+        Binding("full_stop", "interval(1)", "Longer", id="chart.longer", tooltip="Longer candles"),
+    ]
+    IntervalChosen = IntervalChosen
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.interval = KlineInterval.MIN1
+        self.symbol = ""
+        self.candles: list[Candle] = []
+        self.tick = Decimal("1")
+        self._styles: dict[str, Style] | None = None
+        self._lines: list[Strip] | None = None
+        self.status = "loading…"
+
+    # ------------------------------------------------------------------ data
+    def set_candles(self, symbol: str, interval: KlineInterval, klines: Sequence[Kline]) -> None:
+        self.symbol, self.interval = symbol, interval
+        self.candles = [Candle.from_kline(k) for k in klines]
+        self.status = "" if klines else "no candles"
+        self._invalidate()
+
+    def add_trades(self, trades: Iterable[Trade]) -> None:
+        if self.candles and apply_trades(self.candles, trades, self.interval):
+            self._invalidate()
+
+    def set_loading(self, symbol: str, interval: KlineInterval) -> None:
+        self.symbol, self.interval = symbol, interval
+        self.candles = []
+        self.status = "loading…"
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._lines = None
+        self.refresh()
+
+    def action_interval(self, delta: int) -> None:
+        index = INTERVALS.index(self.interval)
+        new = INTERVALS[max(0, min(len(INTERVALS) - 1, index + delta))]
+        if new != self.interval:
+            self.post_message(IntervalChosen(new))
+
+    # ------------------------------------------------------------------ rendering
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._lines = None
+
+    def on_resize(self) -> None:
+        self._lines = None
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def _style(self, name: str) -> Style:
+        if self._styles is None:
+            self._styles = {
+                n: self.get_component_rich_style(n, partial=True) for n in self.COMPONENT_CLASSES
+            }
+            self._styles["base"] = self.rich_style
+        return self._styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        if self._lines is None:
+            self._lines = self._render_all()
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self._style("base"))
+
+    def _render_all(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        base = self._style("base")
+        axis_w = 12
+        plot_w = max(1, width - axis_w)
+        vol_h = 2 if height >= 10 else (1 if height >= 6 else 0)
+        price_h = max(1, height - 2 - vol_h)
+        last = self.candles[-1] if self.candles else None
+        title = f" {self.symbol} {self.interval.value}"
+        if last is not None:
+            pd = decimals_of(self.tick)
+            title += (
+                f"  O {fmt(last.open, pd)} H {fmt(last.high, pd)} L {fmt(last.low, pd)}"
+                f" C {fmt(last.close, pd)} V {compact(last.volume)}"
+            )
+        else:
+            title += f"  {self.status}"
+        lines = [
+            Strip([Segment(title[:width].ljust(width), base + self._style("chart--title"))], width)
+        ]
+        shown = self.candles[-plot_w:]
+        if not shown:
+            lines.extend(Strip.blank(width, base) for _ in range(height - 1))
+            return lines
+        hi = max(c.high for c in shown)
+        lo = min(c.low for c in shown)
+        span = hi - lo or Decimal(1)
+        rows2 = price_h * 2
+
+        def level(price: Decimal) -> int:
+            # 0 = top sub-row, rows2-1 = bottom
+            return int((hi - price) / span * (rows2 - 1) + Decimal("0.5"))
+
+        cols = []
+        for c in shown:
+            cols.append(
+                (
+                    level(c.high),
+                    level(c.low),
+                    level(max(c.open, c.close)),
+                    level(min(c.open, c.close)),
+                    c.close >= c.open,
+                )
+            )
+        up, down, axis = (
+            self._style("chart--up"),
+            self._style("chart--down"),
+            self._style("chart--axis"),
+        )
+        pd = decimals_of(self.tick)
+        for r in range(price_h):
+            top, bottom = 2 * r, 2 * r + 1
+            segs: list[Segment] = []
+            run_style, run = None, []
+            for hi_l, lo_l, body_t, body_b, rising in cols:
+                upper = body_t <= top <= body_b
+                lower = body_t <= bottom <= body_b
+                if upper and lower:
+                    ch = "█"
+                elif upper:
+                    ch = "▀"
+                elif lower:
+                    ch = "▄"
+                elif hi_l <= bottom and top <= lo_l:
+                    ch = "│"
+                else:
+                    ch = " "
+                st = up if rising else down
+                if st is not run_style and run:
+                    segs.append(Segment("".join(run), base + run_style))
+                    run = []
+                run_style = st
+                run.append(ch)
+            if run:
+                segs.append(Segment("".join(run), base + run_style))
+            pad = plot_w - len(cols)
+            if pad > 0:
+                segs.append(Segment(" " * pad, base))
+            label = ""
+            if r == 0:
+                label = fmt(hi, pd)
+            elif r == price_h - 1:
+                label = fmt(lo, pd)
+            elif r == price_h // 2:
+                label = fmt((hi + lo) / 2, pd)
+            segs.append(Segment(("┤" + label)[:axis_w].ljust(axis_w), base + axis))
+            lines.append(Strip(segs, width).crop(0, width))
+        if vol_h:
+            vmax = max(c.volume for c in shown) or Decimal(1)
+            blocks = " ▁▂▃▄▅▆▇█"
+            vol = self._style("chart--volume")
+            for r in range(vol_h):
+                chars = []
+                for c in shown:
+                    eighths = int(c.volume / vmax * vol_h * 8)
+                    cell = eighths - (vol_h - 1 - r) * 8
+                    chars.append(blocks[max(0, min(8, cell))])
+                text = "".join(chars).ljust(plot_w)
+                label = ("┤vol " + compact(vmax)) if r == 0 else "┤"
+                lines.append(
+                    Strip(
+                        [
+                            Segment(text, base + vol),
+                            Segment(label[:axis_w].ljust(axis_w), base + axis),
+                        ],
+                        width,
+                    )
+                )
+        first = datetime.fromtimestamp(shown[0].open_ms / 1000, JST)
+        lastt = datetime.fromtimestamp(shown[-1].open_ms / 1000, JST)
+        fmt_t = "%m-%d %H:%M" if self.interval.seconds < 86400 else "%Y-%m-%d"
+        left, right = first.strftime(fmt_t), lastt.strftime(fmt_t)
+        gap = max(1, plot_w - len(left) - len(right))
+        lines.append(
+            Strip([Segment((left + " " * gap + right)[:width].ljust(width), base + axis)], width)
+        )
+        while len(lines) < height:
+            lines.append(Strip.blank(width, base))
+        return lines[:height]

@@ -1,0 +1,69 @@
+"""A DataTable updated by row key: changed cells via ``update_cell``, rows added and removed
+by key; never cleared and rebuilt on a tick."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+Cell = str | Text
+
+
+class KeyedTable(DataTable):
+    DEFAULT_CSS = """
+    KeyedTable { height: 1fr; }
+    """
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs):
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._column_keys = [key for key, _ in columns]
+        self._labels = list(columns)
+        self._values: dict[str, tuple[Cell, ...]] = {}
+        self.cell_updates = 0
+
+    def on_mount(self) -> None:
+        for key, label in self._labels:
+            self.add_column(label, key=key)
+
+    def sync(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
+        """Make the table show exactly ``rows`` (key, cells), in that order for new rows."""
+        seen: set[str] = set()
+        for key, cells in rows:
+            seen.add(key)
+            cells = tuple(cells)
+            old = self._values.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+            elif old != cells:
+                for column, (a, b) in zip(
+                    self._column_keys, zip(old, cells, strict=True), strict=True
+                ):
+                    if a != b:
+                        try:
+                            self.update_cell(key, column, b, update_width=True)
+                        except (CellDoesNotExist, RowDoesNotExist):
+                            continue
+                        self.cell_updates += 1
+            self._values[key] = cells
+        for key in [k for k in self._values if k not in seen]:
+            del self._values[key]
+            try:
+                self.remove_row(key)
+            except RowDoesNotExist:
+                pass
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def keys(self) -> list[str]:
+        return list(self._values)

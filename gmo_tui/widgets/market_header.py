@@ -1,0 +1,69 @@
+"""The header line: symbol, last, 24h change, high/low, volume, bid/ask/spread, exchange
+status and mode (LIVE / DEMO)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from gmo_tui.exchange.models import Ticker
+from gmo_tui.widgets.formatting import compact, decimals_of, fmt
+
+
+class MarketHeader(Widget):
+    DEFAULT_CSS = """
+    MarketHeader { height: 1; background: $panel; color: $foreground; }
+    MarketHeader.-maintenance { background: $error 40%; }
+    """
+
+    symbol: reactive[str] = reactive("")
+    ticker: reactive[Ticker | None] = reactive(None)
+    change: reactive[Decimal | None] = reactive(None)
+    bid: reactive[Decimal | None] = reactive(None)
+    ask: reactive[Decimal | None] = reactive(None)
+    exchange_status: reactive[str] = reactive("?")
+    mode: reactive[str] = reactive("LIVE")
+    tick: reactive[Decimal] = reactive(Decimal("1"))
+
+    def watch_exchange_status(self, status: str) -> None:
+        self.set_class(status != "OPEN", "-maintenance")
+
+    def render(self) -> Text:
+        pd = decimals_of(self.tick)
+        t = self.ticker
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(
+            f" {self.mode} ",
+            style=_style(self, "warning" if self.mode == "DEMO" else "primary", True),
+        )
+        text.append(f" {self.symbol} ", style="bold")
+        if t is not None:
+            text.append(fmt(t.last, pd), style="bold")
+        if self.change is not None:
+            up = self.change >= 0
+            text.append(
+                f" {fmt(self.change * 100, 2, sign=True)}%",
+                style=_style(self, "pnl-up" if up else "pnl-down"),
+            )
+        if t is not None:
+            text.append(f"  H {fmt(t.high, pd)} L {fmt(t.low, pd)} V {compact(t.volume)}")
+        bid = self.bid if self.bid is not None else (t.bid if t else None)
+        ask = self.ask if self.ask is not None else (t.ask if t else None)
+        if bid is not None and ask is not None:
+            text.append("  ")
+            text.append(fmt(bid, pd), style=_style(self, "bid"))
+            text.append(" / ")
+            text.append(fmt(ask, pd), style=_style(self, "ask"))
+            text.append(f" ({fmt(ask - bid, pd)})")
+        status = self.exchange_status
+        text.append(f"  [{status}]", style=_style(self, "success" if status == "OPEN" else "error"))
+        return text
+
+
+def _style(widget: Widget, variable: str, reverse: bool = False) -> str:
+    colour = widget.app.theme_variables.get(variable, "") if widget.is_attached else ""
+    style = f"bold {colour}" if colour else "bold"
+    return f"{style} reverse" if reverse else style

@@ -1,0 +1,372 @@
+"""The order book ladder: a Line API widget that repaints only the rows that changed.
+
+Asks above, bids below, a spread row between; price / size / cumulative with depth bars; the
+user's own resting orders marked; a level cursor (up/down, Enter puts the price in the ticket);
+price grouping in multiples of the tick (``[`` / ``]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from gmo_tui.exchange.enums import Side
+from gmo_tui.market.book import Book
+from gmo_tui.messages import GroupingChanged, PricePicked
+from gmo_tui.widgets.formatting import decimals_of, fmt, group_price
+
+Level = tuple[Decimal, Decimal]
+GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+class OrderBookLadder(Widget, can_focus=True):
+    """Dumb pane: the app calls :meth:`set_book`; the ladder diffs rows and repaints changes."""
+
+    PricePicked = PricePicked
+    GroupingChanged = GroupingChanged
+
+    COMPONENT_CLASSES = {
+        "ladder--header",
+        "ladder--bid",
+        "ladder--ask",
+        "ladder--bid-bar",
+        "ladder--ask-bar",
+        "ladder--spread",
+        "ladder--cursor",
+        "ladder--own",
+        "ladder--size",
+    }
+    DEFAULT_CSS = """
+    OrderBookLadder { height: 1fr; min-height: 7; }
+    OrderBookLadder > .ladder--header { color: $text-muted; text-style: bold; }
+    OrderBookLadder > .ladder--bid { color: $bid; }
+    OrderBookLadder > .ladder--ask { color: $ask; }
+    OrderBookLadder > .ladder--bid-bar { background: $bid-bar; }
+    OrderBookLadder > .ladder--ask-bar { background: $ask-bar; }
+    OrderBookLadder > .ladder--spread { color: $spread; text-style: italic; }
+    OrderBookLadder > .ladder--cursor { background: $primary 40%; }
+    OrderBookLadder > .ladder--own { color: $own-order; text-style: bold; }
+    OrderBookLadder > .ladder--size { color: $foreground; }
+    """
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Level up", show=False, id="book.up"),
+        Binding("down", "cursor(1)", "Level down", show=False, id="book.down"),
+        Binding("enter", "pick", "Price to ticket", id="book.pick", tooltip="Ticket price = level"),
+        Binding(
+            "left_square_bracket",
+            "group(-1)",
+            "Finer",
+            id="book.finer",
+            tooltip="Group the ladder more finely",
+        ),
+        Binding(
+            "right_square_bracket",
+            "group(1)",
+            "Coarser",
+            id="book.coarser",
+            tooltip="Group the ladder more coarsely",
+        ),
+    ]
+
+    group_index: reactive[int] = reactive(0, init=False)
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ):
+        super().__init__(name=name, id=id, classes=classes)
+        self.tick = Decimal("1")
+        self.size_step = Decimal("0.0001")
+        self._book: Book | None = None
+        self._own: Mapping[tuple[Side, Decimal], Decimal] = {}
+        self._rows: list[tuple] = []
+        self._strips: list[Strip | None] = []
+        self._styles: dict[str, Style] | None = None
+        self._cursor: tuple[str, int] | None = None  # ("ask"|"bid", depth index from the touch)
+        self.repainted_rows = 0
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def step(self) -> Decimal:
+        return self.tick * GROUP_FACTORS[self.group_index]
+
+    def set_rules(self, tick: Decimal, size_step: Decimal) -> None:
+        self.tick, self.size_step = tick, size_step
+        self.group_index = 0
+        self._rebuild(force=True)
+
+    def set_book(
+        self, book: Book | None, own: Mapping[tuple[Side, Decimal], Decimal] | None = None
+    ) -> None:
+        """Show ``book`` (a :class:`gmo_tui.market.book.Book`); ``own``: (side, price) -> own size."""
+        self._book = book
+        if own is not None:
+            self._own = own
+        self._rebuild()
+
+    def set_own(self, own: Mapping[tuple[Side, Decimal], Decimal]) -> None:
+        self._own = own
+        self._rebuild()
+
+    def clear(self) -> None:
+        self._book, self._own = None, {}
+        self._rebuild(force=True)
+
+    @property
+    def cursor_price(self) -> Decimal | None:
+        row = self._cursor_row()
+        return self._rows[row][1] if row is not None else None
+
+    # ------------------------------------------------------------------ layout
+    def _split(self, height: int) -> tuple[int, int]:
+        usable = max(0, height - 2)
+        asks = usable // 2
+        return asks, usable - asks
+
+    def _build_rows(self) -> list[tuple]:
+        height = self.size.height
+        n_asks, n_bids = self._split(height)
+        step = self.step
+        book = self._book
+        if book is None:
+            asks: list[Level] = []
+            bids: list[Level] = []
+        else:
+            (bp, bs), (ap, as_) = book.grouped(step, max(n_asks, n_bids, 1))
+            asks = list(zip(ap[:n_asks], as_[:n_asks], strict=True))
+            bids = list(zip(bp[:n_bids], bs[:n_bids], strict=True))
+        own: dict[tuple[str, Decimal], Decimal] = {}
+        for (side, price), size in self._own.items():
+            kind = "bid" if side == Side.BUY else "ask"
+            key = (kind, group_price(price, step, up=kind == "ask"))
+            own[key] = own.get(key, Decimal(0)) + size
+        cum_ask: list[Decimal] = []
+        total = Decimal(0)
+        for _, size in asks:
+            total += size
+            cum_ask.append(total)
+        cum_bid: list[Decimal] = []
+        total = Decimal(0)
+        for _, size in bids:
+            total += size
+            cum_bid.append(total)
+        depth_max = max(cum_ask[-1] if cum_ask else 0, cum_bid[-1] if cum_bid else 0) or Decimal(1)
+        rows: list[tuple] = [("header",)]
+        for _ in range(n_asks - len(asks)):
+            rows.append(("blank",))
+        for i in range(len(asks) - 1, -1, -1):
+            price, size = asks[i]
+            rows.append(
+                (
+                    "ask",
+                    price,
+                    size,
+                    cum_ask[i],
+                    int(cum_ask[i] * 1000 / depth_max),
+                    own.get(("ask", price)),
+                    i,
+                )
+            )
+        if asks and bids:
+            spread = asks[0][0] - bids[0][0]
+            mid = (asks[0][0] + bids[0][0]) / 2
+            rows.append(("spread", spread, mid))
+        else:
+            rows.append(("spread", None, None))
+        for i, (price, size) in enumerate(bids):
+            rows.append(
+                (
+                    "bid",
+                    price,
+                    size,
+                    cum_bid[i],
+                    int(cum_bid[i] * 1000 / depth_max),
+                    own.get(("bid", price)),
+                    i,
+                )
+            )
+        while len(rows) < height:
+            rows.append(("blank",))
+        return rows[:height]
+
+    def _rebuild(self, force: bool = False) -> None:
+        if not self.is_mounted or self.size.height == 0:
+            return
+        rows = self._build_rows()
+        old = self._rows
+        if force or len(old) != len(rows):
+            self._rows = rows
+            self._strips = [None] * len(rows)
+            self.repainted_rows += len(rows)
+            self.refresh()
+            return
+        width = self.size.width
+        cursor = self._cursor_row()
+        for y, row in enumerate(rows):
+            if row != old[y]:
+                self._strips[y] = None
+                self.repainted_rows += 1
+                self.refresh(Region(0, y, width, 1))
+        self._rows = rows
+        if self._cursor_row() != cursor:
+            self._strips = [None] * len(rows)
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._styles = None
+        self._rebuild(force=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips = [None] * len(self._rows)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # ------------------------------------------------------------------ rendering
+    def _style(self, name: str) -> Style:
+        if self._styles is None:
+            self._styles = {
+                n: self.get_component_rich_style(n, partial=True) for n in self.COMPONENT_CLASSES
+            }
+            self._styles["base"] = self.rich_style
+        return self._styles[name]
+
+    def _columns(self, width: int) -> tuple[int, int, int]:
+        price_w = max(8, min(14, width // 3))
+        size_w = max(6, min(12, (width - price_w - 2) // 2))
+        cum_w = max(0, width - price_w - size_w - 2)
+        return price_w, size_w, cum_w
+
+    def render_line(self, y: int) -> Strip:
+        if y >= len(self._rows):
+            return Strip.blank(self.size.width, self.rich_style)
+        strip = self._strips[y] if y < len(self._strips) else None
+        if strip is None:
+            strip = self._render_row(y, self._rows[y])
+            if y < len(self._strips):
+                self._strips[y] = strip
+        return strip
+
+    def _render_row(self, y: int, row: tuple) -> Strip:
+        width = self.size.width
+        base = self._style("base")
+        price_w, size_w, cum_w = self._columns(width)
+        kind = row[0]
+        pd, sd = decimals_of(self.step), decimals_of(self.size_step)
+        if kind == "blank":
+            return Strip.blank(width, base)
+        if kind == "header":
+            text = f"{'Price':>{price_w}} {'Size':>{size_w}} {'Total':>{cum_w}}"[:width].ljust(
+                width
+            )
+            return Strip([Segment(text, base + self._style("ladder--header"))], width)
+        if kind == "spread":
+            spread, mid = row[1], row[2]
+            if spread is None:
+                text = "— no book —".center(width)
+            else:
+                text = f"spread {fmt(spread, decimals_of(self.tick))}  mid {fmt(mid, decimals_of(self.tick) + 1)}"
+                text = text.center(width)[:width]
+            return Strip([Segment(text, base + self._style("ladder--spread"))], width)
+        _, price, size, cum, depth, own_size, _index = row
+        marker = "◆" if own_size else " "
+        price_text = f"{fmt(price, pd):>{price_w - 1}}"
+        body = f"{price_text}{marker} {fmt(size, sd, commas=False):>{size_w}} {fmt(cum, sd, commas=False):>{cum_w}}"
+        body = body[:width].ljust(width)
+        side_style = self._style(f"ladder--{kind}")
+        bar_style = self._style(f"ladder--{kind}-bar")
+        bar = min(width, (depth * width + 999) // 1000) if depth else 0
+        cursor = self._cursor_row() == y and self.has_focus
+        row_base = base + (self._style("ladder--cursor") if cursor else Style())
+        segments: list[Segment] = []
+        price_end = price_w - 1
+        own_style = self._style("ladder--own")
+        size_style = self._style("ladder--size")
+        # cells: [0, price_end) price, marker at price_end, then sizes
+        pieces = [
+            (0, price_end, side_style),
+            (price_end, price_end + 1, own_style),
+            (price_end + 1, width, size_style),
+        ]
+        for start, end, style in pieces:
+            if start >= end:
+                continue
+            for a, b, barred in ((start, min(end, bar), True), (max(start, bar), end, False)):
+                if a < b:
+                    st = row_base + style
+                    if barred and not cursor:
+                        st = st + bar_style
+                    segments.append(Segment(body[a:b], st))
+        return Strip(segments, width)
+
+    # ------------------------------------------------------------------ cursor and keys
+    def _level_rows(self) -> list[int]:
+        return [y for y, row in enumerate(self._rows) if row[0] in ("ask", "bid")]
+
+    def _cursor_row(self) -> int | None:
+        if self._cursor is None:
+            return None
+        side, index = self._cursor
+        for y, row in enumerate(self._rows):
+            if row[0] == side and row[6] == index:
+                return y
+        return None
+
+    def _set_cursor_row(self, y: int) -> None:
+        row = self._rows[y]
+        self._cursor = (row[0], row[6])
+        self._strips = [None] * len(self._rows)
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        levels = self._level_rows()
+        if not levels:
+            return
+        current = self._cursor_row()
+        if current is None:
+            spread = next((y for y, r in enumerate(self._rows) if r[0] == "spread"), levels[0])
+            target = (
+                next((y for y in levels if y > spread), levels[-1])
+                if delta > 0
+                else next((y for y in reversed(levels) if y < spread), levels[0])
+            )
+        else:
+            candidates = [y for y in levels if (y > current if delta > 0 else y < current)]
+            if not candidates:
+                return
+            target = candidates[0] if delta > 0 else candidates[-1]
+        self._set_cursor_row(target)
+
+    def action_pick(self) -> None:
+        y = self._cursor_row()
+        if y is None:
+            return
+        row = self._rows[y]
+        # a click on an ask level is a price to buy at; a bid level, a price to sell at
+        self.post_message(PricePicked(row[1], Side.BUY if row[0] == "ask" else Side.SELL))
+
+    def action_group(self, delta: int) -> None:
+        new = max(0, min(len(GROUP_FACTORS) - 1, self.group_index + delta))
+        if new != self.group_index:
+            self.group_index = new
+
+    def watch_group_index(self) -> None:
+        self._cursor = None
+        self._rebuild(force=True)
+        self.post_message(GroupingChanged(self.step))
+
+    def on_focus(self) -> None:
+        self._strips = [None] * len(self._rows)
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.on_focus()

@@ -1,0 +1,49 @@
+"""The status bar: every stream's state, feed latency p50, server clock offset, REST budget."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+STATE_VARIABLE = {
+    "LIVE": "success",
+    "CONNECTING": "warning",
+    "STALE": "warning",
+    "RECONNECTING": "warning",
+    "DOWN": "error",
+    "OFF": "text-muted",
+}
+
+
+class StatusBar(Widget):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text-muted; }
+    """
+
+    streams: reactive[dict[str, str]] = reactive(dict, always_update=True)
+    latency_ms: reactive[float | None] = reactive(None)
+    clock_offset_ms: reactive[float | None] = reactive(None)
+    rest_usage: reactive[float | None] = reactive(None)
+    message: reactive[str] = reactive("")
+
+    def set_stream(self, name: str, state: str) -> None:
+        if self.streams.get(name) != state:
+            streams = dict(self.streams)
+            streams[name] = state
+            self.streams = streams
+
+    def render(self) -> Text:
+        variables = self.app.theme_variables if self.is_attached else {}
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for name, state in self.streams.items():
+            colour = variables.get(STATE_VARIABLE.get(state, "warning"), "")
+            text.append(f" {name}:")
+            text.append(state, style=f"bold {colour}".strip())
+        lat = "-" if self.latency_ms is None else f"{self.latency_ms:.0f}ms"
+        off = "-" if self.clock_offset_ms is None else f"{self.clock_offset_ms:+.0f}ms"
+        rest = "-" if self.rest_usage is None else f"{self.rest_usage * 100:.0f}%"
+        text.append(f"  feed p50 {lat}  clock {off}  REST {rest}")
+        if self.message:
+            text.append(f"  {self.message}", style="italic")
+        return text
