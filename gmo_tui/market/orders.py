@@ -634,7 +634,9 @@ class OrderTracker:
         Candidates are the REST rows given plus orders the tracker has only seen from the
         exchange's events (not claimed by an intent). Found: the intent is bound
         (:meth:`mark_accepted`) and the order row and fills are applied. Ambiguous or not
-        found: nothing changes.
+        found: nothing changes. When the match came from executions only (no order row), the
+        order's final status is not known yet: fetch it (``/v1/orders?orderId=``) and apply it
+        with :meth:`apply_rest_order` (e.g. a partly filled MARKET order that then expired).
         """
         rec = self._by_key.get(key)
         if rec is None or rec.sent_at is None:

@@ -15,12 +15,21 @@ zeros beyond the rule's precision and never in exponent notation.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 
 from gmo_tui.exchange.models import SymbolRule
 
 __all__ = [
     "MAX_INPUT_LENGTH",
+    "MAX_INPUT_VALUE",
     "decimals",
     "fmt",
     "format_price",
@@ -38,6 +47,11 @@ __all__ = [
 
 MAX_INPUT_LENGTH = 32
 """Longest text accepted in a numeric ticket field."""
+
+MAX_INPUT_VALUE = Decimal(10) ** 15
+"""Typed numbers at or above this are refused as too large (no GMO price or size comes close)."""
+
+_WIDE = 80  # decimal precision for exact step arithmetic
 
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _ONE = Decimal(1)
@@ -59,14 +73,27 @@ def size_decimals(rule: SymbolRule) -> int:
 
 
 def is_multiple(value: Decimal, step: Decimal) -> bool:
-    """Exact test that ``value`` is an integer multiple of ``step`` (``step`` > 0)."""
-    return value % step == 0
+    """Exact test that ``value`` is an integer multiple of ``step`` (``step`` > 0).
+
+    Computed with enough precision for any finite value (the default 28 digits would raise
+    for e.g. ``1e26 % 0.01``); a non-finite value is never a multiple.
+    """
+    if not value.is_finite():
+        return False
+    with localcontext() as ctx:
+        ctx.prec = _WIDE
+        try:
+            return value % step == 0
+        except InvalidOperation:
+            return False
 
 
 def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
     """Round ``value`` to a multiple of ``step`` (ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING...)."""
-    units = (value / step).to_integral_value(rounding=rounding)
-    return _tidy(units * step, decimals(step))
+    with localcontext() as ctx:
+        ctx.prec = _WIDE
+        units = (value / step).to_integral_value(rounding=rounding)
+        return _tidy(units * step, decimals(step))
 
 
 def round_price(rule: SymbolRule, price: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
@@ -120,6 +147,8 @@ def parse_number(text: str, what: str = "value") -> tuple[Decimal | None, str | 
         value = Decimal(t)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
         return None, f"{what} must be a plain number like 123 or 0.01"
+    if value >= MAX_INPUT_VALUE:
+        return None, f"{what} is too large"
     return value, None
 
 

@@ -127,3 +127,10 @@ def test_random_numbers_valid_iff_on_step_and_in_range(value: Decimal, r) -> Non
     assert (got is not None) == expected, reason
     if got is not None:
         assert got == value
+
+
+def test_huge_numbers_are_refused_not_crashing() -> None:
+    assert validate_size(BTC, "100000000000000000000000000") == (None, "size is too large")
+    assert validate_price(BTC, "9" * 20) == (None, "price is too large")
+    assert is_multiple(D("1e26"), D("0.01"))  # exact even beyond the default precision
+    assert round_size(BTC, D("1e26") + D("0.019")) == D("1e26") + D("0.01")

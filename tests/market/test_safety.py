@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.market.book import Book
@@ -185,3 +187,36 @@ def test_limits_defaults_match_the_documented_values() -> None:
     assert (d.soft_collar_pct, d.hard_collar_pct) == (1, 5)
     assert (d.soft_max_notional, d.hard_max_notional) == (5_000_000, 20_000_000)
     assert d.max_slippage_pct == D("0.5")
+
+
+amounts = st.decimals(
+    min_value=D("0.0001"), max_value=D(10**9), places=4, allow_nan=False, allow_infinity=False
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([B, S_]),
+    st.sampled_from(list(ExecutionType)),
+    amounts,
+    amounts,
+    st.booleans(),
+    st.floats(min_value=0, max_value=30),
+)
+def test_random_orders_never_crash_and_market_needs_a_good_book(
+    side, et, size, price, crossed, age
+) -> None:
+    book = Book("BTC_JPY")
+    if crossed:
+        book.apply(book_event([("15000001", "1")], [("15000000", "1")]), NOW - age)
+    else:
+        book.apply(book_event([("14990000", "1")], [("15000000", "1")]), NOW - age)
+    intent = OrderIntent("BTC_JPY", side, et, size, None if et is ExecutionType.MARKET else price)
+    result = check_order(intent, BTC, book, LIM, NOW)
+    assert result.refused == any(f.severity is Severity.HARD for f in result.findings)
+    assert all(f.message for f in result.findings)
+    usable = not crossed and age <= LIM.max_book_age
+    if et is ExecutionType.MARKET and not usable:
+        assert result.refused and "market_no_book" in result.codes()
+    if not (size % BTC.size_step == 0) or size > BTC.max_order_size:
+        assert result.refused
