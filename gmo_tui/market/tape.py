@@ -6,8 +6,9 @@ GMO's trades carry no id, so the tape never de-duplicates; :meth:`Tape.load` (th
 ``side`` of a GMO trade is the taker's side (BUY = an aggressive buyer lifted the ask).
 
 A print is ``large`` when its size is at least ``large_size`` (a fixed per-symbol size, if
-given) or at least ``large_multiple`` times the rolling median size of the last
-``median_window`` prints (only once ``min_samples`` prints have been seen).
+given), or its notional (price x size, JPY) is at least ``large_notional`` (if given), or its
+size is at least ``large_multiple`` times the rolling median size of the last ``median_window``
+prints (only once ``min_samples`` prints have been seen).
 
 ``appended`` counts every print ever appended (never decreases, survives eviction), so a Line
 API pane can ask :meth:`Tape.since` for just the rows that are new since it last painted.
@@ -52,6 +53,7 @@ class Tape:
         median_window: int = 200,
         min_samples: int = 20,
         large_size: Decimal | None = None,
+        large_notional: Decimal | None = None,
     ) -> None:
         if maxlen < 1 or median_window < 1:
             raise ValueError("maxlen and median_window must be positive")
@@ -59,6 +61,7 @@ class Tape:
         self.maxlen = maxlen
         self.large_multiple = large_multiple
         self.large_size = large_size
+        self.large_notional = large_notional
         self.min_samples = min_samples
         self._ring: deque[Print] = deque(maxlen=maxlen)  # appendleft: index 0 is the newest
         self._window: deque[Decimal] = deque(maxlen=median_window)
@@ -80,9 +83,15 @@ class Tape:
             return s[n // 2]
         return (s[n // 2 - 1] + s[n // 2]) / 2
 
-    def is_large(self, size: Decimal) -> bool:
-        """Would a print of ``size`` be flagged large right now?"""
+    def is_large(self, size: Decimal, price: Decimal | None = None) -> bool:
+        """Would a print of ``size`` (at ``price``) be flagged large right now?"""
         if self.large_size is not None and size >= self.large_size:
+            return True
+        if (
+            self.large_notional is not None
+            and price is not None
+            and price * size >= self.large_notional
+        ):
             return True
         if len(self._sorted) < self.min_samples:
             return False
@@ -99,7 +108,7 @@ class Tape:
 
     def append(self, trade: Trade) -> Print:
         """Add one live trade (the ``trades`` channel or one REST row) and return its print."""
-        large = self.is_large(trade.size)
+        large = self.is_large(trade.size, trade.price)
         self._observe(trade.size)
         self.appended += 1
         p = Print(trade.price, trade.size, trade.side, trade.timestamp, large, self.appended)

@@ -75,3 +75,10 @@ def test_tapes_by_symbol() -> None:
     tapes = Tapes(maxlen=2)
     tapes.append(trade("1", "1", symbol="ETH"))
     assert len(tapes["ETH"]) == 1 and tapes["ETH"].maxlen == 2
+
+
+def test_large_by_notional() -> None:
+    tape = Tape("BTC", large_notional=D(5_000_000), min_samples=1000)
+    assert tape.append(trade("15000000", "0.34")).large
+    assert not tape.append(trade("15000000", "0.33")).large
+    assert tape.is_large(D("0.34"), D(15000000)) and not tape.is_large(D("0.34"))
