@@ -330,3 +330,40 @@ def test_close_intent_matches_only_close_orders() -> None:
     assert t.by_key("c").state is S.UNKNOWN
     assert t.resolve_lost("c", [opening, closing]).order_id == 2
     assert t.by_key("c").state is S.ORDERED
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([Side.BUY, Side.SELL]),
+            st.sampled_from(["1", "2"]),
+            st.sampled_from(["100", "101"]),
+            st.integers(-20, 20),
+        ),
+        max_size=6,
+    ),
+    st.sets(st.integers(0, 5), max_size=2),
+)
+def test_lost_order_matching_never_guesses(rows, claimed) -> None:
+    orders = [
+        rest_order(i, OrderStatus.ORDERED, side=side, size=size, price=price, at=at)
+        for i, (side, size, price, at) in enumerate(rows)
+    ]
+    expected = sorted(
+        i
+        for i, (side, size, price, at) in enumerate(rows)
+        if side is Side.BUY
+        and size == "1"
+        and price == "100"
+        and abs(at) <= 10
+        and i not in claimed
+    )
+    res = find_lost_order(LIMIT_BUY, ts(0), orders, claimed=claimed, window=timedelta(seconds=10))
+    if not expected:
+        assert res.status == "not_found" and res.order_id is None
+    elif len(expected) == 1:
+        assert res.status == "found" and res.order_id == expected[0]
+    else:
+        assert res.status == "ambiguous" and res.order_id is None
+        assert list(res.candidates) == expected
