@@ -1,0 +1,254 @@
+"""Klines (``GET /public/v1/klines``) of the built-in exchange.
+
+History before the market started is synthetic and deterministic in (seed, symbol, time): the
+log-price is a sum of smooth value-noise octaves (one minute to two years) anchored so that it
+meets the live market's starting price at the instant the market started. Every interval and
+date samples that one path, so candles agree with each other (a day's high is the max of its
+minutes' highs, roughly) and the last historical candle ends where the live walk began. From the
+start on, candles are built from the engine's actual trades (1-minute buckets), so today's
+current candle reflects real sim prints.
+
+Dates follow GMO: ``YYYYMMDD`` (>= 20210415) for 1min…1hour, one trading day from 06:00 JST;
+``YYYY`` (>= the symbol's release year) for 4hour…1month, from 1 January 06:00 JST. Weeks start
+on Monday 06:00 JST, months on the 1st 06:00 JST. Candles that have not opened yet (or opened
+before the symbol's release) are left out; ``openTime`` is unix ms as a string, ascending.
+Noise is drawn as floats and every published price is a ``Decimal`` on the symbol's tick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from gmo_tui.exchange import models
+from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.sim.clock import SimClock
+from gmo_tui.sim.replies import ApiFail
+from gmo_tui.sim.symbols import RELEASE_DATES, SYMBOL_RULES
+
+JST = timezone(timedelta(hours=9))
+FIRST_DAILY_DATE = date(2021, 4, 15)
+MINUTE_MS = 60_000
+# (period seconds, relative amplitude) of the noise octaves; amplitudes follow sqrt(period) as a
+# random walk's spread does, at roughly 3 % daily volatility.
+_SIGMA = 0.03 / math.sqrt(86400)
+_OCTAVES = tuple(
+    (period, _SIGMA * math.sqrt(period) * 0.8)
+    for period in (60, 300, 1800, 3 * 3600, 86400, 7 * 86400, 30 * 86400, 180 * 86400, 730 * 86400)
+)
+_SAMPLES = 4  # interior samples per candle for high/low
+_DAILY = {"1min", "5min", "10min", "15min", "30min", "1hour"}
+
+
+def _unit(*parts: object) -> float:
+    """A deterministic number in [0, 1) from the parts."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+class _Noise:
+    """The log-price path of one symbol (value noise, cached lattice)."""
+
+    def __init__(self, seed: int, symbol: str) -> None:
+        self.key = (seed, symbol)
+        self.lattice: dict[tuple[int, int], float] = {}
+
+    def _node(self, octave: int, n: int) -> float:
+        value = self.lattice.get((octave, n))
+        if value is None:
+            value = _unit(*self.key, octave, n) * 2 - 1
+            if len(self.lattice) > 200_000:
+                self.lattice.clear()
+            self.lattice[(octave, n)] = value
+        return value
+
+    def at(self, t: float) -> float:
+        total = 0.0
+        for octave, (period, amp) in enumerate(_OCTAVES):
+            x = t / period
+            n = math.floor(x)
+            u = x - n
+            w = u * u * (3 - 2 * u)
+            a = self._node(octave, n)
+            b = self._node(octave, n + 1)
+            total += amp * (a + (b - a) * w)
+        return total
+
+
+class KlineHistory:
+    """Synthetic history anchored at the market's start, plus live 1-minute buckets."""
+
+    def __init__(self, *, seed: int, clock: SimClock) -> None:
+        self.seed = seed
+        self.clock = clock
+        self.start_s: float = clock.timestamp()
+        self.start_price: dict[str, Decimal] = {}
+        self._noise: dict[str, _Noise] = {}
+        # symbol -> minute open ms -> [open, high, low, close, volume]
+        self.buckets: dict[str, dict[int, list[Decimal]]] = {}
+
+    def anchor(self, prices: Mapping[str, Decimal]) -> None:
+        """The live market starts now at these prices; history ends at them."""
+        self.start_s = self.clock.timestamp()
+        self.start_price = dict(prices)
+
+    def on_engine_event(self, event: Any) -> None:
+        if type(event).__name__ != "PublicTrade":
+            return
+        trade = event.trade
+        minute = int(trade.timestamp.timestamp() * 1000) // MINUTE_MS * MINUTE_MS
+        bucket = self.buckets.setdefault(event.symbol, {}).get(minute)
+        if bucket is None:
+            self.buckets[event.symbol][minute] = [
+                trade.price,
+                trade.price,
+                trade.price,
+                trade.price,
+                trade.size,
+            ]
+        else:
+            bucket[1] = max(bucket[1], trade.price)
+            bucket[2] = min(bucket[2], trade.price)
+            bucket[3] = trade.price
+            bucket[4] += trade.size
+
+    def roll(self) -> None:
+        """Nothing to do: candles are computed on demand from the buckets at sim time now."""
+
+    # ------------------------------------------------------------------------ request
+
+    def klines(self, symbol: Any, interval: Any, day: Any) -> list[models.Kline]:
+        if not symbol or not interval or not day:
+            raise ApiFail("ERR-5106")
+        if symbol not in SYMBOL_RULES or interval not in {i.value for i in KlineInterval}:
+            raise ApiFail("ERR-5207")
+        if not isinstance(day, str):
+            raise ApiFail("ERR-5207")
+        opens = self._opens(symbol, KlineInterval(interval), day)
+        now_ms = self.clock.now_ms()
+        release = datetime.combine(RELEASE_DATES[symbol], datetime.min.time(), JST) + timedelta(
+            hours=6
+        )
+        release_ms = int(release.timestamp() * 1000)
+        spans = [(o, c) for o, c in opens if o <= now_ms and o >= release_ms]
+        return [self._candle(symbol, o, c, now_ms) for o, c in spans]
+
+    def _opens(self, symbol: str, interval: KlineInterval, day: str) -> list[tuple[int, int]]:
+        if interval.value in _DAILY:
+            if not re.fullmatch(r"\d{8}", day):
+                raise ApiFail("ERR-5207")
+            try:
+                d = datetime.strptime(day, "%Y%m%d").date()
+            except ValueError:
+                raise ApiFail("ERR-5207") from None
+            if d < FIRST_DAILY_DATE:
+                raise ApiFail("ERR-5207")
+            start = datetime.combine(d, datetime.min.time(), JST) + timedelta(hours=6)
+            step = interval.seconds * 1000
+            first = int(start.timestamp() * 1000)
+            return [(first + i * step, first + (i + 1) * step) for i in range(86400_000 // step)]
+        if not re.fullmatch(r"\d{4}", day):
+            raise ApiFail("ERR-5207")
+        year = int(day)
+        if year < RELEASE_DATES[symbol].year:
+            raise ApiFail("ERR-5207")
+        begin = datetime(year, 1, 1, 6, tzinfo=JST)
+        end = datetime(year + 1, 1, 1, 6, tzinfo=JST)
+        marks: list[datetime] = []
+        if interval is KlineInterval.MONTH1:
+            marks = [datetime(year, m, 1, 6, tzinfo=JST) for m in range(1, 13)] + [end]
+        elif interval is KlineInterval.WEEK1:
+            first = begin + timedelta(days=(7 - begin.weekday()) % 7)
+            t = first
+            while t < end:
+                marks.append(t)
+                t += timedelta(days=7)
+            marks.append(t)
+        else:
+            step = timedelta(seconds=interval.seconds)
+            t = begin
+            while t <= end:
+                marks.append(t)
+                t += step
+        ms = [int(m.timestamp() * 1000) for m in marks]
+        return list(zip(ms[:-1], ms[1:], strict=True))
+
+    # ------------------------------------------------------------------------ candles
+
+    def _noise_for(self, symbol: str) -> _Noise:
+        noise = self._noise.get(symbol)
+        if noise is None:
+            noise = self._noise[symbol] = _Noise(self.seed, symbol)
+        return noise
+
+    def _synthetic_price(self, symbol: str, t: float) -> float:
+        noise = self._noise_for(symbol)
+        base = float(self.start_price.get(symbol) or 1)
+        return base * math.exp(noise.at(t) - noise.at(self.start_s))
+
+    def _q(self, symbol: str, value: float | Decimal) -> Decimal:
+        tick = SYMBOL_RULES[symbol].tick_size
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        quantized = (number / tick).to_integral_value(ROUND_HALF_UP) * tick
+        return max(quantized, tick)
+
+    def _last_live_price(self, symbol: str, before_ms: int) -> Decimal | None:
+        buckets = self.buckets.get(symbol)
+        if not buckets:
+            return None
+        earlier = [m for m in buckets if m < before_ms]
+        return buckets[max(earlier)][3] if earlier else None
+
+    def _candle(self, symbol: str, open_ms: int, close_ms: int, now_ms: int) -> models.Kline:
+        start_ms = int(self.start_s * 1000)
+        prices: list[Decimal] = []
+        volume = Decimal(0)
+        rule = SYMBOL_RULES[symbol]
+        if open_ms < start_ms:
+            end_ms = min(close_ms, start_ms)
+            points = [
+                open_ms + (end_ms - open_ms) * i / (_SAMPLES + 1) for i in range(_SAMPLES + 2)
+            ]
+            raw = [self._synthetic_price(symbol, p / 1000) for p in points]
+            wiggle = 1 + 0.002 * _unit(self.seed, symbol, open_ms, close_ms, "w")
+            hi, lo = max(raw) * wiggle, min(raw) / wiggle
+            prices = [
+                self._q(symbol, raw[0]),
+                self._q(symbol, hi),
+                self._q(symbol, lo),
+                self._q(symbol, raw[-1]),
+            ]
+            turnover_jpy = (
+                40_000 * (end_ms - open_ms) / 1000 * (0.5 + _unit(self.seed, symbol, open_ms, "v"))
+            )
+            size = Decimal(repr(turnover_jpy / max(raw[0], 1e-9)))
+            volume = (size / rule.size_step).to_integral_value() * rule.size_step
+        if close_ms > start_ms:
+            live = [
+                bucket
+                for minute, bucket in sorted(self.buckets.get(symbol, {}).items())
+                if open_ms <= minute < close_ms and minute <= now_ms
+            ]
+            if not prices:
+                previous = self._last_live_price(symbol, open_ms)
+                if previous is None:
+                    previous = self._q(symbol, self.start_price.get(symbol) or rule.tick_size)
+                prices = [previous] * 4
+            for bucket in live:
+                prices[1] = max(prices[1], bucket[1])
+                prices[2] = min(prices[2], bucket[2])
+                prices[3] = bucket[3]
+                volume += bucket[4]
+        o, h, low, c = prices
+        h = max(h, o, c)
+        low = min(low, o, c)
+        return models.Kline(open_time=str(open_ms), open=o, high=h, low=low, close=c, volume=volume)
+
+
+def utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)

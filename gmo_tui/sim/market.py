@@ -1,0 +1,277 @@
+"""The synthetic live market: a market maker quoting every symbol and takers printing trades.
+
+* The mid of each symbol does a seeded random walk around ``REFERENCE_PRICES`` in whole ticks
+  (small gaussian steps, an occasional jump), one ``random.Random`` per symbol seeded from the
+  exchange's seed, so a given seed always produces the same sequence of moves and trades.
+* The market maker (engine account ``MARKET_MAKER``) keeps ``LEVELS`` (25) price levels per
+  side around the mid by placing and cancelling real engine orders; when the mid moves through a
+  user's resting order, the re-quote fills it.
+* Synthetic takers (account ``TAKER``) send small market orders at ``trades_per_s`` so that
+  demo users' resting orders at the top of the book get filled.
+* Rates are per symbol (:class:`MarketRates`): book moves/snapshots, trades and tickers per
+  second. Symbols without WebSocket subscribers move at ``idle_factor`` of those rates to keep
+  CPU modest. A frozen market (``MarketRates.frozen()``) is built once (books, a half hour of
+  trades) and then never moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
+
+from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
+from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
+
+if TYPE_CHECKING:
+    from gmo_tui.sim.state import SimState
+
+LEVELS = 25
+TAKER = "__taker__"
+INITIAL_TRADES = 12
+BUILD_SPAN_S = 30 * 60  # the initial trades are spread over the half hour before start
+_DAY_VOL = 0.03
+
+
+@dataclass(frozen=True)
+class MarketRates:
+    """Per-symbol message rates (per second) of the synthetic market."""
+
+    books_per_s: float = 2.0
+    trades_per_s: float = 2.0
+    tickers_per_s: float = 1.0
+    idle_factor: float = 0.05
+    frozen_market: bool = False
+
+    @classmethod
+    def frozen(cls) -> MarketRates:
+        """Build the books, trades and klines once, then nothing moves."""
+        return cls(books_per_s=0, trades_per_s=0, tickers_per_s=0, frozen_market=True)
+
+    @classmethod
+    def quiet(cls) -> MarketRates:
+        return cls(books_per_s=1, trades_per_s=0.5, tickers_per_s=0.5)
+
+    @classmethod
+    def busy(cls) -> MarketRates:
+        return cls(books_per_s=20, trades_per_s=50, tickers_per_s=10)
+
+    def with_(self, **changes: float) -> MarketRates:
+        return replace(self, **changes)
+
+
+class SyntheticMarket:
+    def __init__(self, state: SimState, rates: MarketRates) -> None:
+        from gmo_tui.sim.engine import MARKET_MAKER
+
+        self.state = state
+        self.engine = state.engine
+        self.rates = rates
+        self.maker = MARKET_MAKER
+        self.rng = {symbol: random.Random(f"{state.seed}:{symbol}") for symbol in SYMBOL_RULES}
+        self.mid: dict[str, int] = {}  # in ticks
+        self.quotes: dict[str, dict[tuple[Side, int], int]] = {s: {} for s in SYMBOL_RULES}
+        self.credits: dict[tuple[str, str], float] = {}
+        self.moves = 0
+        self.trades = 0
+        self._wake = asyncio.Event()
+        for account in (self.maker, TAKER):
+            if not self.engine.has_account(account):
+                self.engine.open_account(account, jpy=Decimal("1e15"), unlimited=True)
+
+    # ------------------------------------------------------------------------ geometry
+
+    def _tick(self, symbol: str) -> Decimal:
+        return SYMBOL_RULES[symbol].tick_size
+
+    def _price(self, symbol: str, ticks: int) -> Decimal:
+        return ticks * self._tick(symbol)
+
+    def _reference_ticks(self, symbol: str) -> int:
+        return int(REFERENCE_PRICES[symbol] / self._tick(symbol))
+
+    def _half_spread(self, symbol: str) -> int:
+        return max(1, int(self._reference_ticks(symbol) * 0.0001))
+
+    def _level_step(self, symbol: str) -> int:
+        # a fixed grid per symbol: a small move of the mid changes only the ladder's ends
+        return max(1, int(self._reference_ticks(symbol) * 0.0002))
+
+    def _size(self, symbol: str, notional_jpy: float) -> Decimal:
+        rule = SYMBOL_RULES[symbol]
+        price = self._price(symbol, self.mid[symbol])
+        raw = Decimal(int(notional_jpy)) / price
+        size = (raw / rule.size_step).to_integral_value(ROUND_DOWN) * rule.size_step
+        return min(max(size, rule.min_order_size), rule.max_order_size)
+
+    def start_prices(self) -> dict[str, Decimal]:
+        return {symbol: self._price(symbol, ticks) for symbol, ticks in self.mid.items()}
+
+    # ------------------------------------------------------------------------ actions
+
+    def walk(self, symbol: str, dt: float) -> None:
+        """Move the mid by a random step worth ``dt`` seconds of volatility (in whole ticks)."""
+        rng = self.rng[symbol]
+        mid = self.mid[symbol]
+        sd = mid * _DAY_VOL * (max(dt, 1e-3) / 86400) ** 0.5
+        step = rng.gauss(0, sd)
+        if rng.random() < 0.01:
+            step += rng.choice((-1, 1)) * 15 * sd
+        reference = int(REFERENCE_PRICES[symbol] / self._tick(symbol))
+        # a gentle pull back to the reference keeps the walk plausible over long runs
+        step += (reference - mid) * 0.0005
+        self.mid[symbol] = max(10 * self._half_spread(symbol), mid + int(round(step)))
+        self.moves += 1
+
+    def requote(self, symbol: str) -> None:
+        """Cancel quotes off the ladder, place the missing levels."""
+        from gmo_tui.sim.engine import SimError
+
+        mid = self.mid[symbol]
+        half, step = self._half_spread(symbol), self._level_step(symbol)
+        best_ask = -(-(mid + half) // step) * step
+        best_bid = (mid - half) // step * step
+        want = {(Side.SELL, best_ask + i * step) for i in range(LEVELS)}
+        want |= {(Side.BUY, best_bid - i * step) for i in range(LEVELS) if best_bid - i * step > 0}
+        quotes = self.quotes[symbol]
+        for key in [k for k in quotes if k not in want]:
+            try:
+                self.engine.cancel_order(self.maker, quotes.pop(key))
+            except SimError:
+                pass
+        book = self.engine.orderbook(symbol)
+        tick = self._tick(symbol)
+        resting = {(Side.SELL, int(level.price / tick)) for level in book.asks}
+        resting |= {(Side.BUY, int(level.price / tick)) for level in book.bids}
+        rng = self.rng[symbol]
+        for side, ticks in sorted(want - resting):
+            size = self._size(symbol, 300_000 * (0.4 + 1.6 * rng.random()))
+            try:
+                quotes[(side, ticks)] = self.engine.place_order(
+                    self.maker,
+                    symbol=symbol,
+                    side=side,
+                    execution_type=ExecutionType.LIMIT,
+                    size=size,
+                    price=self._price(symbol, ticks),
+                    time_in_force=TimeInForce.FAS,
+                )
+            except SimError:
+                pass
+
+    def take(self, symbol: str) -> None:
+        """One synthetic taker market order."""
+        from gmo_tui.sim.engine import SimError
+
+        rng = self.rng[symbol]
+        side = Side.BUY if rng.random() < 0.5 else Side.SELL
+        size = self._size(symbol, 20_000 + 180_000 * rng.random())
+        try:
+            held = (
+                self._held(symbol, side.opposite) if SYMBOL_RULES[symbol].is_margin else Decimal(0)
+            )
+            if held > 0:
+                # close what it holds rather than pile up positions (keeps the engine's work flat)
+                self.engine.close_bulk_order(
+                    TAKER,
+                    symbol=symbol,
+                    side=side,
+                    execution_type=ExecutionType.MARKET,
+                    size=min(size, held),
+                )
+            else:
+                self.engine.place_order(
+                    TAKER, symbol=symbol, side=side, execution_type=ExecutionType.MARKET, size=size
+                )
+            self.trades += 1
+        except SimError:
+            pass
+
+    def _held(self, symbol: str, side: Side) -> Decimal:
+        for summary in self.engine.position_summary(TAKER, symbol):
+            if summary.side == side:
+                return summary.sum_position_quantity
+        return Decimal(0)
+
+    # ------------------------------------------------------------------------ lifecycle
+
+    def build(self) -> None:
+        """Initial books and a half hour of trades, deterministic from the seed.
+
+        The clock is wound back by ``BUILD_SPAN_S`` and brought forward trade by trade, so the
+        trade history and the first klines look like a market that has been running.
+        """
+        clock = self.state.clock
+        saved = clock.advanced
+        clock.advanced = saved - BUILD_SPAN_S
+        try:
+            self.state.klines.anchor({s: REFERENCE_PRICES[s] for s in SYMBOL_RULES})
+            for symbol in SYMBOL_RULES:
+                self.mid[symbol] = int(REFERENCE_PRICES[symbol] / self._tick(symbol))
+                self.requote(symbol)
+            gap = BUILD_SPAN_S / INITIAL_TRADES
+            for _ in range(INITIAL_TRADES):
+                clock.advanced += gap
+                for symbol in SYMBOL_RULES:
+                    self.walk(symbol, min(gap, 20.0))
+                    self.requote(symbol)
+                    self.take(symbol)
+        finally:
+            clock.advanced = saved
+        for symbol in SYMBOL_RULES:
+            self.requote(symbol)
+
+    def activate(self, symbol: str) -> None:
+        """A socket subscribed to ``symbol``: re-plan the schedule at once."""
+        self._wake.set()
+
+    def set_rates(self, rates: MarketRates) -> None:
+        self.rates = rates
+        self._wake.set()
+
+    def _due(self, key: tuple[str, str], rate: float, elapsed: float) -> int:
+        credit = self.credits.get(key, 0.0) + rate * elapsed
+        count = int(credit)
+        self.credits[key] = min(credit - count, 1.0)
+        return count
+
+    def step(self, elapsed: float) -> None:
+        """Advance the market by ``elapsed`` real seconds."""
+        rates = self.rates
+        if rates.frozen_market or self.state.frozen:
+            return
+        active = self.state.hub.active_symbols()
+        for symbol in SYMBOL_RULES:
+            factor = 1.0 if symbol in active else rates.idle_factor
+            moves = self._due((symbol, "book"), rates.books_per_s * factor, elapsed)
+            for _ in range(min(moves, 50)):
+                self.walk(symbol, 1 / max(rates.books_per_s * factor, 1e-6))
+                self.requote(symbol)
+            for _ in range(
+                min(self._due((symbol, "trade"), rates.trades_per_s * factor, elapsed), 500)
+            ):
+                self.take(symbol)
+                if self.trades % 5 == 0:
+                    self.requote(symbol)
+            if symbol in active:
+                for _ in range(min(self._due((symbol, "ticker"), rates.tickers_per_s, elapsed), 1)):
+                    self.state.hub.publish_ticker(symbol)
+
+    async def run(self) -> None:
+        """The market's schedule: steps as often as the busiest active rate needs."""
+        last = time.monotonic()
+        while True:
+            rates = self.rates
+            top = max(rates.books_per_s, rates.trades_per_s, rates.tickers_per_s, 0.1)
+            delay = min(0.1, max(0.005, 1 / top))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            now = time.monotonic()
+            self.step(now - last)
+            last = now
