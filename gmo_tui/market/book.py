@@ -7,7 +7,10 @@ ask prices, ask sizes; bids best-first descending, asks best-first ascending). E
 Sanity (``sane`` / ``issue``): a snapshot is flagged when a side is empty, the book is crossed
 (best bid >= best ask), a price or size is not positive, or its timestamp is older than the
 last applied one. A backwards snapshot is **not applied** (the newer book stays on screen) but
-the book is flagged until the next in-order snapshot arrives; ``dropped`` counts them.
+the book is flagged until the next in-order snapshot arrives; ``dropped`` counts them. After
+``RESYNC_AFTER`` backwards snapshots in a row the feed is taken to have really moved back (e.g.
+a server clock correction) and the next one is applied as a new timeline; call
+:meth:`Book.reset_timeline` after a reconnect to start a new timeline at once.
 
 Display versus reference: :attr:`Book.best_bid` / :attr:`Book.best_ask` are the raw touch for
 display (``None`` only when the side is empty). Anything that uses the book as a *price
@@ -36,6 +39,8 @@ from gmo_tui.exchange.models import OrderBook
 __all__ = ["Book", "Books", "Levels", "Reference", "changed_rows"]
 
 _ZERO = Decimal(0)
+RESYNC_AFTER = 5
+"""Consecutive backwards snapshots after which the feed's new timeline is accepted."""
 _EMPTY: tuple[Decimal, ...] = ()
 
 Levels = tuple[tuple[Decimal, ...], tuple[Decimal, ...]]
@@ -124,6 +129,7 @@ class Book:
         "ask_version",
         "snapshots",
         "dropped",
+        "_backwards",
         "_cum",
     )
 
@@ -142,6 +148,7 @@ class Book:
         """Snapshots applied."""
         self.dropped = 0
         """Snapshots refused because their timestamp went backwards."""
+        self._backwards = 0
         self._cum: tuple[int, int, tuple[Decimal, ...], tuple[Decimal, ...]] | None = None
 
     # ------------------------------------------------------------------ ingest (hot path)
@@ -168,10 +175,16 @@ class Book:
         """Replace the book from flat tuples (bids descending, asks ascending)."""
         last = self.timestamp
         if timestamp is not None and last is not None and timestamp < last:
-            self.dropped += 1
-            self.sane = False
-            self.issue = f"timestamp went backwards: {timestamp.isoformat()} < {last.isoformat()}"
-            return False
+            self._backwards += 1
+            if self._backwards <= RESYNC_AFTER:
+                self.dropped += 1
+                self.sane = False
+                self.issue = (
+                    f"timestamp went backwards: {timestamp.isoformat()} < {last.isoformat()}"
+                )
+                return False
+            self.timestamp = None  # the feed really moved back: follow it
+        self._backwards = 0
         if bid_prices != self.bid_prices or bid_sizes != self.bid_sizes:
             self.bid_version += 1
         if ask_prices != self.ask_prices or ask_sizes != self.ask_sizes:
@@ -188,6 +201,11 @@ class Book:
         self.issue = issue
         self.sane = issue is None
         return self.sane
+
+    def reset_timeline(self) -> None:
+        """Forget the last timestamp (e.g. after a reconnect): the next snapshot is in order."""
+        self.timestamp = None
+        self._backwards = 0
 
     # ------------------------------------------------------------------ display
 
