@@ -135,6 +135,7 @@ class Engine(MatchingMixin):
         self._traded: dict[str, None] = {}
         self._touched: dict[str, None] = {}
         self._cut: set[int] = set()
+        self._checked: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._depth = 0
         self.fee_income = ZERO
 
@@ -554,6 +555,7 @@ class Engine(MatchingMixin):
         ):
             raise SimError("ERR-5106")
         pos.losscut_price = losscut_price
+        self._checked.pop(pos.symbol, None)
         self._position_event(pos, "ULR")
 
     # ------------------------------------------------------------------ transfers and histories
@@ -588,6 +590,7 @@ class Engine(MatchingMixin):
     @_operation
     def tick(self) -> None:
         """Time-driven work at ``now()``: stop triggers, position and account losscuts."""
+        self._checked.clear()
         for symbol, (buys, sells) in self._stops.items():
             if buys or sells:
                 self._traded[symbol] = None

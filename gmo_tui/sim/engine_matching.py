@@ -55,6 +55,7 @@ class MatchingMixin(QueriesMixin):
     _traded: dict[str, None]
     _touched: dict[str, None]
     _cut: set[int]
+    _checked: dict[str, tuple[Decimal | None, Decimal | None]]
     _depth: int
     _seq: int
     _next_order_id: int
@@ -223,6 +224,7 @@ class MatchingMixin(QueriesMixin):
                 self._next_position_id += 1
                 acct.positions[pos.id] = pos
                 self._positions_by_symbol[o.symbol][pos.id] = pos
+                self._checked.pop(o.symbol, None)
                 pos_msg = "OPR"
             else:
                 alloc = o.allocations[0]
@@ -235,6 +237,7 @@ class MatchingMixin(QueriesMixin):
                 if alloc[1] <= 0:
                     o.allocations.pop(0)
                 acct.add("JPY", loss_gain)
+                self._checked.pop(o.symbol, None)
                 if pos.size <= 0:
                     del acct.positions[pos.id]
                     del self._positions_by_symbol[o.symbol][pos.id]
@@ -387,6 +390,10 @@ class MatchingMixin(QueriesMixin):
             return
         book = self._books[symbol]
         bid, ask = book.bids.best(), book.asks.best()
+        # nothing to do unless the touch moved or a position changed since the last check
+        if self._checked.get(symbol) == (bid, ask):
+            return
+        self._checked[symbol] = (bid, ask)
         cuts: list[tuple[SimPosition, str]] = []
         owners: dict[str, None] = {}
         for pos in positions.values():
