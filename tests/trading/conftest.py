@@ -8,6 +8,7 @@ the exchange's symbol rules, default safety limits and a journal in ``tmp_path``
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,15 +31,21 @@ FAST_POLLS = (0.05, 0.1, 0.2, 0.4)
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts requests by (method, path) before handing them to the real network."""
+    """Counts requests by (method, path) and the error codes of the replies (``codes``)."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.calls: Counter[tuple[str, str]] = Counter()
+        self.codes: Counter[str] = Counter()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls[(request.method, request.url.path)] += 1
-        return await self.inner.handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        for code in re.findall(rb'"message_code":\s*"(ERR-\d+)"', body):
+            self.codes[code.decode()] += 1
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
