@@ -28,8 +28,16 @@ Rules this engine picks where the seed is silent (documented for the app and the
   entry * (1 -/+ 0.5 / leverage), rounded to the tick away from the market.
 * Limits: 100 active orders per account and symbol (ERR-635); 20 changes per order (the 21st is
   ERR-5206); a LIMIT/STOP price more than 50 % away from the last price is ERR-5121; one
-  transfer per 3 minutes of engine time (ERR-5003, the seed's usage-limit code); the market
-  maker account (unlimited) skips funds and count limits.
+  transfer per 3 minutes of engine time (ERR-5003, the seed's usage-limit code; only accepted
+  transfers count). Unlimited accounts (the market maker, a synthetic taker) skip funds and
+  count limits and are house accounts: no order history, executions, positions or events.
+* Losscut: a long position is closed at market (orderType LOSSCUT, settleType LOSS_CUT in
+  orderEvents, resting close orders of it cancelled with POSITION_LOSSCUT) when the best bid
+  reaches its losscutPrice, a short when the best ask does; checked after every operation that
+  moves the touch or changes a position, and on :meth:`Engine.tick`.
+* tradingVolume: jpyVolume over the last 7 days of engine time; tier 2 from 1e9 JPY; today's
+  limits (maxOrderSize * 100 per JST day, reported, not enforced); margin symbols spelled
+  ``BTC/JPY`` in its ``limit`` list as in the seed's example.
 * cancelBefore (spot MARKET FAK SELL only, else ERR-5106): when the size exceeds the available
   coin, the account's active SELL orders of that symbol are cancelled oldest first until it
   fits; if it still does not fit the order is cut to the available size (ERR-208 when that is
@@ -37,6 +45,11 @@ Rules this engine picks where the seed is silent (documented for the app and the
 * Events per operation are delivered after the operation finishes, in order; BookChanged once
   per changed symbol at the end. changeOrder of an SOK order to a price that would take is not
   applied: orderEvents ROR with status ORDERED and cancelType SOK_TAKER.
+
+Layout: :mod:`~gmo_tui.sim.rules` (limits, checks, SimError), :mod:`~gmo_tui.sim.engine_ledger`
+(money), :mod:`~gmo_tui.sim.engine_queries` (private GETs), :mod:`~gmo_tui.sim.engine_matching`
+(order life cycle), :mod:`~gmo_tui.sim.book`, :mod:`~gmo_tui.sim.tape`, :mod:`~gmo_tui.sim.orders`,
+:mod:`~gmo_tui.sim.accounts`, :mod:`~gmo_tui.sim.symbols`; this module holds the operations.
 """
 
 from __future__ import annotations

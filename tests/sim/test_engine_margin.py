@@ -315,3 +315,45 @@ def test_short_position_losscut_above_ask():
     h.engine.cancel_bulk_order(MARKET_MAKER, symbols=[SYM], side="SELL")
     h.ladder(SYM, D(15_009_000), D(1000), D("0.5"), levels=1)  # ask 15,010,000
     assert positions(h) == []
+
+
+def test_margin_between_two_accounts_creates_no_money():
+    h = make()
+    total = sum(h.engine.assets(a)[0].amount for a in ("alice", "bob"))
+
+    def limit(account, side, price, size):
+        return h.engine.place_order(
+            account, symbol=SYM, side=side, execution_type="LIMIT", price=D(price), size=D(size)
+        )
+
+    limit("alice", "SELL", 15_000_000, "0.3")
+    h.engine.place_order("bob", symbol=SYM, side="BUY", execution_type="MARKET", size=D("0.3"))
+    (short,) = positions(h, "alice")
+    (long,) = positions(h, "bob")
+    assert (short.side, long.side) == (Side.SELL, Side.BUY)
+    # the price moves; they close against each other at 15,250,000 in two pieces
+    h.engine.close_order(
+        "bob",
+        symbol=SYM,
+        side="SELL",
+        execution_type="LIMIT",
+        price=D(15_250_000),
+        position_id=long.position_id,
+        size=D("0.3"),
+    )
+    h.engine.close_bulk_order(
+        "alice", symbol=SYM, side="BUY", execution_type="MARKET", size=D("0.1")
+    )
+    h.engine.close_order(
+        "alice",
+        symbol=SYM,
+        side="BUY",
+        execution_type="MARKET",
+        position_id=short.position_id,
+        size=D("0.2"),
+    )
+    assert positions(h, "alice") == [] and positions(h, "bob") == []
+    alice = h.engine.assets("alice")[0].amount
+    bob = h.engine.assets("bob")[0].amount
+    assert bob - D(10_000_000) == D(250_000) * D("0.3")
+    assert alice + bob + h.engine.fee_income == total
