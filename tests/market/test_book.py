@@ -117,7 +117,7 @@ levels = st.lists(st.tuples(prices, sizes), max_size=6)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(levels, levels, st.integers(0, 20)), min_size=1, max_size=8))
+@given(st.lists(st.tuples(levels, levels, st.integers(0, 20)), min_size=1, max_size=5))
 def test_random_books_never_give_a_flagged_reference(seq) -> None:
     book = Book("X")
     for i, (bids, asks, t) in enumerate(seq):
