@@ -151,6 +151,10 @@ class CommandPacer:
             self._last = self._clock()
             return self._last
 
+    def hold(self, seconds: float) -> None:
+        """No command before ``seconds`` from now (after the exchange said ERR-5003)."""
+        self._last = max(self._last, self._clock() + seconds - self.interval)
+
 
 class Backoff:
     """Exponential backoff with full jitter: ``uniform(0, min(cap, base * 2**(attempt-1)))``."""
@@ -217,6 +221,7 @@ class _CommandQueue:
 
 
 _END = object()
+RETRY_AFTER_TOO_MANY = 1.1  # seconds before re-sending a command refused with ERR-5003
 _CLOSE_TOO_BIG = 1009
 
 
@@ -622,6 +627,7 @@ class StreamBase:
         if action == "subscribe" and self._subs.get(sub.key) is not sub:
             return
         self._retried_command = True
+        self.pacer.hold(RETRY_AFTER_TOO_MANY)
         self._commands.put(action, sub)
 
     async def _sender(self, ws: ClientConnection, commands: _CommandQueue, initial: int) -> None:
