@@ -216,7 +216,7 @@ class SyntheticMarket:
             for _ in range(INITIAL_TRADES):
                 clock.advanced += gap
                 for symbol in SYMBOL_RULES:
-                    self.walk(symbol, min(gap, 20.0))
+                    self.walk(symbol, min(gap, 5.0))
                     self.requote(symbol)
                     self.take(symbol)
         finally:

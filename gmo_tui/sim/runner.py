@@ -37,6 +37,39 @@ class _EmbeddedServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    def request_exit(self) -> None:
+        self.should_exit = True
+        exit_event = getattr(self, "_exit_event", None)
+        if exit_event is not None:
+            exit_event.set()
+
+    async def main_loop(self) -> None:
+        # uvicorn polls every 0.1 s; wait on an event instead so that stopping is immediate
+        self._exit_event = asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter += 10  # refresh the Date header on every (one-second) tick
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_event.wait(), 1.0)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn's own shutdown sleeps 0.1 s first; the exchange has closed its sockets already
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        deadline = time.monotonic() + 1.0
+        while (
+            self.server_state.connections or self.server_state.tasks
+        ) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        for task in list(self.server_state.tasks):
+            task.cancel()
+        for server in self.servers:
+            await server.wait_closed()
+
 
 class SimServer:
     """One built-in exchange served over HTTP and WebSocket on ``host:port``."""
@@ -153,7 +186,7 @@ class SimServer:
             self._client = None
         self.state.hub.drop_all(code=1001, reason="server stopping")
         if self._server is not None and self._serve_task is not None:
-            self._server.should_exit = True
+            self._server.request_exit()
             try:
                 await asyncio.wait_for(asyncio.shield(self._serve_task), 3)
             except TimeoutError:

@@ -113,3 +113,13 @@ async def no_frame(ws: Any, within: float = 0.5) -> bool:
 
 def connect(url: str, **kwargs: Any) -> Any:
     return websockets.connect(url, open_timeout=5, close_timeout=1, **kwargs)
+
+
+async def eventually(predicate: Any, timeout: float = 3.0) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` passes (False)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
