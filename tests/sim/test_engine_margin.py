@@ -357,3 +357,31 @@ def test_margin_between_two_accounts_creates_no_money():
     bob = h.engine.assets("bob")[0].amount
     assert bob - D(10_000_000) == D(250_000) * D("0.3")
     assert alice + bob + h.engine.fee_income == total
+
+
+def test_summary_update_events_follow_ordered_and_position_sizes():
+    h = setup()
+    open_long(h, "0.2")
+    (pos,) = positions(h)
+    h.events.clear()
+    close = h.engine.close_order(
+        "alice",
+        symbol=SYM,
+        side="SELL",
+        execution_type="STOP",
+        price=D(14_000_000),
+        position_id=pos.position_id,
+        size=D("0.2"),
+    )
+    (update,) = h.account_events("alice", models.PositionSummaryEvent)
+    assert (update.msg_type, update.sum_order_quantity, update.sum_position_quantity) == (
+        "UPDATE",
+        D("0.2"),
+        D("0.2"),
+    )
+    assert order(h, "alice", close).status is OrderStatus.WAITING
+    h.events.clear()
+    h.engine.cancel_order("alice", close)
+    (update,) = h.account_events("alice", models.PositionSummaryEvent)
+    assert update.sum_order_quantity == 0
+    assert h.account_events("alice", models.PositionEvent) == []  # ordered size alone: no UPR

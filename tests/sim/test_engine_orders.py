@@ -352,3 +352,14 @@ def test_cancel_before_cuts_the_order_to_what_is_available():
     assert h.engine.assets("alice")[1].amount == 0
     without = lambda: place(h, side="SELL", execution_type="MARKET", size=D("0.5"))  # noqa: E731
     assert code_of(without) == "ERR-208"
+
+
+def test_cancelled_stop_releases_its_hold():
+    h = make()
+    before = h.engine.assets("alice")[0].available
+    stop = place(h, execution_type="STOP", price=D(16_000_000), size=D("0.1"))
+    held = before - h.engine.assets("alice")[0].available
+    assert held == D(16_000_000) * D("0.1") * D("1.0005")
+    h.engine.cancel_order("alice", stop)
+    assert h.engine.assets("alice")[0].available == before
+    assert order(h, "alice", stop).status is OrderStatus.CANCELED
