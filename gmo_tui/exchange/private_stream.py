@@ -133,7 +133,7 @@ class PrivateStream(StreamBase):
         """Check the token before the next connect; replace it if the handshake refused it."""
         if deliberate:  # we just renewed the token ourselves
             return
-        exc = self.last_exception
+        exc = self._last_exception
         self._check_token = True
         if isinstance(exc, InvalidStatus) and 400 <= exc.response.status_code < 500:
             self._renew_token = True

@@ -286,7 +286,7 @@ class StreamBase:
         self._ws: ClientConnection | None = None
         self._commands: _CommandQueue | None = None
         self._task_failure: str | None = None
-        self.last_exception: Exception | None = None
+        self._last_exception: Exception | None = None
         self._runner: asyncio.Task[None] | None = None
         self._closed = False
         self._stop = asyncio.Event()
@@ -428,8 +428,15 @@ class StreamBase:
     async def _iterate(self) -> AsyncIterator[StreamItem]:
         if self._runner is not None and not self._runner.done():
             raise RuntimeError(f"the {self.name} stream is already being iterated")
-        if not self._closed:
-            self._runner = asyncio.create_task(self._run(), name=f"gmo-{self.name}-stream")
+        if self._closed:  # what is left (the final DOWN), then nothing
+            while not self._out.empty():
+                item = self._out.get_nowait()
+                if item is _END:
+                    return
+                yield item
+            return
+        self._out = asyncio.Queue()  # nothing left over from an earlier, abandoned iteration
+        self._runner = asyncio.create_task(self._run(), name=f"gmo-{self.name}-stream")
         runner = self._runner
         try:
             while True:
@@ -468,7 +475,7 @@ class StreamBase:
                         connected_at = self._clock()
                         await self._session(ws)
                 except Exception as exc:  # every kind: retried below
-                    self.last_exception = exc
+                    self._last_exception = exc
                     reason = self._drop_reason(exc)
                 finally:
                     self._ws = None

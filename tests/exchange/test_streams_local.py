@@ -461,3 +461,19 @@ async def test_close_before_iterating_yields_only_down() -> None:
     await stream.close()
     items = [item async for item in stream]
     assert [i.state for i in items] == [StreamState.DOWN]
+
+
+async def test_a_stream_can_be_iterated_again_after_the_consumer_stopped(fake: FakeGmo) -> None:
+    stream = PublicStream(fake.endpoint, **FAST)
+    await stream.subscribe("ticker", "BTC")
+    async for item in stream:
+        if isinstance(item, StreamStatus) and item.state is StreamState.LIVE:
+            break  # the worker stopped: the loop and socket end with it
+    await wait_until(lambda: not fake.live)
+    rec = Recorder(stream)  # a new worker: a fresh loop, subscriptions re-sent
+    first = await rec.wait_for(lambda i: isinstance(i, StreamStatus))
+    assert first.state is StreamState.CONNECTING
+    await rec.wait_for(is_state(StreamState.LIVE))
+    await wait_until(lambda: len(fake.commands_on(2)) == 1)
+    await rec.stop()
+    assert [item async for item in stream] == []  # closed and drained: ends at once
