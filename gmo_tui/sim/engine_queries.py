@@ -1,6 +1,10 @@
 """Read-only account queries of the engine: orders, executions, positions, balances, histories.
 
-A mixin of :class:`gmo_tui.sim.engine.Engine`.
+A mixin of :class:`gmo_tui.sim.engine.Engine`. Paged lists (activeOrders, latestExecutions,
+openPositions) are newest first except positions (oldest first, the FIFO close order);
+``pagination.count`` echoes the requested page size; an empty page is the model with no list
+and no pagination, which encodes as GMO's ``{}``. History windows are inclusive at both ends
+and newest first.
 """
 
 from __future__ import annotations
