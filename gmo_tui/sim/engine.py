@@ -376,7 +376,8 @@ class Engine(MatchingMixin):
             for o in list(acct.active_in(symbol).values()):
                 if size <= pos.closable:
                     break
-                if any(a[0] == pos.id for a in o.allocations):
+                # never an order that closes several positions (the seed's rule)
+                if len(o.allocations) == 1 and o.allocations[0][0] == pos.id:
                     self._cancel(o, "USER")
         if size > pos.closable:
             raise SimError("ERR-189")

@@ -385,3 +385,25 @@ def test_summary_update_events_follow_ordered_and_position_sizes():
     (update,) = h.account_events("alice", models.PositionSummaryEvent)
     assert update.sum_order_quantity == 0
     assert h.account_events("alice", models.PositionEvent) == []  # ordered size alone: no UPR
+
+
+def test_close_cancel_before_spares_orders_closing_several_positions():
+    h = setup()
+    open_long(h, "0.7")  # two positions: 0.5 and 0.2
+    first = positions(h)[0]
+    bulk = h.engine.close_bulk_order(
+        "alice", symbol=SYM, side="SELL", execution_type="LIMIT", price=D(15_500_000), size=D("0.6")
+    )
+    assert [p.orderd_size for p in positions(h)] == [D("0.5"), D("0.1")]
+    with pytest.raises(SimError) as err:
+        h.engine.close_order(
+            "alice",
+            symbol=SYM,
+            side="SELL",
+            execution_type="MARKET",
+            position_id=first.position_id,
+            size=D("0.5"),
+            cancel_before=True,
+        )
+    assert err.value.code == "ERR-189"
+    assert order(h, "alice", bulk).status is OrderStatus.ORDERED
