@@ -235,7 +235,24 @@ class StreamBase:
     """The connection loop shared by :class:`PublicStream` and :class:`PrivateStream`.
 
     Iterate it (``async for item in stream``) from one worker: the iteration runs the loop.
-    ``close()`` ends it (a final ``StreamStatus(DOWN)``, then the iteration stops).
+    ``close()`` ends it (a final ``StreamStatus(DOWN)``, then the iteration stops). If the
+    worker stops iterating, the loop and socket stop too; iterating again starts afresh.
+
+    States of the socket (``channel is None``): CONNECTING first; LIVE once every remembered
+    subscription has been sent (the public stream also on its first frame); RECONNECTING with
+    ``detail="reconnect in 2.4 s (attempt 3): <why>"`` after any failure of connect or receive;
+    DOWN after ``close()`` or ``max_attempts`` failures in a row (``None``: never give up).
+    Per subscription: STALE after ``stale_limit(sub)`` seconds without a frame for it (checked
+    every ``watch_interval``), LIVE again on its next frame.
+
+    Options: ``stale_after`` (seconds) and ``stale_after_by_channel`` (``{channel: seconds or
+    None}``, None = never stale); ``command_interval`` or a shared ``pacer``; reconnect delay
+    ``uniform(0, min(max_backoff, backoff_base * 2**(attempt-1)))``, the attempt count reset
+    after ``stable_after`` seconds connected; ``open_timeout``/``close_timeout``;
+    ``ping_interval``/``ping_timeout`` for our keepalive pings (the library answers the
+    exchange's pings); ``max_size`` bytes per frame (larger: counted as a BadFrame, reconnect);
+    ``max_pending`` decoded items queued before receiving pauses for the consumer; ``clock``,
+    ``sleep`` and ``rng`` for tests.
     """
 
     name = "stream"
