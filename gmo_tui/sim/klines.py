@@ -35,11 +35,22 @@ JST = timezone(timedelta(hours=9))
 FIRST_DAILY_DATE = date(2021, 4, 15)
 MINUTE_MS = 60_000
 # (period seconds, relative amplitude) of the noise octaves; amplitudes follow sqrt(period) as a
-# random walk's spread does, at roughly 3 % daily volatility.
+# random walk's spread does, at roughly 3 % daily volatility, damped for the long periods so that
+# prices stay within a plausible factor of the reference over the years.
 _SIGMA = 0.03 / math.sqrt(86400)
 _OCTAVES = tuple(
-    (period, _SIGMA * math.sqrt(period) * 0.8)
-    for period in (60, 300, 1800, 3 * 3600, 86400, 7 * 86400, 30 * 86400, 180 * 86400, 730 * 86400)
+    (period, _SIGMA * math.sqrt(period) * damping)
+    for period, damping in (
+        (60, 0.8),
+        (300, 0.8),
+        (1800, 0.8),
+        (3 * 3600, 0.8),
+        (86400, 0.8),
+        (7 * 86400, 0.7),
+        (30 * 86400, 0.5),
+        (180 * 86400, 0.3),
+        (730 * 86400, 0.2),
+    )
 )
 _SAMPLES = 4  # interior samples per candle for high/low
 _DAILY = {"1min", "5min", "10min", "15min", "30min", "1hour"}
@@ -51,17 +62,30 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+_MASK = (1 << 64) - 1
+
+
+def _mix(x: int) -> int:
+    """splitmix64's finaliser: a fast, well-spread 64-bit hash of an integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
 class _Noise:
-    """The log-price path of one symbol (value noise, cached lattice)."""
+    """The log-price path of one symbol (value noise over integer lattices, cached)."""
 
     def __init__(self, seed: int, symbol: str) -> None:
-        self.key = (seed, symbol)
+        self.key = int.from_bytes(
+            hashlib.blake2b(f"{seed}:{symbol}".encode(), digest_size=8).digest(), "big"
+        )
         self.lattice: dict[tuple[int, int], float] = {}
 
     def _node(self, octave: int, n: int) -> float:
         value = self.lattice.get((octave, n))
         if value is None:
-            value = _unit(*self.key, octave, n) * 2 - 1
+            value = _mix(self.key ^ _mix(octave * 0x100000001B3 + (n & _MASK))) / 2**63 - 1
             if len(self.lattice) > 200_000:
                 self.lattice.clear()
             self.lattice[(octave, n)] = value
@@ -89,6 +113,7 @@ class KlineHistory:
         self.start_s: float = clock.timestamp()
         self.start_price: dict[str, Decimal] = {}
         self._noise: dict[str, _Noise] = {}
+        self._anchors: dict[str, float] = {}
         # symbol -> minute open ms -> [open, high, low, close, volume]
         self.buckets: dict[str, dict[int, list[Decimal]]] = {}
 
@@ -96,6 +121,7 @@ class KlineHistory:
         """The live market starts now at these prices; history ends at them."""
         self.start_s = self.clock.timestamp()
         self.start_price = dict(prices)
+        self._anchors.clear()
 
     def on_engine_event(self, event: Any) -> None:
         if type(event).__name__ != "PublicTrade":
@@ -188,8 +214,11 @@ class KlineHistory:
 
     def _synthetic_price(self, symbol: str, t: float) -> float:
         noise = self._noise_for(symbol)
+        anchor = self._anchors.get(symbol)
+        if anchor is None:
+            anchor = self._anchors[symbol] = noise.at(self.start_s)
         base = float(self.start_price.get(symbol) or 1)
-        return base * math.exp(noise.at(t) - noise.at(self.start_s))
+        return base * math.exp(noise.at(t) - anchor)
 
     def _q(self, symbol: str, value: float | Decimal) -> Decimal:
         tick = SYMBOL_RULES[symbol].tick_size
