@@ -170,31 +170,13 @@ class SyntheticMarket:
         side = Side.BUY if rng.random() < 0.5 else Side.SELL
         size = self._size(symbol, 20_000 + 180_000 * rng.random())
         try:
-            held = (
-                self._held(symbol, side.opposite) if SYMBOL_RULES[symbol].is_margin else Decimal(0)
+            # the taker is a house account (unlimited, untracked): no positions pile up
+            self.engine.place_order(
+                TAKER, symbol=symbol, side=side, execution_type=ExecutionType.MARKET, size=size
             )
-            if held > 0:
-                # close what it holds rather than pile up positions (keeps the engine's work flat)
-                self.engine.close_bulk_order(
-                    TAKER,
-                    symbol=symbol,
-                    side=side,
-                    execution_type=ExecutionType.MARKET,
-                    size=min(size, held),
-                )
-            else:
-                self.engine.place_order(
-                    TAKER, symbol=symbol, side=side, execution_type=ExecutionType.MARKET, size=size
-                )
             self.trades += 1
         except SimError:
             pass
-
-    def _held(self, symbol: str, side: Side) -> Decimal:
-        for summary in self.engine.position_summary(TAKER, symbol):
-            if summary.side == side:
-                return summary.sum_position_quantity
-        return Decimal(0)
 
     # ------------------------------------------------------------------------ lifecycle
 

@@ -13,7 +13,6 @@ import hashlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from gmo_tui.exchange.enums import ExchangeStatus
@@ -127,10 +126,8 @@ class SimState:
         return account
 
     def _seed_history(self, account_id: str) -> None:
-        """Some deposit/withdrawal history (an hour before start) when the engine supports it."""
-        seeder = getattr(self.engine, "seed_history", None)
-        if seeder is not None:
-            seeder(account_id, self.clock.now() - timedelta(hours=1))
+        """Deposit/withdrawal history over the last 14 days, the newest within the last 30 min."""
+        self.engine.seed_history(account_id, self.clock.now())
 
     def account_for_key(self, api_key: str) -> ApiAccount | None:
         return self.accounts.get(api_key)
