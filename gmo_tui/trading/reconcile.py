@@ -33,8 +33,9 @@ class ReconcileMixin:
     # ------------------------------------------------------------------ start-up
 
     async def start(self: Any) -> None:
-        """Reconcile unresolved journal intents, then enable order entry (unless the exchange
-        is not OPEN: then entry stays halted and /v1/status is polled)."""
+        """Reconcile unresolved journal intents and back-fill orders and fills of the symbols of
+        interest (watched, and those of recent journal intents), then enable order entry
+        (unless the exchange is not OPEN: then entry stays halted and /v1/status is polled)."""
         self.entry_enabled = False
         try:
             status = await self.rest.get_status()  # also gives the client its clock offset
@@ -47,6 +48,7 @@ class ReconcileMixin:
             return
         try:
             await self.reconcile_journal()
+            await self.backfill()
         except GmoError as exc:
             self._started = True
             if not self.maybe_halt(exc):

@@ -143,6 +143,11 @@ class TradingService(ReconcileMixin, HaltsMixin):
         except Exception:  # the UI callback must never break order handling
             log.exception("notify callback failed")
 
+    async def _journal_write(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A journal write on the hot path, committed (fsync) in a worker thread so the event
+        loop (the UI) never blocks on the disk; awaited, so it is durable before we go on."""
+        return await asyncio.to_thread(write, *args, **kwargs)
+
     def _stage(self, stage: str, intent_id: int) -> None:
         if self.stage_hook is not None:
             self.stage_hook(stage, intent_id)
@@ -256,7 +261,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
             refused = self.check(intent, confirmed=confirmed)
             if refused is not None:
                 return refused
-            intent_id = self.journal.record_intent(
+            intent_id = await self._journal_write(
+                self.journal.record_intent,
                 kind,
                 symbol=intent.symbol,
                 side=_wire(intent.side),
@@ -303,7 +309,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
         """Send an order-creating request that is already journaled; record every outcome."""
         key = str(intent_id)
         sent_ms = self.exchange_now_ms()
-        self.journal.mark_sent(intent_id, sent_ms)
+        await self._journal_write(self.journal.mark_sent, intent_id, sent_ms)
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_sent(key, datetime.fromtimestamp(sent_ms / 1000, tz=UTC))
         try:
@@ -324,7 +330,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
             self._stage("sent", intent_id)
             return self._lost(intent_id, exc)
         self._stage("sent", intent_id)
-        self.journal.mark_accepted(intent_id, order_id)
+        await self._journal_write(self.journal.mark_accepted, intent_id, order_id)
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_accepted(key, order_id)
         self._stage("replied", intent_id)
@@ -368,9 +374,9 @@ class TradingService(ReconcileMixin, HaltsMixin):
         self, kind: IntentKind, call: Callable[[], Awaitable[Any]], **fields: Any
     ) -> tuple[int, Any, GmoError | None]:
         """Journal, send and time-stamp a request that creates no order."""
-        intent_id = self.journal.record_intent(kind, **fields)
+        intent_id = await self._journal_write(self.journal.record_intent, kind, **fields)
         self._stage("journaled", intent_id)
-        self.journal.mark_sent(intent_id, self.exchange_now_ms())
+        await self._journal_write(self.journal.mark_sent, intent_id, self.exchange_now_ms())
         try:
             reply = await call()
         except GmoError as exc:
@@ -408,7 +414,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
             losscut_price=losscut_price,
         )
         if exc is None:
-            self.journal.mark_accepted(intent_id)
+            await self._journal_write(self.journal.mark_accepted, intent_id)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
@@ -435,7 +441,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
             symbol=None if tracked is None else tracked.symbol,
         )
         if exc is None:
-            self.journal.mark_accepted(intent_id)
+            await self._journal_write(self.journal.mark_accepted, intent_id)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
@@ -564,7 +570,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
             blocked = self._identical_blocked(key)
             if blocked is not None:
                 return blocked
-            intent_id = self.journal.record_intent(
+            intent_id = await self._journal_write(
+                self.journal.record_intent,
                 IntentKind.CLOSE_BULK,
                 symbol=symbol,
                 side=side.value,

@@ -37,11 +37,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self.inner = httpx.AsyncHTTPTransport()
         self.calls: Counter[tuple[str, str]] = Counter()
         self.codes: Counter[str] = Counter()
+        self.latencies: list[float] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls[(request.method, request.url.path)] += 1
+        started = time.monotonic()
         response = await self.inner.handle_async_request(request)
         body = await response.aread()
+        self.latencies.append(time.monotonic() - started)
         for code in re.findall(rb'"message_code":\s*"(ERR-\d+)"', body):
             self.codes[code.decode()] += 1
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]

@@ -1,0 +1,61 @@
+"""A tiny app process for the crash tests: places one order through the trading service and
+SIGKILLs itself at the stage named by ``GMO_TUI_CRASH_AT`` ("journaled", "sent", "replied").
+
+Usage: python crash_child.py ENDPOINT JOURNAL_PATH SIDE SIZE PRICE_OFFSET (the API key and
+secret come in the environment, ``GMO_TUI_API_KEY`` / ``GMO_TUI_API_SECRET``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from decimal import Decimal
+
+from gmo_tui.exchange.auth import Credentials
+from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.exchange.rest import GmoRestClient
+from gmo_tui.market.book import Books
+from gmo_tui.market.fills import FillLedger
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import OrderTracker
+from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.trading.journal import Journal
+from gmo_tui.trading.service import TradingService
+
+
+def crash_hook(stage: str, intent_id: int) -> None:
+    if os.environ.get("GMO_TUI_CRASH_AT") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def main(endpoint: str, journal_path: str, side: str, size: str, offset: str) -> None:
+    credentials = Credentials(os.environ["GMO_TUI_API_KEY"], os.environ["GMO_TUI_API_SECRET"])
+    async with GmoRestClient(endpoint, credentials) as rest:
+        rules = {r.symbol: r for r in await rest.get_symbols()}
+        books = Books()
+        books.apply(await rest.get_orderbook("BTC"), time.time())
+        service = TradingService(
+            rest,
+            tracker=OrderTracker(),
+            fills=FillLedger(),
+            books=books,
+            rules=rules,
+            limits=SafetyLimits(),
+            journal=Journal(journal_path),
+            notify=lambda notice: None,
+            stage_hook=crash_hook,
+        )
+        await service.start()
+        price = books["BTC"].best_bid - Decimal(offset)
+        result = await service.submit(
+            OrderIntent("BTC", Side(side), ExecutionType.LIMIT, Decimal(size), price)
+        )
+        print(result.outcome.value, result.order_id, flush=True)
+        await service.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6]))
