@@ -100,6 +100,7 @@ async def test_public_channel(sim, channel: str, option: str | None, kind: type)
         ("orderEvents", models.OrderEvent, {"NOR", "ER"}),
         ("positionEvents", models.PositionEvent, {"OPR"}),
     ],
+    ids=["executionEvents", "orderEvents", "positionEvents"],
 )
 async def test_private_channel(sim, rest, channel: str, kind: type, msg_types: set[str]) -> None:
     stream = PrivateStream(rest, sim.endpoint, **QUICK)
