@@ -1,0 +1,277 @@
+"""The benchmark harness: the instrumented exchange process, the app in a real pseudo-terminal,
+and /proc sampling of CPU time and memory.
+
+* :class:`Sim` starts ``python -m bench.simproc`` and talks to it (``command(dict) -> dict``).
+* :class:`AppPty` runs ``gmo-tui --endpoint URL --symbol S`` on the slave side of
+  ``os.openpty()``; a reader thread drains the master side and records ``time.monotonic()`` of
+  every chunk, so :meth:`AppPty.wait_for` can tell when given text first reached the terminal.
+* :func:`cpu_seconds` / :func:`rss_bytes` read ``/proc/<pid>/stat`` and ``/proc/<pid>/status``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GMO_TUI = str(Path(PYTHON).with_name("gmo-tui"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# ---------------------------------------------------------------------------- /proc
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` in seconds (from /proc/<pid>/stat)."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` in bytes (VmRSS of /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_percent(pid: int, seconds: float) -> float:
+    """Percent of one core used by ``pid`` over the next ``seconds``."""
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    c1, t1 = cpu_seconds(pid), time.monotonic()
+    return 100.0 * (c1 - c0) / (t1 - t0)
+
+
+# ---------------------------------------------------------------------------- the exchange
+
+
+class Sim:
+    """``python -m bench.simproc`` as a child process."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 42,
+        frozen: bool = False,
+        books: float = 10,
+        trades: float = 30,
+        tickers: float = 10,
+    ) -> None:
+        args = [PYTHON, "-m", "bench.simproc", "--seed", str(seed)]
+        args += ["--books", str(books), "--trades", str(trades), "--tickers", str(tickers)]
+        if frozen:
+            args.append("--frozen")
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the bench exchange did not start")
+        hello = json.loads(line)
+        self.endpoint: str = hello["endpoint"]
+        self.api_key: str = hello["api_key"]
+        self.api_secret: str = hello["api_secret"]
+        self.pid: int = hello["pid"]
+        self._lock = threading.Lock()
+
+    def command(self, cmd: dict) -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        with self._lock:
+            self.proc.stdin.write(json.dumps(cmd) + "\n")
+            self.proc.stdin.flush()
+            reply = json.loads(self.proc.stdout.readline())
+        if not reply.get("ok"):
+            raise RuntimeError(f"bench exchange refused {cmd}: {reply.get('error')}")
+        return reply
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> Sim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------- the app
+
+
+class AppPty:
+    """The app in a pseudo-terminal of ``cols`` x ``rows``, its output timestamped."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        cols: int = 120,
+        rows: int = 40,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.home = tempfile.mkdtemp(prefix="gmo-tui-bench-")
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "LANG": "C.UTF-8",
+            "GMO_TUI_CONFIG_DIR": os.path.join(self.home, "config"),
+            "GMO_TUI_LOG_DIR": os.path.join(self.home, "log"),
+            "XDG_DATA_HOME": os.path.join(self.home, "data"),
+            "XDG_STATE_HOME": os.path.join(self.home, "state"),
+            **(env or {}),
+        }
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            cwd=self.home,
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.pid = self.proc.pid
+        self.master = master
+        self.buffer = bytearray()
+        self.chunks: list[tuple[int, float]] = []  # (end offset in buffer, monotonic time read)
+        self._cond = threading.Condition()
+        self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                data = b""
+            now = time.monotonic()
+            with self._cond:
+                if not data:
+                    self.chunks.append((len(self.buffer), now))
+                    self._closed = True
+                    self._cond.notify_all()
+                    return
+                self.buffer += data
+                self.chunks.append((len(self.buffer), now))
+                self._cond.notify_all()
+
+    _closed = False
+
+    @property
+    def offset(self) -> int:
+        with self._cond:
+            return len(self.buffer)
+
+    def time_at(self, offset: int) -> float:
+        """When the byte at ``offset`` was read (the chunk that held it)."""
+        with self._cond:
+            lo, hi = 0, len(self.chunks) - 1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self.chunks[mid][0] > offset:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return self.chunks[lo][1]
+
+    def wait_for(self, text: bytes, start: int = 0, timeout: float = 10.0) -> float | None:
+        """Monotonic time the first ``text`` at or after ``start`` was read; None on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            pos = start
+            while True:
+                found = self.buffer.find(text, pos)
+                if found >= 0:
+                    end = found + len(text) - 1
+                    break
+                pos = max(start, len(self.buffer) - len(text) + 1)
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    return None
+                self._cond.wait(left)
+        return self.time_at(end)
+
+    def bytes_between(self, t0: float, t1: float) -> int:
+        """Bytes read from the terminal with read times in ``[t0, t1)``."""
+        with self._cond:
+            total, prev = 0, 0
+            for end, t in self.chunks:
+                if t0 <= t < t1:
+                    total += end - prev
+                prev = end
+            return total
+
+    def quiet_until(self, quiet: float = 0.5, timeout: float = 10.0) -> None:
+        """Wait until no output for ``quiet`` seconds (or ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                last = self.chunks[-1][1] if self.chunks else self.started
+            if time.monotonic() - last >= quiet:
+                return
+            time.sleep(min(quiet / 4, 0.05))
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+
+    def __enter__(self) -> AppPty:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def app_against(sim: Sim, symbol: str = "BTC", **options: object) -> AppPty:
+    """The app connected to ``sim`` with its demo account's key (private stream on)."""
+    env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret}
+    argv = [GMO_TUI, "--endpoint", sim.endpoint, "--symbol", symbol]
+    return AppPty(argv, env=env, **options)  # type: ignore[arg-type]
