@@ -386,13 +386,29 @@ class TradingService(ReconcileMixin, HaltsMixin):
         return intent_id, reply, None
 
     async def change(
-        self, order_id: int, price: Decimal, losscut_price: Decimal | None = None
+        self,
+        order_id: int,
+        price: Decimal,
+        losscut_price: Decimal | None = None,
+        *,
+        confirmed: bool = False,
     ) -> SubmitResult:
-        """changeOrder. The new price passes the collar checks as a new order would (HARD
-        findings refuse it; the size/notional are the order's own)."""
+        """changeOrder. The new price passes the same checks as a new order at that price for
+        the order's remaining size (HARD: REFUSED; SOFT: NEEDS_CONFIRM unless ``confirmed``;
+        the kill switch refuses changes too). Blocked while an earlier change of the same order
+        is unresolved. A lost reply is UNKNOWN and resolved by reading the order back."""
         blocked = self._blocked()
         if blocked is not None:
             return blocked
+        for entry in self.journal.unresolved():
+            if entry.kind is IntentKind.CHANGE and entry.target_order_id == order_id:
+                return SubmitResult(
+                    Outcome.BLOCKED,
+                    order_id=order_id,
+                    intent_id=entry.id,
+                    reason=f"a change of order {order_id} (intent {entry.id}) is still "
+                    f"{entry.state.value}",
+                )
         tracked = self.tracker.get(order_id)
         if tracked is not None and tracked.execution_type is not ExecutionType.MARKET:
             probe = OrderIntent(
@@ -402,7 +418,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
                 size=tracked.remaining if tracked.remaining > 0 else tracked.size,
                 price=price,
             )
-            refused = self.check(probe, confirmed=True)
+            refused = self.check(probe, confirmed=confirmed)
             if refused is not None:
                 return refused
         intent_id, _, exc = await self._send_plain(
@@ -415,10 +431,15 @@ class TradingService(ReconcileMixin, HaltsMixin):
         )
         if exc is None:
             await self._journal_write(self.journal.mark_accepted, intent_id)
+            if tracked is not None:
+                self.tracker.mark_modifying(order_id)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
-            return self._lost(intent_id, exc)
+            if tracked is not None:
+                self.tracker.mark_modifying(order_id)
+            self._lost(intent_id, exc)
+            return SubmitResult(Outcome.UNKNOWN, order_id=order_id, intent_id=intent_id, error=exc)
         result = self._failed(intent_id, exc)
         if isinstance(exc, OrderNotChangeableError | OrderNotFoundError):
             found = await self.query_race(order_id, "change")
@@ -442,6 +463,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
         )
         if exc is None:
             await self._journal_write(self.journal.mark_accepted, intent_id)
+            if tracked is not None:
+                self.tracker.mark_cancelling(order_id)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
