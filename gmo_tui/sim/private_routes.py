@@ -13,6 +13,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -160,7 +161,8 @@ def private_routes(state: SimState) -> list[Route]:
         if not body.strip():
             return {}
         try:
-            params = json.loads(body)
+            # JSON numbers become Decimal, never float
+            params = json.loads(body, parse_float=Decimal)
         except ValueError:
             raise ApiFail("ERR-5106") from None
         if not isinstance(params, dict):

@@ -89,10 +89,10 @@ def param_decimal(params: Mapping[str, Any], name: str, *, required: bool = True
         if required:
             raise ApiFail("ERR-5106")
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise ApiFail("ERR-5106")
     try:
-        number = Decimal(str(value))
+        number = value if isinstance(value, Decimal) else Decimal(value)
     except InvalidOperation:
         raise ApiFail("ERR-5106") from None
     if not number.is_finite() or abs(number) >= Decimal("1e30"):
@@ -167,7 +167,8 @@ def param_ids(
 
 
 def param_page(params: Mapping[str, Any]) -> tuple[int, int]:
-    page = param_int(params, "page", required=False) or 1
+    page = param_int(params, "page", required=False)
+    page = 1 if page is None else page
     count = param_int(params, "count", required=False)
     count = 100 if count is None else count
     if page < 1 or not 1 <= count <= 100:
