@@ -18,13 +18,14 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -78,6 +79,8 @@ log = logging.getLogger(__name__)
 
 INTERVAL_KEYS = tuple(KlineInterval)
 LATENCY_WINDOW = 200
+TAPE_PAINT_S = 0.1
+CHART_PAINT_S = 0.5
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
     PrivateChannel.ORDER_EVENTS,
@@ -102,6 +105,21 @@ def kline_dates(interval: KlineInterval, now: datetime) -> list[str]:
     if interval.date_format == "YYYYMMDD":
         return [(day - timedelta(days=1)).strftime("%Y%m%d"), day.strftime("%Y%m%d")]
     return [str(day.year - 1), str(day.year)]
+
+
+def _when_mounted(method: Any) -> Any:
+    """A pane update that arrives before the pane is mounted (tabs compose lazily) is skipped:
+    the next update brings the same state."""
+
+    @wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except NoMatches:
+            log.debug("%s before its pane was mounted", method.__name__)
+            return None
+
+    return wrapper
 
 
 class GmoCommands(Provider):
@@ -277,11 +295,15 @@ class GmoTuiApp(App):
         self._last_positions_touch: tuple[Decimal | None, Decimal | None] = (None, None)
         self.fills_seen = 0
         self._closing_down = False
+        self._tape_timer = False
+        self._chart_timer = False
+        self._chart_trades: list[models.Trade] = []
         self.notices: list[str] = []
+        self.main = MainScreen()
 
     # ------------------------------------------------------------------ set-up
     def get_default_screen(self) -> Screen:
-        return MainScreen()
+        return self.main
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(DOMAIN_DEFAULTS)
@@ -310,26 +332,26 @@ class GmoTuiApp(App):
 
     def start_ui(self) -> None:
         """Called by the main screen once its panes exist: fill them and start the workers."""
-        header = self.query_one(MarketHeader)
+        header = self.main.query_one(MarketHeader)
         header.mode = self.mode
         header.symbol = self.symbol
-        self.query_one(StatusBar).streams = {
+        self.main.query_one(StatusBar).streams = {
             "book": "CONNECTING",
             "trades": "CONNECTING",
             "ticker": "CONNECTING",
         }
-        account = self.query_one(AccountPanel)
+        account = self.main.query_one(AccountPanel)
         account.set_has_key(self.has_credentials, cfg.HOW_TO_ADD_KEY)
-        self.query_one(OrderTicket).private = self.has_credentials
-        self.query_one(CandleChart).set_loading(self.symbol, self.interval)
+        self.main.query_one(OrderTicket).private = self.has_credentials
+        self.main.query_one(CandleChart).set_loading(self.symbol, self.interval)
         self.bootstrap()
         self.run_public_stream()
         self.poll_tickers()
         if self.has_credentials:
-            self.query_one(StatusBar).set_stream("private", "CONNECTING")
+            self.main.query_one(StatusBar).set_stream("private", "CONNECTING")
             self.start_trading()
         self.set_interval(1.0, self.update_metrics)
-        self.query_one(OrderBookLadder).focus()
+        self.main.query_one(OrderBookLadder).focus()
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="bootstrap", exit_on_error=False)
@@ -620,7 +642,7 @@ class GmoTuiApp(App):
         text = str(error) if isinstance(error, GmoError) else f"{type(error).__name__}: {error}"
         log.error("worker %s failed: %s", worker.group, text, exc_info=error)
         self.notify(f"{worker.group}: {text}", severity="error", timeout=8)
-        self.query_one(StatusBar).message = f"{worker.group} failed"
+        self.main.query_one(StatusBar).message = f"{worker.group} failed"
         if (
             worker.group in ("public-stream", "private-stream", "ticker-poll")
             and not self._closing_down
@@ -647,17 +669,17 @@ class GmoTuiApp(App):
         rule = self.rules.get(self.symbol)
         if rule is None:
             return
-        self.query_one(OrderBookLadder).set_rules(rule.tick_size, rule.size_step)
-        tape = self.query_one(TradesTape)
+        self.main.query_one(OrderBookLadder).set_rules(rule.tick_size, rule.size_step)
+        tape = self.main.query_one(TradesTape)
         tape.set_tape(self.tapes[self.symbol], rule.tick_size, rule.size_step)
-        self.query_one(CandleChart).tick = rule.tick_size
-        self.query_one(MarketHeader).tick = rule.tick_size
-        self.query_one(OrderTicket).set_symbol(self.symbol, rule)
+        self.main.query_one(CandleChart).tick = rule.tick_size
+        self.main.query_one(MarketHeader).tick = rule.tick_size
+        self.main.query_one(OrderTicket).set_symbol(self.symbol, rule)
 
     def on_exchange_status_changed(self, message: msg.ExchangeStatusChanged) -> None:
         previous = self.exchange_status
         self.exchange_status = message.status.value
-        self.query_one(MarketHeader).exchange_status = message.status.value
+        self.main.query_one(MarketHeader).exchange_status = message.status.value
         if message.status is not ExchangeStatus.OPEN:
             self.notify(
                 f"Exchange {message.status.value}: order entry is halted",
@@ -684,10 +706,10 @@ class GmoTuiApp(App):
 
     def _post_book_to_panes(self) -> None:
         book = self.books[self.symbol]
-        self.query_one(OrderBookLadder).set_book(book, self._own_levels())
-        header = self.query_one(MarketHeader)
+        self.main.query_one(OrderBookLadder).set_book(book, self._own_levels())
+        header = self.main.query_one(MarketHeader)
         header.bid, header.ask = book.best_bid, book.best_ask
-        self.query_one(OrderTicket).set_touch(book.best_bid, book.best_ask)
+        self.main.query_one(OrderTicket).set_touch(book.best_bid, book.best_ask)
         if self.positions:
             touch = (book.best_bid, book.best_ask)
             if touch != self._last_positions_touch:
@@ -708,22 +730,39 @@ class GmoTuiApp(App):
     def on_trades_arrived(self, message: msg.TradesArrived) -> None:
         if message.symbol != self.symbol:
             return
-        self.query_one(TradesTape).update()
+        # the tape repaints at most every TAPE_PAINT_S, the chart every CHART_PAINT_S: a burst of
+        # prints costs one repaint, and no timer runs while nothing trades
+        if not self._tape_timer:
+            self._tape_timer = True
+            self.set_timer(TAPE_PAINT_S, self._paint_tape)
         if message.trades:
-            self.query_one(CandleChart).add_trades(message.trades)
+            self._chart_trades.extend(message.trades)
+            if not self._chart_timer:
+                self._chart_timer = True
+                self.set_timer(CHART_PAINT_S, self._paint_chart)
+
+    def _paint_tape(self) -> None:
+        self._tape_timer = False
+        self.main.query_one(TradesTape).update()
+
+    def _paint_chart(self) -> None:
+        self._chart_timer = False
+        trades, self._chart_trades = self._chart_trades, []
+        if trades and trades[-1].symbol in (None, self.symbol):
+            self.main.query_one(CandleChart).add_trades(trades)
 
     def on_ticker_updated(self, message: msg.TickerUpdated) -> None:
         ticker = message.ticker
         self._remember_ticker(ticker)
         if ticker.symbol == self.symbol:
-            self.query_one(MarketHeader).ticker = ticker
+            self.main.query_one(MarketHeader).ticker = ticker
             self._update_header_change()
 
     def on_tickers_polled(self, message: msg.TickersPolled) -> None:
         for ticker in message.tickers:
             self._remember_ticker(ticker)
             if ticker.symbol == self.symbol:
-                self.query_one(MarketHeader).ticker = ticker
+                self.main.query_one(MarketHeader).ticker = ticker
         self._update_header_change()
         self._show_watchlist()
 
@@ -741,8 +780,9 @@ class GmoTuiApp(App):
         return (ticker.last - ref) / ref
 
     def _update_header_change(self) -> None:
-        self.query_one(MarketHeader).change = self.change_24h(self.symbol)
+        self.main.query_one(MarketHeader).change = self.change_24h(self.symbol)
 
+    @_when_mounted
     def _show_watchlist(self) -> None:
         rows = []
         for symbol in self.symbols():
@@ -758,16 +798,16 @@ class GmoTuiApp(App):
                     places,
                 )
             )
-        self.query_one(Watchlist).show(rows)
+        self.main.query_one(Watchlist).show(rows)
 
     def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:
         if message.symbol == self.symbol and message.interval == self.interval:
-            self.query_one(CandleChart).set_candles(
+            self.main.query_one(CandleChart).set_candles(
                 message.symbol, message.interval, message.klines
             )
 
     def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
-        bar = self.query_one(StatusBar)
+        bar = self.main.query_one(StatusBar)
         if message.stream == "public":
             # the socket's state is every channel's state; a channel shows on its own only
             # while it differs (e.g. trades STALE on a live socket)
@@ -787,7 +827,7 @@ class GmoTuiApp(App):
                 usage = max(u.get, u.post) / u.limit if u.limit else None
             else:
                 usage = u.public / u.public_limit if getattr(u, "public_limit", 0) else None
-        bar = self.query_one(StatusBar)
+        bar = self.main.query_one(StatusBar)
         bar.latency_ms, bar.clock_offset_ms, bar.rest_usage = lat, offset, usage
 
     # ------------------------------------------------------------------ account messages
@@ -800,36 +840,43 @@ class GmoTuiApp(App):
     def _colours(self) -> dict[str, str]:
         return self.theme_variables
 
+    @_when_mounted
     def on_orders_changed(self, message: msg.OrdersChanged) -> None:
         if message.symbol != self.symbol:
             return
         self.orders = {o.order_id: o for o in message.orders}
         tp, sp = self._places()
-        self.query_one(OrdersTable).show(message.orders, tp, sp, self._colours())
-        self.query_one(OrderBookLadder).set_own(self._own_levels())
+        self.main.query_one(OrdersTable).show(message.orders, tp, sp, self._colours())
+        self.main.query_one(OrderBookLadder).set_own(self._own_levels())
 
+    @_when_mounted
     def on_positions_changed(self, message: msg.PositionsChanged) -> None:
         if message.symbol != self.symbol:
             return
         self.positions = {p.position_id: p for p in message.positions}
         self._show_positions()
 
+    @_when_mounted
     def _show_positions(self) -> None:
         book = self.books[self.symbol]
         tp, sp = self._places()
-        self.query_one(PositionsTable).show(
+        self.main.query_one(PositionsTable).show(
             self.positions.values(), book.best_bid, book.best_ask, tp, sp, self._colours()
         )
 
+    @_when_mounted
     def on_executions_changed(self, message: msg.ExecutionsChanged) -> None:
         if message.symbol != self.symbol:
             return
         self.executions = {e.execution_id: e for e in message.executions}
         tp, sp = self._places()
-        self.query_one(AccountPanel).show_executions(message.executions, tp, sp, self._colours())
+        self.main.query_one(AccountPanel).show_executions(
+            message.executions, tp, sp, self._colours()
+        )
 
+    @_when_mounted
     def on_account_changed(self, message: msg.AccountChanged) -> None:
-        panel = self.query_one(AccountPanel)
+        panel = self.main.query_one(AccountPanel)
         if message.margin is not None:
             panel.show_margin(message.margin)
         if message.assets is not None:
@@ -837,8 +884,9 @@ class GmoTuiApp(App):
         if message.volume is not None:
             panel.show_volume(message.volume)
 
+    @_when_mounted
     def on_history_loaded(self, message: msg.HistoryLoaded) -> None:
-        panel = self.query_one(AccountPanel)
+        panel = self.main.query_one(AccountPanel)
         if message.kind == "progress":
             panel.query_one("#history-status").update(f"fetching window {message.windows + 1}…")  # type: ignore[attr-defined]
             return
@@ -888,8 +936,12 @@ class GmoTuiApp(App):
             getattr(notice, "level", "info"), "information"
         )
         kind = str(getattr(notice, "kind", ""))
+        if kind.endswith("REJECTED"):
+            # the action's own result already says so, with the exchange's message
+            log.info("trading notice: %s", notice.message)
+            return
         if kind.endswith("ENABLED") or kind.endswith("RECONCILED"):
-            self.query_one(StatusBar).message = notice.message
+            self.main.query_one(StatusBar).message = notice.message
             return
         self._notice(notice.message, severity)
 
@@ -903,17 +955,17 @@ class GmoTuiApp(App):
             return
         self.symbol = symbol
         self.orders, self.positions, self.executions = {}, {}, {}
-        header = self.query_one(MarketHeader)
+        header = self.main.query_one(MarketHeader)
         header.symbol = symbol
         header.ticker = self.tickers.get(symbol)
         header.bid = header.ask = None
         self._update_header_change()
-        self.query_one(OrderBookLadder).clear()
+        self.main.query_one(OrderBookLadder).clear()
         self._apply_rules()
-        self.query_one(TradesTape).set_tape(self.tapes[symbol])
-        self.query_one(CandleChart).set_loading(symbol, self.interval)
-        self.query_one(OrdersTable).show((), 0, 0, {})
-        self.query_one(PositionsTable).show((), None, None, 0, 0, {})
+        self.main.query_one(TradesTape).set_tape(self.tapes[symbol])
+        self.main.query_one(CandleChart).set_loading(symbol, self.interval)
+        self.main.query_one(OrdersTable).show((), 0, 0, {})
+        self.main.query_one(PositionsTable).show((), None, None, 0, 0, {})
         if self.books[symbol].snapshots:
             self._post_book_to_panes()
         if self.public is not None:
@@ -930,7 +982,7 @@ class GmoTuiApp(App):
         if interval == self.interval:
             return
         self.interval = interval
-        self.query_one(CandleChart).set_loading(self.symbol, interval)
+        self.main.query_one(CandleChart).set_loading(self.symbol, interval)
         self.load_klines(self.symbol, interval)
 
     def on_interval_chosen(self, message: msg.IntervalChosen) -> None:
@@ -941,7 +993,7 @@ class GmoTuiApp(App):
         self.set_interval_to(INTERVAL_KEYS[max(0, min(len(INTERVAL_KEYS) - 1, index + delta))])
 
     def on_price_picked(self, message: msg.PricePicked) -> None:
-        ticket = self.query_one(OrderTicket)
+        ticket = self.main.query_one(OrderTicket)
         ticket.set_price(message.price)
         if message.side is not None:
             ticket.prepare(message.side, message.price)
@@ -951,18 +1003,18 @@ class GmoTuiApp(App):
         book = self.books[self.symbol]
         side_ = Side(side)
         price = book.best_bid if side_ is Side.BUY else book.best_ask
-        self.query_one(MainScreen).show_pane(self.query_one(MainScreen).active_pane)
-        self.query_one(OrderTicket).prepare(side_, price)
+        self.main.show_pane(self.main.active_pane)
+        self.main.query_one(OrderTicket).prepare(side_, price)
 
     def action_focus_book(self) -> None:
-        self.query_one(OrderBookLadder).focus()
+        self.main.query_one(OrderBookLadder).focus()
 
     def _focus_account(self, tab: str, table: type) -> None:
-        screen = self.query_one(MainScreen)
+        screen = self.main
         screen.show_pane("account")
-        panel = self.query_one(AccountPanel)
+        panel = self.main.query_one(AccountPanel)
         panel.active = tab
-        self.query_one(table).focus()
+        self.main.query_one(table).focus()
 
     def action_focus_orders(self) -> None:
         self._focus_account("orders", OrdersTable)
@@ -971,7 +1023,7 @@ class GmoTuiApp(App):
         self._focus_account("positions", PositionsTable)
 
     def action_pane(self, key: str) -> None:
-        self.query_one(MainScreen).show_pane(key)
+        self.main.show_pane(key)
 
     def action_search(self) -> None:
         def chosen(symbol: str | None) -> None:
@@ -1077,6 +1129,7 @@ class GmoTuiApp(App):
         def answered(ok: bool | None) -> None:
             if ok:
                 self.submit_intent(intent)
+                self.action_focus_book()
 
         self.push_screen(
             ConfirmScreen(

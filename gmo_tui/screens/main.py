@@ -30,57 +30,48 @@ class MainScreen(Screen):
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
     #body { height: 1fr; }
-    #book-column { width: 38; height: 1fr; border: round $panel; border-title-color: $text-muted; }
-    #book-column:focus-within { border: round $primary; }
+    #book { width: 38; height: 1fr; border: round $panel; border-title-color: $text-muted; }
+    #book:focus { border: round $primary; }
     #side { width: 1fr; height: 1fr; }
     #pane-tabs { height: 2; }
     #panes { height: 1fr; layout: vertical; }
     #panes > .pane { height: 1fr; border: round $panel; border-title-color: $text-muted; }
-    #panes > .pane:focus-within { border: round $primary; }
+    #panes > .pane:focus, #panes > .pane:focus-within { border: round $primary; }
     #panes > .-inactive { display: none; }
     MainScreen.-wide #pane-tabs { display: none; }
-    MainScreen.-wide #book-column { width: 44; }
+    MainScreen.-wide #book { width: 44; }
     MainScreen.-wide #panes {
         layout: grid; grid-size: 3 2; grid-columns: 46 1fr 36; grid-rows: 1fr 1fr;
     }
     MainScreen.-wide #panes > .-inactive { display: block; }
-    MainScreen.-wide #panes > #account-pane { column-span: 2; }
-    MainScreen.-wide #ticket-pane { height: 1fr; }
-    #ticket-pane { height: auto; }
+    MainScreen.-wide #panes > #account { column-span: 2; }
+    MainScreen.-wide #ticket { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(id="header")
         with Horizontal(id="body"):
-            with Vertical(id="book-column"):
-                yield OrderBookLadder(id="book")
+            yield OrderBookLadder(id="book")
             with Vertical(id="side"):
-                yield Tabs(
-                    *(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
-                )
                 with Container(id="panes"):
-                    with Vertical(id="ticket-pane"):
-                        yield OrderTicket(id="ticket")
-                    with Vertical(id="chart-pane", classes="pane"):
-                        yield CandleChart(id="chart")
-                    with Vertical(id="tape-pane", classes="pane"):
-                        yield TradesTape(id="tape")
-                    with Vertical(id="watchlist-pane", classes="pane"):
-                        yield Watchlist(id="watchlist")
-                    with Vertical(id="account-pane", classes="pane"):
-                        yield AccountPanel(id="account")
+                    yield OrderTicket(id="ticket")
+                    yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
+                    yield CandleChart(id="chart", classes="pane")
+                    yield TradesTape(id="tape", classes="pane")
+                    yield Watchlist(id="watchlist", classes="pane")
+                    yield AccountPanel(id="account", classes="pane")
         yield StatusBar(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#book-column").border_title = "Book"
+        self.query_one("#book").border_title = "Book  [ ] group"
         for key, title in (
             ("chart", "Chart  , . interval"),
             ("tape", "Trades"),
             ("watchlist", "Watchlist"),
             ("account", "Account"),
         ):
-            self.query_one(f"#{key}-pane").border_title = title
+            self.query_one(f"#{key}").border_title = title
         self.active_pane = "tape"
         self._apply_layout(self.size.width, self.size.height)
         start = getattr(self.app, "start_ui", None)
@@ -108,7 +99,7 @@ class MainScreen(Screen):
 
     def _show_pane(self, key: str) -> None:
         for other, _ in PANE_TABS:
-            self.query_one(f"#{other}-pane").set_class(other != key, "-inactive")
+            self.query_one(f"#{other}").set_class(other != key, "-inactive")
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()

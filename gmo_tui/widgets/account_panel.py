@@ -26,7 +26,7 @@ from gmo_tui.widgets.positions_table import PositionsTable
 TABS = ("positions", "orders", "executions", "assets", "margin", "account", "history")
 
 
-class AccountPanel(TabbedContent):
+class AccountPanel(Vertical):
     DEFAULT_CSS = """
     AccountPanel { height: 1fr; }
     AccountPanel .no-key { color: $warning; padding: 0 1; }
@@ -41,11 +41,23 @@ class AccountPanel(TabbedContent):
     HistoryRequested = HistoryRequested
 
     def __init__(self, **kwargs):
-        super().__init__(initial="positions", **kwargs)
+        super().__init__(**kwargs)
         self.has_key = True
         self.no_key_text = ""
 
+    @property
+    def active(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    @active.setter
+    def active(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
     def compose(self) -> ComposeResult:
+        with TabbedContent(initial="positions", id="account-tabs"):
+            yield from self._panes()
+
+    def _panes(self) -> ComposeResult:
         with TabPane("Positions", id="positions"):
             yield Static("", classes="no-key -hidden")
             yield PositionsTable(id="positions-table")

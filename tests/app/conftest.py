@@ -1,0 +1,122 @@
+"""Fixtures of the app tests: the app wired to the built-in exchange, and a polling helper."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gmo_tui.app import GmoTuiApp
+from gmo_tui.config import Settings
+from gmo_tui.exchange.auth import Credentials
+from gmo_tui.exchange.rest import GmoRestClient
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's config, themes or credentials."""
+    monkeypatch.setenv("GMO_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("GMO_TUI_LOG_DIR", str(tmp_path / "log"))
+    for var in (
+        "GMO_API_KEY",
+        "GMO_API_SECRET",
+        "GMO_TUI_SYMBOL",
+        "GMO_TUI_THEME",
+        "GMO_TUI_ENDPOINT",
+    ):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_idle_heuristic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot waits for "CPU idle" after each key; with the exchange in the same process that
+    costs up to a second a key. Tests poll for the conditions they need instead."""
+    import textual.app
+    import textual.pilot
+
+    async def settle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+        await asyncio.sleep(0.002)
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", settle)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", settle)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., GmoTuiApp]:
+    def factory(
+        sim: Any, *, symbol: str = "BTC_JPY", credentials: bool = True, **settings: Any
+    ) -> GmoTuiApp:
+        creds = Credentials(sim.api_key, sim.api_secret, source="test") if credentials else None
+        options = {"endpoint": sim.endpoint, "symbol": symbol, "bell": False, **settings}
+        return GmoTuiApp(
+            Settings(**options),
+            creds,
+            mode="DEMO",
+            journal_path=str(tmp_path / "journal.sqlite"),
+        )
+
+    return factory
+
+
+@pytest.fixture
+async def rest(sim: Any):
+    client = GmoRestClient(sim.endpoint, Credentials(sim.api_key, sim.api_secret))
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def wait_for(
+    pilot: Any, predicate: Callable[[], Any], what: str = "condition", timeout: float = 8.0
+) -> Any:
+    """Poll ``predicate`` (letting the app run) until it is truthy; fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def wait_ready(pilot: Any, app: GmoTuiApp, *, trading: bool = True) -> None:
+    """The book is on screen and (with credentials) order entry is enabled."""
+    await wait_for(
+        pilot, lambda: app.books[app.symbol].snapshots > 0 and app.rules, "book and rules"
+    )
+    if trading:
+        await wait_for(
+            pilot, lambda: app.service is not None and app.service.entry_enabled, "order entry"
+        )
+
+
+def tick_price(app: GmoTuiApp, price: Decimal, ticks: int) -> Decimal:
+    rule = app.rules[app.symbol]
+    return price + rule.tick_size * ticks
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*list(text))
+
+
+async def replace_input(pilot: Any, text: str) -> None:
+    """Clear the focused Input and type ``text`` (home, delete to the end, type)."""
+    await pilot.press("home", "ctrl+k")
+    await type_text(pilot, text)
+
+
+async def focus_to(pilot: Any, app: GmoTuiApp, key: str, widget_id: str) -> None:
+    """Press ``key`` and wait until the widget ``widget_id`` has the focus."""
+    await pilot.press(key)
+    await wait_for(
+        pilot,
+        lambda: app.focused is not None and app.focused.id == widget_id,
+        f"focus on #{widget_id}",
+    )

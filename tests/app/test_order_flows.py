@@ -1,0 +1,148 @@
+"""Keyboard order flows against the built-in exchange: place, change, cancel, cancel all, and a
+rejection that shows the exchange's own message."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from gmo_tui.exchange.errors import ERROR_MESSAGES
+from gmo_tui.messages import TicketSubmitted
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.widgets.orders_table import OrdersTable
+from tests.app.conftest import focus_to, replace_input, type_text, wait_for, wait_ready
+
+
+async def place_resting_buy(pilot, app, size: str = "0.01", ticks_below: int = 200) -> Decimal:
+    """b -> (price a little under the bid so it rests) -> size -> Enter -> y."""
+    await focus_to(pilot, app, "b", "ticket-size")
+    best_bid = app.books[app.symbol].best_bid
+    assert app.main.query_one("#ticket-price").value == format(best_bid, "f")
+    price = best_bid - app.rules[app.symbol].tick_size * ticks_below
+    await focus_to(pilot, app, "shift+tab", "ticket-price")
+    await replace_input(pilot, format(price, "f"))
+    await focus_to(pilot, app, "tab", "ticket-size")
+    await type_text(pilot, size)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm dialog")
+    await pilot.press("y")
+    return price
+
+
+async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
+    app = make_app(sim)
+    submitted: list[TicketSubmitted] = []
+
+    def hook(message):
+        if isinstance(message, TicketSubmitted):
+            submitted.append(message)
+
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        price = await place_resting_buy(pilot, app)
+        assert submitted and submitted[0].intent.price == price
+        table = app.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "order in the Orders table")
+        order = next(iter(table.orders.values()))
+        assert order.price == price and order.size == Decimal("0.01")
+        active = await rest.get_active_orders("BTC_JPY")
+        assert [o.order_id for o in active.list] == [order.order_id]
+        assert any("Accepted" in n for n in app.notices)
+        # the ladder marks the user's resting order at its level
+        ladder = app.query_one("#book")
+        assert app._own_levels() == {(order.side, price): Decimal("0.01")}
+        await app.shutdown()
+        del ladder
+
+
+async def test_change_price_then_cancel(sim, make_app, rest):
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        price = await place_resting_buy(pilot, app)
+        table = app.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "order listed")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.focused is table, "orders table focused")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValueDialog), "price dialog")
+        new_price = price - app.rules["BTC_JPY"].tick_size * 10
+        await replace_input(pilot, format(new_price, "f"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm change")
+        await pilot.press("y")
+
+        async def exchange_price():
+            active = await rest.get_active_orders("BTC_JPY")
+            return [o.price for o in active.list]
+
+        await wait_for(
+            pilot,
+            lambda: [o.price for o in table.orders.values()] == [new_price],
+            "new price shown",
+        )
+        assert await exchange_price() == [new_price]
+
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm cancel")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 0, "order gone from the table")
+        assert await exchange_price() == []
+        await app.shutdown()
+
+
+async def test_cancel_all_asks_first(sim, make_app, rest):
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await place_resting_buy(pilot, app, ticks_below=200)
+        await wait_for(pilot, lambda: app.query_one(OrdersTable).row_count == 1, "first order")
+        await place_resting_buy(pilot, app, ticks_below=300)
+        table = app.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 2, "two orders")
+        await pilot.press("o", "C")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm cancel all")
+        await pilot.press("n")  # first say no: nothing is cancelled
+        await pilot.pause(0.2)
+        assert len((await rest.get_active_orders("BTC_JPY")).list) == 2
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm cancel all")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 0, "table emptied")
+        assert (await rest.get_active_orders("BTC_JPY")).list == ()
+        await app.shutdown()
+
+
+async def test_rejected_order_shows_the_exchange_message(sim, make_app):
+    """Selling more BTC than the demo account holds: ERR-208 with the exchange's text."""
+    app = make_app(sim, symbol="BTC")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await focus_to(pilot, app, "s", "ticket-size")
+        ask = app.books["BTC"].best_ask
+        await focus_to(pilot, app, "shift+tab", "ticket-price")
+        await replace_input(pilot, format(ask + app.rules["BTC"].tick_size * 100, "f"))
+        await focus_to(pilot, app, "tab", "ticket-size")
+        await type_text(pilot, "1")  # 1 BTC: the demo account holds 0.5
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        # a large notional needs a second, warning confirmation with the numbers
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ConfirmScreen)
+                and app.screen.findings
+                or any("Rejected" in n for n in app.notices)
+            ),
+            "warning dialog or rejection",
+        )
+        if isinstance(app.screen, ConfirmScreen):
+            assert app.screen.has_class("-warning")
+            await pilot.press("y")
+        notice = await wait_for(
+            pilot, lambda: next((n for n in app.notices if "Rejected" in n), None), "rejection"
+        )
+        assert "ERR-208" in notice
+        assert ERROR_MESSAGES["ERR-208"] in notice
+        await app.shutdown()
