@@ -1,0 +1,87 @@
+"""Smoke tests of the benchmark scripts (bench/): they run and measure something real.
+
+No timing assertions: only that the stream is deterministic, that both ingest paths apply every
+frame, that the instrumented exchange stamps a marked frame a real client receives, and that
+the pty harness timestamps output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+
+import msgspec
+import websockets
+
+from bench import ingest, stream
+from bench.harness import AppPty, Sim, cpu_seconds, rss_bytes
+
+
+def test_stream_is_deterministic_and_has_every_channel() -> None:
+    a = stream.generate(1.0, seed=7)
+    b = stream.generate(1.0, seed=7)
+    c = stream.generate(1.0, seed=8)
+    assert a == b
+    assert a != c
+    info = stream.describe(a)
+    assert set(info["by_channel"]) == {"orderbooks", "trades", "ticker"}
+    # busy rates for 3 symbols over one second: 10 books and 10 tickers each, ~30 trades each
+    assert info["by_channel"]["orderbooks"] == 30
+    assert info["by_channel"]["ticker"] == 30
+    assert 85 <= info["by_channel"]["trades"] <= 95
+    first_book = next(f for f in a if f.startswith(b'{"channel":"orderbooks"'))
+    assert len(msgspec.json.decode(first_book)["bids"]) == 25
+
+
+def test_ingest_runs_both_sides_and_reports_a_ratio() -> None:
+    result = ingest.bench(seconds=0.5, reps=1, seed=42)
+    ours = result["gmo_tui_msgs_per_s"]
+    theirs = result["pybotters_msgs_per_s"]
+    assert ours["n"] == 1 and ours["median"] > 0
+    assert theirs["n"] == 1 and theirs["median"] > 0
+    assert result["ratio_of_medians"] == ours["median"] / theirs["median"]
+
+
+def test_proc_readers_see_this_process() -> None:
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds(os.getpid()) >= before
+    assert rss_bytes(os.getpid()) > 1_000_000
+
+
+def test_pty_output_is_timestamped() -> None:
+    code = "import time; print('warming'); time.sleep(0.2); print('marker-xyz', flush=True)"
+    with AppPty([sys.executable, "-c", code]) as app:
+        t0 = time.monotonic()
+        seen = app.wait_for(b"marker-xyz", 0, timeout=10)
+        assert seen is not None and seen >= t0
+        assert app.wait_for(b"never-printed", 0, timeout=0.2) is None
+        assert app.bytes_between(0, time.monotonic() + 1) == app.offset > 0
+
+
+def test_marked_trade_is_stamped_and_received() -> None:
+    async def client(endpoint: str, sim: Sim) -> tuple[dict, dict]:
+        url = endpoint.replace("http://", "ws://") + "/ws/public/v1"
+        async with websockets.connect(url) as ws:
+            await ws.send(
+                json.dumps({"command": "subscribe", "channel": "trades", "symbol": "BTC"})
+            )
+            await asyncio.sleep(0.3)
+            reply = await asyncio.to_thread(
+                sim.command, {"cmd": "mark_trade", "symbol": "BTC", "size": "7.4321"}
+            )
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if frame.get("size") == "7.4321":
+                    return reply, frame
+
+    with Sim(seed=42, frozen=True) as sim:
+        reply, frame = asyncio.run(client(sim.endpoint, sim))
+        assert frame["channel"] == "trades" and frame["symbol"] == "BTC"
+        assert reply["sent"] <= time.monotonic()
+        assert sim.command({"cmd": "stats"})["sent"]["trades"] >= 1
