@@ -4,8 +4,8 @@ GMO Coin limits private REST calls per second, separately for GET and POST (PUT 
 as POST): 20 + 20 at tier 1, 30 + 30 at tier 2. :class:`RateLimiter` keeps one rolling window per
 budget and is shared by every caller of one client:
 
-* callers wait for a slot in FIFO order (an ``asyncio.Lock`` per budget: first come, first
-  served; no barging);
+* callers wait for a slot in FIFO order (first come, first served; no barging), and slots
+  that free up together are handed out together;
 * the waiting line is bounded: past ``max_queue`` waiters :class:`RateLimitQueueFull` is raised
   at once instead of queueing unboundedly;
 * a slot stays counted while its request is in flight and for ``period`` (1 s + a margin) after
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,7 +81,14 @@ class _Slot:
 
 
 class _Window:
-    """One rolling window with a FIFO waiting line."""
+    """One rolling window with a FIFO waiting line.
+
+    Waiters park on a future. Whenever room appears, :meth:`_dispatch` hands slots to as many
+    waiters as fit, in arrival order, in one go (so a window that frees 20 slots at once wakes
+    20 requests in one loop iteration, not one after another). A single pump task sleeps until
+    the next slot leaves the window (or until an in-flight request finishes) while anybody
+    waits.
+    """
 
     def __init__(
         self,
@@ -96,8 +104,9 @@ class _Window:
         self._clock = clock
         self._sleep = sleep
         self._slots: list[_Slot] = []
-        self._lock = asyncio.Lock()
-        self._released = asyncio.Event()
+        self._waiters: deque[asyncio.Future[_Slot]] = deque()
+        self._changed = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
         self.queued = 0
         self.granted = 0
 
@@ -108,42 +117,79 @@ class _Window:
         self._expire(self._clock())
         return len(self._slots)
 
+    def _grant(self, now: float) -> _Slot:
+        slot = _Slot(now)
+        self._slots.append(slot)
+        self.granted += 1
+        return slot
+
+    def _dispatch(self) -> None:
+        now = self._clock()
+        self._expire(now)
+        while self._waiters and len(self._slots) < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(self._grant(now))
+
+    def _next_expiry(self) -> float | None:
+        """Seconds until the earliest finished slot leaves the window (None: all in flight)."""
+        finished = [s.done_at for s in self._slots if s.done_at is not None]
+        if not finished:
+            return None
+        return max(0.0, min(finished) + self.period - self._clock())
+
+    async def _run_pump(self) -> None:
+        try:
+            while True:
+                self._dispatch()
+                while self._waiters and self._waiters[0].done():
+                    self._waiters.popleft()  # cancelled waiters
+                if not self._waiters:
+                    return
+                delay = self._next_expiry()
+                if delay is None:
+                    self._changed.clear()
+                    await self._changed.wait()
+                else:
+                    await self._sleep(delay)
+        finally:
+            self._pump = None
+
     async def acquire(self) -> _Slot:
         if self.queued >= self.max_queue:
             raise RateLimitQueueFull(
                 f"{self.queued} requests already waiting for the rate limit (max {self.max_queue})"
             )
+        if not self._waiters:
+            now = self._clock()
+            self._expire(now)
+            if len(self._slots) < self.limit:
+                return self._grant(now)
+        waiter: asyncio.Future[_Slot] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         self.queued += 1
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._run_pump())
         try:
-            async with self._lock:
-                while True:
-                    now = self._clock()
-                    self._expire(now)
-                    if len(self._slots) < self.limit:
-                        break
-                    finished = [s.done_at for s in self._slots if s.done_at is not None]
-                    if finished:
-                        await self._sleep(min(finished) + self.period - now)
-                    else:
-                        self._released.clear()
-                        await self._released.wait()
-                slot = _Slot(now)
-                self._slots.append(slot)
-                self.granted += 1
-                return slot
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.forget(waiter.result())  # granted just as the caller gave up
+            raise
         finally:
             self.queued -= 1
 
     def release(self, slot: _Slot) -> None:
         if slot.done_at is None:
             slot.done_at = max(self._clock(), slot.started)
-        self._released.set()
+        self._changed.set()
 
     def forget(self, slot: _Slot) -> None:
         """The request was never sent (e.g. it failed to connect): give the slot back."""
         if slot in self._slots:
             self._slots.remove(slot)
-        self._released.set()
+        self._dispatch()
+        self._changed.set()
 
 
 class SlotLease:
