@@ -95,6 +95,7 @@ class ReconcileMixin:
         Returns (abandoned, resolved)."""
         entries = [e for e in self.journal.unresolved() if e.id not in self._resolving]
         abandoned = resolved = 0
+        lookups = []
         for entry in entries:
             if entry.state is IntentState.PENDING:
                 self.journal.mark_abandoned(entry.id)
@@ -113,8 +114,11 @@ class ReconcileMixin:
                 self.journal.mark_unknown(entry.id, "sent before a restart; no reply recorded")
                 entry = self.journal.get(entry.id)
             self._track_entry(entry)
-            await self.resolve_intent(entry)
+            lookups.append(self.resolve_intent(entry))
             resolved += 1
+        # at most one unresolved intent per identity exists (identical ones are blocked), so
+        # they cannot claim each other's orders: look them all up at once
+        await asyncio.gather(*lookups)
         if entries:
             self.notify(
                 NoticeKind.RECONCILED,
