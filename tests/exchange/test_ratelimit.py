@@ -190,3 +190,18 @@ async def test_never_more_than_limit_per_rolling_second_real_clock() -> None:
     starts.sort()
     for i in range(len(starts) - 20):
         assert starts[i + 20] - starts[i] >= 0.2 - 0.005
+
+
+async def test_slots_that_free_together_are_handed_out_together() -> None:
+    t = FakeTime()
+    limiter = _limiter(t)
+    await _hold(limiter, Budget.GET, 20, t)  # 20 replies at the same instant
+    granted_at: list[float] = []
+
+    async def one() -> None:
+        async with limiter.slot(Budget.GET):
+            granted_at.append(t.now)
+
+    await asyncio.gather(*(one() for _ in range(20)))
+    assert len(t.slept) == 1  # one wait for the whole window, not twenty
+    assert granted_at == [100.0 + limiter.period] * 20
