@@ -59,7 +59,8 @@ class LostReplyResolver:
     """Looks for the order an unresolved intent may have created, on a bounded schedule.
 
     ``claimed`` returns the order ids already attributed to some intent (journal + tracker);
-    ``on_orders``/``on_executions`` feed what was fetched to the market state on the way.
+    ``on_orders``/``on_executions`` feed what was fetched to the market state on the way;
+    ``on_error`` sees every failed poll (the service halts on maintenance errors).
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class LostReplyResolver:
         window: timedelta = MATCH_WINDOW,
         on_orders: Callable[[Sequence[models.Order]], None] | None = None,
         on_executions: Callable[[Sequence[models.Execution]], None] | None = None,
+        on_error: Callable[[GmoError], object] | None = None,
     ):
         self.rest = rest
         self.claimed = claimed
@@ -78,6 +80,7 @@ class LostReplyResolver:
         self.window = window
         self.on_orders = on_orders
         self.on_executions = on_executions
+        self.on_error = on_error
         self.polls = 0
 
     async def look_once(self, entry: JournalEntry) -> Resolution:
@@ -99,15 +102,21 @@ class LostReplyResolver:
             claimed=set(self.claimed()),
         )
 
-    async def resolve(self, entry: JournalEntry) -> Resolution:
-        """Poll until one match is found or the schedule ends (then: not found, or ambiguous)."""
-        last = Resolution("not_found")
+    async def resolve(self, entry: JournalEntry) -> Resolution | None:
+        """Poll until one match is found or the schedule ends (then: not found, or ambiguous).
+
+        ``None`` when no poll could look at all (e.g. maintenance): the intent stays UNKNOWN
+        and is looked up again by the next reconciliation; never concluded "not found" blind.
+        """
+        last: Resolution | None = None
         for delay in self.delays:
             await asyncio.sleep(delay)
             try:
                 last = await self.look_once(entry)
             except GmoError as exc:  # keep polling; the schedule is bounded anyway
                 log.warning("lost-reply poll for intent %s failed: %s", entry.id, exc)
+                if self.on_error is not None:
+                    self.on_error(exc)
                 continue
             if last.found:
                 return last

@@ -169,6 +169,16 @@ class ReconcileMixin:
         res = await self.resolver.resolve(entry)
         key = str(entry.id)
         tracked = self.tracker.by_key(key) is not None
+        if res is None:
+            self.journal.add_event(entry.id, "lookup_failed")
+            self.notify(
+                NoticeKind.UNKNOWN,
+                f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
+                "be looked up again before order entry resumes",
+                "warning",
+                intent_id=entry.id,
+            )
+            return
         if res.found and res.order_id is not None:
             order_id = res.order_id
             self.journal.mark_resolved(entry.id, order_id, "found on the exchange")

@@ -121,6 +121,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
             delays=resolve_delays,
             on_orders=self.apply_orders,
             on_executions=self.apply_executions,
+            on_error=self.maybe_halt,
         )
         self.killswitch = KillSwitch()
         self.entry_enabled = False

@@ -100,3 +100,27 @@ async def test_preopen_error_halts(rig) -> None:
     assert not rig.service.entry_enabled and "pre-open" in rig.service.halted_reason
     await rig.service.on_exchange_status("OPEN")
     assert rig.service.entry_enabled
+
+
+async def test_lost_reply_during_maintenance_stays_unknown_until_reopen(sim, tmp_path) -> None:
+    rig = await build_rig(sim, tmp_path / "j.sqlite3", resolve_delays=(0.3, 0.1))
+    try:
+        await rig.service.start()
+        book = await rig.refresh_book("BTC")
+        await sim.control("lose_next_order", {})
+        result = await rig.service.submit(_limit(book))
+        assert result.outcome is Outcome.UNKNOWN
+        await sim.control("status", {"status": "MAINTENANCE"})
+        await rig.service.wait_resolved(5)
+        # every look-up failed: never concluded "not found" without having looked
+        assert rig.journal.get(result.intent_id).state.value == "UNKNOWN"
+        assert not rig.service.entry_enabled  # the failed polls halted order entry
+        await sim.control("status", {"status": "OPEN"})
+        await _until(lambda: rig.service.entry_enabled)
+        (placed,) = rig.exchange_orders()
+        entry = rig.journal.get(result.intent_id)
+        assert entry.state.value == "RESOLVED" and entry.order_id == placed.id
+    finally:
+        await rig.service.aclose()
+        await rig.rest.aclose()
+        rig.journal.close()
