@@ -15,7 +15,9 @@ Usage::
 Errors: :class:`ApiError` subclasses for a non-zero ``status``; :class:`ProtocolError` for a
 reply that breaks the documented shape; :class:`TransportError` when the network fails; and for
 POST/PUT/DELETE, :class:`ReplyLost` when the request may have reached the exchange but no usable
-reply came back. Only ERR-5008/5009 (timestamp) causes one automatic re-send.
+reply came back. Only ERR-5008/5009 (timestamp) causes one automatic re-send. Cancelling the
+task of a POST/PUT/DELETE while it is in flight leaves its outcome just as unknown as
+:class:`ReplyLost` does: resolve it from the exchange's state.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ class RestTransport:
             failure: str
             try:
                 reply = await self._send("GET", path, params, None, private=private)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
                 if reply.envelope is not None:
@@ -284,7 +284,7 @@ class RestTransport:
                     f"{method} /private{path}: could not connect ({type(exc).__name__});"
                     " nothing was sent"
                 ) from None
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 raise ReplyLost(
                     f"{method} /private{path}: no reply ({type(exc).__name__}); the request may"
                     " have reached the exchange, so its outcome is unknown: look it up, do not"

@@ -498,3 +498,20 @@ def test_endpoints_from_one_base(base: str, public: str, ws_public: str, ws_priv
 def test_bad_endpoints_are_refused(base: str) -> None:
     with pytest.raises(errors.ValidationError):
         Endpoints.from_base(base)
+
+
+def _garbled(request: httpx.Request) -> httpx.Response:
+    """Claims gzip, is not: httpx fails while reading the body (after the request was sent)."""
+    stream = httpx.ByteStream(b"not gzip at all")
+    return httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=stream)
+
+
+async def test_undecodable_body_is_a_network_fault_not_a_crash() -> None:
+    script = Script({"GET /public/v1/ticker": [_garbled], "POST /private/v1/order": [_garbled]})
+    async with client_for(script) as client:
+        with pytest.raises(errors.TransportError, match="DecodingError"):
+            await client.get_ticker()
+        with pytest.raises(errors.ReplyLost):
+            await client.place_order("BTC", "BUY", "MARKET", B("1"))
+    assert script.count("GET /public/v1/ticker") == 3
+    assert script.count("POST /private/v1/order") == 1
