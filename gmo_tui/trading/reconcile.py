@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -325,6 +326,7 @@ class ReconcileMixin:
 
     async def on_private_reconnected(self: Any) -> None:
         """The private stream is LIVE again after a reconnect: back-fill what was missed."""
+        self._backfilled_at = time.monotonic()
         try:
             await self.backfill()
         except GmoError as exc:
@@ -334,16 +336,19 @@ class ReconcileMixin:
 
     async def on_stream_status(self: Any, status: Any) -> None:
         """Feed :class:`gmo_tui.exchange.streams.StreamStatus` of the private stream: when the
-        socket is LIVE again after RECONNECTING/DOWN, back-fill over REST."""
+        socket is LIVE again after RECONNECTING/DOWN/STALE, back-fill over REST. (Use this or
+        call :meth:`on_private_reconnected` yourself; a back-fill under 1 s old is not redone.)"""
         if getattr(status, "stream", None) != "private" or getattr(status, "channel", None):
             return
         state = str(getattr(status.state, "value", status.state))
         previous = self._private_state
         self._private_state = state
+        recently = time.monotonic() - getattr(self, "_backfilled_at", -1e9) < 1.0
         if (
             state == "LIVE"
-            and previous in ("RECONNECTING", "DOWN", "CONNECTING")
-            and (self._private_was_live)
+            and previous in ("RECONNECTING", "DOWN", "CONNECTING", "STALE")
+            and self._private_was_live
+            and not recently  # the caller already called on_private_reconnected for it
         ):
             await self.on_private_reconnected()
         if state == "LIVE":

@@ -98,3 +98,14 @@ async def test_no_backfill_on_first_connect(rig) -> None:
     await rig.service.on_stream_status(StreamStatus("public", StreamState.RECONNECTING))
     await rig.service.on_stream_status(StreamStatus("public", StreamState.LIVE))
     assert rig.transport.private() == 0
+
+
+async def test_reconnect_reported_twice_backfills_once(rig) -> None:
+    rig.service.watch_symbols = {"BTC"}
+    await rig.service.on_stream_status(_status(StreamState.LIVE))
+    await rig.service.on_stream_status(_status(StreamState.RECONNECTING))
+    rig.transport.calls.clear()
+    await rig.service.on_private_reconnected()  # the app's own call ...
+    await rig.service.on_stream_status(_status(StreamState.LIVE))  # ... and the status feed
+    assert rig.transport.calls[("GET", "/private/v1/latestExecutions")] == 1
+    assert rig.transport.calls[("GET", "/private/v1/activeOrders")] == 1
