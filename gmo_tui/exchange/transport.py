@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ from gmo_tui.exchange.ratelimit import RateLimiter, budget_for
 
 TIMESTAMP_CODES = frozenset({"ERR-5008", "ERR-5009"})
 STATUS_PATH = "/v1/status"
+INITIAL_SYNC_INTERVAL = 5.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SNIPPET = 120
 
@@ -143,6 +145,7 @@ class RestTransport:
         )
         self._resync_lock = asyncio.Lock()
         self._sync_generation = 0
+        self._last_initial_sync: float | None = None
         self.resyncs = 0
         self.timestamp_resends = 0
 
@@ -225,7 +228,15 @@ class RestTransport:
             raise error from None
 
     async def _initial_sync(self) -> None:
-        """Best effort before the first private call; a failure here is the call's own to meet."""
+        """Best effort before the first private call; a failure here is the call's own to meet.
+
+        Tried at most once per ``INITIAL_SYNC_INTERVAL`` so an outage does not double every call.
+        """
+        now = time.monotonic()
+        last = self._last_initial_sync
+        if last is not None and now - last < INITIAL_SYNC_INTERVAL:
+            return
+        self._last_initial_sync = now
         try:
             await self.resync(self._sync_generation)
         except GmoError:

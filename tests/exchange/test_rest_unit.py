@@ -515,3 +515,29 @@ async def test_undecodable_body_is_a_network_fault_not_a_crash() -> None:
             await client.place_order("BTC", "BUY", "MARKET", B("1"))
     assert script.count("GET /public/v1/ticker") == 3
     assert script.count("POST /private/v1/order") == 1
+
+
+async def test_first_private_call_syncs_the_clock_once() -> None:
+    script = Script({"GET /private/v1/account/assets": [ok([])]}, shift=12)
+    async with client_for(script) as client:
+        await client.get_assets()
+        await client.get_assets()
+    assert script.count("GET /public/v1/status") == 1
+    first_private = script.sent("GET /private/v1/account/assets")[0]
+    assert script.requests.index(first_private) == 1  # the status call came first
+    assert int(first_private.headers["API-TIMESTAMP"]) > (datetime.now(UTC).timestamp() + 10) * 1000
+
+
+async def test_failed_initial_sync_is_not_retried_on_every_call() -> None:
+    script = Script(
+        {
+            "GET /public/v1/status": [httpx.ConnectError("refused")],
+            # no responsetime: these replies cannot sync the clock either
+            "GET /private/v1/account/assets": [httpx.Response(200, json={"status": 0, "data": []})],
+        }
+    )
+    async with client_for(script) as client:
+        for _ in range(3):
+            assert await client.get_assets() == []
+    assert script.count("GET /public/v1/status") == 3  # one sync attempt (3 tries), not three
+    assert script.count("GET /private/v1/account/assets") == 3
