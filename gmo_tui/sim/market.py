@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from gmo_tui.sim.state import SimState
 
 LEVELS = 25
+log = logging.getLogger(__name__)
 TAKER = "__taker__"
 INITIAL_TRADES = 12
 BUILD_SPAN_S = 30 * 60  # the initial trades are spread over the half hour before start
@@ -255,5 +257,8 @@ class SyntheticMarket:
             except TimeoutError:
                 pass
             now = time.monotonic()
-            self.step(now - last)
+            try:
+                self.step(now - last)
+            except Exception:  # one bad step must not stop the market
+                log.exception("synthetic market: step failed")
             last = now

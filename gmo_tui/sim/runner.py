@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import sys
 import threading
@@ -28,6 +29,7 @@ from gmo_tui.sim.server import create_app
 from gmo_tui.sim.state import SimState
 
 PULSE_S = 0.1
+log = logging.getLogger(__name__)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -147,6 +149,8 @@ class SimServer:
         config = uvicorn.Config(
             self.app,
             log_level="warning",
+            # leave the host's logging alone: under --demo a stderr handler would paint over the UI
+            log_config=None,
             access_log=False,
             lifespan="off",
             ws="websockets-sansio",
@@ -171,8 +175,8 @@ class SimServer:
             await asyncio.sleep(PULSE_S)
             try:
                 self.state.pulse()
-            except Exception as exc:  # noqa: BLE001 - keep the exchange alive; say what broke
-                print(f"gmo-tui sim: pulse failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            except Exception:  # keep the exchange alive; say what broke
+                log.exception("built-in exchange: time-driven work failed")
 
     async def stop(self) -> None:
         for task in self._tasks:
