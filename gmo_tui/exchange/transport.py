@@ -106,6 +106,10 @@ def _decode_data(raw: msgspec.Raw, type_: type[T], where: str) -> T:
     return decode_raw(raw, type_, what=f"{where} data")
 
 
+def _is_timestamp_error(error: ApiError) -> bool:
+    return any(code in TIMESTAMP_CODES for code in error.all_codes)
+
+
 def _snippet(content: bytes) -> str:
     text = content[:_SNIPPET].decode("utf-8", "replace").replace("\n", " ").strip()
     return text + ("..." if len(content) > _SNIPPET else "")
@@ -266,7 +270,7 @@ class RestTransport:
                     if envelope.status == 0 or not check:
                         return envelope
                     error = self._api_error(envelope, path)
-                    if private and error.code in TIMESTAMP_CODES and not resent_for_clock:
+                    if private and _is_timestamp_error(error) and not resent_for_clock:
                         resent_for_clock = True
                         await self._resync_after(error, generation)
                         attempt -= 1  # a clock re-send is not a network retry
@@ -307,7 +311,7 @@ class RestTransport:
                 ) from None
             envelope = reply.envelope
             if envelope is None:
-                if reply.http_status == 404 or 400 <= reply.http_status < 500:
+                if 400 <= reply.http_status < 500:  # refused before any processing
                     raise self._not_an_envelope(method, path, reply)
                 raise ReplyUnreadable(
                     f"{method} /private{path}: {_http_reason(reply.http_status)} and not a JSON"
@@ -320,7 +324,7 @@ class RestTransport:
             if envelope.status == 0:
                 return envelope, stamp.ms
             error = self._api_error(envelope, path)
-            if error.code in TIMESTAMP_CODES and not resent_for_clock:
+            if _is_timestamp_error(error) and not resent_for_clock:
                 resent_for_clock = True
                 await self._resync_after(error, generation)
                 continue
