@@ -324,6 +324,32 @@ class ReconcileMixin:
             self.apply_orders(rows)
             await self.backfill_fills(rows)
 
+    async def on_private_event(self: Any, event: Any, *, apply: bool = True) -> None:
+        """A private WebSocket event (orderEvents/executionEvents). With ``apply`` (default)
+        it is applied to the tracker and the fills ledger (de-duplicated by executionId);
+        either way, a status change of one of our journaled orders is written to the journal
+        (off the event loop)."""
+        if apply:
+            if isinstance(event, models.OrderEvent | models.ExecutionEvent):
+                self.tracker.apply(event)
+            if isinstance(event, models.ExecutionEvent) and self.fills is not None:
+                self.fills.add(event)
+        order_id = getattr(event, "order_id", None)
+        if order_id is None or not isinstance(event, models.OrderEvent | models.ExecutionEvent):
+            return
+        tracked = self.tracker.get(order_id)
+        status = tracked.state.value if tracked is not None else None
+        if isinstance(event, models.OrderEvent) and status is None:
+            status = event.order_status.value
+        if status is None or self._journaled_status.get(order_id) == status:
+            return
+        if order_id not in self.journal.claimed_order_ids():
+            return
+        self._journaled_status[order_id] = status
+        filled = tracked.filled if tracked is not None else None
+        data = {} if filled is None else {"filled": filled}
+        await asyncio.to_thread(self.journal.record_order_state, order_id, status, **data)
+
     async def on_private_reconnected(self: Any) -> None:
         """The private stream is LIVE again after a reconnect: back-fill what was missed."""
         self._backfilled_at = time.monotonic()

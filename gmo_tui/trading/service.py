@@ -131,6 +131,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
         self._reopening = False
         self._poll_task: asyncio.Task | None = None
         self._resolving: dict[int, asyncio.Task] = {}
+        self._journaled_status: dict[int, str] = {}
         self._private_state: str | None = None
         self._private_was_live = False
         self._inflight: dict[int, tuple] = {}  # intent id -> identity key, request on the wire

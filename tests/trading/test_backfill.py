@@ -109,3 +109,27 @@ async def test_reconnect_reported_twice_backfills_once(rig) -> None:
     await rig.service.on_stream_status(_status(StreamState.LIVE))  # ... and the status feed
     assert rig.transport.calls[("GET", "/private/v1/latestExecutions")] == 1
     assert rig.transport.calls[("GET", "/private/v1/activeOrders")] == 1
+
+
+async def test_private_events_update_the_journal(rig) -> None:
+    events: list[object] = []
+    rig.sim.engine.add_listener(
+        lambda e: events.append(e.event) if getattr(e, "account_id", None) == "demo" else None
+    )
+    book = await rig.refresh_book("BTC")
+    placed = await rig.service.submit(
+        OrderIntent("BTC", Side.BUY, ExecutionType.LIMIT, Decimal("0.01"), book.best_bid - 100)
+    )
+    await rig.sim.control("fill", {"orderId": placed.order_id, "size": "0.004"})
+    for event in list(events):
+        await rig.service.on_private_event(event)
+    entry = rig.journal.get(placed.intent_id)
+    assert entry.order_status == "ORDERED"
+    assert rig.service.fills.for_order(placed.order_id)[0].size == Decimal("0.004")
+    await rig.sim.control("fill", {"orderId": placed.order_id})
+    for event in list(events):  # everything again: duplicates change nothing twice
+        await rig.service.on_private_event(event)
+    assert rig.journal.get(placed.intent_id).order_status == "EXECUTED"
+    states = [e.data["status"] for e in rig.journal.events(placed.intent_id) if e.event == "state"]
+    assert states == ["ORDERED", "EXECUTED"]
+    assert sum(f.size for f in rig.service.fills.for_order(placed.order_id)) == Decimal("0.01")
