@@ -22,6 +22,12 @@ class AcceptThenDrop:
     def __getattr__(self, name):
         return getattr(self._rest, name)
 
+    async def cancel_order(self, order_id):
+        await self._rest.cancel_order(order_id)
+        raise ReplyLost(
+            "connection reset", method="POST", path="/v1/cancelOrder", body=b"", sent_at_ms=0
+        )
+
     async def change_order(self, order_id, price, losscut_price=None):
         self.change_calls += 1
         await self._rest.change_order(order_id, price, losscut_price)
@@ -75,3 +81,17 @@ async def test_lost_order_matching_two_exchange_orders_is_ambiguous(rig) -> None
     rig.service.acknowledge_unknown(result.intent_id, max(o.id for o in rig.exchange_orders()))
     assert rig.journal.get(result.intent_id).state is IntentState.RESOLVED
     assert (await rig.service.submit(intent)).outcome is Outcome.ACCEPTED
+
+
+async def test_lost_cancel_reply_is_settled_by_reading_the_order(rig) -> None:
+    book = await rig.refresh_book("BTC")
+    placed = await rig.service.submit(
+        OrderIntent("BTC", Side.BUY, ExecutionType.LIMIT, Decimal("0.01"), book.best_bid - 100)
+    )
+    rig.service.rest = AcceptThenDrop(rig.rest)
+    result = await rig.service.cancel(placed.order_id)
+    assert result.outcome is Outcome.UNKNOWN
+    await rig.service.wait_resolved(10)
+    entry = rig.journal.get(result.intent_id)
+    assert entry.state is IntentState.RESOLVED and entry.detail == "order is CANCELED"
+    assert rig.service.tracker.get(placed.order_id).state.value == "CANCELED"
