@@ -164,6 +164,34 @@ class SyntheticMarket:
             except SimError:
                 pass
 
+    def refresh(self, symbol: str) -> None:
+        """Re-size one random quote near the top (a quote refresh: the book changes every move)."""
+        from gmo_tui.sim.engine import SimError
+
+        quotes = self.quotes[symbol]
+        if not quotes:
+            return
+        rng = self.rng[symbol]
+        near = sorted(quotes, key=lambda k: abs(k[1] - self.mid[symbol]))[:6]
+        key = near[rng.randrange(len(near))]
+        try:
+            self.engine.cancel_order(self.maker, quotes.pop(key))
+        except SimError:
+            pass
+        side, ticks = key
+        try:
+            quotes[key] = self.engine.place_order(
+                self.maker,
+                symbol=symbol,
+                side=side,
+                execution_type=ExecutionType.LIMIT,
+                size=self._size(symbol, 300_000 * (0.4 + 1.6 * rng.random())),
+                price=self._price(symbol, ticks),
+                time_in_force=TimeInForce.FAS,
+            )
+        except SimError:
+            pass
+
     def take(self, symbol: str) -> None:
         """One synthetic taker market order."""
         from gmo_tui.sim.engine import SimError
@@ -234,6 +262,7 @@ class SyntheticMarket:
             for _ in range(min(moves, 50)):
                 self.walk(symbol, 1 / max(rates.books_per_s * factor, 1e-6))
                 self.requote(symbol)
+                self.refresh(symbol)
             for _ in range(
                 min(self._due((symbol, "trade"), rates.trades_per_s * factor, elapsed), 500)
             ):

@@ -6,6 +6,11 @@ to the configured snapshots per second), tickers on the market's schedule, and e
 execution/order/position/positionSummary events to its private sockets (INIT frames on
 subscribe, PERIODIC every 5 s of sim-clock time with option ``PERIODIC``).
 
+Every print is one ``trades`` frame carrying the taker's side, with or without ``TAKER_ONLY``
+(the seed does not say what else GMO sends without it); re-subscribing replaces the option.
+Invalid commands answer ``{"error": "ERR-5106 ..."}``; an unknown, expired or deleted token is
+refused at the handshake with HTTP 401.
+
 Commands are ``{"command": "subscribe"|"unsubscribe", "channel", "symbol", "option"}``; more than
 one per second per connection answers ``{"error": "ERR-5003 Request too many."}``. During
 maintenance a connection attempt gets HTTP 503. A private socket whose token expires or is

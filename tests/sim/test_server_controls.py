@@ -71,11 +71,12 @@ async def test_silence_per_channel_and_whole_socket(sim) -> None:
         await ws.send(sub("orderbooks", "BTC"))
         frames = [await recv_json(ws) for _ in range(5)]
         assert {f["channel"] for f in frames} == {"orderbooks"}
+    async with Gmo(sim) as gmo, connect(gmo.ws_url("/ws/public/v1")) as ws:
         await sim.control("silence", {"all": True})
-        await asyncio.sleep(0.2)
-        while not await no_frame(ws, 0.2):
-            pass
-        assert await no_frame(ws, 0.6)
+        await ws.send(sub("ticker", "ETH"))
+        await ws.send(sub("orderbooks", "ETH"))
+        assert await no_frame(ws, 0.5)
+        assert len(sim.state.hub.conns) == 1  # open, just silent
         await sim.control("silence", {})
         await recv_until(ws, lambda f: f.get("channel") == "ticker")
 

@@ -39,7 +39,7 @@ async def test_same_seed_same_klines_other_seed_other_klines(make_sim) -> None:
     two = await make_sim(frozen=True)
     other = await make_sim(frozen=True, seed=7)
     async with Gmo(one) as a, Gmo(two) as b, Gmo(other) as c:
-        for interval, date in (("1min", "20250301"), ("4hour", "2024"), ("1month", "2023")):
+        for interval, date in (("15min", "20250301"), ("1day", "2024"), ("1month", "2023")):
             first = await klines(a, "BTC", interval, date)
             assert first == await klines(b, "BTC", interval, date)
             assert first != await klines(c, "BTC", interval, date)

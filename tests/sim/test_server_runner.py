@@ -30,6 +30,11 @@ async def test_starts_in_well_under_two_seconds_and_stops_fast() -> None:
     started = time.perf_counter() - began
     try:
         assert sim.endpoint.startswith("http://127.0.0.1:") and sim.port > 0
+        config = sim._server.config
+        sim_config = {
+            "ws_ping_interval": config.ws_ping_interval,
+            "ws_ping_timeout": config.ws_ping_timeout,
+        }
         async with httpx.AsyncClient(base_url=sim.endpoint) as client:
             assert (await client.get("/public/v1/status")).json()["data"]["status"] == "OPEN"
     finally:
@@ -37,6 +42,8 @@ async def test_starts_in_well_under_two_seconds_and_stops_fast() -> None:
         await sim.stop()
         stopped = time.perf_counter() - began
     assert started < 2.0, started
+    # the server pings every minute and gives up after three unanswered pings
+    assert sim_config["ws_ping_interval"] == 60 and sim_config["ws_ping_timeout"] == 180
     assert stopped < 0.5, stopped
 
 
