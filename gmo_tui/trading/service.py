@@ -78,7 +78,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
     is OPEN again after a halt and before reconciliation: the app gets a new WS token and
     reconnects its streams there), ``status_poll_interval`` (seconds between /v1/status polls
     while halted), ``resolve_delays`` (the lost-reply polling schedule), ``watch_symbols``
-    (always back-filled), ``stage_hook(stage, intent_id)`` called at "journaled", "sent" and
+    (always back-filled), ``stage_hook(stage, intent_id)`` called at "journaled", "sending"
+    (SENT committed, request not yet out), "sent" (reply received, not yet recorded) and
     "replied" (crash tests).
     """
 
@@ -314,6 +315,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
         await self._journal_write(self.journal.mark_sent, intent_id, sent_ms)
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_sent(key, datetime.fromtimestamp(sent_ms / 1000, tz=UTC))
+        self._stage("sending", intent_id)
         try:
             order_id = int(await call)
         except asyncio.CancelledError:

@@ -85,10 +85,13 @@ class Rig:
         return [n.kind.value for n in self.notices]
 
 
-async def build_rig(sim: Any, journal_path: Any, **options: Any) -> Rig:
+async def build_rig(sim: Any, journal_path: Any, *, timeout: float = 10.0, **options: Any) -> Rig:
     transport = CountingTransport()
     rest = GmoRestClient(
-        sim.endpoint, Credentials(sim.api_key, sim.api_secret, "test"), transport=transport
+        sim.endpoint,
+        Credentials(sim.api_key, sim.api_secret, "test"),
+        transport=transport,
+        timeout=timeout,
     )
     rules = {r.symbol: r for r in await rest.get_symbols()}
     journal = Journal(journal_path)

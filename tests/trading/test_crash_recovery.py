@@ -54,6 +54,7 @@ async def _run_child(sim, journal: Path, crash_at: str) -> tuple[int, str]:
     ("crash_at", "orders_on_exchange", "final_state"),
     [
         ("journaled", 0, IntentState.ABANDONED),  # crash before send
+        ("sending", 0, IntentState.RESOLVED),  # "sent" committed, died before the request
         ("sent", 1, IntentState.RESOLVED),  # crash after send, before the reply was recorded
         ("replied", 1, IntentState.ACCEPTED),  # crash after the reply was recorded
     ],
@@ -70,7 +71,12 @@ async def test_kill_9_then_restart(
     rig = await build_rig(sim, journal_path)
     try:
         (before,) = rig.journal.entries()
-        expected_before = {"journaled": "PENDING", "sent": "SENT", "replied": "ACCEPTED"}
+        expected_before = {
+            "journaled": "PENDING",
+            "sending": "SENT",
+            "sent": "SENT",
+            "replied": "ACCEPTED",
+        }
         assert before.state.value == expected_before[crash_at]
         book = await rig.refresh_book("BTC")
         # order entry stays off until start() has reconciled the journal

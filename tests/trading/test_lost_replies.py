@@ -101,3 +101,26 @@ async def test_lost_close_order_is_found_and_not_resent(rig) -> None:
     assert entry.state is IntentState.RESOLVED
     assert entry.order_id == max(o.id for o in orders)
     assert (await rig.rest.get_open_positions("BTC_JPY")).list == ()
+
+
+async def test_order_reply_timing_out_is_unknown_and_found(sim, tmp_path) -> None:
+    from tests.trading.conftest import build_rig
+
+    rig = await build_rig(sim, tmp_path / "j.sqlite3", timeout=0.3)
+    try:
+        await rig.service.start()
+        book = await rig.refresh_book("BTC")
+        await sim.control("delay", {"ms": 600})  # the exchange acts, the reply comes too late
+        result = await rig.service.submit(
+            OrderIntent("BTC", Side.SELL, ExecutionType.LIMIT, Decimal("0.01"), book.best_ask + 100)
+        )
+        await sim.control("delay", {"ms": 0})
+        assert result.outcome is Outcome.UNKNOWN
+        await rig.service.wait_resolved(10)
+        (placed,) = rig.exchange_orders()
+        assert rig.journal.get(result.intent_id).order_id == placed.id
+        assert rig.transport.calls[("POST", "/private/v1/order")] == 1
+    finally:
+        await rig.service.aclose()
+        await rig.rest.aclose()
+        rig.journal.close()
