@@ -77,6 +77,7 @@ class SyntheticMarket:
         self.mid: dict[str, int] = {}  # in ticks
         self.quotes: dict[str, dict[tuple[Side, int], int]] = {s: {} for s in SYMBOL_RULES}
         self.credits: dict[tuple[str, str], float] = {}
+        self.traded: set[str] = set()
         self.moves = 0
         self.trades = 0
         self._wake = asyncio.Event()
@@ -236,6 +237,10 @@ class SyntheticMarket:
         for symbol in SYMBOL_RULES:
             self.requote(symbol)
 
+    def on_engine_event(self, event: object) -> None:
+        if type(event).__name__ == "PublicTrade":
+            self.traded.add(event.symbol)  # type: ignore[attr-defined]
+
     def activate(self, symbol: str) -> None:
         """A socket subscribed to ``symbol``: re-plan the schedule at once."""
         self._wake.set()
@@ -269,6 +274,10 @@ class SyntheticMarket:
                 self.take(symbol)
                 if self.trades % 5 == 0:
                     self.requote(symbol)
+            if symbol in self.traded:
+                # somebody (a taker or a user) ate into the ladder: put the levels back
+                self.traded.discard(symbol)
+                self.requote(symbol)
             if symbol in active:
                 for _ in range(min(self._due((symbol, "ticker"), rates.tickers_per_s, elapsed), 1)):
                     self.state.hub.publish_ticker(symbol)

@@ -105,6 +105,7 @@ class SimState:
         self.engine.add_listener(self.klines.on_engine_event)
         self.tokens.on_revoke(self.hub.on_token_revoked)
         self.market = SyntheticMarket(self, rates)
+        self.engine.add_listener(self.market.on_engine_event)
         self.market.build()
         self.add_account(
             self.api_key, self.api_secret, DEMO_ACCOUNT, jpy=DEMO_JPY, crypto=DEMO_CRYPTO

@@ -96,3 +96,23 @@ async def test_public_output_only_for_subscribed_symbols(sim) -> None:
         await ws.send(json.dumps({"command": "subscribe", "channel": "trades", "symbol": "XRP"}))
         symbols = {(await recv_json(ws))["symbol"] for _ in range(30)}
     assert symbols == {"XRP"}
+
+
+async def test_a_user_sweeping_the_book_is_replenished(sim) -> None:
+    await sim.control("rates", {"trades_per_s": 0, "books_per_s": 0})  # nothing else moves
+    async with Gmo(sim) as gmo:
+        before = (await gmo.public("/v1/orderbooks", symbol="ETH"))["data"]
+        depth = sum(Decimal(level["size"]) for level in before["asks"][:12])
+        reply = await gmo.post(
+            "/v1/order",
+            {"symbol": "ETH", "side": "BUY", "executionType": "MARKET", "size": str(depth)},
+        )
+        assert reply["status"] == 0, reply
+        fills = (await gmo.get("/v1/executions", orderId=reply["data"]))["data"]["list"]
+        assert len({f["price"] for f in fills}) >= 12  # the sweep really took a dozen levels
+        for _ in range(50):
+            book = (await gmo.public("/v1/orderbooks", symbol="ETH"))["data"]
+            if len(book["asks"]) >= 20:
+                break
+            await asyncio.sleep(0.02)
+        assert len(book["asks"]) >= 20 and len(book["bids"]) >= 20
