@@ -17,6 +17,7 @@ Noise is drawn as floats and every published price is a ``Decimal`` on the symbo
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -162,7 +163,8 @@ class KlineHistory:
         )
         release_ms = int(release.timestamp() * 1000)
         spans = [(o, c) for o, c in opens if o <= now_ms and o >= release_ms]
-        return [self._candle(symbol, o, c, now_ms) for o, c in spans]
+        live = sorted((m, b) for m, b in self.buckets.get(symbol, {}).items() if m <= now_ms)
+        return [self._candle(symbol, o, c, live) for o, c in spans]
 
     def _opens(self, symbol: str, interval: KlineInterval, day: str) -> list[tuple[int, int]]:
         if interval.value in _DAILY:
@@ -226,14 +228,10 @@ class KlineHistory:
         quantized = (number / tick).to_integral_value(ROUND_HALF_UP) * tick
         return max(quantized, tick)
 
-    def _last_live_price(self, symbol: str, before_ms: int) -> Decimal | None:
-        buckets = self.buckets.get(symbol)
-        if not buckets:
-            return None
-        earlier = [m for m in buckets if m < before_ms]
-        return buckets[max(earlier)][3] if earlier else None
-
-    def _candle(self, symbol: str, open_ms: int, close_ms: int, now_ms: int) -> models.Kline:
+    def _candle(
+        self, symbol: str, open_ms: int, close_ms: int, minutes: list[tuple[int, list[Decimal]]]
+    ) -> models.Kline:
+        """One candle: synthetic before the start, then the live 1-minute buckets (sorted)."""
         start_ms = int(self.start_s * 1000)
         prices: list[Decimal] = []
         volume = Decimal(0)
@@ -258,13 +256,11 @@ class KlineHistory:
             size = Decimal(repr(turnover_jpy / max(raw[0], 1e-9)))
             volume = (size / rule.size_step).to_integral_value() * rule.size_step
         if close_ms > start_ms:
-            live = [
-                bucket
-                for minute, bucket in sorted(self.buckets.get(symbol, {}).items())
-                if open_ms <= minute < close_ms and minute <= now_ms
-            ]
+            first = bisect.bisect_left(minutes, open_ms, key=lambda item: item[0])
+            last = bisect.bisect_left(minutes, close_ms, key=lambda item: item[0])
+            live = [bucket for _, bucket in minutes[first:last]]
             if not prices:
-                previous = self._last_live_price(symbol, open_ms)
+                previous = minutes[first - 1][1][3] if first > 0 else None
                 if previous is None:
                     previous = self._q(symbol, self.start_price.get(symbol) or rule.tick_size)
                 prices = [previous] * 4
