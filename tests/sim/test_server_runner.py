@@ -128,3 +128,30 @@ async def test_frozen_servers_answer_byte_for_byte_alike(make_sim) -> None:
 async def test_frozen_via_rates(make_sim) -> None:
     sim = await make_sim(rates=MarketRates.frozen())
     assert sim.state.frozen and sim.clock.now().isoformat().startswith("2026-01-05T00:00:00")
+
+
+async def test_app_works_in_process_over_asgi_transport() -> None:
+    from gmo_tui.exchange.auth import sign
+    from gmo_tui.sim.server import create_app
+    from gmo_tui.sim.state import SimState
+
+    state = SimState(seed=42, frozen=True, control=True)
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        status = (await client.get("/public/v1/status")).json()
+        assert status == {
+            "status": 0,
+            "data": {"status": "OPEN"},
+            "responsetime": "2026-01-05T00:00:00.000Z",
+        }
+        ts = str(state.clock.now_ms())
+        headers = {
+            "API-KEY": state.api_key,
+            "API-TIMESTAMP": ts,
+            "API-SIGN": sign(state.api_secret, ts, "GET", "/v1/account/assets"),
+        }
+        assets = (await client.get("/private/v1/account/assets", headers=headers)).json()
+        assert assets["status"] == 0 and {"JPY", "BTC"} <= {a["symbol"] for a in assets["data"]}
+        assert (await client.post("/_sim/clock", json={"advance": 60})).json()[
+            "now"
+        ] == "2026-01-05T00:01:00.000Z"
