@@ -4,8 +4,9 @@ Never mixed with GMO's paths; every reply is ``{"ok": true, ...}`` (or HTTP 400 
 ``{"ok": false, "error": ...}`` for a bad body). Controls:
 
 =========================  =====================================================================
-``/_sim/status``           ``{"status": "MAINTENANCE"|"PREOPEN"|"OPEN"}`` (maintenance also ends
-                           every socket and token)
+``/_sim/status``           ``{"status": "MAINTENANCE"|"PREOPEN"|"OPEN", "emergency"?: bool}``
+                           (maintenance also ends every socket and token; ERR-5201, or ERR-5202
+                           with ``"emergency": true``)
 ``/_sim/clock``            ``{"advance": seconds}``: move sim time forward, then run the
                            time-driven work (engine tick, token expiry, PERIODIC frames)
 ``/_sim/skew``             ``{"seconds": N}``: the server's clock runs N seconds ahead (negative:
@@ -72,8 +73,8 @@ def control_routes(state: SimState) -> list[Route]:
             value = ExchangeStatus(body.get("status"))
         except ValueError:
             raise BadControl("`status` must be MAINTENANCE, PREOPEN or OPEN") from None
-        state.set_status(value)
-        return {"status": value.value}
+        state.set_status(value, emergency=bool(body.get("emergency", False)))
+        return {"status": value.value, "emergency": state.emergency}
 
     def clock(body: dict[str, Any]) -> dict[str, Any]:
         seconds = _number(body, "advance")

@@ -1,6 +1,6 @@
 """Private REST of the built-in exchange: the 25 operations under ``/private/v1/``.
 
-Every request goes through, in order: maintenance (ERR-5201), authentication (ERR-5011,
+Every request goes through, in order: maintenance (ERR-5201, or ERR-5202 for an emergency), authentication (ERR-5011,
 ERR-5007, ERR-5012, ERR-5008/5009, ERR-5010, checked over the raw body bytes received), the
 per-key rate limit (ERR-5003), parameter parsing (ERR-5106 and friends), pre-open (ERR-5203 for
 order/changeOrder/closeOrder/closeBulkOrder), then the engine (its ``SimError`` codes).
@@ -133,7 +133,7 @@ def private_routes(state: SimState) -> list[Route]:
             path = request.url.path.removeprefix("/private")
             try:
                 if state.status is ExchangeStatus.MAINTENANCE:
-                    raise ApiFail("ERR-5201")
+                    raise ApiFail(state.maintenance_code)
                 account = authenticate(state, request, body)
                 if not state.limiter.allow(account, request.method):
                     raise ApiFail("ERR-5003")

@@ -33,7 +33,7 @@ def public_routes(state: SimState) -> list[Route]:
         async def handle(request: Request) -> Response:
             try:
                 if state.status is ExchangeStatus.MAINTENANCE and not always:
-                    raise ApiFail("ERR-5201")
+                    raise ApiFail(state.maintenance_code)
                 reply = ok(state.clock.now(), fn(request.query_params))
             except ApiFail as exc:
                 reply = fail(state.clock.now(), exc.code, exc.message)

@@ -89,6 +89,7 @@ class SimState:
         self.frozen = frozen
         self.clock = SimClock(frozen_at=FROZEN_START if frozen else None)
         self.status = ExchangeStatus.OPEN
+        self.emergency = False
         self.timestamp_tolerance_s = timestamp_tolerance_s
         self.ws_commands_per_s = ws_commands_per_s
         self.faults = Faults(seed=seed)
@@ -133,8 +134,13 @@ class SimState:
     def account_for_key(self, api_key: str) -> ApiAccount | None:
         return self.accounts.get(api_key)
 
-    def set_status(self, status: ExchangeStatus) -> None:
+    @property
+    def maintenance_code(self) -> str:
+        return "ERR-5202" if self.emergency else "ERR-5201"
+
+    def set_status(self, status: ExchangeStatus, *, emergency: bool = False) -> None:
         self.status = status
+        self.emergency = emergency and status is ExchangeStatus.MAINTENANCE
         if status is ExchangeStatus.MAINTENANCE:
             # Maintenance ends every socket and every token (GMO: tokens are dead afterwards).
             self.tokens.revoke_all()

@@ -197,6 +197,10 @@ async def test_maintenance_answers_5201_but_status_still_answers(sim) -> None:
             await gmo.post("/v1/ws-auth"),
         ):
             assert reply["status"] == 5 and code_of(reply) == "ERR-5201"
+    await sim.control("status", {"status": "MAINTENANCE", "emergency": True})
+    async with Gmo(sim) as gmo:
+        reply = await gmo.get(MARGIN)
+        assert reply["status"] == 5 and code_of(reply) == "ERR-5202"
     await sim.control("status", {"status": "OPEN"})
     async with Gmo(sim) as gmo:
         assert (await gmo.get(MARGIN))["status"] == 0
