@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import Sim, app_against, cpu_seconds
+from bench.harness import Sim, app_against, cpu_seconds, terminal_size
 from bench.report import emit, summary
 from bench.scenarios import set_load, wait_ready
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = parser.parse_args(argv)
     result: dict[str, object] = {
         "targets_percent": {"idle": 1, "busy": 10},
-        "terminal": "120x40 pty",
+        "terminal": "{}x{} pty".format(*terminal_size()),
     }
     with Sim(seed=args.seed, frozen=True) as sim, app_against(sim) as app:
         if wait_ready(app) is None:

@@ -3,7 +3,7 @@ and /proc sampling of CPU time and memory.
 
 * :class:`Sim` starts ``python -m bench.simproc`` and talks to it (``command(dict) -> dict``).
 * :class:`AppPty` runs ``gmo-tui --endpoint URL --symbol S`` on the slave side of
-  ``os.openpty()``; a reader thread drains the master side and records ``time.monotonic()`` of
+  ``os.openpty()`` (120x40, or ``$GMO_BENCH_SIZE`` such as ``160x45``); a reader thread drains the master side and records ``time.monotonic()`` of
   every chunk, so :meth:`AppPty.wait_for` can tell when given text first reached the terminal.
 * :func:`cpu_seconds` / :func:`rss_bytes` read ``/proc/<pid>/stat`` and ``/proc/<pid>/status``.
 """
@@ -125,6 +125,13 @@ class Sim:
 # ---------------------------------------------------------------------------- the app
 
 
+def terminal_size() -> tuple[int, int]:
+    """The pty size: ``$GMO_BENCH_SIZE`` (e.g. ``160x45``: the wide layout), else 120x40."""
+    text = os.environ.get("GMO_BENCH_SIZE", "120x40")
+    cols, _, rows = text.partition("x")
+    return int(cols), int(rows)
+
+
 class AppPty:
     """The app in a pseudo-terminal of ``cols`` x ``rows``, its output timestamped."""
 
@@ -132,10 +139,12 @@ class AppPty:
         self,
         argv: list[str],
         *,
-        cols: int = 120,
-        rows: int = 40,
+        cols: int | None = None,
+        rows: int | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
+        size_cols, size_rows = terminal_size()
+        cols, rows = cols or size_cols, rows or size_rows
         self.home = tempfile.mkdtemp(prefix="gmo-tui-bench-")
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import Sim, app_against, cpu_seconds
+from bench.harness import Sim, app_against, cpu_seconds, terminal_size
 from bench.report import emit, percentile
 from bench.scenarios import jitter, probe_book, probe_trade, set_load, wait_ready
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         stress = stress_phase(sim, app, args.minutes)
         sent = sim.command({"cmd": "stats"})["sent"]
     result = {
-        "terminal": "120x40 pty",
+        "terminal": "{}x{} pty".format(*terminal_size()),
         "targets": {"busy_p50_ms": 16.7, "busy_p99_ms": 33},
         "busy": busy,
         "stress": stress,

@@ -58,6 +58,7 @@ def machine() -> dict[str, object]:
         "cores": os.cpu_count(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "load_average_1m_5m_15m": os.getloadavg(),
         "packages": versions,
     }
 

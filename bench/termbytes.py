@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import AppPty, Sim, app_against
+from bench.harness import AppPty, Sim, app_against, terminal_size
 from bench.report import emit, summary
 from bench.scenarios import set_load, wait_ready
 
@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    result: dict[str, object] = {"terminal": "120x40 pty", "target_bytes_one_row": 300}
+    result: dict[str, object] = {
+        "terminal": "{}x{} pty".format(*terminal_size()),
+        "target_bytes_one_row": 300,
+    }
 
     with Sim(seed=args.seed) as sim, app_against(sim) as app:
         if wait_ready(app) is None:
