@@ -11,6 +11,7 @@ keeps running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import statistics
 import time
@@ -21,7 +22,7 @@ from decimal import Decimal
 from functools import partial, wraps
 from typing import Any
 
-from textual import on, work
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -80,6 +81,7 @@ log = logging.getLogger(__name__)
 INTERVAL_KEYS = tuple(KlineInterval)
 LATENCY_WINDOW = 200
 TAPE_PAINT_S = 0.1
+DAY_OPEN_SPACING_S = 0.1
 CHART_PAINT_S = 0.5
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
@@ -262,6 +264,8 @@ class GmoTuiApp(App):
         mode: str = "LIVE",
         journal_path: str | None = None,
         now: Any = time.time,
+        market_time: Any = None,
+        show_metrics: bool = True,
     ):
         self.settings = settings or cfg.Settings()
         super().__init__()
@@ -269,6 +273,10 @@ class GmoTuiApp(App):
         self.mode = mode
         self.journal_path = journal_path
         self.now = now
+        """Wall clock (float seconds) for freshness: the same clock the streams stamp frames with."""
+        self.market_time = market_time or (lambda: datetime.now(UTC))
+        """The exchange's "now" for choosing kline days and history ranges (frozen in snapshots)."""
+        self.show_metrics = show_metrics
         self.symbol = self.settings.symbol
         self.interval = KlineInterval.MIN1
         self.rest: GmoRestClient | None = None
@@ -327,9 +335,11 @@ class GmoTuiApp(App):
         self.rest = GmoRestClient(
             self.settings.endpoint, self.credentials, tier=self.settings.tier, timeout=10.0
         )
-        self.pacer = CommandPacer(1.05)  # one subscribe command a second per IP, both streams
+        # one subscribe command a second per IP, shared by both streams
+        self.pacer = CommandPacer(self.settings.ws_command_interval)
         self.public = PublicStream(self.settings.endpoint, pacer=self.pacer)
 
+    @_when_mounted
     def start_ui(self) -> None:
         """Called by the main screen once its panes exist: fill them and start the workers."""
         header = self.main.query_one(MarketHeader)
@@ -382,7 +392,7 @@ class GmoTuiApp(App):
     async def load_klines(self, symbol: str, interval: KlineInterval) -> None:
         assert self.rest is not None
         klines: list[models.Kline] = []
-        for day in kline_dates(interval, datetime.now(UTC)):
+        for day in kline_dates(interval, self.market_time()):
             try:
                 klines.extend(await self.rest.get_klines(symbol, interval, day))
             except ApiError as exc:
@@ -392,26 +402,35 @@ class GmoTuiApp(App):
 
     @work(exclusive=True, group="day-open", exit_on_error=False)
     async def load_day_opens(self) -> None:
-        """The price 24 hours ago of every symbol (from hourly candles), for the 24h change."""
+        """The price 24 hours ago of every symbol (from hourly candles), for the 24h change.
+
+        The current symbol first; the others concurrently (the REST client paces them)."""
         assert self.rest is not None
-        now = datetime.now(UTC)
+        now = self.market_time()
         target = int((now - timedelta(hours=24)).timestamp() * 1000)
-        order = [self.symbol] + [s for s in self.symbols() if s != self.symbol]
-        for symbol in order:
-            candles: list[models.Kline] = []
-            for day in kline_dates(KlineInterval.HOUR1, now):
-                try:
-                    candles.extend(await self.rest.get_klines(symbol, KlineInterval.HOUR1, day))
-                except ApiError:
-                    continue
-            if not candles:
-                continue
-            candles.sort(key=lambda k: k.open_ms)
-            ref = next((k for k in candles if k.open_ms >= target - 3_600_000), candles[0])
-            self.day_open[symbol] = ref.open
-            if symbol == self.symbol:
-                self._update_header_change()
-            self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
+        rest = self.rest
+
+        day = gmo_day(now - timedelta(hours=24)).strftime("%Y%m%d")  # the day holding that hour
+
+        async def one(symbol: str) -> None:
+            try:
+                candles = await rest.get_klines(symbol, KlineInterval.HOUR1, day)
+            except ApiError:
+                return
+            if candles:
+                ref = min(candles, key=lambda k: abs(k.open_ms - target))
+                self.day_open[symbol] = ref.open
+
+        await one(self.symbol)
+        self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
+        # the others in the background, paced so the chart and book requests never queue
+        tasks = []
+        for symbol in self.symbols():
+            if symbol != self.symbol:
+                tasks.append(asyncio.create_task(one(symbol)))
+                await asyncio.sleep(DAY_OPEN_SPACING_S)
+        await asyncio.gather(*tasks)
+        self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
 
     @work(exclusive=True, group="ticker-poll", exit_on_error=False)
     async def poll_tickers(self) -> None:
@@ -514,8 +533,7 @@ class GmoTuiApp(App):
     async def run_private_stream(self) -> None:
         assert self.rest is not None
         if self.service is not None:
-            await self._wait_for_rules()
-            await self.service.start()
+            self.start_service()
         self.private = PrivateStream(self.rest, self.settings.endpoint, pacer=self.pacer)
         stream = self.private
 
@@ -546,6 +564,12 @@ class GmoTuiApp(App):
                     await self.service.on_stream_status(item)
             elif isinstance(item, ServerError):
                 log.warning("private stream server error: %s", item.message)
+
+    @work(exclusive=True, group="service-start", exit_on_error=False)
+    async def start_service(self) -> None:
+        """Reconcile the journal with the exchange, then enable order entry."""
+        await self._wait_for_rules()
+        await self.service.start()
 
     async def _wait_for_rules(self) -> None:
         for _ in range(200):
@@ -636,13 +660,14 @@ class GmoTuiApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors are handled: notify, show in the status bar, keep going."""
         worker = event.worker
-        if event.state is not WorkerState.ERROR:
+        if event.state is not WorkerState.ERROR or self._closing_down:
             return
         error = worker.error
         text = str(error) if isinstance(error, GmoError) else f"{type(error).__name__}: {error}"
         log.error("worker %s failed: %s", worker.group, text, exc_info=error)
         self.notify(f"{worker.group}: {text}", severity="error", timeout=8)
-        self.main.query_one(StatusBar).message = f"{worker.group} failed"
+        with contextlib.suppress(NoMatches):
+            self.main.query_one(StatusBar).message = f"{worker.group} failed"
         if (
             worker.group in ("public-stream", "private-stream", "ticker-poll")
             and not self._closing_down
@@ -651,6 +676,7 @@ class GmoTuiApp(App):
             self.set_timer(3.0, getattr(self, _RESTART[worker.group]))
 
     # ------------------------------------------------------------------ message handlers
+    @_when_mounted
     def on_symbols_loaded(self, message: msg.SymbolsLoaded) -> None:
         self.rules.clear()
         self.rules.update({r.symbol: r for r in message.rules})
@@ -676,6 +702,7 @@ class GmoTuiApp(App):
         self.main.query_one(MarketHeader).tick = rule.tick_size
         self.main.query_one(OrderTicket).set_symbol(self.symbol, rule)
 
+    @_when_mounted
     def on_exchange_status_changed(self, message: msg.ExchangeStatusChanged) -> None:
         previous = self.exchange_status
         self.exchange_status = message.status.value
@@ -693,6 +720,7 @@ class GmoTuiApp(App):
                 self.service.on_exchange_status(message.status), group="status", exit_on_error=False
             )
 
+    @_when_mounted
     def on_book_updated(self, message: msg.BookUpdated) -> None:
         self._book_pending.discard(message.symbol)
         if message.symbol != self.symbol:
@@ -704,6 +732,7 @@ class GmoTuiApp(App):
             self._book_pending.add(symbol)
             self.post_message(msg.BookUpdated(symbol, self.now()))
 
+    @_when_mounted
     def _post_book_to_panes(self) -> None:
         book = self.books[self.symbol]
         self.main.query_one(OrderBookLadder).set_book(book, self._own_levels())
@@ -727,6 +756,7 @@ class GmoTuiApp(App):
             own[key] = own.get(key, Decimal(0)) + order.size - order.executed_size
         return own
 
+    @_when_mounted
     def on_trades_arrived(self, message: msg.TradesArrived) -> None:
         if message.symbol != self.symbol:
             return
@@ -741,16 +771,19 @@ class GmoTuiApp(App):
                 self._chart_timer = True
                 self.set_timer(CHART_PAINT_S, self._paint_chart)
 
+    @_when_mounted
     def _paint_tape(self) -> None:
         self._tape_timer = False
         self.main.query_one(TradesTape).update()
 
+    @_when_mounted
     def _paint_chart(self) -> None:
         self._chart_timer = False
         trades, self._chart_trades = self._chart_trades, []
         if trades and trades[-1].symbol in (None, self.symbol):
             self.main.query_one(CandleChart).add_trades(trades)
 
+    @_when_mounted
     def on_ticker_updated(self, message: msg.TickerUpdated) -> None:
         ticker = message.ticker
         self._remember_ticker(ticker)
@@ -758,6 +791,7 @@ class GmoTuiApp(App):
             self.main.query_one(MarketHeader).ticker = ticker
             self._update_header_change()
 
+    @_when_mounted
     def on_tickers_polled(self, message: msg.TickersPolled) -> None:
         for ticker in message.tickers:
             self._remember_ticker(ticker)
@@ -779,6 +813,7 @@ class GmoTuiApp(App):
             return None
         return (ticker.last - ref) / ref
 
+    @_when_mounted
     def _update_header_change(self) -> None:
         self.main.query_one(MarketHeader).change = self.change_24h(self.symbol)
 
@@ -800,12 +835,14 @@ class GmoTuiApp(App):
             )
         self.main.query_one(Watchlist).show(rows)
 
+    @_when_mounted
     def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:
         if message.symbol == self.symbol and message.interval == self.interval:
             self.main.query_one(CandleChart).set_candles(
                 message.symbol, message.interval, message.klines
             )
 
+    @_when_mounted
     def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
         bar = self.main.query_one(StatusBar)
         if message.stream == "public":
@@ -815,7 +852,10 @@ class GmoTuiApp(App):
                 bar.set_stream(name, message.state)
         bar.set_stream(message.stream, message.state)
 
+    @_when_mounted
     def update_metrics(self) -> None:
+        if not self.show_metrics:
+            return
         lat = None
         if self.latencies:
             lat = statistics.median(self.latencies) * 1000
@@ -895,6 +935,7 @@ class GmoTuiApp(App):
             f"{len(message.rows)} entries from {message.windows} windows of 30 minutes",
         )
 
+    @_when_mounted
     def on_fill_arrived(self, message: msg.FillArrived) -> None:
         e = message.event
         self.fills_seen += 1
@@ -908,6 +949,7 @@ class GmoTuiApp(App):
         if self.settings.bell:
             self.bell()
 
+    @_when_mounted
     def on_private_event(self, message: msg.PrivateEvent) -> None:
         event = message.event
         if isinstance(event, models.PositionEvent):
@@ -975,6 +1017,7 @@ class GmoTuiApp(App):
             self.service.watch_symbols.add(symbol)
         self.refresh_account()
 
+    @_when_mounted
     def on_symbol_chosen(self, message: msg.SymbolChosen) -> None:
         self.switch_symbol(message.symbol)
 
@@ -985,6 +1028,7 @@ class GmoTuiApp(App):
         self.main.query_one(CandleChart).set_loading(self.symbol, interval)
         self.load_klines(self.symbol, interval)
 
+    @_when_mounted
     def on_interval_chosen(self, message: msg.IntervalChosen) -> None:
         self.set_interval_to(message.interval)
 
@@ -992,6 +1036,7 @@ class GmoTuiApp(App):
         index = INTERVAL_KEYS.index(self.interval)
         self.set_interval_to(INTERVAL_KEYS[max(0, min(len(INTERVAL_KEYS) - 1, index + delta))])
 
+    @_when_mounted
     def on_price_picked(self, message: msg.PricePicked) -> None:
         ticket = self.main.query_one(OrderTicket)
         ticket.set_price(message.price)
@@ -1057,6 +1102,7 @@ class GmoTuiApp(App):
         if self._closing_down:
             return
         self._closing_down = True
+        self.workers.cancel_all()
         for stream in (self.private, self.public):
             if stream is not None:
                 try:
@@ -1121,6 +1167,7 @@ class GmoTuiApp(App):
                 lines.append(("Fee (taker)", f"≤ {fmt(notional * rule.taker_fee, 0)} JPY"))
         return lines
 
+    @_when_mounted
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
         intent = message.intent
         if self._no_service():
@@ -1187,8 +1234,6 @@ class GmoTuiApp(App):
             ]
             self._notice(f"{outcome.title()}: {what}: {'; '.join(reasons)}", "error", timeout=12)
 
-    @on(OrdersTable.OrderAction)
-    @on(PositionsTable.OrderAction)
     def on_order_action(self, message: msg.OrderAction) -> None:
         message.stop()
         if self._no_service():
@@ -1333,6 +1378,7 @@ class GmoTuiApp(App):
         self._report(result, what)
         self.refresh_account()
 
+    @_when_mounted
     def on_transfer_requested(self, message: msg.TransferRequested) -> None:
         if not self.has_credentials:
             self._notice(cfg.HOW_TO_ADD_KEY, "error")
@@ -1354,6 +1400,7 @@ class GmoTuiApp(App):
         self._notice(f"Transferred {fmt(result.transferred_amount, 0)} JPY ({kind.value})")
         self.refresh_account()
 
+    @_when_mounted
     def on_history_requested(self, message: msg.HistoryRequested) -> None:
         if self.has_credentials:
             self.load_history(message.start, message.end)

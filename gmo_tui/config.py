@@ -69,6 +69,9 @@ class Settings:
     """Levels per side kept for the ladder (the ladder shows as many as fit)."""
     large_trade_jpy: Decimal = Decimal("5000000")
     """A trade at or above this notional (JPY) is highlighted on the tape."""
+    ws_command_interval: float = 1.05
+    """Seconds between WebSocket subscribe/unsubscribe commands, shared by both streams (GMO
+    allows one command a second per IP)."""
     demo: bool = False
     """Run against the built-in exchange (set by ``--demo``)."""
 

@@ -197,6 +197,8 @@ class OrderTicket(Vertical, can_focus=False):
         if not self.is_mounted:
             return None
         errors: dict[str, str] = {}
+        if not self.private:
+            errors["key"] = "no API key: order entry needs credentials (see ? help)"
         rule = self.rule
         kind = self.kind
         price = size = losscut = None
@@ -217,8 +219,6 @@ class OrderTicket(Vertical, can_focus=False):
                 losscut, err = rules.validate_price(rule, losscut_input.value)
                 if err:
                     errors["losscut"] = "losscut " + err
-        if not self.private:
-            errors.setdefault("key", "no API key: order entry needs credentials")
         price_input.set_class("price" in errors, "-invalid")
         size_input.set_class("size" in errors, "-invalid")
         losscut_input.set_class("losscut" in errors, "-invalid")

@@ -45,13 +45,30 @@ def _no_idle_heuristic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(textual.pilot, "wait_for_idle", settle)
 
 
+FAST_WS_INTERVAL = 0.02
+
+
+@pytest.fixture
+async def sim(sim: Any) -> Any:
+    """The shared exchange fixture, allowing fast WebSocket commands (the app is told to pace
+    at FAST_WS_INTERVAL instead of GMO's one a second)."""
+    await sim.control("limits", {"ws_commands_per_s": 200})
+    return sim
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., GmoTuiApp]:
     def factory(
         sim: Any, *, symbol: str = "BTC_JPY", credentials: bool = True, **settings: Any
     ) -> GmoTuiApp:
         creds = Credentials(sim.api_key, sim.api_secret, source="test") if credentials else None
-        options = {"endpoint": sim.endpoint, "symbol": symbol, "bell": False, **settings}
+        options = {
+            "endpoint": sim.endpoint,
+            "symbol": symbol,
+            "bell": False,
+            "ws_command_interval": FAST_WS_INTERVAL,
+            **settings,
+        }
         return GmoTuiApp(
             Settings(**options),
             creds,

@@ -1,0 +1,115 @@
+"""Symbol switching (command palette and `/`), chart interval keys, and the app without an
+API key: public panes live, private panes explain how to add one."""
+
+from __future__ import annotations
+
+from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.messages import BookUpdated, KlinesLoaded, TradesArrived
+from gmo_tui.screens.symbol_search import SymbolSearch
+from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.chart import CandleChart
+from gmo_tui.widgets.order_book import OrderBookLadder
+from tests.app.conftest import type_text, wait_for, wait_ready
+
+
+def subscribed(app) -> set[tuple[str, str | None]]:
+    return {(s.channel, s.symbol) for s in app.public.subscriptions}
+
+
+async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_app):
+    app = make_app(sim, credentials=False)
+    seen: list[object] = []
+
+    def hook(message):
+        if isinstance(message, BookUpdated | KlinesLoaded):
+            seen.append(message)
+
+    async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await wait_for(
+            pilot, lambda: ("orderbooks", "BTC_JPY") in subscribed(app), "BTC_JPY subscribed"
+        )
+
+        # `/`: search, type, Enter
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, SymbolSearch), "symbol search")
+        await type_text(pilot, "eth_j")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.symbol == "ETH_JPY", "switched to ETH_JPY")
+        await wait_for(
+            pilot,
+            lambda: (
+                ("orderbooks", "ETH_JPY") in subscribed(app)
+                and ("trades", "ETH_JPY") in subscribed(app)
+            ),
+            "ETH_JPY subscribed",
+            timeout=10,
+        )
+        assert not any(sym == "BTC_JPY" for _, sym in subscribed(app)), "old symbol unsubscribed"
+        await wait_for(
+            pilot,
+            lambda: any(isinstance(m, BookUpdated) and m.symbol == "ETH_JPY" for m in seen),
+            "ETH book",
+        )
+        ladder = app.main.query_one(OrderBookLadder)
+        assert ladder._book is app.books["ETH_JPY"]
+
+        # ctrl+p: the palette's symbol provider
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
+        await type_text(pilot, "Symbol: XRP_JPY")
+        await wait_for(
+            pilot,
+            lambda: (
+                "XRP_JPY"
+                in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt)
+                if app.screen.query("CommandList")
+                and app.screen.query("CommandList").first().option_count
+                else False
+            ),
+            "palette hit",
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.symbol == "XRP_JPY", "switched to XRP_JPY")
+        assert app.main.query_one("#header").symbol == "XRP_JPY"
+
+        # `.` / `,`: candle interval, klines reloaded for the new interval
+        chart = app.main.query_one(CandleChart)
+        await wait_for(pilot, lambda: chart.symbol == "XRP_JPY" and chart.candles, "XRP candles")
+        await pilot.press("full_stop")
+        await wait_for(
+            pilot,
+            lambda: any(
+                isinstance(m, KlinesLoaded)
+                and m.interval is KlineInterval.MIN5
+                and m.symbol == "XRP_JPY"
+                for m in seen
+            ),
+            "5min klines",
+        )
+        assert app.interval is KlineInterval.MIN5 and chart.interval is KlineInterval.MIN5
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: chart.interval is KlineInterval.MIN1, "back to 1min")
+        await app.shutdown()
+
+
+async def test_without_credentials_private_panes_say_how(sim, make_app):
+    app = make_app(sim, credentials=False)
+    trades: list[TradesArrived] = []
+    async with app.run_test(
+        size=(80, 24),
+        message_hook=lambda m: trades.append(m) if isinstance(m, TradesArrived) else None,
+    ) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        notes = [str(n.render()) for n in app.main.query_one(AccountPanel).query(".no-key")]
+        assert notes and all("GMO_API_KEY" in n for n in notes)
+        assert app.service is None and "private" not in app.main.query_one("#status").streams
+        await wait_for(pilot, lambda: trades, "a trade on the tape")
+        # b still opens the ticket, but the ticket says why it cannot send
+        await pilot.press("b")
+        await wait_for(
+            pilot,
+            lambda: "API key" in str(app.main.query_one("#ticket-error").render()),
+            "no-key reason",
+        )
+        await app.shutdown()
