@@ -55,7 +55,9 @@ class MainScreen(Screen):
             with Vertical(id="side"):
                 with Container(id="panes"):
                     yield OrderTicket(id="ticket")
-                    yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
+                    yield Tabs(
+                        *(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
+                    )
                     yield CandleChart(id="chart", classes="pane")
                     yield TradesTape(id="tape", classes="pane")
                     yield Watchlist(id="watchlist", classes="pane")

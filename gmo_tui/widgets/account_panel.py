@@ -145,7 +145,11 @@ class AccountPanel(Vertical):
 
     def on_mount(self) -> None:
         clock = getattr(self.app, "market_time", None)
-        now = (clock() if clock else datetime.now(UTC)).astimezone(JST).replace(second=0, microsecond=0)
+        now = (
+            (clock() if clock else datetime.now(UTC))
+            .astimezone(JST)
+            .replace(second=0, microsecond=0)
+        )
         self.query_one("#history-from", Input).value = (now - timedelta(hours=2)).strftime(
             "%Y-%m-%d %H:%M"
         )
