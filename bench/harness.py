@@ -279,8 +279,20 @@ class AppPty:
         self.close()
 
 
-def app_against(sim: Sim, symbol: str = "BTC", **options: object) -> AppPty:
-    """The app connected to ``sim`` with its demo account's key (private stream on)."""
+def app_against(
+    sim: Sim, symbol: str = "BTC", variant: str | None = None, **options: object
+) -> AppPty:
+    """The app connected to ``sim`` with its demo account's key (private stream on).
+
+    ``variant`` (or ``$GMO_BENCH_VARIANT``) runs it through :mod:`bench.variants` with that
+    candidate change applied (``baseline`` = none).
+    """
     env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret}
-    argv = [GMO_TUI, "--endpoint", sim.endpoint, "--symbol", symbol]
+    variant = variant or os.environ.get("GMO_BENCH_VARIANT")
+    args = ["--endpoint", sim.endpoint, "--symbol", symbol]
+    if variant:
+        env["PYTHONPATH"] = str(ROOT)
+        argv = [PYTHON, "-m", "bench.variants", variant, *args]
+    else:
+        argv = [GMO_TUI, *args]
     return AppPty(argv, env=env, **options)  # type: ignore[arg-type]

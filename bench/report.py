@@ -65,7 +65,13 @@ def machine() -> dict[str, object]:
 
 def emit(name: str, result: dict[str, object], json_path: str | None) -> None:
     """Print ``result`` as JSON, and also write it (with the machine) to ``json_path``."""
-    doc = {"bench": name, "machine": machine(), "command": " ".join(sys.argv), **result}
+    doc = {
+        "bench": name,
+        "machine": machine(),
+        "command": " ".join(sys.argv),
+        "app_variant": os.environ.get("GMO_BENCH_VARIANT") or "none (the app as committed)",
+        **result,
+    }
     text = json.dumps(doc, indent=2, default=str)
     print(text)
     if json_path:

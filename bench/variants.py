@@ -12,43 +12,6 @@ import sys
 from collections.abc import Callable
 
 
-def _chart_throttle() -> None:
-    """The candle chart repaints on trades at most 4 times a second (not on every trade)."""
-    import time
-
-    from gmo_tui.widgets import chart
-
-    original = chart.CandleChart.add_trades
-
-    def add_trades(self, trades):  # type: ignore[no-untyped-def]
-        if not self.candles or not chart.apply_trades(self.candles, trades, self.interval):
-            return
-        now = time.monotonic()
-        last = getattr(self, "_bench_last", 0.0)
-        if now - last >= 0.25:
-            self._bench_last = now
-            self._invalidate()
-        elif not getattr(self, "_bench_timer", False):
-            self._bench_timer = True
-
-            def fire() -> None:
-                self._bench_timer = False
-                self._bench_last = time.monotonic()
-                self._invalidate()
-
-            self.set_timer(0.25 - (now - last), fire)
-
-    chart.CandleChart.add_trades = add_trades  # type: ignore[method-assign]
-    chart.CandleChart._bench_original_add_trades = original  # type: ignore[attr-defined]
-
-
-def _no_chart_trades() -> None:
-    """Upper bound: the chart ignores live trades entirely."""
-    from gmo_tui.widgets import chart
-
-    chart.CandleChart.add_trades = lambda self, trades: None  # type: ignore[method-assign]
-
-
 def _ladder_cells() -> None:
     """Depth bars quantized to whole cells, so a row whose visible bar is unchanged is equal
     to its previous version and is not repainted."""
@@ -119,14 +82,55 @@ def _fps(n: int) -> Callable[[], None]:
     return apply
 
 
+def _tape_leading(min_interval: float) -> Callable[[], None]:
+    def apply() -> None:
+        """The tape paints at once when it has not painted for ``min_interval`` s, else at
+        last paint + ``min_interval`` (leading-edge throttle; the app's own is trailing-edge:
+        every first trade of a burst waits the whole interval)."""
+        import time
+
+        from gmo_tui import app as app_module
+
+        cls = app_module.GmoTuiApp
+        paint_tape = cls._paint_tape
+
+        def on_trades_arrived(self, message):  # type: ignore[no-untyped-def]
+            if getattr(self, "main", None) is None or message.symbol != self.symbol:
+                return
+            if message.trades:
+                self._chart_trades.extend(message.trades)
+                if not self._chart_timer:
+                    self._chart_timer = True
+                    self.set_timer(app_module.CHART_PAINT_S, self._paint_chart)
+            if self._tape_timer:
+                return
+            wait = getattr(self, "_bench_tape_last", 0.0) + min_interval - time.monotonic()
+            if wait <= 0:
+                self._bench_tape_last = time.monotonic()
+                paint_tape(self)
+            else:
+                self._tape_timer = True
+
+                def fire() -> None:
+                    self._bench_tape_last = time.monotonic()
+                    paint_tape(self)
+
+                self.set_timer(wait, fire)
+
+        cls.on_trades_arrived = on_trades_arrived  # type: ignore[method-assign]
+
+    return apply
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
+    "tape-leading-100ms": _tape_leading(0.1),
+    "tape-leading-50ms": _tape_leading(0.05),
+    "tape-leading-0": _tape_leading(0.0),
     "fps30": _fps(30),
     "fps20": _fps(20),
     "fps10": _fps(10),
     "count-renders": _count_renders,
     "baseline": lambda: None,
-    "chart-throttle": _chart_throttle,
-    "no-chart-trades": _no_chart_trades,
     "ladder-cells": _ladder_cells,
 }
 
