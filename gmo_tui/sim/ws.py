@@ -278,7 +278,8 @@ class Hub:
     def _book_changed(self, symbol: str) -> None:
         if not self.public_subs.get(("orderbooks", symbol)) or symbol in self.book_pending:
             return
-        interval = 1.0 / max(self.state.market.rates.books_per_s, 1e-6)
+        rate = self.state.market.rates.books_per_s
+        interval = 1.0 / rate if rate > 0 else 0.0  # 0: a quiet market sends each change
         wait = self.book_last_sent.get(symbol, 0.0) + interval - time.monotonic()
         self.book_pending.add(symbol)
         try:
