@@ -4,6 +4,11 @@ Every request goes through, in order: maintenance (ERR-5201, or ERR-5202 for an 
 ERR-5007, ERR-5012, ERR-5008/5009, ERR-5010, checked over the raw body bytes received), the
 per-key rate limit (ERR-5003), parameter parsing (ERR-5106 and friends), pre-open (ERR-5203 for
 order/changeOrder/closeOrder/closeBulkOrder), then the engine (its ``SimError`` codes).
+
+``API-TIMESTAMP`` may differ from the server's clock (``responsetime``) by at most
+``SimState.timestamp_tolerance_s`` (5 s) either way; GMO's own window is undocumented.
+Histories take ``fromTimestamp`` and ``toTimestamp`` (default ``from + 30 min``); a longer window
+is ERR-846. ``orderId``/``executionId`` lists hold at most 10 ids.
 """
 
 from __future__ import annotations

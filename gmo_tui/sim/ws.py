@@ -46,6 +46,7 @@ PERIODIC_S = 5.0
 # one per second is not refused because of scheduling jitter.
 WS_GRACE_S = 0.03
 MAX_QUEUE = 20000
+HOLD_S = 0.25  # the longest a chaos-held frame waits for a successor
 _encoder = msgspec.json.Encoder()
 
 PUBLIC_CHANNELS = frozenset(c.value for c in PublicChannel)
@@ -107,7 +108,16 @@ class Conn:
         faults = self.hub.state.faults
         try:
             while True:
-                frame = await self.queue.get()
+                if self.held is None:
+                    frame = await self.queue.get()
+                else:
+                    try:
+                        frame = await asyncio.wait_for(self.queue.get(), HOLD_S)
+                    except TimeoutError:
+                        # nothing came after the held frame: it goes out late, not never
+                        held, self.held = self.held, None
+                        await self.ws.send_text(held.decode())
+                        continue
                 if frame is None:
                     return
                 if faults.chaos:
