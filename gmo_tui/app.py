@@ -81,6 +81,11 @@ log = logging.getLogger(__name__)
 INTERVAL_KEYS = tuple(KlineInterval)
 LATENCY_WINDOW = 200
 TAPE_PAINT_S = 0.1
+ACCOUNT_DEBOUNCE_S = 0.15
+BALANCES_EVERY_S = 2.0
+BALANCES_POLL_S = 15.0
+VOLUME_EVERY_S = 60.0
+STATUS_POLL_S = 30.0
 DAY_OPEN_SPACING_S = 0.1
 CHART_PAINT_S = 0.5
 PRIVATE_CHANNELS = (
@@ -304,6 +309,8 @@ class GmoTuiApp(App):
         self.fills_seen = 0
         self._closing_down = False
         self._tape_timer = False
+        self._balances_at = -1e9
+        self._volume_at = -1e9
         self._chart_timer = False
         self._chart_trades: list[models.Trade] = []
         self.notices: list[str] = []
@@ -361,6 +368,8 @@ class GmoTuiApp(App):
             self.main.query_one(StatusBar).set_stream("private", "CONNECTING")
             self.start_trading()
         self.set_interval(1.0, self.update_metrics)
+        if self.has_credentials:
+            self.set_interval(BALANCES_POLL_S, self.refresh_balances)
         self.main.query_one(OrderBookLadder).focus()
 
     # ------------------------------------------------------------------ workers
@@ -435,13 +444,31 @@ class GmoTuiApp(App):
     @work(exclusive=True, group="ticker-poll", exit_on_error=False)
     async def poll_tickers(self) -> None:
         assert self.rest is not None
+        last_status = 0.0
         while True:
             try:
                 tickers = await self.rest.get_ticker()
                 self.post_message(msg.TickersPolled(tuple(tickers)))
             except GmoError as exc:
                 log.info("ticker poll failed: %s", exc)
+                self._maybe_maintenance(exc)
+            if self.now() - last_status >= STATUS_POLL_S:
+                last_status = self.now()
+                try:
+                    status = await self.rest.get_status()
+                except GmoError as exc:
+                    self._maybe_maintenance(exc)
+                else:
+                    if status.status.value != self.exchange_status:
+                        self.post_message(msg.ExchangeStatusChanged(status.status))
             await asyncio.sleep(self.settings.ticker_poll_seconds)
+
+    def _maybe_maintenance(self, exc: BaseException) -> None:
+        """ERR-5201/5202 on any call means maintenance: show the banner at once."""
+        codes = getattr(exc, "all_codes", ())
+        if "ERR-5201" in codes or "ERR-5202" in codes:
+            if self.exchange_status != ExchangeStatus.MAINTENANCE.value:
+                self.post_message(msg.ExchangeStatusChanged(ExchangeStatus.MAINTENANCE))
 
     @work(exclusive=True, group="public-stream", exit_on_error=False)
     async def run_public_stream(self) -> None:
@@ -520,7 +547,7 @@ class GmoTuiApp(App):
                     rules=self.rules,
                     limits=self.settings.safety_limits(),
                     journal=Journal(self.journal_path) if self.journal_path else Journal(),
-                    notify=self._on_trading_notice,
+                    notify=self._trading_notice,
                     watch_symbols=(self.symbol,),
                 )
             except Exception as exc:  # noqa: BLE001 - show why, keep the market panes
@@ -547,7 +574,7 @@ class GmoTuiApp(App):
         was_live = False
         async for item in stream:
             if isinstance(item, Received):
-                self._on_private_event(item.event)
+                self._route_private(item.event)
             elif isinstance(item, StreamStatus):
                 if item.channel is None:
                     self.post_message(
@@ -577,7 +604,7 @@ class GmoTuiApp(App):
                 return
             await asyncio.sleep(0.05)
 
-    def _on_private_event(self, event: Any) -> None:
+    def _route_private(self, event: Any) -> None:
         tracker = self.tracker
         if isinstance(event, models.ExecutionEvent):
             if tracker is not None:
@@ -604,7 +631,7 @@ class GmoTuiApp(App):
         """Orders, positions, executions, margin, assets and volume of the account (debounced)."""
         if self.rest is None or not self.has_credentials:
             return
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(ACCOUNT_DEBOUNCE_S)  # a burst of private events: one refresh
         symbol = self.symbol
         rest = self.rest
         orders = await rest.get_active_orders(symbol)
@@ -617,9 +644,26 @@ class GmoTuiApp(App):
             self.post_message(msg.PositionsChanged(symbol, ()))
         executions = await rest.get_latest_executions(symbol)
         self.post_message(msg.ExecutionsChanged(symbol, executions.list))
-        margin, assets, volume = await asyncio.gather(
-            rest.get_margin(), rest.get_assets(), rest.get_trading_volume(), return_exceptions=True
-        )
+        if self.now() - self._balances_at >= BALANCES_EVERY_S:
+            self.refresh_balances()
+
+    @work(exclusive=True, group="balances", exit_on_error=False)
+    async def refresh_balances(self) -> None:
+        """Margin and assets (at most every BALANCES_EVERY_S), trading volume every minute."""
+        rest = self.rest
+        if rest is None or not self.has_credentials:
+            return
+        now = self.now()
+        want_volume = now - self._volume_at >= VOLUME_EVERY_S
+        calls = [rest.get_margin(), rest.get_assets()]
+        if want_volume:
+            calls.append(rest.get_trading_volume())
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        margin, assets = results[0], results[1]
+        volume = results[2] if want_volume else None
+        self._balances_at = now
+        if isinstance(volume, models.TradingVolume):
+            self._volume_at = now
         self.post_message(
             msg.AccountChanged(
                 margin=margin if isinstance(margin, models.Margin) else None,
@@ -709,7 +753,7 @@ class GmoTuiApp(App):
         self.main.query_one(MarketHeader).exchange_status = message.status.value
         if message.status is not ExchangeStatus.OPEN:
             self.notify(
-                f"Exchange {message.status.value}: order entry is halted",
+                f"Exchange {message.status.value}: order entry is halted until it is OPEN again",
                 severity="warning",
                 timeout=15,
             )
@@ -973,7 +1017,7 @@ class GmoTuiApp(App):
         log.info("notice: %s", text)
         self.notify(text, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
-    def _on_trading_notice(self, notice: Any) -> None:
+    def _trading_notice(self, notice: Any) -> None:
         severity = {"error": "error", "warning": "warning"}.get(
             getattr(notice, "level", "info"), "information"
         )

@@ -91,6 +91,7 @@ class OrderBookLadder(Widget, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._cursor: tuple[str, int] | None = None  # ("ask"|"bid", depth index from the touch)
         self.repainted_rows = 0
+        self._depth_scale: Decimal | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -157,7 +158,7 @@ class OrderBookLadder(Widget, can_focus=True):
         for _, size in bids:
             total += size
             cum_bid.append(total)
-        depth_max = max(cum_ask[-1] if cum_ask else 0, cum_bid[-1] if cum_bid else 0) or Decimal(1)
+        depth_max = self._scale(max(cum_ask[-1] if cum_ask else 0, cum_bid[-1] if cum_bid else 0))
         rows: list[tuple] = [("header",)]
         for _ in range(n_asks - len(asks)):
             rows.append(("blank",))
@@ -195,6 +196,22 @@ class OrderBookLadder(Widget, can_focus=True):
         while len(rows) < height:
             rows.append(("blank",))
         return rows[:height]
+
+    def _scale(self, deepest: Decimal | int) -> Decimal:
+        """The depth bars' full width: a sticky 1-2-5 ceiling of the deepest total, so a change
+        at one level does not rescale (and repaint) every other row."""
+        scale = self._depth_scale
+        if deepest <= 0:
+            return scale or Decimal(1)
+        if scale is None or deepest > scale or deepest < scale * Decimal("0.3"):
+            target = Decimal(deepest) * Decimal("1.5")  # headroom: small growth keeps the scale
+            magnitude = Decimal(10) ** target.adjusted()
+            for step in (1, 2, 5, 10):
+                if magnitude * step >= target:
+                    scale = magnitude * step
+                    break
+            self._depth_scale = scale
+        return scale
 
     def _rebuild(self, force: bool = False) -> None:
         if not self.is_mounted or self.size.height == 0:

@@ -52,7 +52,8 @@ FAST_WS_INTERVAL = 0.02
 async def sim(sim: Any) -> Any:
     """The shared exchange fixture, allowing fast WebSocket commands (the app is told to pace
     at FAST_WS_INTERVAL instead of GMO's one a second)."""
-    await sim.control("limits", {"ws_commands_per_s": 200})
+    # the test's own REST client shares the account's budget with the app: give it room
+    await sim.control("limits", {"ws_commands_per_s": 200, "rest_per_s": 60})
     return sim
 
 

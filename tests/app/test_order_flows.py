@@ -9,7 +9,9 @@ from gmo_tui.exchange.errors import ERROR_MESSAGES
 from gmo_tui.messages import TicketSubmitted
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
 from tests.app.conftest import focus_to, replace_input, type_text, wait_for, wait_ready
 
 
@@ -17,7 +19,8 @@ async def place_resting_buy(pilot, app, size: str = "0.01", ticks_below: int = 2
     """b -> (price a little under the bid so it rests) -> size -> Enter -> y."""
     await focus_to(pilot, app, "b", "ticket-size")
     best_bid = app.books[app.symbol].best_bid
-    assert app.main.query_one("#ticket-price").value == format(best_bid, "f")
+    ticket_price = Decimal(app.main.query_one("#ticket-price").value)
+    assert abs(ticket_price - best_bid) <= app.rules[app.symbol].tick_size * 20_000  # the touch
     price = best_bid - app.rules[app.symbol].tick_size * ticks_below
     await focus_to(pilot, app, "shift+tab", "ticket-price")
     await replace_input(pilot, format(price, "f"))
@@ -49,10 +52,42 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         assert [o.order_id for o in active.list] == [order.order_id]
         assert any("Accepted" in n for n in app.notices)
         # the ladder marks the user's resting order at its level
-        ladder = app.query_one("#book")
+        ladder = app.main.query_one(OrderBookLadder)
         assert app._own_levels() == {(order.side, price): Decimal("0.01")}
+        await wait_for(
+            pilot,
+            lambda: any(r[0] == "bid" and r[1] == price and r[5] for r in ladder._rows),
+            "own order marked on the ladder",
+        )
+
+        # the market reaches it: the fill is notified and shows in Executions and Positions
+        await sim.control("fill", {"orderId": order.order_id})
+        await wait_for(
+            pilot,
+            lambda: any(n.startswith("Fill: BUY 0.01 BTC_JPY") for n in app.notices),
+            "fill notice",
+        )
+        await wait_for(pilot, lambda: table.row_count == 0, "order gone from Orders")
+        executions = app.main.query_one("#executions-table")
+        await wait_for(
+            pilot,
+            lambda: (
+                str(order.order_id) in [executions.get_cell(k, "order") for k in executions.keys()]
+            ),
+            "execution listed",
+        )
+        positions = app.main.query_one(PositionsTable)
+        await wait_for(
+            pilot,
+            lambda: any(p.price == price for p in positions.positions.values()),
+            "position listed",
+        )
+        await wait_for(
+            pilot,
+            lambda: any(n.startswith("Position") and "opened" in n for n in app.notices),
+            "position notice",
+        )
         await app.shutdown()
-        del ladder
 
 
 async def test_change_price_then_cancel(sim, make_app, rest):

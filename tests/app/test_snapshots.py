@@ -94,7 +94,16 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
     await wait_for(pilot, lambda: app.main.query_one("#margin-table").row_count > 0, "margin")
     app.main.query_one("#status").message = ""
     app.clear_notifications()
-    await pilot.pause(0.1)
+    await still(pilot, app)
+
+
+async def still(pilot, app: GmoTuiApp) -> None:
+    """No animation in flight and no blinking cursor: the picture is the same every run."""
+    for widget in app.screen.query("Input"):
+        widget.cursor_blink = False
+    await pilot.pause(0.05)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.05)
 
 
 def test_main_screen_80x24(snap_compare, frozen_exchange, tmp_path):
@@ -128,7 +137,7 @@ def test_ticket_and_confirm_dialog(snap_compare, frozen_exchange, tmp_path):
         await type_text(pilot, "0.05")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm dialog")
-        await pilot.pause(0.1)
+        await still(pilot, app)
 
     assert snap_compare(
         frozen_app(frozen_exchange, tmp_path), terminal_size=(100, 30), run_before=run_before
@@ -149,7 +158,7 @@ def test_ticket_inline_validation(snap_compare, frozen_exchange, tmp_path):
         await wait_for(
             pilot, lambda: "decimals" in str(app.main.query_one("#ticket-error").render()), "reason"
         )
-        app.main.query_one("#ticket-size").cursor_blink = False
+        await still(pilot, app)
 
     assert snap_compare(
         frozen_app(frozen_exchange, tmp_path), terminal_size=(80, 24), run_before=run_before
@@ -169,7 +178,7 @@ def test_account_tab(snap_compare, frozen_exchange, tmp_path, tab):
             await wait_for(pilot, lambda: app.main.query_one("#fees-table").row_count > 0, "fees")
         app.main.show_pane("account")
         app.main.query_one("#account").active = tab
-        await pilot.pause(0.1)
+        await still(pilot, app)
 
     assert snap_compare(
         frozen_app(frozen_exchange, tmp_path), terminal_size=(120, 30), run_before=run_before
