@@ -85,7 +85,6 @@ ACCOUNT_DEBOUNCE_S = 0.15
 BALANCES_EVERY_S = 2.0
 BALANCES_POLL_S = 15.0
 VOLUME_EVERY_S = 60.0
-STATUS_POLL_S = 30.0
 DAY_OPEN_SPACING_S = 0.1
 CHART_PAINT_S = 0.5
 PRIVATE_CHANNELS = (
@@ -452,7 +451,7 @@ class GmoTuiApp(App):
             except GmoError as exc:
                 log.info("ticker poll failed: %s", exc)
                 self._maybe_maintenance(exc)
-            if self.now() - last_status >= STATUS_POLL_S:
+            if self.now() - last_status >= self.settings.status_poll_seconds:
                 last_status = self.now()
                 try:
                     status = await self.rest.get_status()

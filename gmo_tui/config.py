@@ -65,6 +65,8 @@ class Settings:
     """Safety limits passed to ``SafetyLimits`` (e.g. ``max_notional_jpy = "1000000"``)."""
     ticker_poll_seconds: float = 5.0
     """How often the watchlist polls /v1/ticker for every symbol."""
+    status_poll_seconds: float = 30.0
+    """How often /v1/status is polled (maintenance banner; any ERR-5201/5202 shows it at once)."""
     book_levels: int = 40
     """Levels per side kept for the ladder (the ladder shows as many as fit)."""
     large_trade_jpy: Decimal = Decimal("5000000")
