@@ -53,11 +53,7 @@ def run_sim(args: argparse.Namespace) -> int:
         kwargs["api_key"] = args.api_key
     if args.api_secret:
         kwargs["api_secret"] = args.api_secret
-    print(
-        f"gmo-tui built-in exchange on http://{args.host}:{args.port} (seed {args.seed})",
-        file=sys.stderr,
-    )
-    serve(**kwargs)
+    serve(**kwargs)  # prints the endpoint and the demo account's key and secret
     return 0
 
 
