@@ -233,6 +233,14 @@ class AppPty:
                 self._cond.wait(left)
         return self.time_at(end)
 
+    def first_chunk_after(self, t0: float) -> float | None:
+        """Read time of the first chunk read at or after ``t0`` (None if none yet)."""
+        with self._cond:
+            for _end, t in self.chunks:
+                if t >= t0:
+                    return t
+        return None
+
     def bytes_between(self, t0: float, t1: float) -> int:
         """Bytes read from the terminal with read times in ``[t0, t1)``."""
         with self._cond:
@@ -280,14 +288,20 @@ class AppPty:
 
 
 def app_against(
-    sim: Sim, symbol: str = "BTC", variant: str | None = None, **options: object
+    sim: Sim,
+    symbol: str = "BTC",
+    variant: str | None = None,
+    *,
+    private: bool = True,
+    **options: object,
 ) -> AppPty:
-    """The app connected to ``sim`` with its demo account's key (private stream on).
+    """The app connected to ``sim``, with its demo account's key (private stream on) unless
+    ``private`` is false (public panes only).
 
     ``variant`` (or ``$GMO_BENCH_VARIANT``) runs it through :mod:`bench.variants` with that
     candidate change applied (``baseline`` = none).
     """
-    env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret}
+    env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret} if private else {}
     variant = variant or os.environ.get("GMO_BENCH_VARIANT")
     args = ["--endpoint", sim.endpoint, "--symbol", symbol]
     if variant:

@@ -26,12 +26,13 @@ def render(docs: dict[str, dict[str, Any]]) -> str:
     out = [
         "# Benchmark results",
         "",
-        f"Latest run: {m['date']}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']},"
+        f"Latest run: {_dates(docs)}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']},"
         f" {m['platform']}. Packages: {pk}.",
         "",
         "The machine was shared with other work while these ran (load average is given per "
         "benchmark); latency and CPU figures include that interference. How each figure is "
-        "measured: [README.md](README.md). Produced by `.venv/bin/python -m bench.run_all` "
+        "measured: [README.md](README.md); what the figures point at, with profiles and measured "
+        "candidate fixes: [FINDINGS.md](FINDINGS.md). Produced by `.venv/bin/python -m bench.run_all` "
         "(each benchmark's own command is listed with it).",
         "",
     ]
@@ -120,6 +121,7 @@ def render(docs: dict[str, dict[str, Any]]) -> str:
     if "termbytes" in docs:
         d = docs["termbytes"]
         one = d["one_row_change_bytes"]
+        first = d.get("one_row_first_frame_bytes", one)
         out += [
             "## 4. Terminal bytes",
             "",
@@ -127,9 +129,11 @@ def render(docs: dict[str, dict[str, Any]]) -> str:
             "",
             f"* Busy: **{d['busy_bytes_per_s']:,} bytes/s** written to the terminal (120x40).",
             f"* One ladder row changed (frozen market, bid level {d['one_row_level_index']}): "
-            f"**{_mmm(one, 0)} bytes** per change (raw {_mmm(d['one_row_change_bytes_raw'], 0)}; "
-            f"quiet window {_mmm(d['quiet_window_bytes'], 0)}). Target <= 300: "
-            f"{_ok(one['median'] <= 300)}.",
+            f"the paint that answers it **{_mmm(first, 0)} bytes** (target <= 300: "
+            f"{_ok(first['median'] <= 300)}); everything within the settle window "
+            f"{_mmm(one, 0)} bytes after subtracting a quiet window (raw "
+            f"{_mmm(d['one_row_change_bytes_raw'], 0)}; quiet {_mmm(d['quiet_window_bytes'], 0)})"
+            ", which includes the status bar's once-a-second feed-latency figure.",
             "",
         ]
     if "coldstart" in docs:
@@ -185,3 +189,8 @@ def _cmd(d: dict[str, Any]) -> str:
 def _load(d: dict[str, Any]) -> str:
     la = d["machine"].get("load_average_1m_5m_15m")
     return " / ".join(f"{x:.1f}" for x in la) if la else "n/a"
+
+
+def _dates(docs: dict[str, dict[str, Any]]) -> str:
+    dates = sorted(d["machine"]["date"] for d in docs.values())
+    return dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"

@@ -2,10 +2,13 @@
 
 * busy: the app in a 120x40 pty against the exchange at 10 books/s, 30 trades/s, 10 tickers/s;
   bytes read from the pty per second over ``--seconds``.
-* one row: a frozen market (nothing else moves); the deepest bid level of BTC on screen grows
+* one row: a frozen market (nothing else moves; the app without a key, so public panes only);
+  the deepest bid level of BTC on screen grows
   by a small size, which changes only that ladder row (size, cumulative, depth bar); the bytes
   the app writes in response (within ``--settle`` seconds of the frame) minus the bytes of an
-  equal quiet window without a change. Reported per probe (median, min, max).
+  equal quiet window without a change; and the bytes of the first paint alone (output within
+  20 ms of the first byte after the frame), which leaves out the status bar's once-a-second
+  metrics. Reported per probe (median, min, max).
 
 Run: ``.venv/bin/python -m bench.termbytes [--seconds 20] [--probes 15] [--json out.json]``.
 """
@@ -18,6 +21,9 @@ import time
 from bench.harness import AppPty, Sim, app_against, terminal_size
 from bench.report import emit, summary
 from bench.scenarios import set_load, wait_ready
+
+FRAME_S = 0.02
+"""The paint that answers a change: output within this long of its first byte."""
 
 
 def deepest_visible_bid(sim: Sim, app: AppPty) -> int:
@@ -55,13 +61,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         t1 = time.monotonic()
         result["busy_bytes_per_s"] = round(app.bytes_between(t0, t1) / (t1 - t0))
 
-    with Sim(seed=args.seed, frozen=True) as sim, app_against(sim) as app:
+    # public only: a frozen exchange sends no PERIODIC private frames, and the app's private
+    # stream would reconnect now and then and repaint the status bar meanwhile
+    with Sim(seed=args.seed, frozen=True) as sim, app_against(sim, private=False) as app:
         if wait_ready(app) is None:
             raise SystemExit("the app never showed a book")
         app.quiet_until(1.0, timeout=20)
         index = deepest_visible_bid(sim, app)
         changes: list[float] = []
         baselines: list[float] = []
+        frames: list[float] = []
         for k in range(args.probes):
             app.quiet_until(0.3, timeout=5)
             q0 = time.monotonic()
@@ -73,8 +82,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             )
             time.sleep(args.settle)
             changes.append(app.bytes_between(reply["sent"], reply["sent"] + args.settle))
+            first = app.first_chunk_after(reply["sent"])
+            frames.append(app.bytes_between(first, first + FRAME_S) if first else 0)
         base = summary(baselines)
         result["one_row_level_index"] = index
+        result["one_row_first_frame_bytes"] = summary(frames)
         result["one_row_change_bytes_raw"] = summary(changes)
         result["quiet_window_bytes"] = base
         result["one_row_change_bytes"] = summary(
