@@ -7,7 +7,6 @@ the ticket visible and put tape / chart / watchlist / account behind a tab strip
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
@@ -28,42 +27,39 @@ PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("acc
 
 class MainScreen(Screen):
     DEFAULT_CSS = """
-    MainScreen { layout: vertical; }
-    #body { height: 1fr; }
-    #book { width: 38; height: 1fr; border: round $panel; border-title-color: $text-muted; }
-    #book:focus { border: round $primary; }
-    #side { width: 1fr; height: 1fr; }
-    #pane-tabs { height: 2; }
-    #panes { height: 1fr; layout: vertical; }
-    #panes > .pane { height: 1fr; border: round $panel; border-title-color: $text-muted; }
-    #panes > .pane:focus, #panes > .pane:focus-within { border: round $primary; }
-    #panes > .-inactive { display: none; }
-    MainScreen.-wide #pane-tabs { display: none; }
-    MainScreen.-wide #book { width: 44; }
-    MainScreen.-wide #panes {
-        layout: grid; grid-size: 3 2; grid-columns: 46 1fr 36; grid-rows: 1fr 1fr;
+    MainScreen {
+        layout: grid; grid-size: 2 3; grid-columns: 38 1fr; grid-rows: auto 2 1fr;
     }
-    MainScreen.-wide #panes > .-inactive { display: block; }
-    MainScreen.-wide #panes > #account { column-span: 2; }
-    MainScreen.-wide #ticket { height: 1fr; }
+    MainScreen > MarketHeader { dock: top; }
+    MainScreen > StatusBar { dock: bottom; margin-bottom: 1; }
+    MainScreen > #book { row-span: 3; height: 1fr; }
+    #book { border: round $panel; border-title-color: $text-muted; }
+    #book:focus { border: round $primary; }
+    MainScreen > .pane { height: 1fr; border: round $panel; border-title-color: $text-muted; }
+    MainScreen > .pane:focus, MainScreen > .pane:focus-within { border: round $primary; }
+    MainScreen > .-inactive { display: none; }
+    MainScreen.-wide {
+        grid-size: 4 2; grid-columns: 44 46 1fr 36; grid-rows: 1fr 1fr;
+    }
+    MainScreen.-wide > #book { row-span: 2; }
+    MainScreen.-wide > #pane-tabs { display: none; }
+    MainScreen.-wide > .-inactive { display: block; }
+    MainScreen.-wide > #account { column-span: 2; }
+    MainScreen.-wide > #ticket { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
+        # flat on purpose: every container layer would be repainted under its panes each frame
         yield MarketHeader(id="header")
-        with Horizontal(id="body"):
-            yield OrderBookLadder(id="book")
-            with Vertical(id="side"):
-                with Container(id="panes"):
-                    yield OrderTicket(id="ticket")
-                    yield Tabs(
-                        *(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
-                    )
-                    yield CandleChart(id="chart", classes="pane")
-                    yield TradesTape(id="tape", classes="pane")
-                    yield Watchlist(id="watchlist", classes="pane")
-                    yield AccountPanel(id="account", classes="pane")
         yield StatusBar(id="status")
         yield Footer()
+        yield OrderBookLadder(id="book")
+        yield OrderTicket(id="ticket")
+        yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
+        yield CandleChart(id="chart", classes="pane")
+        yield TradesTape(id="tape", classes="pane")
+        yield Watchlist(id="watchlist", classes="pane")
+        yield AccountPanel(id="account", classes="pane")
 
     def on_mount(self) -> None:
         self.query_one("#book").border_title = "Book  [ ] group"

@@ -144,7 +144,7 @@ class CandleChart(Widget, can_focus=True):
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
-        if self._lines is None:
+        if self._lines is None or (self._lines and self._lines[0].cell_length != self.size.width):
             self._lines = self._render_all()
         if y < len(self._lines):
             return self._lines[y]

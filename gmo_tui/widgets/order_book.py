@@ -267,7 +267,7 @@ class OrderBookLadder(Widget, can_focus=True):
         if y >= len(self._rows):
             return Strip.blank(self.size.width, self.rich_style)
         strip = self._strips[y] if y < len(self._strips) else None
-        if strip is None:
+        if strip is None or strip.cell_length != self.size.width:
             strip = self._render_row(y, self._rows[y])
             if y < len(self._strips):
                 self._strips[y] = strip

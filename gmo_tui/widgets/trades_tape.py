@@ -98,7 +98,7 @@ class TradesTape(Widget):
             return Strip.blank(width, base)
         row = self._rows[y - 1]
         strip = self._cache.get(row.seq)
-        if strip is None:
+        if strip is None or strip.cell_length != width:
             strip = self._render_print(row, width, base)
             self._cache[row.seq] = strip
         return strip
@@ -115,4 +115,4 @@ class TradesTape(Widget):
         segments = [Segment(t[:width], base + self._style("tape--time"))]
         if len(t) < width:
             segments.append(Segment(rest[: width - len(t)], base + side))
-        return Strip(segments, width).extend_cell_length(width, base).crop(0, width)
+        return Strip(segments).extend_cell_length(width, base).crop(0, width)
