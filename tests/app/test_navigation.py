@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.messages import BookUpdated, KlinesLoaded, TradesArrived
+from gmo_tui.screens.help import HelpScreen
 from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.chart import CandleChart
@@ -58,17 +59,7 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
         await type_text(pilot, "Symbol: XRP_JPY")
-        await wait_for(
-            pilot,
-            lambda: (
-                "XRP_JPY"
-                in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt)
-                if app.screen.query("CommandList")
-                and app.screen.query("CommandList").first().option_count
-                else False
-            ),
-            "palette hit",
-        )
+        await wait_for(pilot, lambda: "XRP_JPY" in _first_hit(app), "palette hit")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.symbol == "XRP_JPY", "switched to XRP_JPY")
         assert app.main.query_one("#header").symbol == "XRP_JPY"
@@ -94,7 +85,7 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
 
 
 async def test_without_credentials_private_panes_say_how(sim, make_app):
-    app = make_app(sim, credentials=False)
+    app = make_app(sim, credentials=False, keymap={"ticket.buy": "B"}, theme="gmo-blue-orange")
     trades: list[TradesArrived] = []
     async with app.run_test(
         size=(80, 24),
@@ -105,11 +96,45 @@ async def test_without_credentials_private_panes_say_how(sim, make_app):
         assert notes and all("GMO_API_KEY" in n for n in notes)
         assert app.service is None and "private" not in app.main.query_one("#status").streams
         await wait_for(pilot, lambda: trades, "a trade on the tape")
-        # b still opens the ticket, but the ticket says why it cannot send
-        await pilot.press("b")
+        assert app.theme == "gmo-blue-orange" and app.theme_variables["bid"] == "#56b4e9"
+        # the keymap moved "Buy" to B; the ticket opens but says why it cannot send
+        await pilot.press("B")
+        await wait_for(
+            pilot,
+            lambda: app.focused is not None and app.focused.id == "ticket-size",
+            "ticket via B",
+        )
         await wait_for(
             pilot,
             lambda: "API key" in str(app.main.query_one("#ticket-error").render()),
             "no-key reason",
         )
+        app.action_focus_book()
+        # ? lists every key with its id for the keymap
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        for binding_id in (
+            "ticket.buy",
+            "orders.cancel",
+            "positions.close",
+            "book.coarser",
+            "chart.longer",
+        ):
+            assert binding_id in text
+        await pilot.press("escape")
+        # the palette switches themes
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
+        await type_text(pilot, "Theme: gmo-light")
+        await wait_for(pilot, lambda: "gmo-light" in _first_hit(app), "theme hit")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "gmo-light", "theme switched")
         await app.shutdown()
+
+
+def _first_hit(app) -> str:
+    lists = app.screen.query("CommandList")
+    if not lists or not lists.first().option_count:
+        return ""
+    return str(lists.first().get_option_at_index(0).prompt)

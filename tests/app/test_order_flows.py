@@ -180,4 +180,23 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
         )
         assert "ERR-208" in notice
         assert ERROR_MESSAGES["ERR-208"] in notice
+
+        # a lost reply: the order is UNKNOWN (never re-sent), then found on the exchange
+        await sim.control("lose_next_order", {})
+        await focus_to(pilot, app, "s", "ticket-size")
+        await replace_input(pilot, "0.01")
+        await focus_to(pilot, app, "shift+tab", "ticket-price")
+        await replace_input(
+            pilot, format(app.books["BTC"].best_ask + app.rules["BTC"].tick_size * 500, "f")
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: any(n.startswith("UNKNOWN") for n in app.notices), "UNKNOWN notice"
+        )
+        table = app.main.query_one(OrdersTable)
+        await wait_for(
+            pilot, lambda: table.row_count == 1, "the lost order found and listed", timeout=15
+        )
         await app.shutdown()
