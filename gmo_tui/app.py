@@ -80,12 +80,13 @@ log = logging.getLogger(__name__)
 
 INTERVAL_KEYS = tuple(KlineInterval)
 LATENCY_WINDOW = 200
-TAPE_PAINT_S = 0.1
+TAPE_PAINT_S = 1 / 30
 ACCOUNT_DEBOUNCE_S = 0.15
 BALANCES_EVERY_S = 2.0
 BALANCES_POLL_S = 15.0
 VOLUME_EVERY_S = 60.0
 DAY_OPEN_SPACING_S = 0.1
+DAY_OPEN_DELAY_S = 1.0
 CHART_PAINT_S = 0.5
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
@@ -308,6 +309,7 @@ class GmoTuiApp(App):
         self.fills_seen = 0
         self._closing_down = False
         self._tape_timer = False
+        self._tape_painted = 0.0
         self._balances_at = -1e9
         self._volume_at = -1e9
         self._chart_timer = False
@@ -431,7 +433,9 @@ class GmoTuiApp(App):
 
         await one(self.symbol)
         self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
-        # the others in the background, paced so the chart and book requests never queue
+        # the others in the background, a moment after the first paint, paced so the chart
+        # and book requests never queue behind them
+        await asyncio.sleep(DAY_OPEN_DELAY_S)
         tasks = []
         for symbol in self.symbols():
             if symbol != self.symbol:
@@ -803,11 +807,16 @@ class GmoTuiApp(App):
     def on_trades_arrived(self, message: msg.TradesArrived) -> None:
         if message.symbol != self.symbol:
             return
-        # the tape repaints at most every TAPE_PAINT_S, the chart every CHART_PAINT_S: a burst of
-        # prints costs one repaint, and no timer runs while nothing trades
+        # leading edge: the first print after a quiet spell paints at once; a burst then costs
+        # at most one tape repaint every TAPE_PAINT_S (the chart: every CHART_PAINT_S); no
+        # timer runs while nothing trades
         if not self._tape_timer:
-            self._tape_timer = True
-            self.set_timer(TAPE_PAINT_S, self._paint_tape)
+            wait = self._tape_painted + TAPE_PAINT_S - self.now()
+            if wait <= 0:
+                self._paint_tape()
+            else:
+                self._tape_timer = True
+                self.set_timer(wait, self._paint_tape)
         if message.trades:
             self._chart_trades.extend(message.trades)
             if not self._chart_timer:
@@ -817,6 +826,7 @@ class GmoTuiApp(App):
     @_when_mounted
     def _paint_tape(self) -> None:
         self._tape_timer = False
+        self._tape_painted = self.now()
         self.main.query_one(TradesTape).update()
 
     @_when_mounted

@@ -49,17 +49,20 @@ class MainScreen(Screen):
     """
 
     def compose(self) -> ComposeResult:
-        # flat on purpose: every container layer would be repainted under its panes each frame
+        # flat on purpose: every container layer would be repainted under its panes each frame.
+        # Initial classes are given here so nothing restyles right after the first paint.
+        size = self.app.size
+        self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
         yield MarketHeader(id="header")
         yield StatusBar(id="status")
         yield Footer()
         yield OrderBookLadder(id="book")
         yield OrderTicket(id="ticket")
         yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
-        yield CandleChart(id="chart", classes="pane")
+        yield CandleChart(id="chart", classes="pane -inactive")
         yield TradesTape(id="tape", classes="pane")
-        yield Watchlist(id="watchlist", classes="pane")
-        yield AccountPanel(id="account", classes="pane")
+        yield Watchlist(id="watchlist", classes="pane -inactive")
+        yield AccountPanel(id="account", classes="pane -inactive")
 
     def on_mount(self) -> None:
         self.query_one("#book").border_title = "Book  [ ] group"
@@ -97,7 +100,9 @@ class MainScreen(Screen):
 
     def _show_pane(self, key: str) -> None:
         for other, _ in PANE_TABS:
-            self.query_one(f"#{other}").set_class(other != key, "-inactive")
+            pane = self.query_one(f"#{other}")
+            if pane.has_class("-inactive") != (other != key):
+                pane.set_class(other != key, "-inactive")
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()

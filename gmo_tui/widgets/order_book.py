@@ -132,7 +132,7 @@ class OrderBookLadder(Widget, can_focus=True):
         return asks, usable - asks
 
     def _build_rows(self) -> list[tuple]:
-        height = self.size.height
+        height, width = self.size.height, self.size.width
         n_asks, n_bids = self._split(height)
         step = self.step
         book = self._book
@@ -170,7 +170,7 @@ class OrderBookLadder(Widget, can_focus=True):
                     price,
                     size,
                     cum_ask[i],
-                    int(cum_ask[i] * 1000 / depth_max),
+                    int(cum_ask[i] * width / depth_max + Decimal("0.5")),
                     own.get(("ask", price)),
                     i,
                 )
@@ -188,7 +188,7 @@ class OrderBookLadder(Widget, can_focus=True):
                     price,
                     size,
                     cum_bid[i],
-                    int(cum_bid[i] * 1000 / depth_max),
+                    int(cum_bid[i] * width / depth_max + Decimal("0.5")),
                     own.get(("bid", price)),
                     i,
                 )
@@ -301,7 +301,7 @@ class OrderBookLadder(Widget, can_focus=True):
         body = body[:width].ljust(width)
         side_style = self._style(f"ladder--{kind}")
         bar_style = self._style(f"ladder--{kind}-bar")
-        bar = min(width, (depth * width + 999) // 1000) if depth else 0
+        bar = min(width, depth)  # depth is already in cells: unchanged bars, unchanged rows
         cursor = self._cursor_row() == y and self.has_focus
         row_base = base + (self._style("ladder--cursor") if cursor else Style())
         segments: list[Segment] = []
