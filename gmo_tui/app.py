@@ -783,8 +783,9 @@ class GmoTuiApp(App):
     def _post_book_to_panes(self) -> None:
         book = self.books[self.symbol]
         self.main.query_one(OrderBookLadder).set_book(book, self._own_levels())
-        header = self.main.query_one(MarketHeader)
-        header.bid, header.ask = book.best_bid, book.best_ask
+        # the header's bid/ask come from the ticker (about once a second): a header repaint on
+        # every book would widen each frame's repaint to the whole screen (Textual repaints the
+        # bounding box of the dirty regions); the ladder shows the live touch
         self.main.query_one(OrderTicket).set_touch(book.best_bid, book.best_ask)
         if self.positions:
             touch = (book.best_bid, book.best_ask)

@@ -22,6 +22,8 @@ from gmo_tui.widgets.watchlist import Watchlist
 
 WIDE_WIDTH = 140
 WIDE_HEIGHT = 34
+WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
+COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
 PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("account", "Account"))
 
 
@@ -39,12 +41,12 @@ class MainScreen(Screen):
     MainScreen > .pane:focus, MainScreen > .pane:focus-within { border: round $primary; }
     MainScreen > .-inactive { display: none; }
     MainScreen.-wide {
-        grid-size: 4 2; grid-columns: 44 46 1fr 36; grid-rows: 1fr 1fr;
+        grid-size: 4 2; grid-columns: 44 36 1fr 46; grid-rows: 1fr 1fr;
     }
     MainScreen.-wide > #book { row-span: 2; }
+    MainScreen.-wide > #tape { row-span: 2; }
     MainScreen.-wide > #pane-tabs { display: none; }
     MainScreen.-wide > .-inactive { display: block; }
-    MainScreen.-wide > #account { column-span: 2; }
     MainScreen.-wide > #ticket { height: 1fr; }
     """
 
@@ -87,8 +89,22 @@ class MainScreen(Screen):
         return self.has_class("-wide")
 
     def _apply_layout(self, width: int, height: int) -> None:
-        self.set_class(width >= WIDE_WIDTH and height >= WIDE_HEIGHT, "-wide")
+        wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
+        self.set_class(wide, "-wide")
+        self._arrange(wide)
         self._show_pane(getattr(self, "active_pane", "tape"))
+
+    def _arrange(self, wide: bool) -> None:
+        """Grid cells follow the DOM order. Wide: the tape sits right next to the ladder, so
+        the frames where both change repaint only those two columns (Textual repaints the
+        bounding box of the dirty regions); compact: ticket, tabs, then the panes."""
+        order = WIDE_ORDER if wide else COMPACT_ORDER
+        previous = self.query_one(f"#{order[0]}")
+        for name in order[1:]:
+            widget = self.query_one(f"#{name}")
+            if self.children.index(widget) != self.children.index(previous) + 1:
+                self.move_child(widget, after=previous)
+            previous = widget
 
     def show_pane(self, key: str) -> None:
         """Bring ``key`` (tape / chart / watchlist / account) to the front (compact layout)."""
