@@ -27,12 +27,12 @@ from gmo_tui.sim.runner import SimThread  # noqa: E402
 Step = Callable[[object, GmoTuiApp], Awaitable[None]]
 
 
-async def until(pilot, predicate, timeout: float = 15.0) -> None:
+async def until(pilot, predicate, what: str = "", timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
         if loop.time() > deadline:
-            raise TimeoutError("the demo did not get there in time")
+            raise TimeoutError(f"the demo did not get there in time: {what}")
         await pilot.pause(0.05)
 
 
@@ -43,17 +43,18 @@ async def seed_account(endpoint: str, key: str, secret: str) -> None:
         await rest.place_order(
             "BTC_JPY", "SELL", "LIMIT", Decimal("0.01"), price=book.asks[4].price
         )
-        await rest.place_order("BTC_JPY", "BUY", "LIMIT", Decimal("0.03"), price=book.bids[6].price)
+        await rest.place_order(
+            "BTC_JPY", "BUY", "LIMIT", Decimal("0.03"), price=book.bids[-1].price
+        )
 
 
 async def ready(pilot, app: GmoTuiApp) -> None:
-    await until(
-        pilot, lambda: app.books[app.symbol].snapshots > 3 and len(app.tapes[app.symbol]) > 10
-    )
-    await until(pilot, lambda: app.main.query_one("#chart").candles)
-    await until(pilot, lambda: app.service is not None and app.service.entry_enabled)
-    await until(pilot, lambda: app.main.query_one("#orders-table").row_count >= 2)
-    await until(pilot, lambda: len(app.day_open) >= len(app.rules) - 1)
+    book, tape = app.books[app.symbol], app.tapes[app.symbol]
+    await until(pilot, lambda: book.snapshots > 3 and len(tape) > 10, "book and tape")
+    await until(pilot, lambda: app.main.query_one("#chart").candles, "candles")
+    await until(pilot, lambda: app.service is not None and app.service.entry_enabled, "trading")
+    await until(pilot, lambda: app.main.query_one("#orders-table").row_count >= 1, "orders")
+    await until(pilot, lambda: len(app.day_open) >= len(app.rules) - 1, "24h changes")
     app.clear_notifications()
     await pilot.pause(0.5)
 
@@ -72,7 +73,7 @@ async def ticket(pilot, app: GmoTuiApp) -> None:
 async def confirm(pilot, app: GmoTuiApp) -> None:
     await ticket(pilot, app)
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
     await pilot.pause(0.3)
 
 
