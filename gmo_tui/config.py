@@ -67,10 +67,6 @@ class Settings:
     """How often the watchlist polls /v1/ticker for every symbol."""
     status_poll_seconds: float = 30.0
     """How often /v1/status is polled (maintenance banner; any ERR-5201/5202 shows it at once)."""
-    book_levels: int = 40
-    """Levels per side kept for the ladder (the ladder shows as many as fit)."""
-    large_trade_jpy: Decimal = Decimal("5000000")
-    """A trade at or above this notional (JPY) is highlighted on the tape."""
     ws_command_interval: float = 1.05
     """Seconds between WebSocket subscribe/unsubscribe commands, shared by both streams (GMO
     allows one command a second per IP)."""
@@ -227,8 +223,10 @@ def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> P
     directory = directory or log_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "gmo-tui.log"
-    handler = redact.install(logging.FileHandler(path, encoding="utf-8"))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = redact.install(
+        logging.FileHandler(path, encoding="utf-8"),
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"),
+    )
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_gmo_tui", False)]:
         root.removeHandler(old)

@@ -1,7 +1,8 @@
 """One redaction filter for every log line: API key, secret, WS tokens and private WS URLs.
 
-Any layer can register a secret with :func:`register_secret` (the private stream registers each
-WS token it gets); :func:`install` puts the :class:`RedactingFilter` on a handler.
+Any layer can register a secret with :func:`register_secret` (e.g. each WS token); :func:`install`
+makes a handler redact every line it writes (:class:`RedactingFormatter`); :class:`RedactingFilter`
+redacts records in place, for a logger of one's own.
 """
 
 from __future__ import annotations
@@ -59,6 +60,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install(handler: logging.Handler) -> logging.Handler:
-    handler.addFilter(RedactingFilter())
+class RedactingFormatter(logging.Formatter):
+    """Wraps a formatter: the finished line (message, arguments, traceback) is redacted.
+
+    Unlike a filter it leaves the record alone, so other handlers see what they always saw.
+    """
+
+    def __init__(self, inner: logging.Formatter | None = None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(self.inner.format(record))
+
+
+def install(
+    handler: logging.Handler, formatter: logging.Formatter | None = None
+) -> logging.Handler:
+    """Make every line ``handler`` writes pass through :func:`redact_text`."""
+    handler.setFormatter(RedactingFormatter(formatter or handler.formatter))
     return handler

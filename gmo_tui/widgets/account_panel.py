@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
@@ -37,6 +38,9 @@ class AccountPanel(Vertical):
     AccountPanel .form-label { width: auto; padding: 0 1; }
     AccountPanel #volume-info, AccountPanel #history-status { height: auto; padding: 0 1; }
     """
+    BINDINGS = [
+        Binding("escape", "leave", "Back to the book", show=False, id="account.leave"),
+    ]
     TransferRequested = TransferRequested
     HistoryRequested = HistoryRequested
 
@@ -300,6 +304,11 @@ class AccountPanel(Vertical):
 
     def on_cycler_changed(self, event: Cycler.Changed) -> None:
         event.stop()
+
+    def action_leave(self) -> None:
+        focus_book = getattr(self.app, "action_focus_book", None)
+        if focus_book is not None:
+            focus_book()
 
 
 def _parse_jst(text: str) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,21 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "GMO_TUI_ENDPOINT",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """`setup_logging` (the CLI, the config tests) adds a root handler: undo it after each test."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    levels = {n: logging.getLogger(n).level for n in ("httpx", "httpcore", "websockets")}
+    yield
+    for handler in [h for h in root.handlers if h not in saved[0]]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(saved[1])
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(autouse=True)
