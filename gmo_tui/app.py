@@ -577,6 +577,13 @@ class GmoTuiApp(App):
         was_live = False
         async for item in stream:
             if isinstance(item, Received):
+                if self.service is not None:
+                    # the service applies it to the order tracker and the fills ledger and
+                    # journals status changes of our orders
+                    try:
+                        await self.service.on_private_event(item.event)
+                    except Exception:  # noqa: BLE001 - one bad event must not stop the feed
+                        log.exception("trading service could not apply a private event")
                 self._route_private(item.event)
             elif isinstance(item, StreamStatus):
                 if item.channel is None:
@@ -608,18 +615,11 @@ class GmoTuiApp(App):
             await asyncio.sleep(0.05)
 
     def _route_private(self, event: Any) -> None:
-        tracker = self.tracker
+        """Panes and notifications for a private event (the models are the service's job)."""
         if isinstance(event, models.ExecutionEvent):
-            if tracker is not None:
-                tracker.apply_execution_event(event)
-            fills = getattr(self.service, "fills", None)
-            if fills is not None and hasattr(fills, "apply_execution_event"):
-                fills.apply_execution_event(event)
             self.post_message(msg.FillArrived(event))
             self.refresh_account()
         elif isinstance(event, models.OrderEvent):
-            if tracker is not None:
-                tracker.apply_order_event(event)
             self.post_message(msg.PrivateEvent(event))
             self.refresh_account()
         elif isinstance(event, models.PositionEvent):
