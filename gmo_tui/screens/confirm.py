@@ -58,8 +58,8 @@ class ConfirmScreen(ModalScreen[bool]):
             for finding in self.findings:
                 yield Static(f"⚠ {finding}", classes="finding")
             with Horizontal():
-                yield Button("Confirm [y]", id="yes", variant="success", compact=True)
-                yield Button("Cancel [n]", id="no", variant="error", compact=True)
+                yield Button("Confirm (y)", id="yes", variant="success", compact=True)
+                yield Button("Cancel (n)", id="no", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
