@@ -7,6 +7,9 @@
 * ``make_sim``: ``await make_sim(**options)`` starts another one with other options (for
   example ``frozen=True``, ``rates=MarketRates.busy()``, ``control=False``); all are stopped
   after the test.
+
+Both use the session's canary credentials (:mod:`tests.canary`) unless told otherwise; the
+canary plugin fails the run if any piece of them, or of any WS token, shows up anywhere.
 """
 
 from __future__ import annotations
@@ -16,7 +19,20 @@ from typing import Any
 
 import pytest
 
-SIM_DEFAULTS: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "seed": 42, "control": True}
+pytest.register_assert_rewrite("tests.canary")
+
+from tests.canary import CANARY_KEY, CANARY_SECRET  # noqa: E402
+
+pytest_plugins = ["tests.canary"]
+
+SIM_DEFAULTS: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "port": 0,
+    "seed": 42,
+    "control": True,
+    "api_key": CANARY_KEY,
+    "api_secret": CANARY_SECRET,
+}
 
 
 def _quiet_rates() -> Any:

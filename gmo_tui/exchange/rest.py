@@ -49,8 +49,9 @@ from gmo_tui.exchange.errors import ProtocolError, ValidationError
 from gmo_tui.exchange.ratelimit import RateLimiter
 from gmo_tui.exchange.transport import Payload, ReplyUnreadable, RestTransport
 
-_OrderIdText = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
-_OrderIdData = _OrderIdText | int
+# an order id is a positive integer: "0" or -5 as the reply's data is unreadable (outcome unknown)
+_OrderIdText = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]*$")]
+_OrderIdData = _OrderIdText | Annotated[int, msgspec.Meta(gt=0)]
 _Token = Annotated[str, msgspec.Meta(min_length=1)]
 
 

@@ -579,7 +579,7 @@ class StreamBase:
             task.add_done_callback(self._on_task_done)
         live_on_frame = self._live_on_first_frame
         try:
-            decoder = self._decoder
+            decode = self.decode_frame
             key_of = self._event_key
             subs = self._subs
             clock = self._clock
@@ -589,10 +589,8 @@ class StreamBase:
                 if self._closed:
                     return
                 received_at = time.time()
-                try:
-                    event = decoder.decode(raw)
-                except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-                    self._on_undecodable(raw, exc)
+                event = decode(raw)
+                if event is None:
                     continue
                 counters["frames"] += 1
                 if live_on_frame and self._state is not StreamState.LIVE:
@@ -624,6 +622,16 @@ class StreamBase:
     async def _wait_for_consumer(self) -> None:
         while self._out.qsize() > self.max_pending // 2 and not self._closed:
             await asyncio.sleep(0.01)
+
+    def decode_frame(self, raw: bytes | str) -> Any | None:
+        """One received frame as an event, or None when it is not one: then a :class:`BadFrame`
+        (counted in ``counters["bad_frames"]`` and logged with the reason, never the content)
+        or a :class:`ServerError` has been emitted instead."""
+        try:
+            return self._decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            self._on_undecodable(raw, exc)
+            return None
 
     def _on_undecodable(self, raw: bytes | str, exc: Exception) -> None:
         size = len(raw)

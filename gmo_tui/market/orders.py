@@ -509,6 +509,9 @@ class OrderTracker:
         if ev.msg_type not in ORDER_MSG_TYPES:
             self._anomaly(f"order {ev.order_id}: unknown msgType {ev.msg_type!r}")
             return None
+        if ev.order_size <= 0 or ev.order_executed_size < 0:  # (an overfill is clamped below)
+            self._anomaly(f"order {ev.order_id}: impossible sizes in an orderEvent")
+            return None
         rec = self._by_id.get(ev.order_id)
         if rec is None:
             rec = self._adopt(
@@ -536,6 +539,9 @@ class OrderTracker:
 
     def apply_execution_event(self, ev: ExecutionEvent) -> TrackedOrder | None:
         """An ``executionEvents`` frame: one fill (de-duplicated by ``executionId``)."""
+        if ev.order_size <= 0 or ev.execution_size <= 0 or ev.order_executed_size < 0:
+            self._anomaly(f"order {ev.order_id}: impossible sizes in an executionEvent")
+            return None
         rec = self._by_id.get(ev.order_id)
         if rec is None:
             rec = self._adopt(

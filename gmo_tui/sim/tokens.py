@@ -14,6 +14,16 @@ from dataclasses import dataclass
 TOKEN_LIFETIME_S = 60 * 60
 MAX_TOKENS_PER_KEY = 5
 
+# ``listener(token)`` for every token any store issues (the test suite's secret canary scans
+# its output for them); add with :func:`watch_issued`.
+_ISSUE_WATCHERS: list[Callable[[str], None]] = []
+
+
+def watch_issued(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``listener(token)`` for every token issued from now on; returns the remover."""
+    _ISSUE_WATCHERS.append(listener)
+    return lambda: _ISSUE_WATCHERS.remove(listener) if listener in _ISSUE_WATCHERS else None
+
 
 @dataclass
 class _Token:
@@ -52,6 +62,8 @@ class TokenStore:
         token = secrets.token_urlsafe(32)
         self._seq += 1
         self._tokens[token] = _Token(api_key, self._now() + self.lifetime_s, self._seq)
+        for watcher in _ISSUE_WATCHERS:
+            watcher(token)
         return token
 
     def owner(self, token: str) -> str | None:

@@ -149,9 +149,14 @@ CREATE INDEX IF NOT EXISTS events_intent ON events(intent_id);
 
 
 def default_journal_path() -> Path:
-    """``<user data dir>/gmo-tui/journal.sqlite3`` (platformdirs)."""
+    """``$GMO_TUI_DATA_DIR/journal.sqlite3``, else ``<user data dir>/gmo-tui/journal.sqlite3``."""
+    import os
+
     from platformdirs import user_data_dir
 
+    override = os.environ.get("GMO_TUI_DATA_DIR")
+    if override:
+        return Path(override) / "journal.sqlite3"
     return Path(user_data_dir("gmo-tui", appauthor=False)) / "journal.sqlite3"
 
 

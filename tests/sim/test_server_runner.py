@@ -47,7 +47,9 @@ async def test_starts_in_well_under_two_seconds_and_stops_fast() -> None:
     assert stopped < 0.5, stopped
 
 
-async def test_demo_account_is_funded_with_deterministic_credentials(sim) -> None:
+async def test_demo_account_is_funded_with_deterministic_credentials(make_sim) -> None:
+    # the shared fixtures use the suite's canary credentials: ask for the demo ones
+    sim = await make_sim(api_key=None, api_secret=None)
     assert (sim.api_key, sim.api_secret) == demo_credentials(42)
     assert demo_credentials(42) != demo_credentials(43)
     async with Gmo(sim) as gmo:

@@ -14,12 +14,18 @@ def test_wal_and_full_sync(tmp_path) -> None:
         assert journal.pragma("synchronous") == 2  # FULL
 
 
-def test_default_path_is_in_the_user_data_dir() -> None:
+def test_default_path_is_in_the_user_data_dir(monkeypatch) -> None:
     from platformdirs import user_data_dir
 
+    monkeypatch.delenv("GMO_TUI_DATA_DIR", raising=False)  # (the test session sets it)
     path = default_journal_path()
     assert str(path).startswith(user_data_dir("gmo-tui", appauthor=False))
     assert path.name == "journal.sqlite3"
+
+
+def test_data_dir_override(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("GMO_TUI_DATA_DIR", str(tmp_path / "data"))
+    assert default_journal_path() == tmp_path / "data" / "journal.sqlite3"
 
 
 def test_intent_is_visible_to_another_connection_at_once(tmp_path) -> None:

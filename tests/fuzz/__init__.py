@@ -1,0 +1,1 @@
+"""Hypothesis fuzzing of bad input: WebSocket frames, REST reply bodies, ticket fields."""
