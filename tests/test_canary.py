@@ -92,3 +92,52 @@ def test_the_plugin_passes_a_clean_session(tmp_path: Path) -> None:
 def test_short_secrets_are_refused() -> None:
     with pytest.raises(ValueError):
         Scanner().add("abc", "api key")
+
+
+async def test_the_app_logging_path_masks_the_canary(sim, tmp_path: Path) -> None:
+    """End to end through the app's own logging: credentials from the environment (the
+    canary), a WS token from the exchange, and a log file that must show none of them."""
+    import logging
+
+    from gmo_tui import config, redact
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.exchange.rest import GmoRestClient
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    creds = config.load_credentials(use_keyring=False)
+    assert creds is not None and creds.api_key == CANARY_KEY  # from GMO_API_KEY/SECRET
+    client = GmoRestClient(sim.endpoint, Credentials(sim.api_key, sim.api_secret))
+    try:
+        token = await client.create_ws_token()
+        path = config.setup_logging(directory=tmp_path / "log")
+        # the app's redacting file handler, on a logger that does not propagate: pytest's own
+        # log capture (unredacted, scanned by the canary) must not see the planted secrets
+        app_handler = next(h for h in root.handlers if getattr(h, "_gmo_tui", False))
+        root.removeHandler(app_handler)
+        log = logging.getLogger("gmo_tui.test_canary.planted")
+        log.propagate = False
+        log.setLevel(logging.INFO)
+        log.addHandler(app_handler)
+        log.info("credentials %r / %s / client %r", creds, creds, client)
+        log.warning("private socket %s/ws/private/v1/%s", sim.ws_endpoint, token)
+        try:
+            raise RuntimeError(f"boom with API-KEY: {CANARY_KEY} and token={token}")
+        except RuntimeError:
+            log.exception("a crash report")
+        await client.delete_ws_token(token)
+        app_handler.flush()
+        log.removeHandler(app_handler)
+        app_handler.close()
+        text = path.read_text()
+        assert "a crash report" in text and "private socket" in text and redact.MASK in text
+        scanner = _scanner(token)
+        assert scanner.scan(text, str(path)) == []
+    finally:
+        await client.aclose()
+        for handler in [h for h in root.handlers if h not in saved[0]]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(saved[1])
+        for value in (CANARY_KEY, CANARY_SECRET):
+            redact.forget_secret(value)

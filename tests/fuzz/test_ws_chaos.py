@@ -1,0 +1,47 @@
+"""The app on a real socket while the built-in exchange mangles its WebSocket frames.
+
+The exchange's chaos control truncates and reorders frames; the app keeps running, the bad
+frames are counted (and logged with the reason), and the book keeps updating from the good
+frames in between.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.app.conftest import (  # noqa: F401 - the app tests' fixtures
+    _isolated_dirs,
+    _no_idle_heuristic,
+    _restore_logging,
+    make_app,
+    sim,
+    wait_for,
+    wait_ready,
+)
+
+
+@pytest.mark.timeout(60)
+async def test_app_survives_malformed_and_reordered_frames(sim, make_app, caplog) -> None:  # noqa: F811
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await sim.control("rates", {"books_per_s": 40, "trades_per_s": 20, "tickers_per_s": 10})
+        await sim.control("chaos", {"malformed": 0.3, "out_of_order": 0.2})
+        book = app.books[app.symbol]
+        with caplog.at_level(logging.WARNING, logger="gmo_tui"):
+            before = book.snapshots
+            await wait_for(
+                pilot, lambda: app.public.counters["bad_frames"] >= 5, "bad frames counted", 15
+            )
+            # the good frames in between still update the book
+            await wait_for(pilot, lambda: book.snapshots >= before + 5, "book updates", 15)
+        assert app.is_running
+        assert sum("bad frame" in r.getMessage() for r in caplog.records) >= 5
+        # chaos off: the book is sane and current again
+        await sim.control("chaos", {"malformed": 0, "out_of_order": 0})
+        after = book.snapshots
+        await wait_for(pilot, lambda: book.snapshots > after + 2 and book.sane, "clean book", 15)
+        assert book.reference() is not None
+        assert app.is_running
