@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.widgets import DataTable
 
 from gmo_tui.app import GmoTuiApp
 from gmo_tui.config import Settings
@@ -103,6 +104,11 @@ async def still(pilot, app: GmoTuiApp) -> None:
         widget.cursor_blink = False
     await pilot.pause(0.05)
     await pilot.wait_for_scheduled_animations()
+    # DataTables size their columns on idle: wait until every one has
+    tables = list(app.main.query(DataTable))
+    await wait_for(
+        pilot, lambda: not any(t._require_update_dimensions for t in tables), "tables sized"
+    )
     await pilot.pause(0.05)
 
 
