@@ -56,6 +56,7 @@ from gmo_tui.exchange.streams import (
 )
 from gmo_tui.market import rules as market_rules
 from gmo_tui.market.book import Books
+from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.tape import Tapes
 from gmo_tui.screens.confirm import ConfirmScreen
@@ -88,6 +89,7 @@ VOLUME_EVERY_S = 60.0
 DAY_OPEN_SPACING_S = 0.1
 DAY_OPEN_DELAY_S = 1.0
 CHART_PAINT_S = 0.5
+CHART_CANDLES = 1000
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
     PrivateChannel.ORDER_EVENTS,
@@ -313,7 +315,9 @@ class GmoTuiApp(App):
         self._balances_at = -1e9
         self._volume_at = -1e9
         self._chart_timer = False
-        self._chart_trades: list[models.Trade] = []
+        self.candles = CandleSeries(self.symbol, self.interval, maxlen=CHART_CANDLES)
+        """Candles of the current (symbol, interval): loaded from klines, fed every trade."""
+        self._candles_live = False
         self.notices: list[str] = []
         self.main = MainScreen()
 
@@ -495,6 +499,9 @@ class GmoTuiApp(App):
                         post(msg.BookUpdated(event.symbol, item.received_at))
                 elif isinstance(event, models.TradeEvent):
                     tapes[event.symbol or self.symbol].append(event)
+                    series = self.candles
+                    if self._candles_live and event.symbol in (None, series.symbol):
+                        series.apply_trade(event)
                     post(msg.TradesArrived(event.symbol or self.symbol, (event,)))
                 elif isinstance(event, models.TickerEvent):
                     post(msg.TickerUpdated(event))
@@ -819,7 +826,6 @@ class GmoTuiApp(App):
                 self._tape_timer = True
                 self.set_timer(wait, self._paint_tape)
         if message.trades:
-            self._chart_trades.extend(message.trades)
             if not self._chart_timer:
                 self._chart_timer = True
                 self.set_timer(CHART_PAINT_S, self._paint_chart)
@@ -833,9 +839,7 @@ class GmoTuiApp(App):
     @_when_mounted
     def _paint_chart(self) -> None:
         self._chart_timer = False
-        trades, self._chart_trades = self._chart_trades, []
-        if trades and trades[-1].symbol in (None, self.symbol):
-            self.main.query_one(CandleChart).add_trades(trades)
+        self.main.query_one(CandleChart).refresh_if_changed()
 
     @_when_mounted
     def on_ticker_updated(self, message: msg.TickerUpdated) -> None:
@@ -891,10 +895,11 @@ class GmoTuiApp(App):
 
     @_when_mounted
     def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:
-        if message.symbol == self.symbol and message.interval == self.interval:
-            self.main.query_one(CandleChart).set_candles(
-                message.symbol, message.interval, message.klines
-            )
+        series = self.candles
+        if message.symbol == series.symbol and message.interval == series.interval:
+            series.load(message.klines)
+            self._candles_live = True
+            self.main.query_one(CandleChart).show_series(series)
 
     @_when_mounted
     def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
@@ -1059,7 +1064,7 @@ class GmoTuiApp(App):
         self.main.query_one(OrderBookLadder).clear()
         self._apply_rules()
         self.main.query_one(TradesTape).set_tape(self.tapes[symbol])
-        self.main.query_one(CandleChart).set_loading(symbol, self.interval)
+        self._new_candles()
         self.main.query_one(OrdersTable).show((), 0, 0, {})
         self.main.query_one(PositionsTable).show((), None, None, 0, 0, {})
         if self.books[symbol].snapshots:
@@ -1079,8 +1084,15 @@ class GmoTuiApp(App):
         if interval == self.interval:
             return
         self.interval = interval
-        self.main.query_one(CandleChart).set_loading(self.symbol, interval)
+        self._new_candles()
         self.load_klines(self.symbol, interval)
+
+    def _new_candles(self) -> None:
+        """A fresh series for the current (symbol, interval); live once its klines load."""
+        self.candles = CandleSeries(self.symbol, self.interval, maxlen=CHART_CANDLES)
+        self._candles_live = False
+        with contextlib.suppress(NoMatches):
+            self.main.query_one(CandleChart).set_loading(self.symbol, self.interval)
 
     @_when_mounted
     def on_interval_chosen(self, message: msg.IntervalChosen) -> None:

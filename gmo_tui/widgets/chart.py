@@ -1,10 +1,10 @@
-"""The candle chart: klines of the chosen interval, the last candle kept live from trades,
-volume bars underneath. Drawn with half blocks in a Line API widget (two price rows per cell)."""
+"""The candle chart: a dumb renderer of the app's :class:`~gmo_tui.market.candles.CandleSeries`
+(klines of the chosen interval, the last candle kept live from trades by the app), with volume
+bars underneath. Drawn with half blocks in a Line API widget (two price rows per cell); it
+re-renders only when the series' ``version`` changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,58 +16,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from gmo_tui.exchange.enums import KlineInterval
-from gmo_tui.exchange.models import Kline, Trade
+from gmo_tui.market.candles import Candle, CandleSeries
 from gmo_tui.messages import IntervalChosen
 from gmo_tui.widgets.formatting import JST, compact, decimals_of, fmt
 
 INTERVALS = tuple(KlineInterval)
-
-
-@dataclass(slots=True)
-class Candle:
-    open_ms: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-
-    @classmethod
-    def from_kline(cls, k: Kline) -> Candle:
-        return cls(k.open_ms, k.open, k.high, k.low, k.close, k.volume)
-
-
-def bucket_start(ts_ms: int, interval: KlineInterval) -> int:
-    """Start of the candle holding ``ts_ms``. Days/weeks/months open at 06:00 JST like GMO's
-    klines; intraday intervals align to the interval in UTC."""
-    if interval in (KlineInterval.DAY1, KlineInterval.WEEK1, KlineInterval.MONTH1):
-        return -1  # calendar candles: only ever extend the last one
-    size = interval.seconds * 1000
-    return ts_ms - ts_ms % size
-
-
-def apply_trades(candles: list[Candle], trades: Iterable[Trade], interval: KlineInterval) -> bool:
-    """Fold prints into the last candle (or open new ones); True when anything changed."""
-    changed = False
-    for trade in trades:
-        ts = int(trade.timestamp.timestamp() * 1000)
-        start = bucket_start(ts, interval)
-        last = candles[-1] if candles else None
-        if last is not None and (start == -1 or start == last.open_ms):
-            last.high = max(last.high, trade.price)
-            last.low = min(last.low, trade.price)
-            last.close = trade.price
-            last.volume += trade.size
-        elif last is None or (start != -1 and start > last.open_ms):
-            if start == -1:
-                continue
-            candles.append(
-                Candle(start, trade.price, trade.price, trade.price, trade.price, trade.size)
-            )
-        else:
-            continue
-        changed = True
-    return changed
 
 
 class CandleChart(Widget, can_focus=True):
@@ -90,30 +43,44 @@ class CandleChart(Widget, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.interval = KlineInterval.MIN1
         self.symbol = ""
-        self.candles: list[Candle] = []
+        self.series: CandleSeries | None = None
         self.tick = Decimal("1")
         self._styles: dict[str, Style] | None = None
         self._lines: list[Strip] | None = None
+        self._drawn_version = -1
         self.status = "loading…"
 
     # ------------------------------------------------------------------ data
-    def set_candles(self, symbol: str, interval: KlineInterval, klines: Sequence[Kline]) -> None:
-        self.symbol, self.interval = symbol, interval
-        self.candles = [Candle.from_kline(k) for k in klines]
-        self.status = "" if klines else "no candles"
-        self._invalidate()
+    @property
+    def candles(self) -> list[Candle]:
+        """The candles on show (empty while loading)."""
+        return self.series.candles if self.series is not None else []
 
-    def add_trades(self, trades: Iterable[Trade]) -> None:
-        if self.candles and apply_trades(self.candles, trades, self.interval):
-            self._invalidate()
+    def show_series(self, series: CandleSeries) -> None:
+        """Draw ``series`` (loaded from klines; the app keeps feeding it trades)."""
+        self.series = series
+        self.symbol, self.interval = series.symbol, series.interval
+        self.status = "" if len(series) else "no candles"
+        self._invalidate()
 
     def set_loading(self, symbol: str, interval: KlineInterval) -> None:
         self.symbol, self.interval = symbol, interval
-        self.candles = []
+        self.series = None
         self.status = "loading…"
         self._invalidate()
 
+    def refresh_if_changed(self) -> bool:
+        """Repaint when the series changed since the last paint; True when it did."""
+        series = self.series
+        if series is None or series.version == self._drawn_version:
+            return False
+        if len(series):
+            self.status = ""
+        self._invalidate()
+        return True
+
     def _invalidate(self) -> None:
+        self._drawn_version = self.series.version if self.series is not None else -1
         self._lines = None
         self.refresh()
 
@@ -157,7 +124,8 @@ class CandleChart(Widget, can_focus=True):
         plot_w = max(1, width - axis_w)
         vol_h = 2 if height >= 10 else (1 if height >= 6 else 0)
         price_h = max(1, height - 2 - vol_h)
-        last = self.candles[-1] if self.candles else None
+        candles = self.candles
+        last = candles[-1] if candles else None
         title = f" {self.symbol} {self.interval.value}"
         if last is not None:
             pd = decimals_of(self.tick)
@@ -170,7 +138,7 @@ class CandleChart(Widget, can_focus=True):
         lines = [
             Strip([Segment(title[:width].ljust(width), base + self._style("chart--title"))], width)
         ]
-        shown = self.candles[-plot_w:]
+        shown = candles[-plot_w:]
         if not shown:
             lines.extend(Strip.blank(width, base) for _ in range(height - 1))
             return lines

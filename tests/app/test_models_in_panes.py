@@ -1,0 +1,48 @@
+"""The panes render the app's headless models: the chart draws the app's CandleSeries (fed by
+the trades worker), the watchlist renders rows of the app's Watchlist model."""
+
+from __future__ import annotations
+
+from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.market.candles import CandleSeries
+from gmo_tui.widgets.chart import CandleChart
+from tests.app.conftest import wait_for, wait_ready
+
+
+async def test_chart_draws_the_apps_series_fed_by_trades(sim, make_app):
+    app = make_app(sim, credentials=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await pilot.press("g")
+        chart = app.main.query_one(CandleChart)
+        await wait_for(pilot, lambda: chart.series is app.candles and chart.candles, "candles")
+        series = app.candles
+        assert isinstance(series, CandleSeries)
+        assert (series.symbol, series.interval) == ("BTC_JPY", KlineInterval.MIN1)
+
+        # live trades go into the series; the chart repaints to the new version (throttled)
+        tape = app.tapes["BTC_JPY"]
+        before_trades, before_version = tape.appended, series.version
+        await sim.control("clock", {"advance": 90})
+        await wait_for(pilot, lambda: tape.appended > before_trades, "live trades")
+        await wait_for(pilot, lambda: series.version > before_version, "series fed")
+        await wait_for(pilot, lambda: chart._drawn_version == series.version, "chart repainted")
+        last_trade = tape.last
+        assert series.last is not None and series.last.close == last_trade.price
+        assert chart.candles[-1].close == last_trade.price
+        # the widget has no copy: the candles are the series' own objects
+        assert chart.candles[-1] is series.last
+
+        # a new interval: a new series, loaded from klines; the old one is fed no more
+        await pilot.press("full_stop")
+        await wait_for(pilot, lambda: app.candles.interval is KlineInterval.MIN5, "5min series")
+        await wait_for(pilot, lambda: chart.series is app.candles and chart.candles, "5min drawn")
+        assert app.candles is not series
+        old_version = series.version
+        await sim.control("clock", {"advance": 90})
+        fresh = app.candles
+        fresh_version = fresh.version
+        await wait_for(pilot, lambda: fresh.version > fresh_version, "5min series fed")
+        assert series.version == old_version
+        opens = [c.open_ms for c in fresh.candles]
+        assert opens == sorted(opens) and all(o % 300_000 == 0 for o in opens)
