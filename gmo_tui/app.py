@@ -59,6 +59,7 @@ from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.tape import Tapes
+from gmo_tui.market.watchlist import Watchlist as WatchModel
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
@@ -90,6 +91,7 @@ DAY_OPEN_SPACING_S = 0.1
 DAY_OPEN_DELAY_S = 1.0
 CHART_PAINT_S = 0.5
 CHART_CANDLES = 1000
+SPARK_LEN = 12
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
     PrivateChannel.ORDER_EVENTS,
@@ -295,8 +297,10 @@ class GmoTuiApp(App):
         self.tapes = Tapes(maxlen=500)
         self.rules: dict[str, models.SymbolRule] = {}
         self.tickers: dict[str, models.Ticker] = {}
-        self.ticker_history: dict[str, deque[Decimal]] = {}
-        self.day_open: dict[str, Decimal] = {}
+        self.watch = WatchModel(
+            spark_len=SPARK_LEN, spark_interval=max(1.0, self.settings.ticker_poll_seconds)
+        )
+        """Every symbol's last, 24h reference and sparkline (the watchlist and header read it)."""
         self.exchange_status = "?"
         self.orders: dict[int, models.Order] = {}
         self.positions: dict[int, models.Position] = {}
@@ -433,7 +437,9 @@ class GmoTuiApp(App):
                 return
             if candles:
                 ref = min(candles, key=lambda k: abs(k.open_ms - target))
-                self.day_open[symbol] = ref.open
+                # the reference is the price 24h before ``now``; it is stale (and the model
+                # goes provisional) once a day has passed since ``now``
+                self.watch.set_daily_open(symbol, ref.open, now)
 
         await one(self.symbol)
         self.post_message(msg.TickersPolled(tuple(self.tickers.values())))
@@ -848,6 +854,8 @@ class GmoTuiApp(App):
         if ticker.symbol == self.symbol:
             self.main.query_one(MarketHeader).ticker = ticker
             self._update_header_change()
+        if ticker.symbol in self.rules:
+            self._show_watchlist()  # only the changed row is rebuilt
 
     @_when_mounted
     def on_tickers_polled(self, message: msg.TickersPolled) -> None:
@@ -859,17 +867,16 @@ class GmoTuiApp(App):
         self._show_watchlist()
 
     def _remember_ticker(self, ticker: models.Ticker) -> None:
-        old = self.tickers.get(ticker.symbol)
         self.tickers[ticker.symbol] = ticker
-        history = self.ticker_history.setdefault(ticker.symbol, deque(maxlen=24))
-        if old is None or old.timestamp != ticker.timestamp or not history:
-            history.append(ticker.last)
+        self.watch.update_ticker(ticker, self.now())
 
     def change_24h(self, symbol: str) -> Decimal | None:
-        ticker, ref = self.tickers.get(symbol), self.day_open.get(symbol)
-        if ticker is None or not ref:
+        """The 24h change as a fraction; None until the reference price 24h ago is loaded."""
+        if symbol not in self.watch:
             return None
-        return (ticker.last - ref) / ref
+        row = self.watch.row(symbol)
+        pct = None if row.provisional else row.change_pct
+        return None if pct is None else pct / 100
 
     @_when_mounted
     def _update_header_change(self) -> None:
@@ -877,21 +884,8 @@ class GmoTuiApp(App):
 
     @_when_mounted
     def _show_watchlist(self) -> None:
-        rows = []
-        for symbol in self.symbols():
-            ticker = self.tickers.get(symbol)
-            rule = self.rules.get(symbol)
-            places = decimals_of(rule.tick_size) if rule else 0
-            rows.append(
-                (
-                    symbol,
-                    ticker.last if ticker else None,
-                    self.change_24h(symbol),
-                    self.ticker_history.get(symbol, ()),
-                    places,
-                )
-            )
-        self.main.query_one(Watchlist).show(rows)
+        places = {symbol: decimals_of(rule.tick_size) for symbol, rule in self.rules.items()}
+        self.main.query_one(Watchlist).show(self.watch.rows(self.symbols()), places)
 
     @_when_mounted
     def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:

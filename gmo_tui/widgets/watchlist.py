@@ -1,13 +1,15 @@
-"""The watchlist: every symbol with last, 24h change and a sparkline; Enter switches the app's
-symbol (the pane posts :class:`SymbolChosen`)."""
+"""The watchlist pane: renders the rows of the app's :class:`gmo_tui.market.watchlist.Watchlist`
+model (last, 24h change, sparkline); Enter switches the app's symbol (the pane posts
+:class:`SymbolChosen`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from rich.text import Text
 
+from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
 from gmo_tui.widgets.formatting import fmt
 from gmo_tui.widgets.keyed_table import KeyedTable
@@ -36,36 +38,48 @@ class Watchlist(KeyedTable):
         )
         self.up_style = "green"
         self.down_style = "red"
+        self._colours: tuple[str, str] | None = None
+        self._cells: dict[str, tuple[tuple[int, int], tuple[str | Text, ...]]] = {}
 
-    def show(
-        self,
-        rows: Iterable[tuple[str, Decimal | None, Decimal | None, Iterable[Decimal], int]],
-    ) -> None:
-        """(symbol, last, 24h change as a fraction, recent prices, price decimals) per symbol."""
+    def show(self, rows: Iterable[WatchRow], places: Mapping[str, int]) -> None:
+        """Render rows of the app's :class:`~gmo_tui.market.watchlist.Watchlist` model, in
+        order; a row whose model version is unchanged is not rebuilt, and only changed cells
+        are updated (by row key). ``places``: price decimals per symbol."""
         variables = self.app.theme_variables if self.is_attached else {}
         up, down = (
             variables.get("pnl-up", self.up_style),
             variables.get("pnl-down", self.down_style),
         )
+        colours = (up, down)
+        if colours != self._colours:
+            self._colours = colours
+            self._cells.clear()
         out = []
-        for symbol, last, change, history, places in rows:
-            change_text = (
-                Text("")
-                if change is None
-                else Text(f"{fmt(change * 100, 2, sign=True)}%", style=up if change >= 0 else down)
-            )
-            out.append(
-                (
-                    symbol,
-                    (
-                        symbol,
-                        Text(fmt(last, places), justify="right"),
-                        change_text,
-                        sparkline(history),
-                    ),
-                )
-            )
+        for row in rows:
+            key = (row.version, places.get(row.symbol, 0))
+            cached = self._cells.get(row.symbol)
+            if cached is None or cached[0] != key:
+                cached = (key, self._cells_of(row, key[1], up, down))
+                self._cells[row.symbol] = cached
+            out.append((row.symbol, cached[1]))
         self.sync(out)
+
+    @staticmethod
+    def _cells_of(row: WatchRow, places: int, up: str, down: str) -> tuple[str | Text, ...]:
+        # a provisional reference (first price seen, the day's open not loaded yet) is no 24h
+        # change: leave the cell empty rather than show a made-up number
+        pct = None if row.provisional else row.change_pct
+        change = (
+            Text("")
+            if pct is None
+            else Text(f"{fmt(pct, 2, sign=True)}%", style=up if pct >= 0 else down)
+        )
+        return (
+            row.symbol,
+            Text(fmt(row.last, places), justify="right"),
+            change,
+            sparkline(row.sparkline),
+        )
 
     def on_data_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()

@@ -6,6 +6,9 @@ from __future__ import annotations
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.widgets.chart import CandleChart
+from gmo_tui.widgets.formatting import decimals_of, fmt
+from gmo_tui.widgets.watchlist import Watchlist as WatchlistPane
+from gmo_tui.widgets.watchlist import sparkline
 from tests.app.conftest import wait_for, wait_ready
 
 
@@ -46,3 +49,36 @@ async def test_chart_draws_the_apps_series_fed_by_trades(sim, make_app):
         assert series.version == old_version
         opens = [c.open_ms for c in fresh.candles]
         assert opens == sorted(opens) and all(o % 300_000 == 0 for o in opens)
+
+
+async def test_watchlist_renders_the_apps_watchlist_model(sim, make_app):
+    app = make_app(sim, credentials=False, ticker_poll_seconds=0.2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await pilot.press("w")
+        table = app.main.query_one(WatchlistPane)
+        await wait_for(pilot, lambda: table.row_count == len(app.rules), "every symbol listed")
+        await wait_for(pilot, lambda: app.change_24h("BTC_JPY") is not None, "BTC 24h reference")
+        places = decimals_of(app.rules["BTC_JPY"].tick_size)
+
+        def shown(symbol: str) -> tuple[str, str, str]:
+            cells = [table.get_cell(symbol, c) for c in ("last", "change", "spark")]
+            return tuple(str(getattr(c, "plain", c)) for c in cells)  # type: ignore[return-value]
+
+        def expected(symbol: str) -> tuple[str, str, str]:
+            row = app.watch.row(symbol)
+            change = "" if row.provisional else f"{fmt(row.change_pct, 2, sign=True)}%"
+            return (fmt(row.last, places), change, sparkline(row.sparkline))
+
+        await wait_for(pilot, lambda: shown("BTC_JPY") == expected("BTC_JPY"), "row from model")
+        row = app.watch.row("BTC_JPY")
+        assert not row.provisional and row.reference is not None and row.last is not None
+        assert shown("BTC_JPY")[1] != ""  # the change column shows the model's change
+
+        # the market moves: polls update the model, the pane follows by cell updates only
+        first_last, updates = row.last, table.cell_updates
+        await sim.control("clock", {"advance": 600})
+        await wait_for(pilot, lambda: row.last != first_last, "BTC moved in the model")
+        await wait_for(pilot, lambda: shown("BTC_JPY") == expected("BTC_JPY"), "pane follows")
+        assert table.cell_updates > updates
+        assert len(row.sparkline) >= 1 and row.sparkline[-1] == row.last

@@ -73,9 +73,13 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
     )
     chart = app.main.query_one("#chart")
     await wait_for(pilot, lambda: chart.candles, "candles")
-    await wait_for(pilot, lambda: "BTC_JPY" in app.day_open, "24h change")
+    await wait_for(pilot, lambda: app.change_24h("BTC_JPY") is not None, "24h change")
     if watchlist:
-        await wait_for(pilot, lambda: len(app.day_open) == len(app.rules), "24h changes")
+        await wait_for(
+            pilot,
+            lambda: sum(not r.provisional for r in app.watch.rows()) == len(app.rules),
+            "24h changes",
+        )
         watch = app.main.query_one("#watchlist")
         await wait_for(pilot, lambda: watch.row_count == len(app.rules), "watchlist")
     await wait_for(
