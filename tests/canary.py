@@ -8,6 +8,7 @@ A pytest plugin (loaded from ``tests/conftest.py``):
 * every WebSocket token any built-in exchange issues is recorded
   (:func:`gmo_tui.sim.tokens.watch_issued`);
 * the app's config, log, data (journal) and temporary dirs point into the session's temp dir;
+* pytest captures log records from DEBUG up (unless ``log_level`` is set);
 * at the end, every test's captured output/log sections and failure text, every file under the
   session's temp dir, the screenshots, the snapshot SVGs and ``bench/RESULTS.md`` are searched
   (raw bytes, case-sensitive) for the key, the secret, each token and every 6-character piece
@@ -221,8 +222,16 @@ class CanaryPlugin:
             f"API key, secret and {len(set(self.tokens))} WS tokens (6-char pieces): "
             f"{len(hits)} hits"
         ]
-        for hit in hits[:50]:
-            self.report.append(f"  LEAK {hit.describe()}")
+        by_place: dict[str, list[Hit]] = {}
+        for hit in hits:
+            by_place.setdefault(hit.where, []).append(hit)
+        for found in list(by_place.values())[:40]:
+            kinds = sorted({h.of for h in found})
+            self.report.append(
+                f"  LEAK {found[0].describe()} (+{len(found) - 1} more pieces; {', '.join(kinds)})"
+            )
+        if len(by_place) > 40:
+            self.report.append(f"  ... and {len(by_place) - 40} more places")
         if hits:
             self.report.append("secret canary: FAILED (a secret or a piece of one leaked)")
             session.exitstatus = 1
@@ -243,5 +252,10 @@ def _short(path: Path, base: Path | None) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # captured log sections hold every record, DEBUG up (pytest's default is WARNING), so the
+    # app's and the libraries' debug lines (request URLs, socket handshakes) are searched too;
+    # ``-o log_level=WARNING`` narrows it again
+    if config.getoption("log_level", None) is None and not config.getini("log_level"):
+        config.option.log_level = "DEBUG"
     if not config.pluginmanager.has_plugin("gmo-tui-canary"):
         config.pluginmanager.register(CanaryPlugin(), "gmo-tui-canary")

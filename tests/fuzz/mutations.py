@@ -90,15 +90,17 @@ def mutated_json(draw: st.DrawFn, seed: Any, *, tag_fields: tuple[str, ...] = ()
         elif action == "tag" and tag_fields and isinstance(doc, dict):
             field = draw(st.sampled_from(tag_fields))
             doc[field] = draw(st.sampled_from(["unknownChannel", "XYZ", "", 7, None, "ORDERBOOKS"]))
-        elif action == "grow" and isinstance(parent[key], list) and parent[key]:
-            parent[key] = parent[key] * draw(st.integers(2, 50))
+        elif action == "grow" and isinstance(parent[key], list) and 0 < len(parent[key]) < 100:
+            parent[key] = copy.deepcopy(parent[key] * draw(st.integers(2, 20)))
         else:
-            parent[key] = draw(
-                st.one_of(
-                    st.sampled_from(BAD_SCALARS),
-                    st.text(max_size=12),
-                    st.integers(),
-                    st.floats(allow_nan=False, allow_infinity=False),
+            parent[key] = copy.deepcopy(  # (never share a mutable value between documents)
+                draw(
+                    st.one_of(
+                        st.sampled_from(BAD_SCALARS),
+                        st.text(max_size=12),
+                        st.integers(),
+                        st.floats(allow_nan=False, allow_infinity=False),
+                    )
                 )
             )
     return doc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import websockets
 
 from gmo_tui.exchange.auth import sign
+from gmo_tui.redact import RedactingFilter
 
 
 def stamp(offset_s: float = 0.0, *, clock: Any = None) -> str:
@@ -111,7 +113,14 @@ async def no_frame(ws: Any, within: float = 0.5) -> bool:
     return False
 
 
+# websockets logs the request line (a private socket's token in the path) at DEBUG: through a
+# logger that masks it, as the app's private stream does
+_WS_LOG = logging.getLogger("tests.sim.websockets")
+_WS_LOG.addFilter(RedactingFilter())
+
+
 def connect(url: str, **kwargs: Any) -> Any:
+    kwargs.setdefault("logger", _WS_LOG)
     return websockets.connect(url, open_timeout=5, close_timeout=1, **kwargs)
 
 
