@@ -58,6 +58,7 @@ from gmo_tui.market import rules as market_rules
 from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.positions import Positions
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist as WatchModel
 from gmo_tui.screens.confirm import ConfirmScreen
@@ -303,7 +304,9 @@ class GmoTuiApp(App):
         """Every symbol's last, 24h reference and sparkline (the watchlist and header read it)."""
         self.exchange_status = "?"
         self.orders: dict[int, models.Order] = {}
-        self.positions: dict[int, models.Position] = {}
+        self.positions = Positions()
+        """Open positions of every symbol (REST loads and positionEvents); shared with the
+        trading service, which finds positions to close in it."""
         self.executions: dict[int, models.Execution] = {}
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._book_pending: set[str] = set()
@@ -565,6 +568,7 @@ class GmoTuiApp(App):
                     journal=Journal(self.journal_path) if self.journal_path else Journal(),
                     notify=self._trading_notice,
                     watch_symbols=(self.symbol,),
+                    positions=self.positions,
                 )
             except Exception as exc:  # noqa: BLE001 - show why, keep the market panes
                 log.exception("trading service could not start")
@@ -636,6 +640,7 @@ class GmoTuiApp(App):
             self.post_message(msg.PrivateEvent(event))
             self.refresh_account()
         elif isinstance(event, models.PositionEvent):
+            self.positions.apply_event(event)
             self.post_message(msg.PrivateEvent(event))
             self.refresh_account()
         elif isinstance(event, models.PositionSummaryEvent):
@@ -800,7 +805,7 @@ class GmoTuiApp(App):
         # every book would widen each frame's repaint to the whole screen (Textual repaints the
         # bounding box of the dirty regions); the ladder shows the live touch
         self.main.query_one(OrderTicket).set_touch(book.best_bid, book.best_ask)
-        if self.positions:
+        if len(self.positions):
             touch = (book.best_bid, book.best_ask)
             if touch != self._last_positions_touch:
                 self._last_positions_touch = touch
@@ -944,18 +949,18 @@ class GmoTuiApp(App):
 
     @_when_mounted
     def on_positions_changed(self, message: msg.PositionsChanged) -> None:
+        self.positions.load(message.positions, message.symbol)
         if message.symbol != self.symbol:
             return
-        self.positions = {p.position_id: p for p in message.positions}
         self._show_positions()
 
     @_when_mounted
     def _show_positions(self) -> None:
         book = self.books[self.symbol]
         tp, sp = self._places()
-        self.main.query_one(PositionsTable).show(
-            self.positions.values(), book.best_bid, book.best_ask, tp, sp, self._colours()
-        )
+        positions = self.positions.all(self.symbol)
+        pnl = {p.position_id: self.positions.unrealised(p, book) for p in positions}
+        self.main.query_one(PositionsTable).show(positions, pnl, tp, sp, self._colours())
 
     @_when_mounted
     def on_executions_changed(self, message: msg.ExecutionsChanged) -> None:
@@ -1006,6 +1011,8 @@ class GmoTuiApp(App):
     def on_private_event(self, message: msg.PrivateEvent) -> None:
         event = message.event
         if isinstance(event, models.PositionEvent):
+            if event.symbol == self.symbol:
+                self._show_positions()
             if event.msg_type == "OPR":
                 self._notice(
                     f"Position {event.position_id} opened: {event.side.value} {event.size:f} {event.symbol} @ {event.price:f}"
@@ -1049,7 +1056,7 @@ class GmoTuiApp(App):
         if symbol == self.symbol and self._subscribed == symbol:
             return
         self.symbol = symbol
-        self.orders, self.positions, self.executions = {}, {}, {}
+        self.orders, self.executions = {}, {}
         header = self.main.query_one(MarketHeader)
         header.symbol = symbol
         header.ticker = self.tickers.get(symbol)
@@ -1060,7 +1067,7 @@ class GmoTuiApp(App):
         self.main.query_one(TradesTape).set_tape(self.tapes[symbol])
         self._new_candles()
         self.main.query_one(OrdersTable).show((), 0, 0, {})
-        self.main.query_one(PositionsTable).show((), None, None, 0, 0, {})
+        self._show_positions()
         if self.books[symbol].snapshots:
             self._post_book_to_panes()
         if self.public is not None:
@@ -1370,12 +1377,13 @@ class GmoTuiApp(App):
                 ),
             )
         elif action == "close_all":
-            if not self.positions:
+            open_positions = self.positions.all(self.symbol)
+            if not open_positions:
                 self._notice(f"No open positions on {self.symbol}", "warning")
                 return
-            sides = {p.side for p in self.positions.values()}
+            sides = {p.side for p in open_positions}
             for side in sorted(sides):
-                size = sum((p.size for p in self.positions.values() if p.side is side), Decimal(0))
+                size = sum((p.size for p in open_positions if p.side is side), Decimal(0))
                 closing = side.opposite
                 self._confirm_then(
                     f"Close ALL {side.value} positions of {self.symbol}?",

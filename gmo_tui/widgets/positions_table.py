@@ -1,9 +1,10 @@
-"""Open margin positions with live P&L against the book: ``x`` close, ``l`` change losscut,
-``X`` close all of the symbol."""
+"""Open margin positions of the app's :class:`gmo_tui.market.positions.Positions` with the live
+P&L the app marks against a sane book: ``x`` close, ``l`` change losscut, ``X`` close all of
+the symbol."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from rich.text import Text
@@ -14,13 +15,6 @@ from gmo_tui.exchange.models import Position
 from gmo_tui.messages import OrderAction
 from gmo_tui.widgets.formatting import fmt
 from gmo_tui.widgets.keyed_table import KeyedTable
-
-
-def live_pnl(position: Position, bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
-    """P&L if closed at the touch now: a long sells at the bid, a short buys at the ask."""
-    if position.side is Side.BUY:
-        return None if bid is None else (bid - position.price) * position.size
-    return None if ask is None else (position.price - ask) * position.size
 
 
 class PositionsTable(KeyedTable):
@@ -67,8 +61,7 @@ class PositionsTable(KeyedTable):
     def show(
         self,
         positions: Iterable[Position],
-        bid: Decimal | None,
-        ask: Decimal | None,
+        pnl: Mapping[int, Decimal | None],
         tick_places: int,
         size_places: int,
         colours: dict[str, str],
@@ -76,12 +69,12 @@ class PositionsTable(KeyedTable):
         self.positions = {p.position_id: p for p in positions}
         rows = []
         for p in sorted(self.positions.values(), key=lambda p: p.position_id):
-            pnl = live_pnl(p, bid, ask)
+            live = pnl.get(p.position_id)
             pnl_text = Text("-", justify="right")
-            if pnl is not None:
+            if live is not None:
                 pnl_text = Text(
-                    fmt(pnl, 0, sign=True),
-                    style=colours.get("pnl-up" if pnl >= 0 else "pnl-down", ""),
+                    fmt(live, 0, sign=True),
+                    style=colours.get("pnl-up" if live >= 0 else "pnl-down", ""),
                     justify="right",
                 )
             rows.append(

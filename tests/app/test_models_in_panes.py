@@ -1,12 +1,16 @@
 """The panes render the app's headless models: the chart draws the app's CandleSeries (fed by
-the trades worker), the watchlist renders rows of the app's Watchlist model."""
+the trades worker), the watchlist renders rows of the app's Watchlist model, the positions pane
+shows the app's Positions model (shared with the trading service) marked against a sane book."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.formatting import decimals_of, fmt
+from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.watchlist import Watchlist as WatchlistPane
 from gmo_tui.widgets.watchlist import sparkline
 from tests.app.conftest import wait_for, wait_ready
@@ -82,3 +86,42 @@ async def test_watchlist_renders_the_apps_watchlist_model(sim, make_app):
         await wait_for(pilot, lambda: shown("BTC_JPY") == expected("BTC_JPY"), "pane follows")
         assert table.cell_updates > updates
         assert len(row.sparkline) >= 1 and row.sparkline[-1] == row.last
+
+
+async def test_positions_pane_and_service_share_one_positions_model(sim, make_app, rest):
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        assert app.service.positions is app.positions
+        before = len((await rest.get_open_positions("BTC_JPY")).list)
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+        await wait_for(
+            pilot,
+            lambda: len(app.positions.all("BTC_JPY")) == before + 1,
+            "the new position in the model (positionEvents / REST)",
+        )
+        table = app.main.query_one(PositionsTable)
+        await pilot.press("p")
+        book = app.books["BTC_JPY"]
+
+        def pnl_cells() -> dict[int, str]:
+            return {
+                p.position_id: table.get_cell(str(p.position_id), "pnl").plain
+                for p in app.positions.all("BTC_JPY")
+                if str(p.position_id) in table.keys()
+            }
+
+        def expected() -> dict[int, str]:
+            out = {}
+            for p in app.positions.all("BTC_JPY"):
+                pnl = app.positions.unrealised(p, book)
+                out[p.position_id] = "-" if pnl is None else fmt(pnl, 0, sign=True)
+            return out
+
+        await wait_for(pilot, lambda: pnl_cells() == expected() != {}, "P&L marked from model")
+        ref = book.reference()
+        assert ref is not None
+        first = app.positions.all("BTC_JPY")[0]
+        # a BUY position is marked at the best bid
+        assert app.positions.unrealised(first, book) == (ref.bid - first.price) * first.size
+        assert set(table.keys()) == {str(p.position_id) for p in app.positions.all("BTC_JPY")}
