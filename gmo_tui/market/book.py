@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -39,6 +39,7 @@ from gmo_tui.exchange.models import OrderBook
 __all__ = ["Book", "Books", "Levels", "Reference", "changed_rows"]
 
 _ZERO = Decimal(0)
+_ABSURD = Decimal("1e30")  # as the wire models refuse for single numbers
 RESYNC_AFTER = 5
 """Consecutive backwards snapshots after which the feed's new timeline is accepted."""
 _EMPTY: tuple[Decimal, ...] = ()
@@ -93,18 +94,23 @@ def _check(
         return "bid side is empty"
     if not ap:
         return "ask side is empty"
-    # min() over a tuple runs in C: no per-level Python loop.
-    if min(bp) <= _ZERO or min(ap) <= _ZERO:
-        return "non-positive price"
-    if min(bs) <= _ZERO or min(as_) <= _ZERO:
-        return "non-positive size"
-    if bp[0] >= ap[0]:
-        return f"crossed book: best bid {bp[0]} >= best ask {ap[0]}"
-    # sorted() of ~20 Decimals runs in C; catches a side that is out of order.
-    if len(bp) > 1 and list(bp) != sorted(bp, reverse=True):
-        return "bids are not in descending price order"
-    if len(ap) > 1 and list(ap) != sorted(ap):
-        return "asks are not in ascending price order"
+    try:
+        # min() over a tuple runs in C: no per-level Python loop.
+        if min(bp) <= _ZERO or min(ap) <= _ZERO:
+            return "non-positive price"
+        if min(bs) <= _ZERO or min(as_) <= _ZERO:
+            return "non-positive size"
+        if max(bp) >= _ABSURD or max(ap) >= _ABSURD or max(bs) >= _ABSURD or max(as_) >= _ABSURD:
+            return "infinite or absurdly large price or size"
+        if bp[0] >= ap[0]:
+            return f"crossed book: best bid {bp[0]} >= best ask {ap[0]}"
+        # sorted() of ~20 Decimals runs in C; catches a side that is out of order.
+        if len(bp) > 1 and list(bp) != sorted(bp, reverse=True):
+            return "bids are not in descending price order"
+        if len(ap) > 1 and list(ap) != sorted(ap):
+            return "asks are not in ascending price order"
+    except InvalidOperation:  # a NaN level (the levels are not checked when decoded)
+        return "price or size is not a number"
     return None
 
 

@@ -213,3 +213,22 @@ def test_non_utf8_and_oversized_frames_are_counted() -> None:
     assert stream.decode_frame(b"") is None
     assert stream.counters["bad_frames"] == 4
     assert all(isinstance(item, BadFrame) for item in _drain(stream))
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "1e400", "sNaN"])
+def test_a_book_with_a_non_number_level_is_flagged_not_raised(bad: str) -> None:
+    """Book levels are not checked when decoded (speed): the book model flags them."""
+    frame = dumps(
+        {
+            "channel": "orderbooks",
+            "asks": [{"price": "455659", "size": "0.1"}, {"price": bad, "size": "0.2"}],
+            "bids": [{"price": "455655", "size": bad}],
+            "symbol": "BTC",
+            "timestamp": "2018-03-30T12:34:56.789Z",
+        }
+    )
+    event = PublicStream("http://127.0.0.1:9").decode_frame(frame)
+    assert event is not None  # decoded: the levels are the book model's to judge
+    books = Books()
+    book = books.apply(event, 1.0)
+    assert not book.sane and book.issue and book.reference() is None
