@@ -10,7 +10,9 @@ last applied one. A backwards snapshot is **not applied** (the newer book stays 
 the book is flagged until the next in-order snapshot arrives; ``dropped`` counts them. After
 ``RESYNC_AFTER`` backwards snapshots in a row the feed is taken to have really moved back (e.g.
 a server clock correction) and the next one is applied as a new timeline; call
-:meth:`Book.reset_timeline` after a reconnect to start a new timeline at once.
+:meth:`Book.reset_timeline` after a reconnect to start a new timeline at once. A snapshot with
+a NaN, infinite or absurd (>= 1e30) price or size is not applied either (flagged, counted in
+``dropped``): the levels never hold a non-number.
 
 Display versus reference: :attr:`Book.best_bid` / :attr:`Book.best_ask` are the raw touch for
 display (``None`` only when the side is empty). Anything that uses the book as a *price
@@ -40,6 +42,11 @@ __all__ = ["Book", "Books", "Levels", "Reference", "changed_rows"]
 
 _ZERO = Decimal(0)
 _ABSURD = Decimal("1e30")  # as the wire models refuse for single numbers
+_GARBAGE_ABSURD = "infinite or absurdly large price or size"
+_GARBAGE_NAN = "price or size is not a number"
+_GARBAGE = (_GARBAGE_ABSURD, _GARBAGE_NAN)
+"""Issues of a snapshot that is refused whole (the previous levels stay, flagged not sane),
+so no NaN or infinity ever reaches a book's levels or anything drawn from them."""
 RESYNC_AFTER = 5
 """Consecutive backwards snapshots after which the feed's new timeline is accepted."""
 _EMPTY: tuple[Decimal, ...] = ()
@@ -101,7 +108,7 @@ def _check(
         if min(bs) <= _ZERO or min(as_) <= _ZERO:
             return "non-positive size"
         if max(bp) >= _ABSURD or max(ap) >= _ABSURD or max(bs) >= _ABSURD or max(as_) >= _ABSURD:
-            return "infinite or absurdly large price or size"
+            return _GARBAGE_ABSURD
         if bp[0] >= ap[0]:
             return f"crossed book: best bid {bp[0]} >= best ask {ap[0]}"
         # sorted() of ~20 Decimals runs in C; catches a side that is out of order.
@@ -110,7 +117,7 @@ def _check(
         if len(ap) > 1 and list(ap) != sorted(ap):
             return "asks are not in ascending price order"
     except InvalidOperation:  # a NaN level (the levels are not checked when decoded)
-        return "price or size is not a number"
+        return _GARBAGE_NAN
     return None
 
 
@@ -153,7 +160,7 @@ class Book:
         self.snapshots = 0
         """Snapshots applied."""
         self.dropped = 0
-        """Snapshots refused because their timestamp went backwards."""
+        """Snapshots refused: timestamp went backwards, or a level held a non-number."""
         self._backwards = 0
         self._cum: tuple[int, int, tuple[Decimal, ...], tuple[Decimal, ...]] | None = None
 
@@ -190,6 +197,12 @@ class Book:
                 )
                 return False
             self.timestamp = None  # the feed really moved back: follow it
+        issue = _check(bid_prices, bid_sizes, ask_prices, ask_sizes)
+        if issue in _GARBAGE:
+            self.dropped += 1
+            self.sane = False
+            self.issue = issue
+            return False
         self._backwards = 0
         if bid_prices != self.bid_prices or bid_sizes != self.bid_sizes:
             self.bid_version += 1
@@ -203,7 +216,6 @@ class Book:
             self.timestamp = timestamp
         self.received_at = received_at
         self.snapshots += 1
-        issue = _check(bid_prices, bid_sizes, ask_prices, ask_sizes)
         self.issue = issue
         self.sane = issue is None
         return self.sane

@@ -45,3 +45,39 @@ async def test_app_survives_malformed_and_reordered_frames(sim, make_app, caplog
         await wait_for(pilot, lambda: book.snapshots > after + 2 and book.sane, "clean book", 15)
         assert book.reference() is not None
         assert app.is_running
+
+
+@pytest.mark.timeout(60)
+async def test_app_survives_non_numbers_and_garbage_on_the_socket(sim, make_app) -> None:  # noqa: F811
+    """Frames the chaos control cannot make (NaN/Infinity/1e400 levels, an unknown channel,
+    garbage) pushed down the app's real public socket."""
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        book = app.books[app.symbol]
+        conns = sim.state.hub.public_subs[("orderbooks", app.symbol)]
+        assert conns
+        level = '{"price": "%s", "size": "0.1"}'
+        frames = [
+            b'{"channel": "orderbooks", "symbol": "%s", "asks": [%s], "bids": [%s], '
+            b'"timestamp": "2030-01-01T00:00:00.000Z"}'
+            % (app.symbol.encode(), (level % bad).encode(), (level % "1").encode())
+            for bad in ("NaN", "Infinity", "1e400")
+        ]
+        # (the exchange sends text frames, so no non-UTF-8 here: test_ws_frames.py covers it)
+        garbage = [b"garbage", b'{"channel": "nonsense", "symbol": "BTC"}', b"{"]
+        dropped, bad_before = book.dropped, app.public.counters["bad_frames"]
+        for conn in list(conns):
+            for frame in frames + garbage:
+                conn.push("orderbooks", frame)
+        await wait_for(
+            pilot, lambda: app.public.counters["bad_frames"] >= bad_before + 3, "bad frames"
+        )
+        await wait_for(pilot, lambda: book.dropped >= dropped + 3, "non-number books refused")
+        assert app.is_running
+        assert all(p.is_finite() for p in book.bid_prices + book.ask_prices + book.ask_sizes)
+        # the market goes on: later good snapshots are applied
+        await sim.control("rates", {"books_per_s": 40})
+        after = book.snapshots
+        await wait_for(pilot, lambda: book.snapshots > after + 2, "book updates", 15)
+        assert app.is_running

@@ -232,3 +232,8 @@ def test_a_book_with_a_non_number_level_is_flagged_not_raised(bad: str) -> None:
     books = Books()
     book = books.apply(event, 1.0)
     assert not book.sane and book.issue and book.reference() is None
+    # refused whole: no non-number ever sits in the levels the panes draw from
+    assert book.dropped == 1 and book.bid_prices == () and book.ask_prices == ()
+    good = PublicStream("http://127.0.0.1:9").decode_frame(dumps(SEEDS["ws:Order Books"]))
+    books.apply(good, 2.0)
+    assert book.snapshots == 1 and all(p.is_finite() for p in book.ask_prices + book.bid_sizes)
