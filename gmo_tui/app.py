@@ -55,6 +55,7 @@ from gmo_tui.exchange.streams import (
     StreamStatus,
 )
 from gmo_tui.market import rules as market_rules
+from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.intent import OrderIntent
@@ -92,6 +93,8 @@ DAY_OPEN_SPACING_S = 0.1
 DAY_OPEN_DELAY_S = 1.0
 CHART_PAINT_S = 0.5
 CHART_CANDLES = 1000
+HISTORY_ASSETS = 8
+"""At most this many crypto assets get their deposit/withdrawal history fetched."""
 SPARK_LEN = 12
 PRIVATE_CHANNELS = (
     PrivateChannel.EXECUTION_EVENTS,
@@ -308,6 +311,8 @@ class GmoTuiApp(App):
         """Open positions of every symbol (REST loads and positionEvents); shared with the
         trading service, which finds positions to close in it."""
         self.executions: dict[int, models.Execution] = {}
+        self.account = Account()
+        """Assets, margin, trading volume and transfer history (the account tabs read it)."""
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._book_pending: set[str] = set()
         self._subscribed: str | None = None
@@ -697,29 +702,35 @@ class GmoTuiApp(App):
 
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load_history(self, start: datetime, end: datetime) -> None:
-        """JPY and crypto deposits/withdrawals over ``[start, end)`` in 30-minute windows."""
-        assert self.rest is not None
-        rows: list[tuple[str, str, Any]] = []
+        """JPY and crypto deposits/withdrawals over ``[start, end)`` in 30-minute windows, into
+        the account model. Crypto: the assets the account holds and the current symbol's base
+        asset (see :func:`history_assets`)."""
+        rest = self.rest
+        assert rest is not None
         windows = list(iter_history_windows(start, end))
-        crypto = sorted({s for s in self.rules if not s.endswith("_JPY")})[:3]
+        crypto, skipped = history_assets(
+            self.account.assets, self.symbol, self.rules, HISTORY_ASSETS
+        )
+        account = self.account
         for index, (a, b) in enumerate(windows):
             self.post_message(msg.HistoryLoaded("progress", (), index))
-            for kind, call in (
-                ("JPY deposit", self.rest.get_fiat_deposit_history(a, b)),
-                ("JPY withdrawal", self.rest.get_fiat_withdrawal_history(a, b)),
-            ):
-                rows.extend((kind, "", item) for item in await call)
+            account.add_history(
+                TransferKind.FIAT_DEPOSIT, await rest.get_fiat_deposit_history(a, b)
+            )
+            account.add_history(
+                TransferKind.FIAT_WITHDRAWAL, await rest.get_fiat_withdrawal_history(a, b)
+            )
             for symbol in crypto:
-                rows.extend(
-                    ("deposit", symbol, i)
-                    for i in await self.rest.get_deposit_history(symbol, a, b)
+                account.add_history(
+                    TransferKind.DEPOSIT, await rest.get_deposit_history(symbol, a, b)
                 )
-                rows.extend(
-                    ("withdrawal", symbol, i)
-                    for i in await self.rest.get_withdrawal_history(symbol, a, b)
+                account.add_history(
+                    TransferKind.WITHDRAWAL, await rest.get_withdrawal_history(symbol, a, b)
                 )
-        rows.sort(key=lambda r: r[2].timestamp, reverse=True)
-        self.post_message(msg.HistoryLoaded("done", tuple(rows), len(windows)))
+        rows = tuple(e for e in account.history() if start <= e.timestamp < end)
+        self.post_message(
+            msg.HistoryLoaded("done", rows, len(windows), assets=tuple(crypto), skipped=skipped)
+        )
 
     # ------------------------------------------------------------------ worker errors
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -975,11 +986,15 @@ class GmoTuiApp(App):
     @_when_mounted
     def on_account_changed(self, message: msg.AccountChanged) -> None:
         panel = self.main.query_one(AccountPanel)
+        account = self.account
         if message.margin is not None:
+            account.set_margin(message.margin)
             panel.show_margin(message.margin)
         if message.assets is not None:
-            panel.show_assets(message.assets)
+            account.set_assets(message.assets)
+            panel.show_assets(account)
         if message.volume is not None:
+            account.set_volume(message.volume)
             panel.show_volume(message.volume)
 
     @_when_mounted
@@ -988,9 +1003,13 @@ class GmoTuiApp(App):
         if message.kind == "progress":
             panel.query_one("#history-status").update(f"fetching window {message.windows + 1}…")  # type: ignore[attr-defined]
             return
+        crypto = ", ".join(message.assets) or "none"
+        more = f"; {message.skipped} more held assets not fetched" if message.skipped else ""
         panel.show_history(
             message.rows,
-            f"{len(message.rows)} entries from {message.windows} windows of 30 minutes",
+            f"{len(message.rows)} entries from {message.windows} windows of 30 minutes"
+            f" · JPY and crypto {crypto} (held assets and {self.symbol}'s base,"
+            f" at most {HISTORY_ASSETS}){more}",
         )
 
     @_when_mounted
@@ -1496,6 +1515,26 @@ def _fills_ledger() -> Any:
                 return getattr(fills_module, name)()
         return None
     return FillsLedger()
+
+
+def history_assets(
+    assets: Iterable[models.Asset],
+    symbol: str,
+    rules: Iterable[str],
+    limit: int = HISTORY_ASSETS,
+) -> tuple[list[str], int]:
+    """Crypto assets whose deposit/withdrawal history to fetch, and how many were left out.
+
+    The current symbol's base asset first, then the assets held (non-zero amount, in the
+    order given: the account model lists the largest JPY value first); JPY and anything that
+    is not a spot symbol of ``rules`` (when rules are known) are skipped; at most ``limit``."""
+    known = {s for s in rules if "_" not in s}
+    wanted: list[str] = []
+    for name in [symbol.split("_")[0], *(a.symbol for a in assets if a.amount != 0)]:
+        if name == "JPY" or name in wanted or (known and name not in known):
+            continue
+        wanted.append(name)
+    return wanted[:limit], max(0, len(wanted) - limit)
 
 
 def iter_symbols(rules: Iterable[models.SymbolRule]) -> list[str]:

@@ -167,6 +167,10 @@ class HistoryLoaded(Message):
     rows: tuple[Any, ...]
     windows: int = 0
     error: str = ""
+    assets: tuple[str, ...] = ()
+    """The crypto assets whose history was fetched."""
+    skipped: int = 0
+    """Held crypto assets left out (over the bound)."""
 
 
 # ------------------------------------------------------------------ widgets -> app

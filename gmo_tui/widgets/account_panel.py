@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from gmo_tui.exchange.enums import Side, TransferType
-from gmo_tui.exchange.models import Asset, Execution, Margin, TradingVolume
+from gmo_tui.exchange.models import Execution, Margin, TradingVolume
+from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
@@ -25,6 +25,14 @@ from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 
 TABS = ("positions", "orders", "executions", "assets", "margin", "account", "history")
+
+
+HISTORY_LABELS = {
+    TransferKind.FIAT_DEPOSIT: "JPY deposit",
+    TransferKind.FIAT_WITHDRAWAL: "JPY withdrawal",
+    TransferKind.DEPOSIT: "deposit",
+    TransferKind.WITHDRAWAL: "withdrawal",
+}
 
 
 class AccountPanel(Vertical):
@@ -206,12 +214,11 @@ class AccountPanel(Vertical):
             )
         self.query_one("#executions-table", KeyedTable).sync(rows)
 
-    def show_assets(self, assets: Iterable[Asset]) -> None:
+    def show_assets(self, account: Account) -> None:
+        """The assets of the app's account model: JPY first, then by JPY value."""
         rows = []
-        total = Decimal(0)
-        for a in assets:
-            value = a.amount * a.conversion_rate
-            total += value
+        for a in account.assets:
+            value = account.jpy_value(a)
             rows.append(
                 (
                     a.symbol,
@@ -224,7 +231,10 @@ class AccountPanel(Vertical):
                 )
             )
         rows.append(
-            ("__total__", ("Total", "", "", Text(fmt(total, 0), justify="right", style="bold")))
+            (
+                "__total__",
+                ("Total", "", "", Text(fmt(account.total_jpy, 0), justify="right", style="bold")),
+            )
         )
         self.query_one("#assets-table", KeyedTable).sync(rows)
 
@@ -260,20 +270,21 @@ class AccountPanel(Vertical):
             )
         self.query_one("#fees-table", KeyedTable).sync(rows)
 
-    def show_history(self, rows: Iterable[tuple[str, str, object]], status: str) -> None:
+    def show_history(self, entries: Iterable[TransferEntry], status: str) -> None:
+        """Transfers of the app's account model, newest first."""
         out = []
-        for index, (kind, _key, item) in enumerate(rows):
-            fee = getattr(item, "fee", None)
+        for index, e in enumerate(entries):
+            kind = HISTORY_LABELS.get(e.kind, str(e.kind))
             out.append(
                 (
                     f"{kind}-{index}",
                     (
-                        item.timestamp.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"),  # type: ignore[attr-defined]
+                        e.timestamp.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"),
                         kind,
-                        item.symbol,  # type: ignore[attr-defined]
-                        Text(f"{item.amount:f}", justify="right"),  # type: ignore[attr-defined]
-                        "-" if fee is None else f"{fee:f}",
-                        item.status,  # type: ignore[attr-defined]
+                        e.symbol,
+                        Text(f"{e.amount:f}", justify="right"),
+                        "-" if e.fee is None else f"{e.fee:f}",
+                        e.status,
                     ),
                 )
             )

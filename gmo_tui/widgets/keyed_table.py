@@ -23,13 +23,23 @@ class KeyedTable(DataTable):
         self._labels = list(columns)
         self._values: dict[str, tuple[Cell, ...]] = {}
         self.cell_updates = 0
+        self._pending: list[tuple[str, Sequence[Cell]]] | None = None
 
     def on_mount(self) -> None:
         for key, label in self._labels:
             self.add_column(label, key=key)
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.sync(pending)
 
     def sync(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
-        """Make the table show exactly ``rows`` (key, cells), in that order for new rows."""
+        """Make the table show exactly ``rows`` (key, cells), in that order for new rows.
+
+        Before the columns exist (the table is not mounted yet) the rows are kept and shown on
+        mount: rows added without their columns would never size them."""
+        if not self.columns:
+            self._pending = list(rows)
+            return
         seen: set[str] = set()
         for key, cells in rows:
             seen.add(key)

@@ -4,10 +4,14 @@ shows the app's Positions model (shared with the trading service) marked against
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from gmo_tui.app import history_assets
 from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.exchange.models import Asset
 from gmo_tui.market.candles import CandleSeries
+from gmo_tui.messages import HistoryLoaded, HistoryRequested
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.formatting import decimals_of, fmt
 from gmo_tui.widgets.positions_table import PositionsTable
@@ -125,3 +129,52 @@ async def test_positions_pane_and_service_share_one_positions_model(sim, make_ap
         # a BUY position is marked at the best bid
         assert app.positions.unrealised(first, book) == (ref.bid - first.price) * first.size
         assert set(table.keys()) == {str(p.position_id) for p in app.positions.all("BTC_JPY")}
+
+
+def test_history_assets_are_held_ones_and_the_base_bounded():
+    def asset(symbol: str, amount: str) -> Asset:
+        return Asset(
+            symbol=symbol,
+            amount=Decimal(amount),
+            available=Decimal(amount),
+            conversion_rate=Decimal(1),
+        )
+
+    rules = ["BTC", "ETH", "XRP", "LTC", "BTC_JPY", "ETH_JPY", "A", "B", "C", "D", "E", "F"]
+    held = [asset("JPY", "1000"), asset("XRP", "5"), asset("ETH", "0"), asset("LTC", "0.1")]
+    assert history_assets(held, "BTC_JPY", rules, 8) == (["BTC", "XRP", "LTC"], 0)
+    # the base of a spot symbol is the symbol itself; no duplicates
+    assert history_assets([asset("BTC", "1")], "BTC", rules, 8) == (["BTC"], 0)
+    many = [asset(s, "1") for s in ("A", "B", "C", "D", "E", "F", "XRP", "LTC", "ETH")]
+    fetched, skipped = history_assets(many, "BTC_JPY", rules, 8)
+    assert fetched == ["BTC", "A", "B", "C", "D", "E", "F", "XRP"] and skipped == 2
+    # an asset that is no spot symbol is not asked for (the exchange would refuse it)
+    assert history_assets([asset("ZZZ", "1")], "BTC_JPY", rules, 8) == (["BTC"], 0)
+
+
+async def test_history_fetches_held_assets_into_the_account_model(sim, make_app):
+    app = make_app(sim)
+    loaded: list[HistoryLoaded] = []
+
+    def hook(message):
+        if isinstance(message, HistoryLoaded) and message.kind == "done":
+            loaded.append(message)
+
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        await wait_for(pilot, lambda: app.account.assets, "assets in the account model")
+        held = {a.symbol for a in app.account.assets if a.amount and a.symbol != "JPY"}
+        state = await sim.control("state", {})
+        now = datetime.fromisoformat(state["now"].replace("Z", "+00:00"))
+        app.post_message(HistoryRequested(now - timedelta(hours=1), now))
+        await wait_for(pilot, lambda: loaded, "history loaded")
+        done = loaded[0]
+        assert set(done.assets) == ({"BTC"} | held) and "BTC" in done.assets
+        crypto = {e.symbol for e in done.rows if e.kind in ("deposit", "withdrawal")}
+        # the exchange has recent crypto transfers for BTC (and each held asset it seeds)
+        assert "BTC" in crypto and crypto <= set(done.assets)
+        assert list(done.rows) == [
+            e for e in app.account.history() if now - timedelta(hours=1) <= e.timestamp < now
+        ]
+        status = str(app.main.query_one("#history-status").render())
+        assert "BTC" in status and "at most 8" in status
