@@ -10,6 +10,8 @@ digits with at most one decimal point (``"15000000"``, ``"0.01"``, ``".5"``); si
 ``NaN``/``Infinity``, thousands separators and anything else are refused. Too many decimals is
 the ticket's version of the exchange's ERR-5114. Accepted values come back with no trailing
 zeros beyond the rule's precision and never in exponent notation.
+
+:data:`SOK_MARGIN_SYMBOLS` / :func:`allows_sok`: where timeInForce SOK is accepted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from gmo_tui.exchange.models import SymbolRule
 
 __all__ = [
     "MAX_INPUT_LENGTH",
+    "SOK_MARGIN_SYMBOLS",
+    "allows_sok",
     "MAX_INPUT_VALUE",
     "decimals",
     "fmt",
@@ -44,6 +48,18 @@ __all__ = [
     "validate_price",
     "validate_size",
 ]
+
+SOK_MARGIN_SYMBOLS: frozenset[str] = frozenset(
+    {"BTC_JPY", "DOT_JPY", "ATOM_JPY", "ADA_JPY", "LINK_JPY", "DOGE_JPY", "SOL_JPY"}
+)
+"""Margin (leverage, ``*_JPY``) symbols whose LIMIT orders take timeInForce SOK (the seed's
+list); every spot symbol takes it."""
+
+
+def allows_sok(symbol: str) -> bool:
+    """Whether a LIMIT order of ``symbol`` may use timeInForce SOK (Post-only)."""
+    return not symbol.endswith("_JPY") or symbol in SOK_MARGIN_SYMBOLS
+
 
 MAX_INPUT_LENGTH = 32
 """Longest text accepted in a numeric ticket field."""

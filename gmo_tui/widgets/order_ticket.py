@@ -109,7 +109,16 @@ class OrderTicket(Vertical, can_focus=False):
     # ------------------------------------------------------------------ state from the app
     def set_symbol(self, symbol: str, rule: SymbolRule | None) -> None:
         self.symbol, self.rule = symbol, rule
+        kind = ExecutionType(self.query_one("#ticket-type", Cycler).value)
+        self.query_one("#ticket-tif", Cycler).set_options(self.tif_choices(kind))
         self._refresh_fields()
+
+    def tif_choices(self, kind: ExecutionType) -> tuple[str, ...]:
+        """Time-in-force choices of ``kind`` for the current symbol (SOK only where allowed)."""
+        choices = TIF_CHOICES[kind]
+        if "SOK" in choices and self.symbol and not rules.allows_sok(self.symbol):
+            choices = tuple(c for c in choices if c != "SOK")
+        return choices
 
     def set_touch(self, bid: Decimal | None, ask: Decimal | None) -> None:
         self.best_bid, self.best_ask = bid, ask
@@ -141,7 +150,7 @@ class OrderTicket(Vertical, can_focus=False):
             self.side = Side(event.value)
         elif event.cycler.id == "ticket-type":
             kind = ExecutionType(event.value)
-            self.query_one("#ticket-tif", Cycler).set_options(TIF_CHOICES[kind])
+            self.query_one("#ticket-tif", Cycler).set_options(self.tif_choices(kind))
         self._refresh_fields()
 
     def watch_side(self, side: Side) -> None:

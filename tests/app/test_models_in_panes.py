@@ -1,6 +1,7 @@
 """The panes render the app's headless models: the chart draws the app's CandleSeries (fed by
 the trades worker), the watchlist renders rows of the app's Watchlist model, the positions pane
-shows the app's Positions model (shared with the trading service) marked against a sane book."""
+shows the app's Positions model (shared with the trading service) marked against a sane book, the
+account tabs read the Account model; the ticket offers SOK only where the exchange takes it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from gmo_tui.app import history_assets
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.exchange.models import Asset
 from gmo_tui.market.candles import CandleSeries
+from gmo_tui.market.rules import SOK_MARGIN_SYMBOLS, allows_sok
 from gmo_tui.messages import HistoryLoaded, HistoryRequested
+from gmo_tui.sim.symbols import SOK_MARGIN_SYMBOLS as SIM_SOK_MARGIN_SYMBOLS
 from gmo_tui.widgets.chart import CandleChart
+from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.formatting import decimals_of, fmt
+from gmo_tui.widgets.order_ticket import OrderTicket
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.watchlist import Watchlist as WatchlistPane
 from gmo_tui.widgets.watchlist import sparkline
@@ -178,3 +183,25 @@ async def test_history_fetches_held_assets_into_the_account_model(sim, make_app)
         ]
         status = str(app.main.query_one("#history-status").render())
         assert "BTC" in status and "at most 8" in status
+
+
+def test_sok_only_where_the_exchange_takes_it():
+    assert allows_sok("BTC") and allows_sok("XRP")  # every spot symbol
+    assert allows_sok("BTC_JPY") and allows_sok("SOL_JPY")
+    assert not allows_sok("XRP_JPY") and not allows_sok("ETH_JPY")
+    assert SOK_MARGIN_SYMBOLS == SIM_SOK_MARGIN_SYMBOLS  # the built-in exchange agrees
+
+
+async def test_ticket_offers_sok_only_where_allowed(sim, make_app):
+    app = make_app(sim, credentials=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        tif = app.main.query_one("#ticket-tif", Cycler)
+        await wait_for(pilot, lambda: "SOK" in tif.options, "SOK on BTC_JPY")
+        tif.value = "SOK"
+        app.switch_symbol("XRP_JPY")
+        await wait_for(pilot, lambda: app.main.query_one(OrderTicket).symbol == "XRP_JPY", "XRP")
+        assert "SOK" not in tif.options and tif.value != "SOK"
+        assert {"FAS", "FAK", "FOK"} <= set(tif.options)
+        app.switch_symbol("XRP")
+        await wait_for(pilot, lambda: "SOK" in tif.options, "SOK on spot XRP")
