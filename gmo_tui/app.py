@@ -91,6 +91,7 @@ BALANCES_POLL_S = 15.0
 VOLUME_EVERY_S = 60.0
 DAY_OPEN_SPACING_S = 0.1
 DAY_OPEN_DELAY_S = 1.0
+DAY_OPEN_RELOAD_S = 3600.0
 CHART_PAINT_S = 0.5
 CHART_CANDLES = 1000
 HISTORY_ASSETS = 8
@@ -385,6 +386,9 @@ class GmoTuiApp(App):
             self.main.query_one(StatusBar).set_stream("private", "CONNECTING")
             self.start_trading()
         self.set_interval(1.0, self.update_metrics)
+        # the 24h reference moves with the clock: reload it (the model marks it provisional
+        # once a day old)
+        self.set_interval(DAY_OPEN_RELOAD_S, self.load_day_opens)
         if self.has_credentials:
             self.set_interval(BALANCES_POLL_S, self.refresh_balances)
         self.main.query_one(OrderBookLadder).focus()
@@ -1249,8 +1253,11 @@ class GmoTuiApp(App):
             lines.append(
                 ("Notional", f"{'≈ ' if intent.price is None else ''}{fmt(notional, 0)} JPY")
             )
-            if rule is not None:
-                lines.append(("Fee (taker)", f"≤ {fmt(notional * rule.taker_fee, 0)} JPY"))
+            # the account's own rate (tier) when the trading volume is loaded, else the symbol's
+            fees = self.account.fees(intent.symbol)
+            taker = fees[0] if fees is not None else rule.taker_fee if rule is not None else None
+            if taker is not None:
+                lines.append(("Fee (taker)", f"≤ {fmt(notional * taker, 0)} JPY"))
         return lines
 
     @_when_mounted

@@ -1,7 +1,8 @@
 """The panes render the app's headless models: the chart draws the app's CandleSeries (fed by
 the trades worker), the watchlist renders rows of the app's Watchlist model, the positions pane
 shows the app's Positions model (shared with the trading service) marked against a sane book, the
-account tabs read the Account model; the ticket offers SOK only where the exchange takes it."""
+account tabs read the Account model (the confirm dialog's fee uses its tier rate); the ticket
+offers SOK only where the exchange takes it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from gmo_tui.app import history_assets
-from gmo_tui.exchange.enums import KlineInterval
-from gmo_tui.exchange.models import Asset
+from gmo_tui.exchange.enums import ExecutionType, KlineInterval, Side
+from gmo_tui.exchange.models import Asset, TradingVolume, VolumeLimit
 from gmo_tui.market.candles import CandleSeries
+from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import SOK_MARGIN_SYMBOLS, allows_sok
 from gmo_tui.messages import HistoryLoaded, HistoryRequested
 from gmo_tui.sim.symbols import SOK_MARGIN_SYMBOLS as SIM_SOK_MARGIN_SYMBOLS
@@ -205,3 +207,29 @@ async def test_ticket_offers_sok_only_where_allowed(sim, make_app):
         assert {"FAS", "FAK", "FOK"} <= set(tif.options)
         app.switch_symbol("XRP")
         await wait_for(pilot, lambda: "SOK" in tif.options, "SOK on spot XRP")
+
+
+async def test_confirm_fee_uses_the_accounts_tier_rate(sim, make_app):
+    app = make_app(sim, credentials=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        intent = OrderIntent(
+            symbol="BTC_JPY",
+            side=Side.BUY,
+            execution_type=ExecutionType.LIMIT,
+            size=Decimal("0.1"),
+            price=Decimal("10000000"),
+        )
+        rule_fee = app.rules["BTC_JPY"].taker_fee
+        lines = dict(app.describe_intent(intent))
+        assert lines["Fee (taker)"] == f"≤ {fmt(Decimal('1000000') * rule_fee, 0)} JPY"
+        tier_fee = Decimal("0.0007")
+        assert tier_fee != rule_fee
+        app.account.set_volume(
+            TradingVolume(
+                jpy_volume=Decimal(0),
+                tier_level=2,
+                limit=(VolumeLimit(symbol="BTC_JPY", taker_fee=tier_fee, maker_fee=Decimal(0)),),
+            )
+        )
+        assert dict(app.describe_intent(intent))["Fee (taker)"] == "≤ 700 JPY"
