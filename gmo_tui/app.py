@@ -940,8 +940,14 @@ class GmoTuiApp(App):
                 usage = max(u.get, u.post) / u.limit if u.limit else None
             else:
                 usage = u.public / u.public_limit if getattr(u, "public_limit", 0) else None
+        bad = sum(
+            stream.counters.get("bad_frames", 0)
+            for stream in (self.public, self.private)
+            if stream is not None
+        )
         bar = self.main.query_one(StatusBar)
         bar.latency_ms, bar.clock_offset_ms, bar.rest_usage = lat, offset, usage
+        bar.bad_frames = bad
 
     # ------------------------------------------------------------------ account messages
     def _places(self) -> tuple[int, int]:

@@ -32,6 +32,14 @@ class MarketHeader(Widget):
         self.set_class(status != "OPEN", "-maintenance")
 
     def render(self) -> Text:
+        text = self._line(with_range=True)
+        if self.size.width and text.cell_len > self.size.width:
+            # Narrow terminal (80 columns): the touch and the exchange status matter more than
+            # the day's range and volume.
+            text = self._line(with_range=False)
+        return text
+
+    def _line(self, *, with_range: bool) -> Text:
         pd = decimals_of(self.tick)
         t = self.ticker
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -39,6 +47,8 @@ class MarketHeader(Widget):
             f" {self.mode} ",
             style=_style(self, "warning" if self.mode == "DEMO" else "primary", True),
         )
+        status = self.exchange_status
+        text.append(f" {status} ", style=_style(self, "success" if status == "OPEN" else "error"))
         text.append(f" {self.symbol} ", style="bold")
         if t is not None:
             text.append(fmt(t.last, pd), style="bold")
@@ -48,8 +58,6 @@ class MarketHeader(Widget):
                 f" {fmt(self.change * 100, 2, sign=True)}%",
                 style=_style(self, "pnl-up" if up else "pnl-down"),
             )
-        if t is not None:
-            text.append(f"  H {fmt(t.high, pd)} L {fmt(t.low, pd)} V {compact(t.volume)}")
         bid = self.bid if self.bid is not None else (t.bid if t else None)
         ask = self.ask if self.ask is not None else (t.ask if t else None)
         if bid is not None and ask is not None:
@@ -58,8 +66,8 @@ class MarketHeader(Widget):
             text.append(" / ")
             text.append(fmt(ask, pd), style=_style(self, "ask"))
             text.append(f" ({fmt(ask - bid, pd)})")
-        status = self.exchange_status
-        text.append(f"  [{status}]", style=_style(self, "success" if status == "OPEN" else "error"))
+        if t is not None and with_range:
+            text.append(f"  H {fmt(t.high, pd)} L {fmt(t.low, pd)} V {compact(t.volume)}")
         return text
 
 

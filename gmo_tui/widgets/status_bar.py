@@ -1,4 +1,5 @@
-"""The status bar: every stream's state, feed latency p50, server clock offset, REST budget."""
+"""The status bar: every stream's state, feed latency p50, server clock offset, REST budget,
+and the count of malformed frames dropped (shown only when there are any)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class StatusBar(Widget):
     latency_ms: reactive[float | None] = reactive(None)
     clock_offset_ms: reactive[float | None] = reactive(None)
     rest_usage: reactive[float | None] = reactive(None)
+    bad_frames: reactive[int] = reactive(0)
     message: reactive[str] = reactive("")
 
     def set_stream(self, name: str, state: str) -> None:
@@ -44,6 +46,9 @@ class StatusBar(Widget):
         off = "-" if self.clock_offset_ms is None else f"{self.clock_offset_ms:+.0f}ms"
         rest = "-" if self.rest_usage is None else f"{self.rest_usage * 100:.0f}%"
         text.append(f"  feed p50 {lat}  clock {off}  REST {rest}")
+        if self.bad_frames:
+            colour = variables.get("warning", "")
+            text.append(f"  bad frames {self.bad_frames}", style=f"bold {colour}".strip())
         if self.message:
             text.append(f"  {self.message}", style="italic")
         return text

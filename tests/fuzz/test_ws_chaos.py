@@ -39,6 +39,13 @@ async def test_app_survives_malformed_and_reordered_frames(sim, make_app, caplog
             await wait_for(pilot, lambda: book.snapshots >= before + 5, "book updates", 15)
         assert app.is_running
         assert sum("bad frame" in r.getMessage() for r in caplog.records) >= 5
+        # the status bar tells the trader how many frames were dropped
+        from gmo_tui.widgets.status_bar import StatusBar
+
+        app.update_metrics()
+        bar = app.main.query_one(StatusBar)
+        assert bar.bad_frames >= 5
+        assert "bad frames" in bar.render().plain
         # chaos off: the book is sane and current again
         await sim.control("chaos", {"malformed": 0, "out_of_order": 0})
         after = book.snapshots
