@@ -17,17 +17,19 @@ class KeyedTable(DataTable):
     KeyedTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs):
+    def __init__(self, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self._column_keys = [key for key, _ in columns]
-        self._labels = list(columns)
+        self._column_keys = [column[0] for column in columns]
+        # (key, label, width or None): a fixed width keeps columns from jumping as values
+        # change and from depending on when a row was first measured.
+        self._labels = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in columns]
         self._values: dict[str, tuple[Cell, ...]] = {}
         self.cell_updates = 0
         self._pending: list[tuple[str, Sequence[Cell]]] | None = None
 
     def on_mount(self) -> None:
-        for key, label in self._labels:
-            self.add_column(label, key=key)
+        for key, label, width in self._labels:
+            self.add_column(label, key=key, width=width)
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.sync(pending)

@@ -46,13 +46,13 @@ class PositionsTable(KeyedTable):
     def __init__(self, **kwargs):
         super().__init__(
             [
-                ("id", "Position"),
-                ("side", "Side"),
-                ("size", "Size"),
-                ("price", "Price"),
-                ("pnl", "P&L (live)"),
-                ("leverage", "Lev"),
-                ("losscut", "Losscut"),
+                ("id", "Position", 10),
+                ("side", "Side", 4),
+                ("size", "Size", 8),
+                ("price", "Price", 12),
+                ("pnl", "P&L (live)", 11),
+                ("leverage", "Lev", 3),
+                ("losscut", "Losscut", 12),
             ],
             **kwargs,
         )
