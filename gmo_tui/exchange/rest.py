@@ -306,15 +306,7 @@ class GmoRestClient:
         side_, kind, price_text, tif = check.order_terms(
             side, execution_type, price, time_in_force, cancel_before
         )
-        body: dict[str, Any] = {
-            "symbol": check.symbol(symbol),
-            "side": side_.value,
-            "executionType": kind.value,
-        }
-        if tif is not None:
-            body["timeInForce"] = tif.value
-        if price_text is not None:
-            body["price"] = price_text
+        body = _order_body(symbol, side_, kind, price_text, tif)
         if losscut_price is not None:
             if kind is ExecutionType.MARKET:
                 raise ValidationError("`losscut_price` is only for LIMIT or STOP orders")
@@ -388,15 +380,7 @@ class GmoRestClient:
         side_, kind, price_text, tif = check.order_terms(
             side, execution_type, price, time_in_force, cancel_before
         )
-        body: dict[str, Any] = {
-            "symbol": check.symbol(symbol),
-            "side": side_.value,
-            "executionType": kind.value,
-        }
-        if tif is not None:
-            body["timeInForce"] = tif.value
-        if price_text is not None:
-            body["price"] = price_text
+        body = _order_body(symbol, side_, kind, price_text, tif)
         body["settlePosition"] = [
             {
                 "positionId": check.positive_id(position_id, "position_id"),
@@ -421,15 +405,7 @@ class GmoRestClient:
         side_, kind, price_text, tif = check.order_terms(
             side, execution_type, price, time_in_force, None
         )
-        body: dict[str, Any] = {
-            "symbol": check.symbol(symbol),
-            "side": side_.value,
-            "executionType": kind.value,
-        }
-        if tif is not None:
-            body["timeInForce"] = tif.value
-        if price_text is not None:
-            body["price"] = price_text
+        body = _order_body(symbol, side_, kind, price_text, tif)
         body["size"] = check.positive_decimal(size, "size")
         return int(await self._post("/v1/closeBulkOrder", body, _OrderIdData))
 
@@ -471,3 +447,23 @@ class GmoRestClient:
 
 
 __all__ = ["GmoRestClient", "ProtocolError", "iter_history_windows"]
+
+
+def _order_body(
+    symbol: str,
+    side: Side,
+    kind: ExecutionType,
+    price_text: str | None,
+    tif: TimeInForce | None,
+) -> dict[str, Any]:
+    """The fields order, closeOrder and closeBulkOrder share, in the documented order."""
+    body: dict[str, Any] = {
+        "symbol": check.symbol(symbol),
+        "side": side.value,
+        "executionType": kind.value,
+    }
+    if tif is not None:
+        body["timeInForce"] = tif.value
+    if price_text is not None:
+        body["price"] = price_text
+    return body
