@@ -16,18 +16,18 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.market.book import Book
 from gmo_tui.messages import GroupingChanged, PricePicked
+from gmo_tui.widgets.direct_lines import DirectLines
 from gmo_tui.widgets.formatting import decimals_of, fmt, group_price
 
 Level = tuple[Decimal, Decimal]
 GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
-class OrderBookLadder(Widget, can_focus=True):
+class OrderBookLadder(DirectLines, can_focus=True):
     """Dumb pane: the app calls :meth:`set_book`; the ladder diffs rows and repaints changes."""
 
     PricePicked = PricePicked

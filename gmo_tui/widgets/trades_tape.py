@@ -13,14 +13,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.market.tape import Print, Tape
+from gmo_tui.widgets.direct_lines import DirectLines
 from gmo_tui.widgets.formatting import JST, decimals_of, fmt
 
 
-class TradesTape(Widget):
+class TradesTape(DirectLines):
     COMPONENT_CLASSES = {"tape--buy", "tape--sell", "tape--large", "tape--time", "tape--header"}
     DEFAULT_CSS = """
     TradesTape { height: 1fr; min-height: 3; }
@@ -39,6 +39,7 @@ class TradesTape(Widget):
         self._rows: list[Print] = []
         self._seen = -1
         self._cache: dict[int, Strip] = {}
+        self._header: Strip | None = None
         self._styles: dict[str, Style] | None = None
         self.time_format = "%H:%M:%S"
 
@@ -73,9 +74,11 @@ class TradesTape(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._header = None
         self._cache.clear()
 
     def on_resize(self) -> None:
+        self._header = None
         self._cache.clear()
         self._seen = -1
         self.update()
@@ -92,8 +95,12 @@ class TradesTape(Widget):
         width = self.size.width
         base = self._style("base")
         if y == 0:
-            text = f"{'Time':<8} {'Price':>12} {'Size':>10}"[:width].ljust(width)
-            return Strip([Segment(text, base + self._style("tape--header"))], width)
+            header = self._header
+            if header is None or header.cell_length != width:
+                text = f"{'Time':<8} {'Price':>12} {'Size':>10}"[:width].ljust(width)
+                header = Strip([Segment(text, base + self._style("tape--header"))], width)
+                self._header = header
+            return header
         if y - 1 >= len(self._rows):
             return Strip.blank(width, base)
         row = self._rows[y - 1]
