@@ -42,9 +42,21 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         doc = json.load(f)
     frames = max(1, doc["frames"])
     print(f"frames: {doc['frames']} (start-up included)")
+    times = sorted(doc.get("frame_ms") or [0.0])
+    pick = [times[min(len(times) - 1, int(q * len(times)))] for q in (0.5, 0.9, 0.99)]
+    print(
+        "frame wall time ms: p50 {:.2f} p90 {:.2f} p99 {:.2f}; total {:.0f} ms in {:.0f} s".format(
+            *pick, sum(times), args.seconds
+        )
+    )
     for name, calls in sorted(doc["calls"].items(), key=lambda kv: -doc["lines"][kv[0]]):
         lines = doc["lines"][name]
-        print(f"{name:24s} calls {calls:6d}  lines {lines:7d}  lines/frame {lines / frames:6.1f}")
+        us = doc.get("spent_us", {}).get(name, 0)
+        print(
+            f"{name:24s} calls {calls:6d}  lines {lines:7d}  lines/frame {lines / frames:6.1f}"
+            f"  render_lines us/frame {us / frames:7.1f}"
+        )
+    print(f"App._display (segments -> terminal) us/frame {doc.get('display_us', 0) / frames:.1f}")
     return doc
 
 

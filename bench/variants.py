@@ -34,10 +34,12 @@ def _ladder_cells() -> None:
 
 def _count_renders() -> None:
     """Count, per widget class, the render_lines calls and the lines asked for, and the frames
-    (compositor refreshes); written as JSON to ``$GMO_BENCH_COUNTS`` at exit."""
+    (compositor refreshes) with the wall time of each; written as JSON to
+    ``$GMO_BENCH_COUNTS`` at exit."""
     import atexit
     import json
     import os
+    import time
     from collections import Counter
 
     from textual.screen import Screen
@@ -49,25 +51,153 @@ def _count_renders() -> None:
     render_lines = Widget.render_lines
     refresh = Screen._compositor_refresh
 
+    spent_us: Counter[str] = Counter()
+
     def counted_render_lines(self, crop):  # type: ignore[no-untyped-def]
         name = type(self).__name__
         calls[name] += 1
         lines[name] += crop.height
-        return render_lines(self, crop)
+        started = time.perf_counter()
+        try:
+            return render_lines(self, crop)
+        finally:
+            spent_us[name] += int((time.perf_counter() - started) * 1e6)
+
+    frame_ms: list[float] = []
 
     def counted_refresh(self):  # type: ignore[no-untyped-def]
         frames["frames"] += 1
-        return refresh(self)
+        started = time.perf_counter()
+        try:
+            return refresh(self)
+        finally:
+            frame_ms.append((time.perf_counter() - started) * 1000)
 
+    from textual.app import App
+
+    display = App._display
+    display_us: Counter[str] = Counter()
+
+    def timed_display(self, screen, renderable):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return display(self, screen, renderable)
+        finally:
+            display_us["us"] += int((time.perf_counter() - started) * 1e6)
+
+    App._display = timed_display  # type: ignore[method-assign]
     Widget.render_lines = counted_render_lines  # type: ignore[method-assign]
+    from gmo_tui.widgets.direct_lines import DirectLines
+
+    direct_render_lines = DirectLines.render_lines
+
+    def counted_direct(self, crop):  # type: ignore[no-untyped-def]
+        name = type(self).__name__
+        calls[name] += 1
+        lines[name] += crop.height
+        started = time.perf_counter()
+        try:
+            return direct_render_lines(self, crop)
+        finally:
+            spent_us[name] += int((time.perf_counter() - started) * 1e6)
+
+    DirectLines.render_lines = counted_direct  # type: ignore[method-assign]
     Screen._compositor_refresh = counted_refresh  # type: ignore[method-assign]
 
     def dump() -> None:
         path = os.environ.get("GMO_BENCH_COUNTS")
         if path:
-            doc = {"frames": frames["frames"], "calls": calls, "lines": lines}
+            doc = {
+                "frames": frames["frames"],
+                "calls": calls,
+                "lines": lines,
+                "frame_ms": frame_ms,
+                "spent_us": spent_us,
+                "display_us": display_us["us"],
+            }
             with open(path, "w") as f:
                 json.dump(doc, f)
+
+    atexit.register(dump)
+
+
+def _stalls() -> None:
+    """A sampling thread: every ~1 ms it looks at what the main thread is running. Runs of
+    samples where the main thread is not waiting in ``select`` are *busy runs*; every run of
+    ``$GMO_BENCH_STALL_MS`` (default 20) ms or longer is recorded with the sampled stacks, and
+    all busy samples are tallied by their innermost gmo_tui or textual frame. Written as JSON
+    to ``$GMO_BENCH_STALLS`` at exit."""
+    import atexit
+    import json
+    import os
+    import sys
+    import threading
+    import time
+    from collections import Counter
+
+    main_id = threading.main_thread().ident
+    min_ms = float(os.environ.get("GMO_BENCH_STALL_MS", "20"))
+    tally: Counter[str] = Counter()
+    runs: list[dict[str, object]] = []
+    stop = threading.Event()
+
+    def where(frame) -> tuple[bool, str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
+        stack = []
+        while frame is not None:
+            code = frame.f_code
+            stack.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+            frame = frame.f_back
+        idle = bool(stack) and stack[0] in ("selectors.py:select", "threading.py:wait")
+        ours = next(
+            (
+                f
+                for f, fr in zip(stack, _frames(sys._current_frames().get(main_id)))
+                if "/gmo_tui/" in fr
+            ),
+            stack[0] if stack else "?",
+        )
+        return idle, ours, tuple(stack[:40])
+
+    def _frames(frame):  # type: ignore[no-untyped-def]
+        while frame is not None:
+            yield frame.f_code.co_filename
+            frame = frame.f_back
+
+    def sample() -> None:
+        run_start: float | None = None
+        run_stacks: Counter[tuple[str, ...]] = Counter()
+        while not stop.wait(0.001):
+            frame = sys._current_frames().get(main_id)
+            if frame is None:
+                continue
+            idle, ours, stack = where(frame)
+            now = time.perf_counter()
+            if idle:
+                if run_start is not None and (now - run_start) * 1000 >= min_ms:
+                    runs.append(
+                        {
+                            "ms": round((now - run_start) * 1000, 1),
+                            "stacks": [
+                                {"n": n, "stack": list(s)} for s, n in run_stacks.most_common(3)
+                            ],
+                        }
+                    )
+                run_start = None
+                run_stacks.clear()
+                continue
+            tally[ours] += 1
+            if run_start is None:
+                run_start = now
+            run_stacks[stack] += 1
+
+    threading.Thread(target=sample, name="bench-stalls", daemon=True).start()
+
+    def dump() -> None:
+        stop.set()
+        path = os.environ.get("GMO_BENCH_STALLS")
+        if path:
+            with open(path, "w") as f:
+                json.dump({"tally": tally.most_common(60), "runs": runs}, f)
 
     atexit.register(dump)
 
@@ -130,6 +260,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "fps20": _fps(20),
     "fps10": _fps(10),
     "count-renders": _count_renders,
+    "stalls": _stalls,
     "baseline": lambda: None,
     "ladder-cells": _ladder_cells,
 }
