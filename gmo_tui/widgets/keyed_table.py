@@ -43,6 +43,9 @@ class KeyedTable(DataTable):
             self._pending = list(rows)
             return
         seen: set[str] = set()
+        # a fixed-width column never needs re-measuring (DataTable measures the whole column
+        # on idle when a cell of an auto-width column shrinks)
+        measure = [width is None for _, _, width in self._labels]
         for key, cells in rows:
             seen.add(key)
             cells = tuple(cells)
@@ -50,12 +53,10 @@ class KeyedTable(DataTable):
             if old is None:
                 self.add_row(*cells, key=key)
             elif old != cells:
-                for column, (a, b) in zip(
-                    self._column_keys, zip(old, cells, strict=True), strict=True
-                ):
+                for column, auto, a, b in zip(self._column_keys, measure, old, cells, strict=True):
                     if a != b:
                         try:
-                            self.update_cell(key, column, b, update_width=True)
+                            self.update_cell(key, column, b, update_width=auto)
                         except (CellDoesNotExist, RowDoesNotExist):
                             continue
                         self.cell_updates += 1

@@ -33,7 +33,13 @@ class Watchlist(KeyedTable):
 
     def __init__(self, **kwargs):
         super().__init__(
-            [("symbol", "Symbol"), ("last", "Last"), ("change", "24h"), ("spark", "Trend")],
+            # fixed widths where values change every tick (no re-measuring); the trend grows
+            [
+                ("symbol", "Symbol", 8),
+                ("last", "Last", 11),
+                ("change", "24h", 7),
+                ("spark", "Trend"),
+            ],
             **kwargs,
         )
         self.up_style = "green"
