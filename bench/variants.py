@@ -142,26 +142,19 @@ def _stalls() -> None:
     stop = threading.Event()
 
     def where(frame) -> tuple[bool, str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
-        stack = []
+        """(idle?, the innermost frame of ours or of Textual, the stack innermost first)."""
+        stack: list[str] = []
+        inner = ""
         while frame is not None:
             code = frame.f_code
-            stack.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+            name = f"{os.path.basename(code.co_filename)}:{code.co_name}"
+            stack.append(name)
+            if not inner and ("/gmo_tui/" in code.co_filename or "/textual/" in code.co_filename):
+                package = "gmo_tui" if "/gmo_tui/" in code.co_filename else "textual"
+                inner = f"{package}/{name}"
             frame = frame.f_back
         idle = bool(stack) and stack[0] in ("selectors.py:select", "threading.py:wait")
-        ours = next(
-            (
-                f
-                for f, fr in zip(stack, _frames(sys._current_frames().get(main_id)))
-                if "/gmo_tui/" in fr
-            ),
-            stack[0] if stack else "?",
-        )
-        return idle, ours, tuple(stack[:40])
-
-    def _frames(frame):  # type: ignore[no-untyped-def]
-        while frame is not None:
-            yield frame.f_code.co_filename
-            frame = frame.f_back
+        return idle, inner or (stack[0] if stack else "?"), tuple(stack[:40])
 
     def sample() -> None:
         run_start: float | None = None
@@ -190,6 +183,7 @@ def _stalls() -> None:
                 run_start = now
             run_stacks[stack] += 1
 
+    sys.setswitchinterval(0.0005)  # so the sampler gets the GIL while the main thread is busy
     threading.Thread(target=sample, name="bench-stalls", daemon=True).start()
 
     def dump() -> None:
