@@ -22,12 +22,20 @@ stylesheet can say is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.style import Style
 from textual.color import Color
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 _MEMO_PER_ROW = 4
+
+
+def _has_ansi_colour(style: Style) -> bool:
+    return any(c is not None and c.triplet is None for c in (style.color, style.bgcolor))
 
 
 class DirectLines(Widget):
@@ -47,6 +55,8 @@ class DirectLines(Widget):
         self._direct_edges: tuple[Strip, Strip] | None = None
         self._direct_rows: dict[tuple[int, int, object, object], Strip] = {}
         self._direct_memo: dict[int, tuple[Strip, Strip]] = {}
+        self._direct_filters: list[LineFilter] | None = None
+        self._direct_app_filters: tuple[LineFilter, ...] = ()
 
     def _direct_mode(self) -> tuple[bool, bool, bool, bool] | bool:
         styles = self.styles
@@ -73,7 +83,14 @@ class DirectLines(Widget):
         assert isinstance(mode, tuple)
         top, right, bottom, left = mode
         width, height = self.outer_size  # crop and border rows are in outer coordinates
-        filters = self.app.get_line_filters()
+        app_filters = tuple(self.app.get_line_filters())
+        if app_filters != self._direct_app_filters:  # e.g. ANSI colour mode switched
+            self._direct_app_filters = app_filters
+            self._direct_filters = None
+            self._direct_memo.clear()
+        filters = self._direct_filters
+        if filters is None:
+            filters = self._direct_filters = self._needed_filters(app_filters)
         background = self._direct_background
         if background is None:
             background = self._direct_background = self.background_colors[1]
@@ -90,24 +107,39 @@ class DirectLines(Widget):
             if (top and y == 0) or (bottom and y == height - 1):
                 append(self._border_row(y, width))
                 continue
-            strip = render_line(y - top)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            if framed:
-                hit = memo.get(id(strip))
-                if hit is None or hit[0] is not strip:
+            content = render_line(y - top)
+            hit = memo.get(id(content))
+            if hit is None or hit[0] is not content:
+                strip = content
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                if framed:
                     edge_left, edge_right = self._direct_edges  # type: ignore[misc]
-                    parts = [edge_left, strip, edge_right] if left and right else None
-                    if parts is None:
-                        parts = [edge_left, strip] if left else [strip, edge_right]
-                    hit = (strip, Strip.join(parts))
-                    memo[id(strip)] = hit
-                strip = hit[1]
-            append(strip)
+                    strip = Strip(
+                        [*(edge_left if left else ()), *strip, *(edge_right if right else ())],
+                        strip.cell_length + left + right,
+                    )
+                hit = (content, strip)
+                memo[id(content)] = hit
+            append(hit[1])
         x1, x2 = crop.column_span
         if x1 != 0 or x2 != width:
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+    def direct_styles(self) -> Iterable[Style] | None:
+        """Every style this pane's strips use, or None if unknown. When none of them holds an
+        ANSI palette colour, the ANSI-to-truecolor filter (a no-op for them) is skipped."""
+        return None
+
+    def _needed_filters(self, app_filters: Iterable[LineFilter]) -> list[LineFilter]:
+        filters = list(app_filters)
+        styles = self.direct_styles()
+        if styles is None:
+            return filters
+        if any(_has_ansi_colour(style) for style in styles):
+            return filters
+        return [f for f in filters if not isinstance(f, ANSIToTruecolor)]
 
     def _take_edges(self, y: int, width: int) -> tuple[Strip, Strip]:
         """The left and right border cells as Textual draws them on a content row."""

@@ -8,6 +8,7 @@ price grouping in multiples of the tick (``[`` / ``]``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.segment import Segment
@@ -24,6 +25,25 @@ from gmo_tui.widgets.direct_lines import DirectLines
 from gmo_tui.widgets.formatting import decimals_of, fmt, group_price
 
 Level = tuple[Decimal, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class _RowContext:
+    key: tuple
+    width: int
+    price_w: int
+    size_w: int
+    cum_w: int
+    price_places: int
+    size_places: int
+    tick_places: int
+    cursor_row: int | None
+    base: Style
+    header: Style
+    spread: Style
+    styles: dict[tuple[str, bool, bool], tuple[Style, Style, Style]]
+
+
 GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
@@ -92,6 +112,8 @@ class OrderBookLadder(DirectLines, can_focus=True):
         self._cursor: tuple[str, int] | None = None  # ("ask"|"bid", depth index from the touch)
         self.repainted_rows = 0
         self._depth_scale: Decimal | None = None
+        self._ctx: _RowContext | None = None
+        self._cursor_memo: tuple[list[tuple], tuple[str, int], int | None] | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -226,11 +248,14 @@ class OrderBookLadder(DirectLines, can_focus=True):
             return
         width = self.size.width
         cursor = self._cursor_row()
+        changed = []
         for y, row in enumerate(rows):
             if row != old[y]:
                 self._strips[y] = None
-                self.repainted_rows += 1
-                self.refresh(Region(0, y, width, 1))
+                changed.append(Region(0, y, width, 1))
+        if changed:
+            self.repainted_rows += len(changed)
+            self.refresh(*changed)
         self._rows = rows
         if self._cursor_row() != cursor:
             self._strips = [None] * len(rows)
@@ -238,17 +263,24 @@ class OrderBookLadder(DirectLines, can_focus=True):
 
     def on_resize(self) -> None:
         self._styles = None
+        self._ctx = None
         self._rebuild(force=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._ctx = None
         self._strips = [None] * len(self._rows)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
 
     # ------------------------------------------------------------------ rendering
+    def direct_styles(self) -> list[Style]:
+        self._style("base")
+        assert self._styles is not None
+        return list(self._styles.values())
+
     def _style(self, name: str) -> Style:
         if self._styles is None:
             self._styles = {
@@ -263,66 +295,105 @@ class OrderBookLadder(DirectLines, can_focus=True):
         cum_w = max(0, width - price_w - size_w - 2)
         return price_w, size_w, cum_w
 
+    def _row_context(self) -> _RowContext:
+        """Widths, decimals and the composed styles every row of this pass shares (rebuilt
+        when the width, grouping, rules, focus, cursor or styles change)."""
+        width = self.size.width
+        cursor_row = self._cursor_row() if self.has_focus else None
+        key = (width, self.step, self.size_step, self.tick, cursor_row)
+        ctx = self._ctx
+        if ctx is not None and ctx.key == key:
+            return ctx
+        base = self._style("base")
+        cursor_style = base + self._style("ladder--cursor")
+        parts = (self._style("ladder--own"), self._style("ladder--size"))
+        styles: dict[tuple[str, bool, bool], tuple[Style, Style, Style]] = {}
+        for kind in ("ask", "bid"):
+            side = self._style(f"ladder--{kind}")
+            bar = self._style(f"ladder--{kind}-bar")
+            for cursor in (False, True):
+                row_base = cursor_style if cursor else base
+                plain = (row_base + side, row_base + parts[0], row_base + parts[1])
+                styles[(kind, False, cursor)] = plain
+                # the cursor row shows the cursor colour instead of the depth bar
+                styles[(kind, True, cursor)] = plain if cursor else tuple(s + bar for s in plain)
+        price_w, size_w, cum_w = self._columns(width)
+        ctx = self._ctx = _RowContext(
+            key=key,
+            width=width,
+            price_w=price_w,
+            size_w=size_w,
+            cum_w=cum_w,
+            price_places=decimals_of(self.step),
+            size_places=decimals_of(self.size_step),
+            tick_places=decimals_of(self.tick),
+            cursor_row=cursor_row,
+            base=base,
+            header=base + self._style("ladder--header"),
+            spread=base + self._style("ladder--spread"),
+            styles=styles,
+        )
+        return ctx
+
     def render_line(self, y: int) -> Strip:
+        ctx = self._row_context()
         if y >= len(self._rows):
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(ctx.width, ctx.base)
         strip = self._strips[y] if y < len(self._strips) else None
-        if strip is None or strip.cell_length != self.size.width:
-            strip = self._render_row(y, self._rows[y])
+        if strip is None or strip.cell_length != ctx.width:
+            strip = self._render_row(y, self._rows[y], ctx)
             if y < len(self._strips):
                 self._strips[y] = strip
         return strip
 
-    def _render_row(self, y: int, row: tuple) -> Strip:
-        width = self.size.width
-        base = self._style("base")
-        price_w, size_w, cum_w = self._columns(width)
+    def _render_row(self, y: int, row: tuple, ctx: _RowContext) -> Strip:
+        width = ctx.width
+        price_w, size_w, cum_w = ctx.price_w, ctx.size_w, ctx.cum_w
         kind = row[0]
-        pd, sd = decimals_of(self.step), decimals_of(self.size_step)
         if kind == "blank":
-            return Strip.blank(width, base)
+            return Strip.blank(width, ctx.base)
         if kind == "header":
             text = f"{'Price':>{price_w}} {'Size':>{size_w}} {'Total':>{cum_w}}"[:width].ljust(
                 width
             )
-            return Strip([Segment(text, base + self._style("ladder--header"))], width)
+            return Strip([Segment(text, ctx.header)], width)
         if kind == "spread":
             spread, mid = row[1], row[2]
             if spread is None:
                 text = "— no book —".center(width)
             else:
-                text = f"spread {fmt(spread, decimals_of(self.tick))}  mid {fmt(mid, decimals_of(self.tick) + 1)}"
+                places = ctx.tick_places
+                text = f"spread {fmt(spread, places)}  mid {fmt(mid, places + 1)}"
                 text = text.center(width)[:width]
-            return Strip([Segment(text, base + self._style("ladder--spread"))], width)
+            return Strip([Segment(text, ctx.spread)], width)
         _, price, size, cum, depth, own_size, _index = row
+        sd = ctx.size_places
         marker = "◆" if own_size else " "
-        price_text = f"{fmt(price, pd):>{price_w - 1}}"
-        body = f"{price_text}{marker} {fmt(size, sd, commas=False):>{size_w}} {fmt(cum, sd, commas=False):>{cum_w}}"
+        body = (
+            f"{fmt(price, ctx.price_places):>{price_w - 1}}{marker} "
+            f"{fmt(size, sd, commas=False):>{size_w}} {fmt(cum, sd, commas=False):>{cum_w}}"
+        )
         body = body[:width].ljust(width)
-        side_style = self._style(f"ladder--{kind}")
-        bar_style = self._style(f"ladder--{kind}-bar")
         bar = min(width, depth)  # depth is already in cells: unchanged bars, unchanged rows
-        cursor = self._cursor_row() == y and self.has_focus
-        row_base = base + (self._style("ladder--cursor") if cursor else Style())
+        cursor = ctx.cursor_row == y
+        barred = ctx.styles[(kind, True, cursor)]
+        plain = ctx.styles[(kind, False, cursor)]
         segments: list[Segment] = []
         price_end = price_w - 1
-        own_style = self._style("ladder--own")
-        size_style = self._style("ladder--size")
-        # cells: [0, price_end) price, marker at price_end, then sizes
-        pieces = [
-            (0, price_end, side_style),
-            (price_end, price_end + 1, own_style),
-            (price_end + 1, width, size_style),
-        ]
-        for start, end, style in pieces:
+        # cells: [0, price_end) price, the own-order marker at price_end, then the sizes
+        for index, start, end in (
+            (0, 0, price_end),
+            (1, price_end, price_end + 1),
+            (2, price_end + 1, width),
+        ):
             if start >= end:
                 continue
-            for a, b, barred in ((start, min(end, bar), True), (max(start, bar), end, False)):
-                if a < b:
-                    st = row_base + style
-                    if barred and not cursor:
-                        st = st + bar_style
-                    segments.append(Segment(body[a:b], st))
+            cut = min(end, bar)
+            if start < cut:
+                segments.append(Segment(body[start:cut], barred[index]))
+            cut = max(start, bar)
+            if cut < end:
+                segments.append(Segment(body[cut:end], plain[index]))
         return Strip(segments, width)
 
     # ------------------------------------------------------------------ cursor and keys
@@ -332,11 +403,17 @@ class OrderBookLadder(DirectLines, can_focus=True):
     def _cursor_row(self) -> int | None:
         if self._cursor is None:
             return None
+        memo = self._cursor_memo
+        if memo is not None and memo[0] is self._rows and memo[1] == self._cursor:
+            return memo[2]
         side, index = self._cursor
+        found = None
         for y, row in enumerate(self._rows):
             if row[0] == side and row[6] == index:
-                return y
-        return None
+                found = y
+                break
+        self._cursor_memo = (self._rows, self._cursor, found)
+        return found
 
     def _set_cursor_row(self, y: int) -> None:
         row = self._rows[y]

@@ -83,6 +83,11 @@ class TradesTape(DirectLines):
         self._seen = -1
         self.update()
 
+    def direct_styles(self) -> list[Style]:
+        self._style("base")
+        assert self._styles is not None
+        return list(self._styles.values())
+
     def _style(self, name: str) -> Style:
         if self._styles is None:
             self._styles = {
