@@ -196,6 +196,48 @@ def _stalls() -> None:
     atexit.register(dump)
 
 
+def _gc_stats() -> None:
+    """Record every garbage collection (generation, ms) with ``gc.callbacks``; written as JSON
+    to ``$GMO_BENCH_GC`` at exit."""
+    import atexit
+    import gc
+    import json
+    import os
+    import time
+
+    started: list[float] = [0.0]
+    pauses: list[tuple[int, float]] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append(
+                (info["generation"], (time.perf_counter() - started[0]) * 1000, time.monotonic())
+            )
+
+    gc.callbacks.append(callback)
+
+    def dump() -> None:
+        path = os.environ.get("GMO_BENCH_GC")
+        from collections import Counter
+
+        alive = Counter(type(o).__qualname__ for o in gc.get_objects())
+        if path:
+            with open(path, "w") as f:
+                json.dump(
+                    {
+                        "pauses": pauses,
+                        "threshold": gc.get_threshold(),
+                        "frozen": gc.get_freeze_count(),
+                        "alive": alive.most_common(25),
+                    },
+                    f,
+                )
+
+    atexit.register(dump)
+
+
 def _fps(n: int) -> Callable[[], None]:
     def apply() -> None:
         """Textual's frame cap (``TEXTUAL_FPS``, read when textual is first imported)."""
@@ -255,6 +297,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "fps10": _fps(10),
     "count-renders": _count_renders,
     "stalls": _stalls,
+    "gc-stats": _gc_stats,
     "baseline": lambda: None,
     "ladder-cells": _ladder_cells,
 }

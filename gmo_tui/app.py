@@ -54,6 +54,7 @@ from gmo_tui.exchange.streams import (
     ServerError,
     StreamStatus,
 )
+from gmo_tui.heap import freeze_startup_heap
 from gmo_tui.market import rules as market_rules
 from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
@@ -84,7 +85,9 @@ log = logging.getLogger(__name__)
 
 INTERVAL_KEYS = tuple(KlineInterval)
 LATENCY_WINDOW = 200
-TAPE_PAINT_S = 1 / 30
+# at most one tape repaint a frame (60 fps): a print is on screen in the next frame, and a burst
+# of prints within one frame costs one repaint
+TAPE_PAINT_S = 1 / 60
 ACCOUNT_DEBOUNCE_S = 0.15
 BALANCES_EVERY_S = 2.0
 BALANCES_POLL_S = 15.0
@@ -93,6 +96,7 @@ DAY_OPEN_SPACING_S = 0.1
 DAY_OPEN_DELAY_S = 1.0
 DAY_OPEN_RELOAD_S = 3600.0
 CHART_PAINT_S = 0.5
+HEAP_FREEZE_AFTER_S = 6.0
 CHART_CANDLES = 1000
 HISTORY_ASSETS = 8
 """At most this many crypto assets get their deposit/withdrawal history fetched."""
@@ -280,8 +284,12 @@ class GmoTuiApp(App):
         now: Any = time.time,
         market_time: Any = None,
         show_metrics: bool = True,
+        freeze_heap: bool = False,
     ):
         self.settings = settings or cfg.Settings()
+        # the CLI freezes the start-up heap (gmo_tui/heap.py); tests and embedders keep the
+        # process's garbage collector as they set it
+        self.freeze_heap = freeze_heap
         super().__init__()
         self.credentials = credentials
         self.mode = mode
@@ -386,6 +394,10 @@ class GmoTuiApp(App):
             self.main.query_one(StatusBar).set_stream("private", "CONNECTING")
             self.start_trading()
         self.set_interval(1.0, self.update_metrics)
+        # once the first book, candles and day opens are in: keep the start-up heap out of
+        # every later full garbage collection (each one was an ~80 ms stall)
+        if self.freeze_heap:
+            self.set_timer(HEAP_FREEZE_AFTER_S, freeze_startup_heap)
         # the 24h reference moves with the clock: reload it (the model marks it provisional
         # once a day old)
         self.set_interval(DAY_OPEN_RELOAD_S, self.load_day_opens)

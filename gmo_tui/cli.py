@@ -102,7 +102,13 @@ def run_app(args: argparse.Namespace) -> int:
         credentials,
         log_path,
     )
-    app = GmoTuiApp(settings, credentials, mode=mode, journal_path=_journal_path(args.demo))
+    app = GmoTuiApp(
+        settings,
+        credentials,
+        mode=mode,
+        journal_path=_journal_path(args.demo),
+        freeze_heap=True,
+    )
     try:
         app.run()
     finally:
