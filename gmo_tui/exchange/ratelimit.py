@@ -13,6 +13,16 @@ budget and is shared by every caller of one client:
   request, so two requests ``period`` apart by this clock are at least one second apart at the
   server, whatever the network jitter.
 
+The margin (``DEFAULT_MARGIN``, 10 ms) therefore does not have to cover latency or jitter, only
+what the reply-time bound leaves out: the server's clock running a little faster than ours and
+the granularity of its timestamps. It is kept small because it costs throughput: a slot is
+reused one round trip (send to reply, the exchange's processing included) plus 1 s plus the
+margin after it was last taken, so a budget sustains ``limit / (1 s + margin + round trip)``
+requests a second. With 10 ms that is at least 90 % of the exchange's maximum while the round
+trip stays under ~100 ms (a 50 ms margin left only ~60 ms); a burst of 100 requests per budget
+takes ``4 * (1 s + margin + round trip) + round trip`` against the exchange's 4.0 s
+(``tests/exchange/test_ratelimit_throughput.py`` checks both in virtual time).
+
 Public REST calls are not in GMO's table; they get their own budget (``PUBLIC``, 20/s by
 default) so that a burst of chart loads can never delay an order or a cancel.
 """
@@ -31,7 +41,7 @@ from gmo_tui.exchange.errors import RateLimitQueueFull
 
 TIER_LIMITS: dict[int, int] = {1: 20, 2: 30}
 DEFAULT_PUBLIC_LIMIT = 20
-DEFAULT_MARGIN = 0.05
+DEFAULT_MARGIN = 0.01  # seconds; see the module's docstring
 
 
 class Budget(StrEnum):

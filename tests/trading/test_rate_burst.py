@@ -2,10 +2,13 @@
 zero ERR-5003, and throughput close to what the budgets allow (20 GET/s + 20 POST/s, tier 1).
 
 The exchange's rule lets the 100th request of a budget start 4 windows after the first (4.0 s).
-The client counts each slot until 1 s + a 50 ms margin after its *reply* (so jitter can never
-cause ERR-5003), so its best is a little slower. The same burst is first sent through the bare
-client as a baseline under the same machine load: the service (checks, journal, tracker) must
-keep at least 90% of that throughput, and neither may fall far from the exchange's minimum.
+The client counts each slot until 1 s + a 10 ms margin after its *reply* (so jitter can never
+cause ERR-5003), so its best is a little slower: 4 * (1.01 s + round trip) + round trip. The same
+burst is first sent through the bare client as a baseline under the same machine load: the
+service (checks, journal, tracker) must keep at least 90% of that throughput, and the service
+at least 85% of the exchange's maximum (head-room for a busy machine: the exact >= 90% claim is
+checked in virtual time by tests/exchange/test_ratelimit_throughput.py, and measured over
+sockets by ``python -m bench.rate_burst``).
 """
 
 from __future__ import annotations
@@ -72,4 +75,4 @@ async def test_burst_of_200_mixed_requests(rig) -> None:
         f"client's throughput, {100 * minimum / elapsed:.0f}% of the exchange's maximum"
     )
     assert elapsed <= baseline / 0.9, (elapsed, baseline)
-    assert elapsed <= minimum / 0.7, elapsed
+    assert elapsed <= minimum / 0.85, elapsed
