@@ -16,6 +16,7 @@ from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
+from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.status_bar import StatusBar
 from gmo_tui.widgets.trades_tape import TradesTape
 from gmo_tui.widgets.watchlist import Watchlist
@@ -27,7 +28,15 @@ COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "a
 PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("account", "Account"))
 
 
-class MainScreen(Screen):
+class KeyFooter(RenderMemo, Footer):
+    """Textual's footer; its lines are reused while unchanged (RenderMemo)."""
+
+
+class PaneTabs(RenderMemo, Tabs):
+    """Textual's tab strip; its lines are reused while unchanged (RenderMemo)."""
+
+
+class MainScreen(RenderMemo, Screen):
     DEFAULT_CSS = """
     MainScreen {
         layout: grid; grid-size: 2 3; grid-columns: 38 1fr; grid-rows: auto 2 1fr;
@@ -57,10 +66,10 @@ class MainScreen(Screen):
         self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
         yield MarketHeader(id="header")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
         yield OrderBookLadder(id="book")
         yield OrderTicket(id="ticket")
-        yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
+        yield PaneTabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
         yield CandleChart(id="chart", classes="pane -inactive")
         yield TradesTape(id="tape", classes="pane")
         yield Watchlist(id="watchlist", classes="pane -inactive")

@@ -31,6 +31,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from gmo_tui.widgets.render_memo import RenderMemo
+
 _MEMO_PER_ROW = 4
 
 
@@ -38,7 +40,7 @@ def _has_ansi_colour(style: Style) -> bool:
     return any(c is not None and c.triplet is None for c in (style.color, style.bgcolor))
 
 
-class DirectLines(Widget):
+class DirectLines(RenderMemo, Widget):
     """Mixin for Line API panes whose ``render_line`` returns cached full-width strips."""
 
     _direct: tuple[bool, bool, bool, bool] | None | bool = None
@@ -73,13 +75,22 @@ class DirectLines(Widget):
         return (top, right, bottom, left)
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        memo = self._memo_lines  # unchanged since the last frame: the same lines (RenderMemo)
+        size = self.outer_size
+        if memo is not None and memo[0] == crop and memo[1] == size:
+            return memo[2]
+        lines = self._direct_lines(crop)
+        self._memo_lines = (crop, size, lines)
+        return lines
+
+    def _direct_lines(self, crop: Region) -> list[Strip]:
         mode = self._direct
         if mode is None:
             if not hasattr(self, "_direct_memo"):
                 self._direct_reset()
             mode = self._direct = self._direct_mode()
         if mode is False:
-            return super().render_lines(crop)
+            return Widget.render_lines(self, crop)
         assert isinstance(mode, tuple)
         top, right, bottom, left = mode
         width, height = self.outer_size  # crop and border rows are in outer coordinates
@@ -143,7 +154,7 @@ class DirectLines(Widget):
 
     def _take_edges(self, y: int, width: int) -> tuple[Strip, Strip]:
         """The left and right border cells as Textual draws them on a content row."""
-        line = super().render_lines(Region(0, y, width, 1))[0]
+        line = Widget.render_lines(self, Region(0, y, width, 1))[0]
         return line.crop(0, 1), line.crop(width - 1, width)
 
     def _border_row(self, y: int, width: int) -> Strip:
@@ -152,5 +163,5 @@ class DirectLines(Widget):
         if row is None:
             if len(self._direct_rows) > 8:
                 self._direct_rows.clear()
-            row = self._direct_rows[key] = super().render_lines(Region(0, y, width, 1))[0]
+            row = self._direct_rows[key] = Widget.render_lines(self, Region(0, y, width, 1))[0]
         return row

@@ -11,9 +11,10 @@ from textual.widget import Widget
 
 from gmo_tui.exchange.models import Ticker
 from gmo_tui.widgets.formatting import compact, decimals_of, fmt
+from gmo_tui.widgets.render_memo import RenderMemo
 
 
-class MarketHeader(Widget):
+class MarketHeader(RenderMemo, Widget):
     DEFAULT_CSS = """
     MarketHeader { height: 1; background: $panel; color: $foreground; }
     MarketHeader.-maintenance { background: $error 40%; }

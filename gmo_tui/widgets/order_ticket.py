@@ -23,6 +23,7 @@ from gmo_tui.market.intent import OrderIntent
 from gmo_tui.messages import TicketSubmitted
 from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.formatting import fmt
+from gmo_tui.widgets.render_memo import RenderMemo
 
 TIF_CHOICES = {
     ExecutionType.LIMIT: ("FAS", "FAK", "FOK", "SOK"),
@@ -44,7 +45,7 @@ def allowed_cancel_before(
     )
 
 
-class OrderTicket(Vertical, can_focus=False):
+class OrderTicket(RenderMemo, Vertical, can_focus=False):
     DEFAULT_CSS = """
     OrderTicket { height: auto; border: round $primary; padding: 0 1; border-title-style: bold; }
     OrderTicket.-buy { border: round $bid; }

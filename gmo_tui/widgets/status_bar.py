@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gmo_tui.widgets.render_memo import RenderMemo
+
 STATE_VARIABLE = {
     "LIVE": "success",
     "CONNECTING": "warning",
@@ -17,7 +19,7 @@ STATE_VARIABLE = {
 }
 
 
-class StatusBar(Widget):
+class StatusBar(RenderMemo, Widget):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text-muted; }
     """
