@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             f"  render_lines us/frame {us / frames:7.1f}"
         )
     print(f"App._display (segments -> terminal) us/frame {doc.get('display_us', 0) / frames:.1f}")
+    print("what made the frames (per frame):")
+    for cause, n in sorted(doc.get("causes", {}).items(), key=lambda kv: -kv[1]):
+        print(f"  {cause:32s} {n / frames:5.2f}")
     return doc
 
 

@@ -87,6 +87,21 @@ def _count_renders() -> None:
 
     App._display = timed_display  # type: ignore[method-assign]
     Widget.render_lines = counted_render_lines  # type: ignore[method-assign]
+
+    on_timer_update = Screen._on_timer_update
+    causes: Counter[str] = Counter()
+
+    def counted_timer_update(self):  # type: ignore[no-untyped-def]
+        if self.is_current:
+            if self._layout_required:
+                causes["layout"] += 1
+            if self._repaint_required:
+                causes["repaint"] += 1
+            for widget in self._dirty_widgets:
+                causes[f"dirty {type(widget).__name__}"] += 1
+        return on_timer_update(self)
+
+    Screen._on_timer_update = counted_timer_update  # type: ignore[method-assign]
     from gmo_tui.widgets.direct_lines import DirectLines
 
     direct_render_lines = DirectLines.render_lines
@@ -114,6 +129,7 @@ def _count_renders() -> None:
                 "frame_ms": frame_ms,
                 "spent_us": spent_us,
                 "display_us": display_us["us"],
+                "causes": causes,
             }
             with open(path, "w") as f:
                 json.dump(doc, f)
