@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -44,6 +45,7 @@ class _RowContext:
     styles: dict[tuple[str, bool, bool], tuple[Style, Style, Style]]
 
 
+ROW_STRIPS_KEPT = 512
 GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
@@ -113,6 +115,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
         self.repainted_rows = 0
         self._depth_scale: Decimal | None = None
         self._ctx: _RowContext | None = None
+        self._row_strips: dict[object, Any] = {}
         self._cursor_memo: tuple[list[tuple], tuple[str, int], int | None] | None = None
 
     # ------------------------------------------------------------------ public API
@@ -341,7 +344,16 @@ class OrderBookLadder(DirectLines, can_focus=True):
             return Strip.blank(ctx.width, ctx.base)
         strip = self._strips[y] if y < len(self._strips) else None
         if strip is None or strip.cell_length != ctx.width:
-            strip = self._render_row(y, self._rows[y], ctx)
+            row = self._rows[y]
+            # the same level text comes back as the mid moves to and fro: reuse its strip
+            key = (row[:6], ctx.cursor_row == y)
+            seen = self._row_strips
+            if seen.get("ctx") is not ctx or len(seen) > ROW_STRIPS_KEPT:
+                seen.clear()
+                seen["ctx"] = ctx
+            strip = seen.get(key)
+            if strip is None:
+                strip = seen[key] = self._render_row(y, row, ctx)
             if y < len(self._strips):
                 self._strips[y] = strip
         return strip

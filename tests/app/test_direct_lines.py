@@ -111,3 +111,42 @@ async def test_padding_falls_back_to_textuals_path() -> None:
         _compare(ladder)
         _compare(tape)
         assert ladder._direct is False and tape._direct is False
+
+
+async def test_render_memo_reuses_lines_until_the_widget_changes() -> None:
+    """RenderMemo (header, status bar, ticket, footer, tabs, screen): an unchanged widget
+    hands back the very same lines; a change (reactive, style, size) is drawn at once."""
+    from gmo_tui.widgets.market_header import MarketHeader
+
+    class HeaderApp(App[None]):
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return dict(DOMAIN_DEFAULTS)
+
+        def compose(self) -> ComposeResult:
+            yield MarketHeader()
+
+    app = HeaderApp()
+    async with app.run_test(size=(60, 5)) as pilot:
+        header = app.query_one(MarketHeader)
+        header.symbol = "BTC_JPY"
+        await pilot.pause()
+        region = Region(0, 0, *header.outer_size)
+        first = header.render_lines(region)
+        assert header.render_lines(region) is first  # nothing changed: reused
+        assert "BTC_JPY" in first[0].text
+        header.symbol = "ETH_JPY"  # a reactive change marks the widget dirty
+        await pilot.pause()
+        second = header.render_lines(region)
+        assert second is not first and "ETH_JPY" in second[0].text
+        header.exchange_status = "MAINTENANCE"  # a class change restyles the background
+        await pilot.pause()
+        third = header.render_lines(region)
+        assert third[0].text != second[0].text or _cells(third[0]) != _cells(second[0])
+        await pilot.resize_terminal(40, 5)
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if header.outer_size.width == 40:
+                break
+        assert header.outer_size.width == 40
+        narrow = header.render_lines(Region(0, 0, *header.outer_size))
+        assert narrow[0].cell_length == 40
