@@ -174,6 +174,23 @@ def render(docs: dict[str, dict[str, Any]]) -> str:
                 f"| {s['t_s']} | {s['rss_mb']} | {s['cpu_percent']} | {s['trade_latency_ms']} |"
             )
         out.append("")
+    if "rate_burst" in docs:
+        d = docs["rate_burst"]
+        pct = d["percent_of_exchange_max"]
+        out += [
+            "## 7. Rate limits: a burst of 200 private requests (issue 5, item 10)",
+            "",
+            f"`{_cmd(d)}` — load average {_load(d)}",
+            "",
+            f"{d['burst']}, {d['runs']} runs against the exchange process; the exchange's "
+            f"minimum for 100 requests of one budget is {d['exchange_minimum_s']} s. "
+            f"Makespans {', '.join(f'{x:.2f}' for x in d['makespan_s'])} s: "
+            f"**{pct['median']} %** of the exchange's maximum throughput (min {pct['min']}, "
+            f"max {pct['max']}; target >= 90 %: {_ok(pct['min'] >= 90)}). ERR-5003: "
+            f"**{d['err_5003_total']}**; orders placed {d['orders_placed']}, on the exchange "
+            f"{d['orders_on_exchange']}.",
+            "",
+        ]
     return "\n".join(out)
 
 

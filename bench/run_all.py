@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.harness import ROOT
 from bench.results import render
 
-BENCHES = ("ingest", "latency", "cpu", "termbytes", "coldstart", "soak")
+BENCHES = ("ingest", "latency", "cpu", "termbytes", "coldstart", "rate_burst", "soak")
 
 
 def main(argv: list[str] | None = None) -> None:
