@@ -309,6 +309,7 @@ class GmoTuiApp(App):
         self.books = Books()
         self.tapes = Tapes(maxlen=500)
         self.rules: dict[str, models.SymbolRule] = {}
+        self._watch_places: dict[str, int] | None = None
         self.tickers: dict[str, models.Ticker] = {}
         self.watch = WatchModel(
             spark_len=SPARK_LEN, spark_interval=max(1.0, self.settings.ticker_poll_seconds)
@@ -772,6 +773,7 @@ class GmoTuiApp(App):
     def on_symbols_loaded(self, message: msg.SymbolsLoaded) -> None:
         self.rules.clear()
         self.rules.update({r.symbol: r for r in message.rules})
+        self._watch_places = None
         if self.symbol not in self.rules and self.rules:
             self.notify(
                 f"Unknown symbol {self.symbol}; switching to {next(iter(self.rules))}",
@@ -916,7 +918,12 @@ class GmoTuiApp(App):
 
     @_when_mounted
     def _show_watchlist(self) -> None:
-        places = {symbol: decimals_of(rule.tick_size) for symbol, rule in self.rules.items()}
+        # price places per symbol: recomputed only when the rules are reloaded (a ticker
+        # arrives ten times a second)
+        places = self._watch_places
+        if places is None or len(places) != len(self.rules):
+            places = {s: decimals_of(rule.tick_size) for s, rule in self.rules.items()}
+            self._watch_places = places
         self.main.query_one(Watchlist).show(self.watch.rows(self.symbols()), places)
 
     @_when_mounted
