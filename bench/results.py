@@ -80,12 +80,13 @@ def render(docs: dict[str, dict[str, Any]]) -> str:
                     f"| {load} | {label} | {x['n']} ({x['missed']}) | {x['p50_ms']} | "
                     f"{x['p90_ms']} | {x['p99_ms']} | {x['max_ms']} |"
                 )
-        ok = bt["p50_ms"] <= 16.7 and bt["p99_ms"] <= 33
         out += [
             "",
-            f"Busy target p50 <= 16.7 ms, p99 <= 33 ms: {_ok(ok)} (trades), "
-            f"{_ok(bb['p50_ms'] <= 16.7 and bb['p99_ms'] <= 33)} (books). App CPU during the "
-            f"busy probes: {b['app_cpu_percent_during']} %.",
+            f"Busy target p50 <= 16.7 ms: {_ok(bt['p50_ms'] <= 16.7)} (trades), "
+            f"{_ok(bb['p50_ms'] <= 16.7)} (books); p99 <= 33 ms: {_ok(bt['p99_ms'] <= 33)} "
+            f"(trades, by {max(0, bt['p99_ms'] - 33):.1f} ms), {_ok(bb['p99_ms'] <= 33)} "
+            f"(books, by {max(0, bb['p99_ms'] - 33):.1f} ms). App CPU during the busy probes: "
+            f"{b['app_cpu_percent_during']} %.",
             "",
             f"Stress over {st['minutes']} min, per 10-s window (t, trade p50, book p50, trade p99,"
             " app CPU %):",
