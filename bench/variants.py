@@ -228,9 +228,8 @@ def _gc_stats() -> None:
         if phase == "start":
             started[0] = time.perf_counter()
         else:
-            pauses.append(
-                (info["generation"], (time.perf_counter() - started[0]) * 1000, time.monotonic())
-            )
+            ms = (time.perf_counter() - started[0]) * 1000
+            pauses.append((info["generation"], ms, time.monotonic(), info["collected"]))
 
     gc.callbacks.append(callback)
 

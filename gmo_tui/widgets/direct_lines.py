@@ -31,6 +31,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from gmo_tui.widgets.flat_strip import FlatStrip
 from gmo_tui.widgets.render_memo import RenderMemo
 
 _MEMO_PER_ROW = 4
@@ -126,10 +127,12 @@ class DirectLines(RenderMemo, Widget):
                     strip = strip.apply_filter(line_filter, background)
                 if framed:
                     edge_left, edge_right = self._direct_edges  # type: ignore[misc]
-                    strip = Strip(
+                    strip = FlatStrip(
                         [*(edge_left if left else ()), *strip, *(edge_right if right else ())],
                         strip.cell_length + left + right,
                     )
+                else:
+                    strip = FlatStrip.of(strip)
                 hit = (content, strip)
                 memo[id(content)] = hit
             append(hit[1])

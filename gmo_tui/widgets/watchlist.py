@@ -17,7 +17,11 @@ from gmo_tui.widgets.keyed_table import KeyedTable
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: Iterable[Decimal], width: int = 12) -> str:
+SPARK_WIDTH = 12
+"""Samples shown in the trend column (its fixed width)."""
+
+
+def sparkline(values: Iterable[Decimal], width: int = SPARK_WIDTH) -> str:
     points = list(values)[-width:]
     if not points:
         return ""
@@ -33,12 +37,12 @@ class Watchlist(KeyedTable):
 
     def __init__(self, **kwargs):
         super().__init__(
-            # fixed widths where values change every tick (no re-measuring); the trend grows
+            # fixed widths: a changed cell never makes the table re-measure a whole column
             [
                 ("symbol", "Symbol", 8),
                 ("last", "Last", 11),
                 ("change", "24h", 7),
-                ("spark", "Trend"),
+                ("spark", "Trend", SPARK_WIDTH),
             ],
             **kwargs,
         )
