@@ -10,10 +10,8 @@ import argparse
 import json
 import os
 import tempfile
-import time
 
-from bench.harness import PYTHON, ROOT, AppPty, Sim
-from bench.scenarios import set_load, wait_ready
+from bench.scenarios import run_variant
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -22,22 +20,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     out = os.path.join(tempfile.mkdtemp(prefix="gmo-tui-counts-"), "counts.json")
-    with Sim() as sim:
-        env = {
-            "GMO_API_KEY": sim.api_key,
-            "GMO_API_SECRET": sim.api_secret,
-            "PYTHONPATH": str(ROOT),
-            "GMO_BENCH_COUNTS": out,
-        }
-        argv_app = [PYTHON, "-m", "bench.variants", "count-renders"]
-        argv_app += ["--endpoint", sim.endpoint, "--symbol", "BTC"]
-        with AppPty(argv_app, env=env) as app:
-            if wait_ready(app, timeout=30) is None:
-                raise SystemExit("the app never showed a book")
-            set_load(sim, args.load)
-            time.sleep(args.seconds)
-            app.send(b"q")
-            app.proc.wait(20)
+    run_variant("count-renders", {"GMO_BENCH_COUNTS": out}, args.load, args.seconds)
     with open(out) as f:
         doc = json.load(f)
     frames = max(1, doc["frames"])

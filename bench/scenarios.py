@@ -91,6 +91,33 @@ def _wait_regex(app: AppPty, pattern: bytes, timeout: float) -> float | None:
     return app.time_at(end)
 
 
+def run_variant(
+    variant: str, env: dict[str, str], load: str, seconds: float, *, warmup: float = 0.0
+) -> None:
+    """Run the app with a :mod:`bench.variants` variant against a fresh exchange (with the demo
+    key), apply ``load`` for ``seconds`` (after ``warmup`` s of quiet), then quit with ``q``;
+    the variant writes its findings to the file named in ``env``."""
+    from bench.harness import PYTHON, ROOT
+
+    with Sim() as sim:
+        full_env = {
+            "GMO_API_KEY": sim.api_key,
+            "GMO_API_SECRET": sim.api_secret,
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        argv = [PYTHON, "-m", "bench.variants", variant]
+        argv += ["--endpoint", sim.endpoint, "--symbol", "BTC"]
+        with AppPty(argv, env=full_env) as app:
+            if wait_ready(app, timeout=30) is None:
+                raise SystemExit("the app never showed a book")
+            time.sleep(warmup)
+            set_load(sim, load)
+            time.sleep(seconds)
+            app.send(b"q")
+            app.proc.wait(20)
+
+
 def jitter(mean: float) -> float:
     """A random pause around ``mean`` so probes do not lock to the exchange's schedule."""
     return mean * (0.5 + random.random())

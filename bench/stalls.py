@@ -11,11 +11,9 @@ import argparse
 import json
 import os
 import tempfile
-import time
 from collections import Counter
 
-from bench.harness import PYTHON, ROOT, AppPty, Sim
-from bench.scenarios import set_load, wait_ready
+from bench.scenarios import run_variant
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -25,24 +23,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--min-ms", type=float, default=20.0)
     args = parser.parse_args(argv)
     out = os.path.join(tempfile.mkdtemp(prefix="gmo-tui-stalls-"), "stalls.json")
-    with Sim() as sim:
-        env = {
-            "GMO_API_KEY": sim.api_key,
-            "GMO_API_SECRET": sim.api_secret,
-            "PYTHONPATH": str(ROOT),
-            "GMO_BENCH_STALLS": out,
-            "GMO_BENCH_STALL_MS": str(args.min_ms),
-        }
-        argv_app = [PYTHON, "-m", "bench.variants", "stalls"]
-        argv_app += ["--endpoint", sim.endpoint, "--symbol", "BTC"]
-        with AppPty(argv_app, env=env) as app:
-            if wait_ready(app, timeout=30) is None:
-                raise SystemExit("the app never showed a book")
-            time.sleep(3)
-            set_load(sim, args.load)
-            time.sleep(args.seconds)
-            app.send(b"q")
-            app.proc.wait(20)
+    env = {"GMO_BENCH_STALLS": out, "GMO_BENCH_STALL_MS": str(args.min_ms)}
+    run_variant("stalls", env, args.load, args.seconds, warmup=3.0)
     with open(out) as f:
         doc = json.load(f)
     total = sum(n for _, n in doc["tally"]) or 1

@@ -53,15 +53,20 @@ def _count_renders() -> None:
 
     spent_us: Counter[str] = Counter()
 
-    def counted_render_lines(self, crop):  # type: ignore[no-untyped-def]
-        name = type(self).__name__
-        calls[name] += 1
-        lines[name] += crop.height
-        started = time.perf_counter()
-        try:
-            return render_lines(self, crop)
-        finally:
-            spent_us[name] += int((time.perf_counter() - started) * 1e6)
+    def counted(method):  # type: ignore[no-untyped-def]
+        def wrapper(self, crop):  # type: ignore[no-untyped-def]
+            name = type(self).__name__
+            calls[name] += 1
+            lines[name] += crop.height
+            started = time.perf_counter()
+            try:
+                return method(self, crop)
+            finally:
+                spent_us[name] += int((time.perf_counter() - started) * 1e6)
+
+        return wrapper
+
+    counted_render_lines = counted(render_lines)
 
     frame_ms: list[float] = []
 
@@ -104,19 +109,7 @@ def _count_renders() -> None:
     Screen._on_timer_update = counted_timer_update  # type: ignore[method-assign]
     from gmo_tui.widgets.direct_lines import DirectLines
 
-    direct_render_lines = DirectLines.render_lines
-
-    def counted_direct(self, crop):  # type: ignore[no-untyped-def]
-        name = type(self).__name__
-        calls[name] += 1
-        lines[name] += crop.height
-        started = time.perf_counter()
-        try:
-            return direct_render_lines(self, crop)
-        finally:
-            spent_us[name] += int((time.perf_counter() - started) * 1e6)
-
-    DirectLines.render_lines = counted_direct  # type: ignore[method-assign]
+    DirectLines.render_lines = counted(DirectLines.render_lines)  # type: ignore[method-assign]
     Screen._compositor_refresh = counted_refresh  # type: ignore[method-assign]
 
     def dump() -> None:
