@@ -75,16 +75,8 @@ class DirectLines(RenderMemo, Widget):
             return False
         return (top, right, bottom, left)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        memo = self._memo_lines  # unchanged since the last frame: the same lines (RenderMemo)
-        size = self.outer_size
-        if memo is not None and memo[0] == crop and memo[1] == size:
-            return memo[2]
-        lines = self._direct_lines(crop)
-        self._memo_lines = (crop, size, lines)
-        return lines
-
-    def _direct_lines(self, crop: Region) -> list[Strip]:
+    def _fresh_lines(self, crop: Region) -> list[Strip]:
+        """Called by RenderMemo.render_lines when the widget changed since the last frame."""
         mode = self._direct
         if mode is None:
             if not hasattr(self, "_direct_memo"):

@@ -42,6 +42,11 @@ class RenderMemo:
         size: Any = self.outer_size  # type: ignore[attr-defined]
         if memo is not None and memo[0] == crop and memo[1] == size:
             return memo[2]
-        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
+        lines = self._fresh_lines(crop)
         self._memo_lines = (crop, size, lines)
+        return lines
+
+    def _fresh_lines(self, crop: Region) -> list[Strip]:
+        """The lines as the widget draws them now (Textual's path unless overridden)."""
+        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
         return lines
