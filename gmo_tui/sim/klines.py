@@ -57,6 +57,11 @@ _SAMPLES = 4  # interior samples per candle for high/low
 _DAILY = {"1min", "5min", "10min", "15min", "30min", "1hour"}
 
 
+def _factor(value: float) -> Decimal:
+    """A dimensionless factor of the synthetic walk as a Decimal (prices stay Decimal)."""
+    return Decimal(repr(value))
+
+
 def _unit(*parts: object) -> float:
     """A deterministic number in [0, 1) from the parts."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
@@ -214,18 +219,19 @@ class KlineHistory:
             noise = self._noise[symbol] = _Noise(self.seed, symbol)
         return noise
 
-    def _synthetic_price(self, symbol: str, t: float) -> float:
+    def _synthetic_price(self, symbol: str, t: float) -> Decimal:
+        """The walk's price at ``t``: the start price (Decimal) times a dimensionless factor
+        from the noise (computed in floating point, it is no amount of money)."""
         noise = self._noise_for(symbol)
         anchor = self._anchors.get(symbol)
         if anchor is None:
             anchor = self._anchors[symbol] = noise.at(self.start_s)
-        base = float(self.start_price.get(symbol) or 1)
-        return base * math.exp(noise.at(t) - anchor)
+        base = self.start_price.get(symbol) or Decimal(1)
+        return base * _factor(math.exp(noise.at(t) - anchor))
 
-    def _q(self, symbol: str, value: float | Decimal) -> Decimal:
+    def _q(self, symbol: str, value: Decimal) -> Decimal:
         tick = SYMBOL_RULES[symbol].tick_size
-        number = Decimal(repr(value)) if isinstance(value, float) else value
-        quantized = (number / tick).to_integral_value(ROUND_HALF_UP) * tick
+        quantized = (value / tick).to_integral_value(ROUND_HALF_UP) * tick
         return max(quantized, tick)
 
     def _candle(
@@ -242,7 +248,7 @@ class KlineHistory:
                 open_ms + (end_ms - open_ms) * i / (_SAMPLES + 1) for i in range(_SAMPLES + 2)
             ]
             raw = [self._synthetic_price(symbol, p / 1000) for p in points]
-            wiggle = 1 + 0.002 * _unit(self.seed, symbol, open_ms, close_ms, "w")
+            wiggle = 1 + _factor(0.002 * _unit(self.seed, symbol, open_ms, close_ms, "w"))
             hi, lo = max(raw) * wiggle, min(raw) / wiggle
             prices = [
                 self._q(symbol, raw[0]),
@@ -251,9 +257,9 @@ class KlineHistory:
                 self._q(symbol, raw[-1]),
             ]
             turnover_jpy = (
-                40_000 * (end_ms - open_ms) / 1000 * (0.5 + _unit(self.seed, symbol, open_ms, "v"))
+                40 * (end_ms - open_ms) * _factor(0.5 + _unit(self.seed, symbol, open_ms, "v"))
             )
-            size = Decimal(repr(turnover_jpy / max(raw[0], 1e-9)))
+            size = turnover_jpy / max(raw[0], rule.tick_size)
             volume = (size / rule.size_step).to_integral_value() * rule.size_step
         if close_ms > start_ms:
             first = bisect.bisect_left(minutes, open_ms, key=lambda item: item[0])
