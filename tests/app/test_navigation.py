@@ -56,11 +56,7 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
         assert ladder._book is app.books["ETH_JPY"]
 
         # ctrl+p: the palette's symbol provider
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
-        await type_text(pilot, "Symbol: XRP_JPY")
-        await wait_for(pilot, lambda: "XRP_JPY" in _first_hit(app), "palette hit")
-        await pilot.press("enter")
+        await _palette(pilot, app, "Symbol: XRP_JPY", "XRP_JPY")
         await wait_for(pilot, lambda: app.symbol == "XRP_JPY", "switched to XRP_JPY")
         assert app.main.query_one("#header").symbol == "XRP_JPY"
 
@@ -124,13 +120,18 @@ async def test_without_credentials_private_panes_say_how(sim, make_app):
             assert binding_id in text
         await pilot.press("escape")
         # the palette switches themes
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
-        await type_text(pilot, "Theme: gmo-light")
-        await wait_for(pilot, lambda: "gmo-light" in _first_hit(app), "theme hit")
-        await pilot.press("enter")
+        await _palette(pilot, app, "Theme: gmo-light", "gmo-light")
         await wait_for(pilot, lambda: app.theme == "gmo-light", "theme switched")
         await app.shutdown()
+
+
+async def _palette(pilot, app, text: str, hit: str) -> None:
+    """ctrl+p, type ``text``, wait until the first hit shows ``hit``, run it with Enter."""
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
+    await type_text(pilot, text)
+    await wait_for(pilot, lambda: hit in _first_hit(app), f"palette hit {hit}")
+    await pilot.press("enter")
 
 
 def _first_hit(app) -> str:
