@@ -601,6 +601,8 @@ class TradingService:
             self.tracker.mark_accepted(key, order_id)
         self.changed(AccountPart.ORDERS)
         self._stage("replied", intent_id)
+        # events of the order may have come before the reply: journal its status now
+        await self.journal_order_state(order_id)
         return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
 
     async def _failed(self, intent_id: int, exc: GmoError) -> SubmitResult:
