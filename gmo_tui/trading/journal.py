@@ -17,11 +17,17 @@ Intent states::
     ABANDONED journaled but never sent (found PENDING after a crash); never sent later
 
 PENDING, SENT and UNKNOWN are *unresolved*: the service reconciles them before order entry.
+
+The files (the database, its ``-wal`` and ``-shm``) are created 0600 in a directory created
+0700, whatever the umask (:func:`private_database`). Writes take the write connection; reads
+use their own connection (WAL lets them read the last commit while a write is syncing), so the
+event loop never waits for a write's fsync just to read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -160,6 +166,29 @@ def default_journal_path() -> Path:
     return Path(user_data_dir("gmo-tui", appauthor=False)) / "journal.sqlite3"
 
 
+def private_database(path: Path) -> None:
+    """Make ``path``'s missing directories 0700 and the database file (and any existing
+    ``-wal``/``-shm``) 0600 before SQLite opens it; SQLite gives new companions the database's
+    mode. (``gmo_tui.private_files.private_database`` does the same once merged.)"""
+    missing: list[Path] = []
+    probe = path.parent
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)  # mkdir's mode is cut by the umask
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.chmod(companion, 0o600)
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
@@ -190,8 +219,9 @@ class Journal:
     def __init__(self, path: str | Path | None = None, *, clock=time.time):
         if path is None:
             path = default_journal_path()
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            private_database(Path(path))
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
@@ -204,10 +234,21 @@ class Journal:
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
+        if in_memory:  # one database per connection: read through the writer
+            self._read_lock, self._reader = self._lock, self._db
+        else:
+            private_database(Path(path))  # the -wal/-shm SQLite just made
+            self._read_lock = threading.Lock()
+            self._reader = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False
+            )
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
         with self._lock:
             self._db.close()
 
@@ -379,8 +420,8 @@ class Journal:
     # ------------------------------------------------------------------ reads
 
     def _rows(self, where: str = "", params: tuple = ()) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM intents {where} ORDER BY id", params
             ).fetchall()
         return [self._entry(row) for row in rows]
@@ -447,21 +488,21 @@ class Journal:
 
     def claimed_order_ids(self) -> set[int]:
         """Order ids already attributed to one of our intents (never matched twice)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT DISTINCT order_id FROM intents WHERE order_id IS NOT NULL "
                 "AND kind IN ('ORDER','CLOSE','CLOSE_BULK')"
             ).fetchall()
         return {row[0] for row in rows}
 
     def events(self, intent_id: int | None = None) -> list[JournalEvent]:
-        with self._lock:
+        with self._read_lock:
             if intent_id is None:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events ORDER BY seq"
                 ).fetchall()
             else:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events WHERE intent_id = ? ORDER BY seq",
                     (intent_id,),
                 ).fetchall()
