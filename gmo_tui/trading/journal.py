@@ -239,9 +239,7 @@ class Journal:
         else:
             private_database(Path(path))  # the -wal/-shm SQLite just made
             self._read_lock = threading.Lock()
-            self._reader = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False
-            )
+            self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
 
     # ------------------------------------------------------------------ lifecycle
 

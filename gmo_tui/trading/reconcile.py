@@ -94,9 +94,13 @@ class Reconciler:
 
     async def start(self) -> None:
         """Status (which also samples the server clock), CLOCK, then :meth:`start_up`; entry
-        stays closed while the exchange is not OPEN (and /v1/status is polled)."""
+        stays closed while the exchange is not OPEN (and /v1/status is polled). Returns with
+        RECONCILED still closed when the key was rejected (AUTH) or the clock is off (CLOCK);
+        other errors (e.g. the endpoint unreachable) raise. Call it again to retry."""
         svc = self.service
         svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        if not svc.gates.is_open(Gate.CLOCK):
+            svc.rest.clock.reset()  # a fresh measurement decides (the clock may be fixed)
         try:
             status = await svc.rest.get_status()
         except GmoError as exc:
@@ -104,6 +108,8 @@ class Reconciler:
                 return
             raise
         svc.check_clock()
+        if not svc.gates.is_open(Gate.CLOCK):
+            return  # signed requests would carry a wrong time: start() again later
         if status.status is not ExchangeStatus.OPEN:
             svc.halts.halt(f"exchange status {status.status.value}")
             return
@@ -524,6 +530,7 @@ class Reconciler:
         )
         if positions_changed:
             svc.changed(AccountPart.POSITIONS)
+        svc.check_clock()
         self.last_at = self.monotonic()
         self.gap = None
         self.reports += 1
