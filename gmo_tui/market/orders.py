@@ -32,7 +32,7 @@ tracker does not know yet are parked and applied when the order shows up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -338,7 +338,7 @@ class OrderTracker:
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TrackedOrder]:
         return iter(self._by_key.values())
 
     def get(self, order_id: int) -> TrackedOrder | None:

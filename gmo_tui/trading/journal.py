@@ -31,7 +31,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -216,7 +216,9 @@ class Journal:
     in tests. ``clock`` gives the wall-clock seconds stored with each row.
     """
 
-    def __init__(self, path: str | Path | None = None, *, clock=time.time):
+    def __init__(
+        self, path: str | Path | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         if path is None:
             path = default_journal_path()
         in_memory = str(path) == ":memory:"
@@ -262,7 +264,12 @@ class Journal:
 
     # ------------------------------------------------------------------ writes
 
-    def _write(self, sql: str, params: tuple, event: tuple[int | None, str, dict] | None) -> int:
+    def _write(
+        self,
+        sql: str,
+        params: tuple[object, ...],
+        event: tuple[int | None, str, dict[str, Any]] | None,
+    ) -> int:
         """Run one statement and its event row in one committed transaction."""
         with self._lock:
             cur = self._db.cursor()
@@ -285,7 +292,7 @@ class Journal:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            return row_id
+            return row_id or 0
 
     def record_intent(
         self,
@@ -345,7 +352,7 @@ class Journal:
             ),
         )
 
-    def _update(self, intent_id: int, event: str, data: dict, **columns: Any) -> None:
+    def _update(self, intent_id: int, event: str, data: dict[str, Any], **columns: Any) -> None:
         columns["updated_at"] = self._clock()
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self._write(
@@ -417,7 +424,7 @@ class Journal:
 
     # ------------------------------------------------------------------ reads
 
-    def _rows(self, where: str = "", params: tuple = ()) -> list[JournalEntry]:
+    def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[JournalEntry]:
         with self._read_lock:
             rows = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM intents {where} ORDER BY id", params
@@ -425,7 +432,7 @@ class Journal:
         return [self._entry(row) for row in rows]
 
     @staticmethod
-    def _entry(row: tuple) -> JournalEntry:
+    def _entry(row: tuple[Any, ...]) -> JournalEntry:
         (
             id_,
             kind,
