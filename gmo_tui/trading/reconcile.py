@@ -29,10 +29,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gmo_tui.exchange import models
-from gmo_tui.exchange.enums import ExchangeStatus
+from gmo_tui.exchange.enums import ExchangeStatus, OrderStatus
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.stream_base import StreamState, StreamStatus
-from gmo_tui.market.orders import OrderState, Resolution
+from gmo_tui.market.orders import OrderState, Resolution, ResolutionStatus
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -275,7 +275,7 @@ class Reconciler:
                 data={"status": status},
             )
             return True
-        if res.status == "ambiguous":
+        if res.status is ResolutionStatus.AMBIGUOUS:
             ids = list(res.candidates)
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
@@ -326,7 +326,7 @@ class Reconciler:
                     continue
                 await svc.apply_orders(rows)
                 order = rows[0] if rows else None
-                if order is None or order.status.value != "MODIFYING":
+                if order is None or order.status is not OrderStatus.MODIFYING:
                     break
         applied = order is not None and entry.price is not None and order.price == entry.price
         await svc.journal_write(
@@ -513,7 +513,7 @@ class Reconciler:
             await svc.resolver.fetch_fill_orders(entry, search)
             requests += search.requests
             res = svc.resolver.match(entry, search)
-            if res.found or res.status == "ambiguous":
+            if res.status is not ResolutionStatus.NOT_FOUND:
                 await self.settle_creating(entry, res, search)
         # positions: all on a start, reconnect, silence or reopening; on the timer only where
         # a fill may have moved them
