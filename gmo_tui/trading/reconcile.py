@@ -8,7 +8,9 @@
 * :meth:`Reconciler.reconcile`: for the symbols of interest, every page of ``activeOrders``,
   ``latestExecutions`` back to the newest fill already in the ledger, ``/v1/orders`` for the
   tracked orders that left ``activeOrders`` (and ``/v1/executions`` for their missing fills),
-  and every page of ``openPositions`` of the margin symbols whose positions may have moved.
+  and every page of ``openPositions`` of the margin symbols whose positions may have moved
+  (after a start, a reconnect, a silence or a reopening: every symbol ``positionSummary``
+  shows positions on, plus those of interest).
   Fills go through the service's one fill path (ledger deduped by executionId, journal status
   of the intent, ``listener.on_fill(RECONCILE)`` once). UNKNOWN intents are matched against
   what was read. A TIMER reconcile with nothing paging costs ``2 + 2 * symbols`` GETs at most
@@ -515,12 +517,17 @@ class Reconciler:
             res = svc.resolver.match(entry, search)
             if res.status is not ResolutionStatus.NOT_FOUND:
                 await self.settle_creating(entry, res, search)
-        # positions: all on a start, reconnect, silence or reopening; on the timer only where
-        # a fill may have moved them
+        # positions: on a start, reconnect, silence or reopening every margin symbol that has
+        # some (positionSummary over all symbols says which) or is of interest; on the timer
+        # only where a fill may have moved them
         if reason is ReconcileReason.TIMER:
             margin = sorted(moved)
         else:
-            margin = symbols
+            summaries = await svc.rest.get_position_summary()
+            requests += 1
+            svc.positions.load_summaries(summaries)
+            held = {s.symbol for s in summaries if s.sum_position_quantity > 0}
+            margin = sorted(held.union(symbols, (p.symbol for p in svc.positions.all())))
         requests += await self.load_positions(margin)
         orders_after = self._orders_snapshot()
         orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
