@@ -909,7 +909,7 @@ class TradingService:
         return await self.reconciler.reconcile(reason)
 
     def reconcile_due(self, now: float) -> bool:
-        """``now`` is ``time.monotonic()``; see :meth:`Reconciler.due`."""
+        """``now`` on the service's ``clock`` (``time.time()``); see :meth:`Reconciler.due`."""
         return self.reconciler.due(now)
 
     def has_open_state(self) -> bool:

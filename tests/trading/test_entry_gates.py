@@ -6,6 +6,7 @@ start-up reconciliation; after maintenance entry comes back only when every gate
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 from itertools import groupby
 
@@ -14,6 +15,7 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.trading.gates import Gate
+from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import NoticeKind, Outcome
 from tests.trading.conftest import CountingTransport, build_rig
 
@@ -71,8 +73,10 @@ async def test_a_server_clock_beyond_the_limit_closes_clock_and_is_not_adopted(
         blocked = await rig.service.submit(_limit(book.best_bid - 100))
         assert blocked.outcome is Outcome.BLOCKED and "clock" in (blocked.reason or "")
         assert rig.transport.posts() == 0 and rig.transport.private() == 0
-        await sim.control("skew", {"seconds": 0})  # the clock is fixed: a new start passes
-        await rig.service.start()
+        await sim.control("skew", {"seconds": 0})  # the clock is fixed: the timer retries
+        later = time.time() + rig.service.reconcile_every_s
+        assert rig.service.reconcile_due(later)
+        await rig.service.reconcile(ReconcileReason.TIMER)
         assert gates.is_open(Gate.CLOCK) and rig.service.entry_enabled
         # within the limit the offset is adopted as before
         await sim.control("skew", {"seconds": 60})
