@@ -501,8 +501,8 @@ class Reconciler:
         reads: dict[str, Reads] = {}
         moved: set[str] = set()  # symbols whose positions may have changed
         for symbol in symbols:
-            active, pages = await read_active_orders(svc.rest, symbol, self.page_size)
-            requests += pages
+            active, active_pages = await read_active_orders(svc.rest, symbol, self.page_size)
+            requests += active_pages
             await svc.apply_orders(active)
             first_read = not svc.fills.latest(1, symbol)
             budget = [FIRST_READ_PAGES]
@@ -511,7 +511,7 @@ class Reconciler:
                 budget[0] -= 1
                 return budget[0] <= 0 or any(e.execution_id in svc.fills for e in page)
 
-            latest, pages = await read_latest_executions(
+            latest, latest_pages = await read_latest_executions(
                 svc.rest,
                 symbol,
                 enough=enough
@@ -519,12 +519,14 @@ class Reconciler:
                 else (lambda page: any(e.execution_id in svc.fills for e in page)),
                 page_size=self.page_size,
             )
-            requests += pages
+            requests += latest_pages
             fills = await svc.record_fills(reversed(latest), FillSource.RECONCILE)
             new_fills += len(fills)
             if fills:
                 moved.add(symbol)
-            reads[symbol] = Reads(active, latest, [], pages, 0, pages)
+            reads[symbol] = Reads(
+                active, latest, [], active_pages + latest_pages, active_pages, latest_pages
+            )
         # tracked orders that left activeOrders: their final status (and fills) by id
         resting = {o.order_id for r in reads.values() for o in r.active}
         gone = [

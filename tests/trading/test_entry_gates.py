@@ -134,3 +134,23 @@ async def test_emergency_maintenance_then_entry_back_only_with_every_gate(sim, t
         assert [enabled for enabled, _ in groupby(rig.listener.entry)] == [True, False, True]
     finally:
         await _close(rig)
+
+
+async def test_a_clock_jump_during_the_session_closes_clock_at_the_first_refusal(
+    sim, tmp_path
+) -> None:
+    rig = await build_rig(sim, tmp_path / "j.sqlite3")
+    try:
+        await rig.service.start()
+        assert rig.service.entry_enabled
+        book = await rig.refresh_book("BTC")
+        await sim.control("skew", {"seconds": -400})
+        refused = await rig.service.submit(_limit(book.best_bid - 100))
+        assert refused.outcome is Outcome.REJECTED and refused.code in ("ERR-5008", "ERR-5009")
+        assert not rig.service.gates.is_open(Gate.CLOCK)
+        assert rig.rest.clock.skewed and rig.rest.clock.offset_ms == 0
+        again = await rig.service.submit(_limit(book.best_bid - 101))
+        assert again.outcome is Outcome.BLOCKED and "clock" in (again.reason or "")
+        assert rig.exchange_orders() == []
+    finally:
+        await _close(rig)
