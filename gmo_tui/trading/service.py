@@ -287,7 +287,7 @@ class TradingService:
         status = tracked.state.value
         if self._journaled_status.get(order_id) == (status, tracked.filled):
             return
-        if order_id not in self.journal.claimed_order_ids():
+        if not self.journal.claims(order_id):
             return
         self._journaled_status[order_id] = (status, tracked.filled)
         await self.journal_write(
