@@ -500,6 +500,16 @@ class Journal:
             ).fetchall()
         return {row[0] for row in rows}
 
+    def recent_symbols(self, intents: int = 200) -> set[str]:
+        """The symbols of the newest ``intents`` intents."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT DISTINCT symbol FROM (SELECT symbol FROM intents ORDER BY id DESC "
+                "LIMIT ?) WHERE symbol IS NOT NULL",
+                (intents,),
+            ).fetchall()
+        return {row[0] for row in rows}
+
     def claims(self, order_id: int) -> bool:
         """One of our order-creating intents created ``order_id`` (an indexed lookup)."""
         with self._read_lock:

@@ -415,7 +415,7 @@ class Reconciler:
         symbols.update(p.symbol for p in svc.positions.all())
         symbols.update(e.symbol for e in svc.journal.unresolved() if e.symbol)
         if reason is ReconcileReason.START:
-            symbols.update(e.symbol for e in svc.journal.entries()[-200:] if e.symbol)
+            symbols.update(svc.journal.recent_symbols(200))
         return sorted(s for s in symbols if not svc.rules or s in svc.rules)
 
     def has_open_state(self) -> bool:
