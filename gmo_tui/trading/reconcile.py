@@ -316,10 +316,12 @@ class Reconciler:
         )
         return False
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
         """The user settles an UNKNOWN intent by hand (its order, or none)."""
         svc = self.service
-        svc.journal.mark_resolved(intent_id, order_id, "settled by the user")
+        await svc.journal_write(
+            svc.journal.mark_resolved, intent_id, order_id, "settled by the user"
+        )
         key = str(intent_id)
         if svc.tracker.by_key(key) is not None:
             if order_id is None:

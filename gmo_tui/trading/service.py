@@ -943,6 +943,7 @@ class TradingService:
         """Intents whose outcome is still unknown (show them as UNKNOWN)."""
         return self.reconciler.unknown_intents()
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
-        """The user settles an UNKNOWN intent by hand (its order, or none)."""
-        self.reconciler.acknowledge_unknown(intent_id, order_id)
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+        """The trader settles an UNKNOWN intent by hand (its order, or none): identical
+        intents are no longer blocked by it. Journaled off the loop."""
+        await self.reconciler.acknowledge_unknown(intent_id, order_id)
