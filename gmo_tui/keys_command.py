@@ -34,9 +34,11 @@ def _clean(label: str, value: str) -> str:
     return value
 
 
-def read_pair(stdin: TextIO, prompt: Prompt = getpass.getpass) -> tuple[str, str]:
-    """(key, secret): typed without echo at a terminal, else the first two lines of ``stdin``."""
+def read_pair(stdin: TextIO, prompt: Prompt | None = None) -> tuple[str, str]:
+    """(key, secret): typed without echo at a terminal (``prompt``, default
+    ``getpass.getpass``), else the first two lines of ``stdin``."""
     if stdin.isatty():
+        prompt = prompt or getpass.getpass
         key, secret = prompt("GMO Coin API key: "), prompt("GMO Coin API secret: ")
     else:
         key, secret = stdin.readline(), stdin.readline()
@@ -50,13 +52,16 @@ def keys_set(
     *,
     env: Mapping[str, str] | None = None,
     directory: Path | None = None,
-    prompt: Prompt = getpass.getpass,
+    prompt: Prompt | None = None,
 ) -> int:
     """Store a pair in the keyring. 0 when stored, 2 on bad input, 1 when the keyring fails."""
     try:
         key, secret = read_pair(stdin, prompt)
     except BadInput as exc:
         print(f"gmo-tui keys set: {exc}; nothing stored", file=err)
+        return 2
+    except EOFError:
+        print("gmo-tui keys set: no input; nothing stored", file=err)
         return 2
     try:
         api_keys.store(key, secret)
