@@ -136,3 +136,12 @@ def test_the_help_screens_remap_hint_is_real_config(tmp_path) -> None:
     path.write_text(f"{match.group(1)}\n{match.group(2)}\n")
     settings = cfg.load_settings(path, env={}, binding_ids=cli.binding_ids())
     assert len(settings.keymap) == 1
+
+
+def test_the_readmes_example_message_is_what_the_app_prints(config, capsys) -> None:
+    readme = (Path(cli.__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    example = re.search(r"`gmo-tui: ~/\.config/gmo-tui/config\.toml: (tier = [^`]+)`", readme)
+    assert example, "the README's Configuration section shows an example message"
+    config.write_text('tier = "abc"\n')
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err == f"gmo-tui: {config}: {example.group(1)}\n"
