@@ -114,7 +114,11 @@ def run_app(args: argparse.Namespace) -> int:
     from gmo_tui import config as cfg
     from gmo_tui import redact
 
-    log_path = cfg.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    try:
+        log_path = cfg.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    except OSError as exc:
+        print(f"gmo-tui: cannot open the log file: {exc}", file=sys.stderr)
+        return 2
     try:
         settings = cfg.load_settings(
             binding_ids=binding_ids(),

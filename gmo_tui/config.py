@@ -240,12 +240,29 @@ def check_config_dir(directory: Path) -> None:
     someone else could have written. A missing directory is fine."""
     if not directory.is_dir():
         return
+    for ancestor in _ancestors_in_home(directory):
+        _trusted(ancestor)
     _trusted(directory)
     themes = directory / THEMES_DIR
     if themes.is_dir():
         _trusted(themes)
         for theme in sorted(themes.glob("*.toml")):
             _trusted(theme)
+
+
+def _ancestors_in_home(directory: Path) -> list[Path]:
+    """The directories from the home dir (included) down to ``directory`` (excluded), when
+    ``directory`` is inside home: as OpenSSH, a writable ``~/.config`` would let someone swap
+    the whole config dir."""
+    try:
+        home = Path.home().resolve()
+        inside = directory.resolve().relative_to(home)
+    except (RuntimeError, ValueError, OSError):
+        return []
+    found = [home]
+    for part in inside.parts[:-1]:
+        found.append(found[-1] / part)
+    return found
 
 
 def load_credentials(

@@ -179,3 +179,31 @@ def test_endpoint_is_default_for_the_header() -> None:
     assert cfg.Settings().endpoint_is_default
     assert cfg.Settings(endpoint="https://api.coin.z.com/").endpoint_is_default
     assert not cfg.Settings(endpoint="http://127.0.0.1:8765").endpoint_is_default
+
+
+def test_a_writable_directory_between_home_and_the_config_dir_is_refused(
+    tmp_path, monkeypatch
+) -> None:
+    home = tmp_path / "home"
+    config_dir = home / ".config" / "gmo-tui"
+    config_dir.mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GMO_TUI_CONFIG_DIR", str(config_dir))
+    (home / ".config").chmod(0o700)
+    assert cfg.load_settings(env={}).symbol == "BTC_JPY"
+    (home / ".config").chmod(0o777)
+    with pytest.raises(cfg.ConfigError, match=f"Run: chmod go-w {home / '.config'}$"):
+        cfg.load_settings(env={})
+    (home / ".config").chmod(0o755)
+    home.chmod(0o775)
+    with pytest.raises(cfg.ConfigError, match=f"Run: chmod go-w {home}$"):
+        cfg.load_settings(env={})
+
+
+def test_a_symlinked_log_file_is_refused_with_a_message(tmp_path, monkeypatch, capsys) -> None:
+    log = tmp_path / "log"
+    log.mkdir(mode=0o700)
+    (log / "gmo-tui.log").symlink_to(tmp_path / "elsewhere.txt")
+    monkeypatch.setenv("GMO_TUI_LOG_DIR", str(log))
+    err = refused(capsys)
+    assert "cannot open the log file" in err and not (tmp_path / "elsewhere.txt").exists()
