@@ -130,37 +130,66 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _check_value(name: str, value: Any, *, text_source: bool) -> tuple[Any, str | None]:
-    """(typed value, None), or (None, what is allowed). ``text_source``: an environment
-    variable or flag (always a string) rather than a TOML value."""
-    if name in ("symbol", "theme"):
-        text = _text(value)
-        return (text, None) if text else (None, "a non-empty string")
-    if name == "endpoint":
-        text = _text(value)
-        if text is None:
-            return None, 'a URL such as "https://api.coin.z.com"'
-        return (text, None) if (problem := endpoint_problem(text)) is None else (None, problem)
-    if name == "tier":
-        if text_source and isinstance(value, str) and value.strip() in ("1", "2"):
-            return int(value), None
-        if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
-            return value, None
-        return None, "1 or 2 (the API tier of the account)"
-    if name in ("bell", "demo"):
-        if isinstance(value, bool):
-            return value, None
-        if text_source and isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-            return value.strip().lower() in _TRUE, None
-        return None, "true or false"
-    if name in ("ticker_poll_seconds", "status_poll_seconds", "ws_command_interval"):
-        seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
-        return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
-    if name in ("keymap", "safety"):
-        if isinstance(value, Mapping):
-            return dict(value), None
-        return None, f"a table: [{name}]"
-    return None, "nothing (unknown setting)"
+Checked = tuple[Any, str | None]
+"""(typed value, None), or (None, what is allowed)."""
+
+
+def _nonempty(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    return (text, None) if text else (None, "a non-empty string")
+
+
+def _endpoint(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    if text is None:
+        return None, 'a URL such as "https://api.coin.z.com"'
+    return (text, None) if (problem := endpoint_problem(text)) is None else (None, problem)
+
+
+def _tier(value: Any, text_source: bool) -> Checked:
+    if text_source and isinstance(value, str) and value.strip() in ("1", "2"):
+        return int(value), None
+    if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
+        return value, None
+    return None, "1 or 2 (the API tier of the account)"
+
+
+def _flag(value: Any, text_source: bool) -> Checked:
+    if isinstance(value, bool):
+        return value, None
+    if text_source and isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE, None
+    return None, "true or false"
+
+
+def _seconds(value: Any, text_source: bool) -> Checked:
+    seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
+    return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
+
+
+def _table(name: str) -> Callable[[Any, bool], Checked]:
+    def check(value: Any, text_source: bool) -> Checked:
+        return (dict(value), None) if isinstance(value, Mapping) else (None, f"a table: [{name}]")
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
+    "symbol": _nonempty,
+    "theme": _nonempty,
+    "endpoint": _endpoint,
+    "tier": _tier,
+    "bell": _flag,
+    "keymap": _table("keymap"),
+    "safety": _table("safety"),
+    "ticker_poll_seconds": _seconds,
+    "status_poll_seconds": _seconds,
+    "ws_command_interval": _seconds,
+    "demo": _flag,
+}
+"""One check per field of :class:`Settings`; ``text_source``: the value comes from an
+environment variable or a flag (always a string) rather than TOML."""
+assert set(_CHECKS) == set(Settings.__dataclass_fields__)
 
 
 def _check_keymap(
@@ -222,7 +251,7 @@ def load_settings(
 
 
 def _checked(name: str, value: Any, where: str, *, text_source: bool) -> Any:
-    typed, allowed = _check_value(name, value, text_source=text_source)
+    typed, allowed = _CHECKS[name](value, text_source)
     if allowed is not None:
         raise ConfigError(f"{where}: {name} = {show(value)}: {allowed}")
     return typed
