@@ -49,11 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    from gmo_tui.keys_command import KeysAction
+
     keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    keys_sub.add_parser("set", help="store them (typed without echo, or two lines on stdin)")
-    keys_sub.add_parser("show", help="where the app finds credentials (never the secret)")
-    keys_sub.add_parser("delete", help="remove them from the keyring")
+    keys.add_argument(
+        "action",
+        choices=[action.value for action in KeysAction],
+        help="set: store them (typed without echo, or two lines on stdin); show: where the app "
+        "finds credentials (never the secret); delete: remove them from the keyring",
+    )
     return parser
 
 
@@ -72,13 +76,8 @@ def run_sim(args: argparse.Namespace) -> int:
 def run_keys(args: argparse.Namespace) -> int:
     from gmo_tui import keys_command
 
-    match args.keys_command:
-        case "set":
-            return keys_command.keys_set(sys.stdin, sys.stdout, sys.stderr)
-        case "show":
-            return keys_command.keys_show(sys.stdout)
-        case _:
-            return keys_command.keys_delete(sys.stdout, sys.stderr)
+    action = keys_command.KeysAction(args.action)
+    return keys_command.run(action, sys.stdin, sys.stdout, sys.stderr)
 
 
 def binding_ids() -> frozenset[str]:
@@ -199,10 +198,8 @@ def _journal_path(demo: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    match args.command:
-        case "sim":
-            return run_sim(args)
-        case "keys":
-            return run_keys(args)
-        case _:
-            return run_app(args)
+    if args.command == "sim":
+        return run_sim(args)
+    if args.command == "keys":
+        return run_keys(args)
+    return run_app(args)

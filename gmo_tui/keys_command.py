@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,25 @@ from gmo_tui import config as cfg
 from gmo_tui.api_keys import KeyringFailure, key_hint
 
 Prompt = Callable[[str], str]
+
+
+class KeysAction(StrEnum):
+    """The sub-commands of ``gmo-tui keys``."""
+
+    SET = "set"
+    SHOW = "show"
+    DELETE = "delete"
+
+
+def run(action: KeysAction, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    """Run one ``gmo-tui keys`` sub-command; returns the exit code."""
+    match action:
+        case KeysAction.SET:
+            return keys_set(stdin, out, err)
+        case KeysAction.SHOW:
+            return keys_show(out)
+        case KeysAction.DELETE:
+            return keys_delete(out, err)
 
 
 class BadInput(ValueError):
