@@ -145,3 +145,33 @@ def test_the_readmes_example_message_is_what_the_app_prints(config, capsys) -> N
     config.write_text('tier = "abc"\n')
     assert cli.main([]) == 2
     assert capsys.readouterr().err == f"gmo-tui: {config}: {example.group(1)}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [('[keymap]\n"ticket.buy" = 5\n', '[keymap] "ticket.buy" = 5'), ('tier = "abc"\n', "tier")],
+)
+def test_the_real_entry_point_exits_2_with_one_line(config, tmp_path, text, says) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config.write_text(text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GMO_")}
+    env.update(
+        GMO_TUI_CONFIG_DIR=str(config.parent),
+        GMO_TUI_LOG_DIR=str(tmp_path / "log"),
+        GMO_TUI_DATA_DIR=str(tmp_path / "data"),
+        GMO_TUI_ENDPOINT="http://127.0.0.1:9",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "gmo_tui"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"gmo-tui: {config}: ") and says in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
