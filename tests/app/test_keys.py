@@ -175,3 +175,18 @@ async def test_the_app_starts_trading_with_the_keyring_credentials(
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app, trading=True)
         assert app.has_credentials and app.service is not None and app.service.entry_enabled
+
+
+def test_no_usable_keyring_is_said_plainly_and_the_app_still_starts_without_a_key(
+    monkeypatch, capsys
+) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    keyring.set_keyring(NoKeyring())  # what keyring uses when the OS offers none
+    code, _, err = run(monkeypatch, capsys, "keys", "set", stdin=io.StringIO(f"{KEY}\n{SECRET}\n"))
+    assert code == 1 and "refused" in err and "Nothing stored" in err and SECRET[:8] not in err
+    code, out, _ = run(monkeypatch, capsys, "keys", "show")
+    assert code == 0 and "3. OS keyring (keyring.backends.fail.Keyring): unusable" in out
+    assert cfg.load_credentials(env={}) is None  # public panes only, no crash
+    code, _, err = run(monkeypatch, capsys, "keys", "delete")
+    assert code == 1 and "refused" in err
