@@ -9,6 +9,8 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from gmo_tui.private_files import check_trusted
+
 log = logging.getLogger(__name__)
 
 PACKAGE_THEMES = Path(__file__).resolve().parent / "themes"
@@ -60,6 +62,8 @@ def load_themes(*directories: Path) -> list[Theme]:
             continue
         for path in sorted(directory.glob("*.toml")):
             try:
+                if directory is not PACKAGE_THEMES:
+                    check_trusted(path)  # UntrustedPath is a ValueError: skipped with the fix
                 theme = theme_from_toml(path.read_text(encoding="utf-8"), fallback_name=path.stem)
             except (ValueError, tomllib.TOMLDecodeError) as exc:
                 log.warning("skipping theme %s: %s", path, exc)
