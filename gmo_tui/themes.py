@@ -382,8 +382,23 @@ def theme_from_toml(text: str, *, fallback_name: str = "") -> Theme:
     variables = dict(DOMAIN_DEFAULTS)
     _solid_defaults(variables, data, dark)
     variables.update({str(k): str(v) for k, v in data.get("variables", {}).items()})
-    kwargs = {key: str(data[key]) for key in _COLOURS if key in data}
-    return Theme(name=name, dark=dark, variables=variables, **kwargs)
+    colours = {key: None if data.get(key) is None else str(data[key]) for key in _COLOURS}
+    return Theme(
+        name=name,
+        dark=dark,
+        variables=variables,
+        primary=str(data["primary"]),
+        secondary=colours["secondary"],
+        warning=colours["warning"],
+        error=colours["error"],
+        success=colours["success"],
+        accent=colours["accent"],
+        foreground=colours["foreground"],
+        background=colours["background"],
+        surface=colours["surface"],
+        panel=colours["panel"],
+        boost=colours["boost"],
+    )
 
 
 def load_themes(*directories: Path) -> list[Theme]:

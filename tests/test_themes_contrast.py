@@ -69,8 +69,10 @@ def _old_loader(text: str):
     from textual.theme import Theme
 
     data = tomllib.loads(text)
-    keys = ("primary", "secondary", "warning", "error", "success", "accent", "foreground")
-    keys += ("background", "surface", "panel", "boost")
+    keys = (
+        *("primary", "secondary", "warning", "error", "success", "accent", "foreground"),
+        *("background", "surface", "panel", "boost"),
+    )
     return Theme(
         name=data["name"],
         dark=data["dark"],

@@ -143,7 +143,9 @@ async def test_a_losscut_alert_fires_after_the_market_moves_towards_the_losscut(
             return engine.check_positions(positions, {symbol: live})
 
         assert await check() == []
-        await rest.place_order(symbol, "SELL", "MARKET", sum(b.size for b in book.bids[:3]))
+        await rest.place_order(
+            symbol, "SELL", "MARKET", sum((b.size for b in book.bids[:3]), Decimal(0))
+        )
         (fired,) = await check()
         assert fired.alert_id == alert.id
         assert fired.details["position_id"] == str(position.position_id)
