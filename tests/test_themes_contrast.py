@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from gmo_tui.themes import (
     COLOUR_PAIRS,
     DOMAIN_DEFAULTS,
     PACKAGE_THEMES,
+    TEXT_MINIMUM,
     WIDGET_FIXES,
     ColourPair,
     Paint,
@@ -91,6 +93,14 @@ def test_shipped_themes_include_a_light_and_a_colour_blind_safe_one():
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_every_pair_of_every_shipped_theme_is_legible(name):
     failures = contrast_failures(SHIPPED[name])
+    assert not failures, "\n".join(str(f) for f in failures)
+
+
+def test_the_high_contrast_theme_reaches_wcag_aaa():
+    aaa = tuple(
+        replace(p, minimum=7.0 if p.minimum == TEXT_MINIMUM else TEXT_MINIMUM) for p in COLOUR_PAIRS
+    )
+    failures = contrast_failures(SHIPPED["gmo-high-contrast"], aaa)
     assert not failures, "\n".join(str(f) for f in failures)
 
 
