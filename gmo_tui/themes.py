@@ -193,6 +193,12 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
     ColourPair("ticket input invalid (focused)", "$error", "$cursor"),
     *_pairs("ticket side", _SIDES, "$boost"),
     *_pairs("ticket side (focused)", _SIDES, "$cursor"),
+    *_pairs("input placeholder", ("$text-disabled",), "$boost"),
+    *_pairs("input placeholder (focused)", ("$text-disabled",), "$cursor"),
+    *_pairs("search placeholder", ("$text-disabled",), "$surface"),
+    ColourPair(
+        "tabs (inactive; app.tcss Tab { color: $text-muted; })", "$text-muted", "$background"
+    ),
     ColourPair("account panel without a key", "$warning", "$background"),
     ColourPair("pane titles", "$text-muted", "$background"),
     # dialogs (screens/confirm.py, value_dialog.py, help.py, symbol_search.py) on $surface
@@ -207,7 +213,7 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
 )
 """Every foreground/background pair the panes draw: a new pane adds its pairs here. Text over
 a highlight (the ladder's cursor row, a focused ticket field) is on ``$cursor``; see
-:data:`WIDGET_FIXES` for the three widget lines that still draw ``$primary N%`` or ``$error 40%``
+:data:`WIDGET_FIXES` for the widget lines that still draw ``$primary N%`` or ``$error 40%``
 there today."""
 
 
@@ -235,6 +241,13 @@ WIDGET_FIXES: tuple[WidgetFix, ...] = (
         ),
         "background: $cursor; ($bid/$ask text on a $primary tint: $primary is also the"
         " LIVE badge on $panel, which needs it light)",
+    ),
+    WidgetFix(
+        "Textual's Tab { color: $foreground 50%; } (the account and pane tabs): app.tcss needs"
+        " Tab { color: $text-muted; }",
+        (ColourPair("inactive tab today", "$foreground 50%", "$background"),),
+        "Tab { color: $text-muted; } in app.tcss (half the foreground is 3.2:1 on a light"
+        " background whatever the theme)",
     ),
     WidgetFix(
         "widgets/market_header.py:20 MarketHeader.-maintenance { background: $error 40%; }",
