@@ -13,6 +13,8 @@ maintenance announced or begun.
   platform's, e.g. ``~/.local/share/gmo-tui/alerts.json``; directory 0700, file 0600).
 * :mod:`~gmo_tui.alerts.terminal`: the bell and OSC 9 / OSC 777 notifications (tmux-wrapped).
 * :mod:`~gmo_tui.alerts.hook`: the command hook (JSON on stdin, time-limited, no secrets).
+* :mod:`~gmo_tui.alerts.delivery`: :class:`Delivery` runs the terminal and hook deliveries as
+  :class:`AlertSettings` (``[alerts]``) says; the on-screen notice is the app's.
 
 Firing: a price or percent-move alert fires once and stays FIRED (saved). A condition alert
 (fill, losscut, margin, stream, maintenance) fires once per episode: once per fill (execution
@@ -36,6 +38,7 @@ The hook's JSON: ``{"id", "kind", "symbol", "title", "body", "at" (ISO 8601 UTC)
 "details": {str: str}}`` (prices and sizes as decimal strings).
 """
 
+from gmo_tui.alerts.delivery import Delivery
 from gmo_tui.alerts.engine import AlertEngine
 from gmo_tui.alerts.hook import HookResult, hook_environment, run_hook
 from gmo_tui.alerts.model import Alert, AlertKind, AlertState, Fired
@@ -50,6 +53,7 @@ __all__ = [
     "AlertSettings",
     "AlertState",
     "AlertStore",
+    "Delivery",
     "Fired",
     "HookResult",
     "Osc",

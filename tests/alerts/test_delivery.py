@@ -16,6 +16,8 @@ import pytest
 
 from gmo_tui.alerts import (
     AlertKind,
+    AlertSettings,
+    Delivery,
     Fired,
     Osc,
     TerminalNotifier,
@@ -170,3 +172,20 @@ def _alive(pid: int) -> bool:
 async def test_a_hook_that_cannot_start_is_reported_not_raised() -> None:
     result = await run_hook(["/nonexistent/hook-binary"], FIRED, timeout=5)
     assert result.returncode is None and not result.timed_out and result.error
+
+
+async def test_delivery_rings_notifies_and_runs_the_hook_as_configured(tmp_path: Path) -> None:
+    out = tmp_path / "hook.json"
+    script = f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"
+    settings = AlertSettings.from_table(
+        {"bell": True, "osc": "osc9", "tmux": False, "command": [sys.executable, "-c", script]}
+    )
+    written: list[bytes] = []
+    result = await Delivery(settings, written.append, secrets=[CANARY_KEY]).deliver(FIRED)
+    assert written == [b"\x1b]9;" + f"{FIRED.title}: {FIRED.body}".encode() + b"\x07\x07"]
+    assert result is not None and result.returncode == 0
+    assert json.loads(out.read_text())["id"] == FIRED.alert_id
+    quiet = AlertSettings.from_table({"bell": False})
+    written.clear()
+    assert await Delivery(quiet, written.append).deliver(FIRED) is None
+    assert written == []
