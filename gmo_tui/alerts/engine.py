@@ -9,6 +9,7 @@ Nothing is claimed from missing facts: no sane book, no margin, no price yet mea
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ from gmo_tui.market.positions import Positions
 
 __all__ = ["AlertEngine"]
 
+log = logging.getLogger(__name__)
 _HUNDRED = Decimal(100)
 MARGIN_KEY = "margin"
 MAINTENANCE_KEY = "maintenance"
@@ -68,7 +70,13 @@ class AlertEngine:
         return found
 
     def _save(self) -> None:
-        self.store.save(self.alerts)
+        """Save every alert; a disk that refuses is reported, and alerting goes on."""
+        try:
+            self.store.save(self.alerts)
+        except OSError as exc:
+            problem = f"alerts not saved to {self.store.path}: {exc.strerror or exc}"
+            self.store.problems.append(problem)
+            log.warning("%s", problem)
 
     def _armed(self, *kinds: AlertKind) -> list[Alert]:
         return [a for a in self._alerts.values() if a.kind in kinds and a.state is AlertState.ARMED]
@@ -148,6 +156,8 @@ class AlertEngine:
             start = now - alert.window_s
             prices = [p for t, p in window if t >= start]
             low, high = min(prices), max(prices)
+            if low <= 0:
+                continue
             up = (price - low) / low * _HUNDRED
             down = (high - price) / high * _HUNDRED
             move, ref, word = (up, low, "up") if up >= down else (-down, high, "down")

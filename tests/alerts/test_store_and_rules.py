@@ -168,6 +168,17 @@ def test_a_socket_back_live_ends_the_outage_of_its_channels(tmp_path: Path) -> N
     assert engine.check_streams() == [] and engine.alerts[0].active == []
 
 
+def test_a_disk_that_refuses_is_reported_and_alerting_goes_on(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data directory should be")
+    store = AlertStore(blocker / "alerts.json")
+    engine = AlertEngine(store)
+    engine.add(Alert(AlertKind.PRICE_ABOVE, Decimal("10"), "BTC"))
+    assert "cannot read" in store.problems[0] and "alerts not saved" in store.problems[1]
+    engine.on_price("BTC", Decimal("9"))
+    assert len(engine.on_price("BTC", Decimal("10"))) == 1
+
+
 def test_a_bad_file_is_kept_aside_and_named(tmp_path: Path) -> None:
     path = tmp_path / "alerts.json"
     path.write_text("{ not json")
