@@ -159,6 +159,9 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
     ColourPair("table cells", "$foreground", "$surface"),
     ColourPair("table header", "$foreground", "$panel"),
     *_pairs("table cells", (*_SIDES, *_PNL), "$surface", _RICH),
+    # a focused DataTable is tinted: background-tint $foreground 5%
+    ColourPair("table cells (focused)", "$foreground", "$foreground 5%", over="$surface"),
+    *_pairs("table cells (focused)", (*_SIDES, *_PNL), "$foreground 5%", _RICH, over="$surface"),
     ColourPair(
         "table cursor row (focused)",
         "$block-cursor-foreground",
