@@ -19,6 +19,7 @@ from gmo_tui.exchange import models
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.exchange.streams import PublicStream, Received, StreamState, StreamStatus
+from gmo_tui.market.account import Account
 from gmo_tui.market.book import Book
 from gmo_tui.market.positions import Positions
 
@@ -190,3 +191,26 @@ async def test_a_stream_alert_fires_when_a_silenced_channel_stays_stale(
         await feeder.until(lambda: engine.alerts[0].active == [], "LIVE again re-arms it")
     finally:
         await feeder.stop()
+
+
+async def test_maintenance_and_margin_alerts_from_the_exchange_replies(
+    sim: Any, rest: GmoRestClient, tmp_path: Path
+) -> None:
+    engine = AlertEngine(AlertStore(tmp_path / "alerts.json"))
+    maintenance = engine.add(Alert(AlertKind.MAINTENANCE))
+    assert engine.on_exchange_status((await rest.get_status()).status) == []
+    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))  # a real margin ratio
+    account = Account()
+    account.set_margin(await rest.get_margin())
+    ratio = account.margin_ratio
+    assert ratio is not None and ratio > 0
+    assert engine.add(Alert(AlertKind.MARGIN_BELOW, ratio)) and engine.check_margin(account) == []
+    low = engine.add(Alert(AlertKind.MARGIN_BELOW, ratio + 1))
+    (margin_fired,) = engine.check_margin(account)
+    assert margin_fired.alert_id == low.id
+    assert Decimal(margin_fired.details["margin_ratio"]) == account.margin_ratio
+    await sim.control("status", {"status": "MAINTENANCE"})
+    (fired,) = engine.on_exchange_status((await rest.get_status()).status)
+    assert fired.alert_id == maintenance.id
+    assert engine.on_exchange_status((await rest.get_status()).status) == []
+    await sim.control("status", {"status": "OPEN"})
