@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from textual.color import Color
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -386,6 +386,27 @@ def _solid_defaults(variables: dict[str, str], data: dict[str, Any], dark: bool)
         variables["cursor"] = background.blend(primary, _CURSOR_ALPHA).hex
 
 
+_CHECKED_VARIABLES = {
+    *DOMAIN_DEFAULTS,
+    *_SOLID_TEXT,
+    "block-cursor-background",
+    "block-cursor-foreground",
+    "block-cursor-blurred-background",
+    "block-cursor-blurred-foreground",
+    "footer-key-foreground",
+    "footer-description-foreground",
+}
+
+
+def _check_colour(theme: str, key: str, value: str) -> None:
+    if value.strip().startswith("$"):
+        return  # another variable: resolved with the theme's variables
+    try:
+        _value(value, {})
+    except (ColorParseError, ValueError) as exc:
+        raise ValueError(f"theme {theme!r}: {key} = {value!r} is not a colour ({exc})") from None
+
+
 def theme_from_toml(text: str, *, fallback_name: str = "") -> Theme:
     """One theme from the text of a theme file (``name``, colours, ``[variables]``)."""
     data = tomllib.loads(text)
@@ -395,10 +416,16 @@ def theme_from_toml(text: str, *, fallback_name: str = "") -> Theme:
     if "primary" not in data:
         raise ValueError(f"theme {name!r} needs a primary colour")
     dark = bool(data.get("dark", True))
+    given = data.get("variables", {})
+    if not isinstance(given, dict):
+        raise ValueError(f"theme {name!r}: [variables] must be a table")
+    colours = {key: None if data.get(key) is None else str(data[key]) for key in _COLOURS}
+    for key, value in [("primary", str(data["primary"])), *colours.items(), *given.items()]:
+        if value is not None and (key in _COLOURS or key in _CHECKED_VARIABLES):
+            _check_colour(name, str(key), str(value))
     variables = dict(DOMAIN_DEFAULTS)
     _solid_defaults(variables, data, dark)
-    variables.update({str(k): str(v) for k, v in data.get("variables", {}).items()})
-    colours = {key: None if data.get(key) is None else str(data[key]) for key in _COLOURS}
+    variables.update({str(k): str(v) for k, v in given.items()})
     return Theme(
         name=name,
         dark=dark,
@@ -428,7 +455,7 @@ def load_themes(*directories: Path) -> list[Theme]:
             try:
                 theme = theme_from_toml(path.read_text(encoding="utf-8"), fallback_name=path.stem)
                 failures = contrast_failures(theme)
-            except (ValueError, tomllib.TOMLDecodeError) as exc:
+            except (ValueError, ColorParseError, OSError) as exc:  # TOMLDecodeError too
                 log.warning("skipping theme %s: %s", path, exc)
                 continue
             if failures and directory != PACKAGE_THEMES:

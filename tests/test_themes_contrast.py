@@ -164,6 +164,18 @@ def test_a_user_theme_that_fails_loads_with_a_warning(tmp_path, caplog):
     assert "#EEEEEE" in warnings[0]
 
 
+def test_a_user_theme_with_a_bad_colour_is_skipped_with_a_clear_warning(tmp_path, caplog):
+    folder = tmp_path / "themes"
+    _write(folder, "typo", 'name = "typo"\nprimary = "#123456"\n[variables]\nbid = "greenish"\n')
+    _write(folder, "noprimary", 'name = "noprimary"\nprimary = "nope"\n')
+    with caplog.at_level(logging.WARNING, logger="gmo_tui.themes"):
+        themes = {t.name for t in load_themes(folder)}
+    assert "typo" not in themes and "noprimary" not in themes and "gmo-dark" in themes
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "bid = 'greenish' is not a colour" in text and "did you mean 'green'" in text
+    assert "primary = 'nope' is not a colour" in text
+
+
 def test_shipped_themes_load_without_warnings(caplog):
     with caplog.at_level(logging.WARNING, logger="gmo_tui.themes"):
         load_themes()
