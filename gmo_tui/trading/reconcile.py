@@ -442,6 +442,9 @@ class Reconciler:
         """``now`` on the service's clock (``time.time`` unless given): a gap flagged, or open
         state (or a start to retry) and the last reconciliation older than
         ``reconcile_every_s``."""
+        gates = self.service.gates
+        if not gates.is_open(Gate.AUTH) or self.service.halts.reason is not None:
+            return False  # every GET would fail: the restart / the reopening reconciles
         if self.needs_start():
             return self.last_at is None or now - self.last_at >= self.service.reconcile_every_s
         if self.gap is not None:
@@ -488,9 +491,16 @@ class Reconciler:
         return await self.run(reason)
 
     async def run(self, reason: ReconcileReason) -> ReconcileReport:
-        """One reconciliation, whatever the gates (the start-up and the reopening call it)."""
+        """One reconciliation, whatever the gates (the start-up and the reopening call it).
+        A failed GET closes the gate it concerns (maintenance, a rejected key) and raises; a
+        gap stays flagged so the next one is due at once."""
         async with self._lock:
-            report = await self._reconcile(reason)
+            try:
+                report = await self._reconcile(reason)
+            except GmoError as exc:
+                self.flag_gap(reason)
+                self.service.on_rest_error(exc)
+                raise
             self._last_report = report
             return report
 
