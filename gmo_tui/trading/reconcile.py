@@ -45,7 +45,7 @@ from gmo_tui.trading.lost_replies import (
     read_orders,
     sent_at_of,
 )
-from gmo_tui.trading.results import NoticeKind
+from gmo_tui.trading.results import NoticeKind, NoticeLevel
 
 if TYPE_CHECKING:
     from gmo_tui.trading.service import TradingService
@@ -187,7 +187,7 @@ class Reconciler:
                     NoticeKind.ABANDONED,
                     f"Intent {entry.id} ({entry.kind.value} {entry.side or ''} "
                     f"{entry.symbol or ''}) was journaled but never sent: it will not be sent",
-                    "warning",
+                    NoticeLevel.WARNING,
                     intent_id=entry.id,
                 )
                 continue
@@ -261,7 +261,7 @@ class Reconciler:
                 NoticeKind.UNKNOWN,
                 f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
                 "be looked up again",
-                "warning",
+                NoticeLevel.WARNING,
                 intent_id=entry.id,
             )
             return False
@@ -298,7 +298,7 @@ class Reconciler:
                 NoticeKind.AMBIGUOUS,
                 f"Intent {entry.id} matches several orders {ids}: it stays UNKNOWN until you "
                 "settle it (identical orders stay blocked)",
-                "error",
+                NoticeLevel.ERROR,
                 intent_id=entry.id,
                 data={"candidates": ids},
             )
@@ -310,7 +310,7 @@ class Reconciler:
             f"Intent {entry.id}: no matching order found; checked {checked}. It may never have "
             "reached the exchange, or been canceled without a fill: the exchange's records "
             "cannot tell. It stays UNKNOWN and identical orders stay blocked until you settle it",
-            "warning",
+            NoticeLevel.WARNING,
             intent_id=entry.id,
             data={"checked": checked},
         )

@@ -69,11 +69,17 @@ class NoticeKind(StrEnum):
     AUTH = "AUTH"  # the exchange rejected the API key or signature: entry closed until restart
 
 
+class NoticeLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(frozen=True, slots=True)
 class TradingNotice:
     kind: NoticeKind
     message: str
-    level: str = "info"  # "info" | "warning" | "error"
+    level: NoticeLevel = NoticeLevel.INFO
     intent_id: int | None = None
     order_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
