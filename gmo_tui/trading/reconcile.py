@@ -90,6 +90,7 @@ class Reconciler:
         self._private_was_live = False
         self._reconnected_at = -1e9
         self.attempted = False  # start() was called at least once
+        self._told_ambiguous: dict[int, tuple[int, ...]] = {}
         self._starting = asyncio.Lock()
         self._last_report = ReconcileReport(0, 0, 0, 0)
 
@@ -292,6 +293,9 @@ class Reconciler:
             )
             return True
         if res.status is ResolutionStatus.AMBIGUOUS:
+            if self._told_ambiguous.get(entry.id) == res.candidates:
+                return False  # said already (the timer's reconcile sees it every time)
+            self._told_ambiguous[entry.id] = res.candidates
             ids = list(res.candidates)
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
@@ -583,8 +587,10 @@ class Reconciler:
         orders_after = self._orders_snapshot()
         orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
         positions_after = self._positions_snapshot()
-        positions_changed = len(
-            set(positions_after.items()).symmetric_difference(positions_before.items())
+        positions_changed = sum(
+            1
+            for pid in positions_before.keys() | positions_after.keys()
+            if positions_before.get(pid) != positions_after.get(pid)
         )
         if positions_changed or reason is not ReconcileReason.TIMER:  # summaries reloaded too
             svc.changed(AccountPart.POSITIONS)
