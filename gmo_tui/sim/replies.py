@@ -5,12 +5,15 @@
   both HTTP 200, encoded through :func:`gmo_tui.exchange.codec.to_wire`.
 * :class:`ApiFail`: raised by routes for a protocol error code (the server turns it, and the
   engine's ``SimError``, into the error envelope).
+* :func:`parse_object`: a JSON object body (numbers as ``Decimal``), or ``ApiFail("ERR-5106")``
+  for anything else, deep nesting included.
 * ``param_*`` helpers: read query/body parameters, raising ``ApiFail("ERR-5106")`` when a
-  parameter is missing or malformed.
+  parameter is missing or malformed (digits are ASCII digits only; dates out of range fail).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -53,16 +56,45 @@ def ok(now: datetime, data: Any = NO_DATA) -> Response:
     return json_response(body)
 
 
-def fail(now: datetime, code: str, message: str | None = None) -> Response:
+def fail(
+    now: datetime,
+    code: str,
+    message: str | None = None,
+    *,
+    http_status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     status = 5 if code in SERVICE_CODES else 1
     text = message if message is not None else ERROR_MESSAGES.get(code, "")
-    return json_response(
-        {
-            "status": status,
-            "messages": [{"message_code": code, "message_string": text}],
-            "responsetime": format_ts(now),
-        }
+    body = {
+        "status": status,
+        "messages": [{"message_code": code, "message_string": text}],
+        "responsetime": format_ts(now),
+    }
+    return Response(
+        _encoder.encode(body),
+        status_code=http_status,
+        headers=dict(headers) if headers else None,
+        media_type="application/json",
     )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_object(body: bytes | str) -> dict[str, Any]:
+    """A JSON object (numbers as ``Decimal``, never float); anything else is ERR-5106.
+
+    Malformed text, invalid UTF-8, a number past Python's digit limit and nesting past the
+    recursion limit all raise ``ApiFail("ERR-5106")``, never a server error."""
+    try:
+        value = json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise ApiFail("ERR-5106") from None
+    if not isinstance(value, dict):
+        raise ApiFail("ERR-5106")
+    return value
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -95,7 +127,8 @@ def param_decimal(params: Mapping[str, Any], name: str, *, required: bool = True
         number = value if isinstance(value, Decimal) else Decimal(value)
     except InvalidOperation:
         raise ApiFail("ERR-5106") from None
-    if not number.is_finite() or abs(number) >= Decimal("1e30"):
+    # adjusted(): the exponent of the leading digit (abs() could overflow the context on 1e999999)
+    if not number.is_finite() or (number and number.adjusted() >= 30):
         raise ApiFail("ERR-5106")
     return number
 
@@ -110,7 +143,7 @@ def param_int(params: Mapping[str, Any], name: str, *, required: bool = True) ->
         raise ApiFail("ERR-5106")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     raise ApiFail("ERR-5106")
 
@@ -182,5 +215,5 @@ def param_ts(params: Mapping[str, Any], name: str, *, required: bool = True) -> 
         return None
     try:
         return parse_ts(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved into UTC
         raise ApiFail("ERR-5106") from None
