@@ -10,9 +10,9 @@ current candle reflects real sim prints.
 
 Dates follow GMO: ``YYYYMMDD`` (>= 20210415) for 1min…1hour, one trading day from 06:00 JST;
 ``YYYY`` (>= the symbol's release year) for 4hour…1month, from 1 January 06:00 JST. Dates are
-ASCII digits (anything else, or a day that does not exist, is ERR-5207); a date after sim time now
-(up to 9999) has no candles yet: an empty list. Weeks start
-on Monday 06:00 JST, months on the 1st 06:00 JST. Candles that have not opened yet (or opened
+ASCII digits (anything else, or a day that does not exist, is ERR-5207); a date after sim time
+now (up to 9999) has no candles yet: an empty list. Weeks start on Monday 06:00 JST, months on
+the 1st 06:00 JST. Candles that have not opened yet (or opened
 before the symbol's release) are left out; ``openTime`` is unix ms as a string, ascending.
 Noise is drawn as floats and every published price is a ``Decimal`` on the symbol's tick.
 """

@@ -2,7 +2,8 @@
 
 * :func:`ok` / :func:`fail`: ``{"status": 0, "data": ..., "responsetime": ...}`` and the error
   envelope ``{"status": 1, "messages": [{"message_code", "message_string"}], "responsetime"}``,
-  both HTTP 200, encoded through :func:`gmo_tui.exchange.codec.to_wire`.
+  both HTTP 200 (an error may carry another HTTP status: 404, 405, 413), encoded through
+  :func:`gmo_tui.exchange.codec.to_wire`.
 * :class:`ApiFail`: raised by routes for a protocol error code (the server turns it, and the
   engine's ``SimError``, into the error envelope).
 * :func:`parse_object`: a JSON object body (numbers as ``Decimal``), or ``ApiFail("ERR-5106")``
@@ -44,8 +45,15 @@ class ApiFail(Exception):
         self.message = message if message is not None else ERROR_MESSAGES.get(code, "")
 
 
-def json_response(body: dict[str, Any]) -> Response:
-    return Response(_encoder.encode(body), media_type="application/json")
+def json_response(
+    body: dict[str, Any], *, http_status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        _encoder.encode(body),
+        status_code=http_status,
+        headers=dict(headers) if headers else None,
+        media_type="application/json",
+    )
 
 
 def ok(now: datetime, data: Any = NO_DATA) -> Response:
@@ -71,12 +79,7 @@ def fail(
         "messages": [{"message_code": code, "message_string": text}],
         "responsetime": format_ts(now),
     }
-    return Response(
-        _encoder.encode(body),
-        status_code=http_status,
-        headers=dict(headers) if headers else None,
-        media_type="application/json",
-    )
+    return json_response(body, http_status=http_status, headers=headers)
 
 
 def _no_constant(name: str) -> Any:

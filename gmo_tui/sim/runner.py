@@ -7,9 +7,9 @@
   ``await sim.control(name, body)`` posts to ``/_sim/<name>``.
 * :class:`SimThread` runs the same server in its own thread and event loop (``gmo-tui --demo``:
   the synthetic market never competes with the UI loop): ``start() -> endpoint``, ``stop()``.
-* :func:`serve` blocks (``gmo-tui sim``), printing :func:`startup_lines`: the endpoint, the demo
-  key/secret, with ``--control`` the control token, and a warning when the address is not
-  loopback (:func:`bind_warning`).
+* :func:`serve` blocks (``gmo-tui sim``), printing :func:`startup_lines` (the endpoint, the demo
+  key/secret, with ``--control`` the control token) and, on stderr, a warning when the address
+  is not loopback (:func:`bind_warning`).
 """
 
 from __future__ import annotations
@@ -326,9 +326,6 @@ def startup_lines(sim: SimServer, *, took: float) -> list[str]:
             f"  control token (header {CONTROL_TOKEN_HEADER}, needed off loopback): "
             f"{sim.state.control_token}"
         )
-    warning = bind_warning(sim.host)
-    if warning is not None:
-        lines.append(warning)
     return lines
 
 
@@ -348,9 +345,10 @@ def serve(
         began = time.perf_counter()
         sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen)
         await sim.start()
-        for line in startup_lines(sim, took=time.perf_counter() - began):
-            print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
-        sys.stdout.flush()
+        print("\n".join(startup_lines(sim, took=time.perf_counter() - began)), flush=True)
+        warning = bind_warning(host)
+        if warning is not None:
+            print(warning, file=sys.stderr, flush=True)
         try:
             await asyncio.Event().wait()
         finally:
