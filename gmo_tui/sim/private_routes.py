@@ -3,7 +3,8 @@
 Every request goes through, in order: maintenance (ERR-5201, or ERR-5202 for an emergency), the
 authentication headers (ERR-5011 no key, ERR-5007 a timestamp that is not 1-16 ASCII digits,
 ERR-5012 unknown key, ERR-5008/5009 timestamp out of the window, ERR-5010 an API-SIGN that is not
-64 hex digits), all before the body is read; then the body, read up to
+64 hex digits), all before the body is read (a request refused there that has a body on its
+way gets ``Connection: close``); then the body, read up to
 :data:`~gmo_tui.sim.request_body.MAX_BODY_BYTES` (HTTP 413 past it); the signature over the raw
 body bytes received (ERR-5010); the per-key rate limit (ERR-5003), parameter parsing (ERR-5106
 and friends), pre-open (ERR-5203 for order/changeOrder/closeOrder/closeBulkOrder), then the
@@ -53,7 +54,13 @@ from gmo_tui.sim.replies import (
     param_ts,
     parse_object,
 )
-from gmo_tui.sim.request_body import BodyLost, BodyTooLarge, read_body, too_large
+from gmo_tui.sim.request_body import (
+    BodyLost,
+    BodyTooLarge,
+    body_expected,
+    read_body,
+    too_large,
+)
 from gmo_tui.sim.symbols import SYMBOL_RULES
 
 if TYPE_CHECKING:
@@ -154,11 +161,13 @@ def private_routes(state: SimState) -> list[Route]:
     def endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
             path = request.url.path.removeprefix("/private")
+            unread = True
             try:
                 if state.status is ExchangeStatus.MAINTENANCE:
                     raise ApiFail(state.maintenance_code)
                 account = authenticate_headers(state, request)
                 body = await read_body(request)
+                unread = False
                 check_signature(account, request, body)
                 if not state.limiter.allow(account, request.method):
                     raise ApiFail("ERR-5003")
@@ -171,6 +180,9 @@ def private_routes(state: SimState) -> list[Route]:
                 reply = ok(state.clock.now(), fn(account, params))
             except ApiFail as exc:
                 reply = fail(state.clock.now(), exc.code, exc.message)
+                if unread and body_expected(request):
+                    # refused on its headers: hang up rather than take in a body nobody reads
+                    reply.headers["Connection"] = "close"
             except SimError as exc:
                 reply = fail(state.clock.now(), exc.code, exc.message)
             except BodyTooLarge:

@@ -44,6 +44,12 @@ def declared_too_large(scope: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bo
     return False
 
 
+def body_expected(request: Request) -> bool:
+    """True when the request has a body on its way (chunked, or a non-zero Content-Length)."""
+    headers = request.headers
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() != "0"
+
+
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request's body, read chunk by chunk and never past ``limit`` bytes."""
     body = bytearray()

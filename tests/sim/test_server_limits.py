@@ -111,8 +111,9 @@ async def test_private_headers_are_checked_before_the_body_is_read(sim) -> None:
         head = _head(
             "/private/v1/order", "Content-Type: application/json", "Content-Length: 60000", *lines
         )
-        status, _, body = await raw_request(sim, head)
+        status, headers, body = await raw_request(sim, head)
         assert status == 200 and _gmo_error(body) == code, code
+        assert headers["connection"] == "close", code  # the unread body is not taken in
 
 
 PROBE = """
