@@ -31,7 +31,8 @@ async def test_other_clients_need_the_control_token(host: str) -> None:
     async with _client(state, host) as client:
         reply = await client.post("/_sim/account", json=body)
         assert reply.status_code == 403 and reply.json()["ok"] is False
-        wrong = {CONTROL_TOKEN_HEADER: "x" + state.control_token[1:]}
+        # one character off ("!" is outside the token's URL-safe alphabet, so it always differs)
+        wrong = {CONTROL_TOKEN_HEADER: "!" + state.control_token[1:]}
         assert (await client.post("/_sim/account", json=body, headers=wrong)).status_code == 403
         assert (await client.post("/_sim/fill", json={"orderId": 1})).status_code == 403
         assert "minted" not in state.accounts  # nothing happened
