@@ -25,7 +25,7 @@ neither on loopback nor sends the control token, 415 for a body that is not
 ``/_sim/chaos``            ``{"malformed": p, "out_of_order": p}``: WebSocket frames sent truncated
                            or swapped with the next one, with these probabilities
 ``/_sim/rates``            ``{"books_per_s", "trades_per_s", "tickers_per_s", "idle_factor"}``
-                           (any subset)
+                           (any subset; rates 0..10000 per second, ``idle_factor`` 0..1)
 ``/_sim/tier``             ``{"tier": 1|2, "apiKey"?}``: 20 or 30 requests/s, and ``tierLevel``
 ``/_sim/limits``           ``{"rest_per_s": N|null, "ws_commands_per_s": N}``: override the limits
 ``/_sim/fill``             ``{"orderId": N, "size"?: "0.1", "apiKey"?}``: force-fill a resting order
@@ -147,7 +147,11 @@ def control_routes(state: SimState) -> list[Route]:
 
     def rates(body: dict[str, Any]) -> dict[str, Any]:
         only(body, RATE_NAMES)
-        changes = {name: number(body, name, low=0, high=MAX_RATE) for name in body}
+        # idle_factor is the share of those rates that symbols nobody watches get
+        changes = {
+            name: number(body, name, low=0, high=1 if name == "idle_factor" else MAX_RATE)
+            for name in body
+        }
         state.market.set_rates(state.market.rates.with_(**changes))
         current = state.market.rates
         return {

@@ -31,6 +31,7 @@ REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("rates", {"trades_per_s": 5, "tickers_per_s": INF}),
     ("rates", {"idle_factor": -0.5}),
     ("rates", {"books_per_s": True}),
+    ("rates", {"idle_factor": 2}),
     ("chaos", {"malformed": NAN}),
     ("chaos", {"malformed": 0.5, "out_of_order": 0.6}),
     ("limits", {"ws_commands_per_s": NAN}),
