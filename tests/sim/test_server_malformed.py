@@ -19,14 +19,15 @@ from tests.sim.test_server_support import Gmo, code_of, stamp
 DEEP = 10_000  # levels: under the body limit, far over Python's recursion limit
 
 
+DEEP_BODIES = {
+    "array": b"[" * DEEP + b"]" * DEEP,
+    "object": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "inner": b'{"symbol": "BTC", "size": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+}
+
+
 def _deep(kind: str) -> bytes:
-    match kind:
-        case "array":
-            return b"[" * DEEP + b"]" * DEEP
-        case "object":
-            return b'{"a":' * DEEP + b"1" + b"}" * DEEP
-        case _:
-            return b'{"symbol": "BTC", "size": ' + b"[" * DEEP + b"]" * DEEP + b"}"
+    return DEEP_BODIES[kind]
 
 
 async def _still_serving(sim) -> None:
