@@ -2,7 +2,9 @@
 
 The controls fill orders and mint funded accounts, so (when ``--control`` enables them at all) a
 request is refused with HTTP 403 unless it comes from a loopback address or carries the
-exchange's control token (printed at start) in the :data:`CONTROL_TOKEN_HEADER` header. Bodies
+exchange's control token (printed at start) in the :data:`CONTROL_TOKEN_HEADER` header. Behind a
+reverse proxy on the same machine the client is the one its ``X-Forwarded-For`` names (the
+runner believes that header from loopback only), so forwarded clients need the token. Bodies
 must be ``application/json`` (HTTP 415 otherwise), which also keeps a web page from posting to
 them without a CORS preflight the exchange never grants.
 """

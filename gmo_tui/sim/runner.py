@@ -159,6 +159,10 @@ class SimServer:
             lifespan="off",
             ws="websockets-sansio",
             ws_max_size=MAX_BODY_BYTES,  # a bigger message closes the socket (1009)
+            # X-Forwarded-For is believed from a proxy on loopback only (whatever
+            # FORWARDED_ALLOW_IPS says): the /_sim/ controls trust loopback clients
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1,::1",
             ws_ping_interval=60.0,
             ws_ping_timeout=180.0,  # three missed pongs
             timeout_graceful_shutdown=1,

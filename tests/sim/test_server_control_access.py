@@ -103,3 +103,15 @@ def test_sim_command_prints_the_control_token() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+async def test_behind_a_local_proxy_the_forwarded_client_counts(sim) -> None:
+    # a reverse proxy on this machine (loopback) forwarding a remote client: uvicorn takes the
+    # client address from X-Forwarded-For, so the remote client needs the token
+    async with httpx.AsyncClient(base_url=sim.endpoint) as client:
+        forwarded = {"X-Forwarded-For": "203.0.113.9"}
+        reply = await client.post("/_sim/state", json={}, headers=forwarded)
+        assert reply.status_code == 403
+        with_token = {**forwarded, CONTROL_TOKEN_HEADER: sim.state.control_token}
+        assert (await client.post("/_sim/state", json={}, headers=with_token)).status_code == 200
+        assert (await client.post("/_sim/state", json={})).status_code == 200
