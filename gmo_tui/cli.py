@@ -46,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--seed", type=int, default=42)
-    sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
+    sim.add_argument(
+        "--control",
+        action="store_true",
+        help="enable the /_sim/ test controls (loopback clients, or the token printed at start)",
+    )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
     from gmo_tui.keys_command import KeysAction

@@ -2,7 +2,7 @@
 
 :class:`SimState` owns the sim clock, the matching engine, the API keys (with their account,
 tier and rate-limit windows), the ws-auth tokens, the fault switches, the exchange status,
-the WebSocket hub, the synthetic market and the klines history. ``pulse()`` does the
+the WebSocket hub, the synthetic market, the klines history and the ``/_sim/`` control token. ``pulse()`` does the
 time-driven work (engine tick, token expiry, PERIODIC frames); the runner calls it a few times
 a second and the ``/_sim/clock`` control calls it after moving the clock.
 """
@@ -10,6 +10,7 @@ a second and the ``/_sim/clock`` control calls it after moving the clock.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class SimState:
         frozen = frozen or rates.frozen_market
         self.seed = seed
         self.control = control
+        # lets a client off loopback use the controls (printed at start with --control)
+        self.control_token = secrets.token_urlsafe(24)
         self.frozen = frozen
         self.clock = SimClock(frozen_at=FROZEN_START if frozen else None)
         self.status = ExchangeStatus.OPEN

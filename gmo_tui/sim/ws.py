@@ -8,7 +8,8 @@ subscribe, PERIODIC every 5 s of sim-clock time with option ``PERIODIC``).
 
 Every print is one ``trades`` frame carrying the taker's side, with or without ``TAKER_ONLY``
 (the seed does not say what else GMO sends without it); re-subscribing replaces the option.
-Invalid commands answer ``{"error": "ERR-5106 ..."}``; an unknown, expired or deleted token is
+Invalid commands (not a JSON object, nested too deep, a field of the wrong type) answer
+``{"error": "ERR-5106 ..."}``; messages over 64 KiB close the socket (1009); an unknown, expired or deleted token is
 refused at the handshake with HTTP 401.
 
 Commands are ``{"command": "subscribe"|"unsubscribe", "channel", "symbol", "option"}``; more than
@@ -21,7 +22,6 @@ fault switches (silence, chaos) apply.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from starlette.websockets import WebSocket
 from gmo_tui.exchange import models
 from gmo_tui.exchange.codec import to_wire
 from gmo_tui.exchange.enums import ExchangeStatus, PrivateChannel, PublicChannel
+from gmo_tui.sim.replies import ApiFail, parse_object
 from gmo_tui.sim.symbols import SYMBOL_RULES
 
 if TYPE_CHECKING:
@@ -190,15 +191,19 @@ class Hub:
             return
         window.append(now)
         try:
-            cmd = json.loads(text)
-        except ValueError:
-            conn.push_reply(INVALID)
-            return
-        if not isinstance(cmd, dict) or cmd.get("command") not in ("subscribe", "unsubscribe"):
+            cmd = parse_object(text)
+        except ApiFail:
             conn.push_reply(INVALID)
             return
         channel = cmd.get("channel")
         option = cmd.get("option")
+        if (
+            cmd.get("command") not in ("subscribe", "unsubscribe")
+            or not isinstance(channel, str)
+            or not isinstance(option, str | None)
+        ):
+            conn.push_reply(INVALID)
+            return
         subscribe = cmd["command"] == "subscribe"
         if conn.private:
             if channel not in PRIVATE_CHANNELS:
@@ -207,7 +212,11 @@ class Hub:
             self._private_command(conn, channel, subscribe, option)
             return
         symbol = cmd.get("symbol")
-        if channel not in PUBLIC_CHANNELS or symbol not in SYMBOL_RULES:
+        if (
+            channel not in PUBLIC_CHANNELS
+            or not isinstance(symbol, str)
+            or symbol not in SYMBOL_RULES
+        ):
             conn.push_reply(INVALID)
             return
         key = (channel, symbol)
