@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    from gmo_tui.record import command as record_command
+
+    record_command.add_parser(sub)
     return parser
 
 
@@ -129,4 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "sim":
         return run_sim(args)
+    if args.command == "record":
+        from gmo_tui.record import command as record_command
+
+        return record_command.run(args)
     return run_app(args)
