@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gmo_tui.record import command as record_command
 
     record_command.add_parser(sub)
+    from gmo_tui.sim import replay_command
+
+    replay_command.add_parser(sub)
     return parser
 
 
@@ -136,4 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gmo_tui.record import command as record_command
 
         return record_command.run(args)
+    if args.command == "replay":
+        from gmo_tui.sim import replay_command
+
+        return replay_command.run(args)
     return run_app(args)

@@ -602,6 +602,15 @@ class Engine(MatchingMixin):
     # ------------------------------------------------------------------ time and test hooks
 
     @_operation
+    def external_print(self, symbol: str, trade: models.Trade) -> None:
+        """A print of a market outside the engine (a replay, a live feed): it sets the last
+        price and the tape, and triggers stops and losscuts; nothing is settled or published."""
+        self._book(symbol)
+        self._tapes[symbol].add(trade)
+        self._traded[symbol] = None
+        self._touched[symbol] = None
+
+    @_operation
     def tick(self) -> None:
         """Time-driven work at ``now()``: stop triggers, position and account losscuts."""
         self._checked.clear()

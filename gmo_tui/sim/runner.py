@@ -301,12 +301,14 @@ def serve(
     api_secret: str | None = None,
     *,
     frozen: bool = False,
+    **options: Any,
 ) -> None:
-    """Serve until interrupted (``gmo-tui sim``); prints the endpoint and demo credentials."""
+    """Serve until interrupted (``gmo-tui sim``); prints the endpoint and demo credentials.
+    ``options`` go to :class:`SimServer` (e.g. ``market=`` for a replay)."""
 
     async def main() -> None:
         began = time.perf_counter()
-        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen)
+        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen, **options)
         await sim.start()
         took = time.perf_counter() - began
         print(f"gmo-tui built-in exchange on {sim.endpoint} (seed {seed}, started in {took:.2f} s)")

@@ -35,6 +35,7 @@ class SimApp:
     def __init__(self, state: SimState) -> None:
         self.state = state
         routes: list[Any] = [*public_routes(state), *private_routes(state), *state.hub.routes()]
+        routes += state.extra_routes
         if state.control:
             routes += control_routes(state)
         self.starlette = Starlette(routes=routes)

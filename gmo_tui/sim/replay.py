@@ -1,0 +1,348 @@
+"""Market replay: the built-in exchange serving a recording (``gmo-tui replay``).
+
+* :class:`FeedMarket`: the part shared with paper trading on a live feed: each public frame is
+  published to the hub's subscribers exactly as recorded, applied to the :class:`FeedView`
+  (public REST) and to the :class:`PaperMatcher` (paper fills, the engine's mirrored book).
+  It takes the hub's public channels (``hub.frames``) and public REST (``state.public``).
+* :class:`ReplayMarket`: a :class:`FeedMarket` whose frames come from a recording, at their
+  recorded timing scaled by the speed (``max``: as fast as the subscribers read, never dropping
+  one), from ``start_from`` on (earlier frames only build the state). It starts paused and
+  begins playing at the first public subscription (``autostart``) or on ``play``.
+* ``/_sim/replay`` (loopback clients only): ``GET`` the status; ``POST`` JSON
+  ``{"action": "play" | "pause" | "step", "count"?: n, "speed"?: "1" | "2" | "10" | "max" | x}``.
+
+Use: ``SimServer(market=replay_market(paths, speed=..., start_from=...))``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gmo_tui.exchange import models
+from gmo_tui.exchange.codec import format_ts
+from gmo_tui.record.format import Kind, Record
+from gmo_tui.record.reader import open_recording, parts_of, read_parts
+from gmo_tui.sim.market import MarketRates
+from gmo_tui.sim.replay_clock import ReplayClock, parse_speed
+from gmo_tui.sim.replay_fills import PaperMatcher
+from gmo_tui.sim.replay_view import FeedView, Frame, decode_frame
+
+if TYPE_CHECKING:
+    from gmo_tui.sim.state import SimState
+
+log = logging.getLogger(__name__)
+BACKLOG = 2000  # at max speed, wait while a subscriber has this many frames queued
+YIELD_EVERY = 64
+
+
+class Action(StrEnum):
+    PLAY = "play"
+    PAUSE = "pause"
+    STEP = "step"
+
+
+class FeedMarket:
+    """Public frames from outside the engine (see the module docstring)."""
+
+    def __init__(self, state: SimState, rates: MarketRates, symbols: Sequence[str]) -> None:
+        unknown = [s for s in symbols if s not in state.engine.rules]
+        if unknown:
+            raise ValueError(f"the built-in exchange does not list {', '.join(unknown)}")
+        self.state = state
+        self.rates = rates
+        self.symbols = list(symbols)
+        self.view = FeedView(state.engine.rules, self.symbols)
+        self.matcher = PaperMatcher(state.engine, self.view)
+        self.frames_out = 0
+        self.bad_frames = 0
+        state.public = self.view
+        state.hub.frames = self.view
+
+    def apply(self, raw: bytes, *, publish: bool = True, mirror: bool = True) -> Frame | None:
+        frame = decode_frame(raw)
+        if frame is None:
+            self.bad_frames += 1
+            return None
+        if frame.symbol not in self.symbols:
+            return frame
+        if publish:
+            self.state.hub.publish_frame(frame.channel, frame.symbol, raw)
+            self.frames_out += 1
+        self.view.apply(frame)
+        match frame.event:
+            case models.TradeEvent() as trade:
+                self.matcher.on_trade(
+                    frame.symbol,
+                    models.Trade(
+                        price=trade.price,
+                        side=trade.side,
+                        size=trade.size,
+                        timestamp=trade.timestamp,
+                    ),
+                )
+            case models.OrderBookEvent() as book if mirror:
+                self.matcher.on_book(frame.symbol, book)
+        return frame
+
+    def mirror_all(self) -> None:
+        for symbol in self.symbols:
+            book = self.view.book(symbol)
+            if book is not None:
+                self.matcher.on_book(symbol, book)
+
+    # ------------------------------------------------------------------ MarketSource
+
+    def build(self) -> None:
+        pass
+
+    async def run(self) -> None:
+        await asyncio.Event().wait()
+
+    def activate(self, symbol: str) -> None:
+        pass
+
+    def set_rates(self, rates: MarketRates) -> None:
+        self.rates = rates  # a feed's rates are the feed's own
+
+    def on_engine_event(self, event: object) -> None:
+        self.matcher.on_engine_event(event)
+
+
+def parse_time(text: str, start_ns: int) -> int:
+    """``--from``: ISO-8601 (UTC when no zone is given) or ``+SECONDS`` after the start."""
+    text = text.strip()
+    if text.startswith("+"):
+        return start_ns + int(float(text[1:]) * 1e9)
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1e9)
+
+
+@dataclass
+class ReplayStatus:
+    state: str
+    speed: float | None
+    position: str | None
+    frames_sent: int
+    fills: int
+    files: list[str]
+    late_ms: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "speed": "max" if self.speed is None else self.speed,
+            "position": self.position,
+            "framesSent": self.frames_sent,
+            "paperFills": self.fills,
+            "files": self.files,
+            "lateMs": self.late_ms,
+        }
+
+
+class ReplayMarket(FeedMarket):
+    """A recording played through the exchange (see the module docstring)."""
+
+    def __init__(
+        self,
+        state: SimState,
+        rates: MarketRates,
+        path: str | Path,
+        *,
+        speed: float | None = 1.0,
+        start_from: str | None = None,
+        autostart: bool = True,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        first = open_recording(path)
+        super().__init__(state, rates, first.header.symbols)
+        self.files = [str(p) for p in parts_of(path)]
+        self.path = Path(path)
+        self.autostart = autostart
+        self.ended = False
+        self._now = now
+        self._records: Iterator[Record] = (
+            record for _, record in read_parts(path) if record.kind is Kind.PUBLIC
+        )
+        self._next: Record | None = next(self._records, None)
+        start_ns = self._next.time_ns if self._next is not None else 0
+        self.clock = ReplayClock(start_ns, speed=speed, paused=True)
+        self._changed = asyncio.Event()
+        self._steps = 0
+        self.lateness: deque[float] = deque(maxlen=100_000)  # seconds past due, frames on time
+        self.from_ns = parse_time(start_from, start_ns) if start_from else None
+        state.extra_routes.append(Route("/_sim/replay", self._endpoint, methods=["GET", "POST"]))
+
+    def build(self) -> None:
+        """Fast-forward to ``start_from``: earlier frames build the state and are not sent."""
+        if self.from_ns is None:
+            return
+        while self._next is not None and self._next.time_ns < self.from_ns:
+            self.apply(self._next.payload, publish=False, mirror=False)
+            self._next = next(self._records, None)
+        self.mirror_all()
+        self.clock = ReplayClock(
+            self._next.time_ns if self._next else self.from_ns,
+            speed=self.clock.speed,
+            paused=True,
+        )
+
+    # ------------------------------------------------------------------ controls
+
+    def activate(self, symbol: str) -> None:
+        if self.autostart:
+            self.autostart = False
+            self.play()
+
+    def play(self) -> None:
+        self.autostart = False
+        self.clock.play(self._now())
+        self._changed.set()
+
+    def pause(self) -> None:
+        self.autostart = False
+        self.clock.pause(self._now())
+        self._changed.set()
+
+    def step(self, count: int = 1) -> None:
+        """Send the next ``count`` frames now (pausing the replay)."""
+        if not self.clock.paused:
+            self.pause()
+        self._steps += count
+        self._changed.set()
+
+    def set_speed(self, speed: float | None) -> None:
+        self.clock.set_speed(speed, self._now())
+        self._changed.set()
+
+    def status(self) -> ReplayStatus:
+        if self.ended:
+            state = "ended"
+        else:
+            state = "paused" if self.clock.paused else "playing"
+        position = self.clock.position(self._now())
+        return ReplayStatus(
+            state,
+            self.clock.speed,
+            format_ts(datetime.fromtimestamp(position / 1e9, UTC)) if position else None,
+            self.frames_out,
+            self.matcher.fills,
+            self.files,
+            self._late_ms(),
+        )
+
+    def _late_ms(self) -> dict[str, float]:
+        """How late frames left, past their scheduled time (median, p99, max in ms)."""
+        late = sorted(self.lateness)
+        if not late:
+            return {}
+        return {
+            "median": round(late[len(late) // 2] * 1000, 3),
+            "p99": round(late[int(len(late) * 0.99)] * 1000, 3),
+            "max": round(late[-1] * 1000, 3),
+        }
+
+    # ------------------------------------------------------------------ the player
+
+    async def run(self) -> None:
+        sent = 0
+        while self._next is not None:
+            record = self._next
+            while True:
+                if self._steps > 0:
+                    self._steps -= 1
+                    break
+                wait = self.clock.wait(record.time_ns, self._now())
+                if wait is not None and wait <= 0:
+                    break
+                self._changed.clear()
+                try:
+                    await asyncio.wait_for(self._changed.wait(), wait)
+                except TimeoutError:
+                    pass
+            due = self.clock.due_at(record.time_ns)
+            self.apply(record.payload)
+            now = self._now()
+            if due is not None:
+                self.lateness.append(now - due)
+            self.clock.reached(record.time_ns, now)
+            self._next = next(self._records, None)
+            sent += 1
+            if self.clock.speed is None:
+                await self._drain(sent)
+        self.ended = True
+        log.info("replay of %s ended after %d frames", self.path, self.frames_out)
+        await asyncio.Event().wait()
+
+    async def _drain(self, sent: int) -> None:
+        """At max speed: let the sockets take their frames (none is ever dropped)."""
+        if sent % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+        while any(conn.queue.qsize() > BACKLOG for conn in self.state.hub.conns):
+            await asyncio.sleep(0.002)
+
+    # ------------------------------------------------------------------ /_sim/replay
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        host = request.client.host if request.client else ""
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            return JSONResponse({"error": "replay controls answer loopback clients only"}, 403)
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                if not isinstance(body, dict):
+                    raise ValueError("the body must be a JSON object")
+                self._control(body)
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse(self.status().to_json())
+
+    def _control(self, body: dict[str, Any]) -> None:
+        if "speed" in body:
+            self.set_speed(parse_speed(body["speed"]))
+        if body.get("action") is None:
+            return
+        try:
+            action = Action(body["action"])
+        except (ValueError, TypeError):
+            raise ValueError(f"unknown action {body['action']!r}: play, pause or step") from None
+        match action:
+            case Action.PLAY:
+                self.play()
+            case Action.PAUSE:
+                self.pause()
+            case Action.STEP:
+                count = body.get("count", 1)
+                if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= 10000:
+                    raise ValueError("count must be an integer from 1 to 10000")
+                self.step(count)
+
+
+def replay_market(
+    path: str | Path, **options: Any
+) -> Callable[[SimState, MarketRates], ReplayMarket]:
+    """The ``market=`` factory of a :class:`SimServer` that replays ``path``."""
+
+    def factory(state: SimState, rates: MarketRates) -> ReplayMarket:
+        return ReplayMarket(state, rates, path, **options)
+
+    return factory
