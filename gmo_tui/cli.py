@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gmo_tui.record import command as record_command
 
     record_command.add_parser(sub)
-    from gmo_tui.sim import replay_command
+    from gmo_tui.record import replay_command
 
     replay_command.add_parser(sub)
     return parser
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return record_command.run(args)
     if args.command == "replay":
-        from gmo_tui.sim import replay_command
+        from gmo_tui.record import replay_command
 
         return replay_command.run(args)
     return run_app(args)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "gmo_tui"
-HEADLESS = ["exchange", "market", "sim"]
+HEADLESS = ["exchange", "market", "sim", "record"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -11,7 +11,9 @@
 * ``/_sim/replay`` (loopback clients only): ``GET`` the status; ``POST`` JSON
   ``{"action": "play" | "pause" | "step", "count"?: n, "speed"?: "1" | "2" | "10" | "max" | x}``.
 
-Use: ``SimServer(market=replay_market(paths, speed=..., start_from=...))``.
+The exchange does not read files: :mod:`gmo_tui.record.replay_source` opens a recording as a
+:class:`ReplaySource` and makes the ``market=`` factory
+(``SimServer(market=replay_market(path, speed=..., start_from=...))``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -34,8 +35,6 @@ from starlette.routing import Route
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.codec import format_ts
-from gmo_tui.record.format import Kind, Record
-from gmo_tui.record.reader import open_recording, parts_of, read_parts
 from gmo_tui.sim.market import MarketRates
 from gmo_tui.sim.replay_clock import ReplayClock, parse_speed
 from gmo_tui.sim.replay_fills import PaperMatcher
@@ -134,6 +133,16 @@ def parse_time(text: str, start_ns: int) -> int:
 
 
 @dataclass
+class ReplaySource:
+    """What a replay plays: the recorded symbols and the public frames ``(time_ns, raw)``."""
+
+    symbols: Sequence[str]
+    frames: Iterator[tuple[int, bytes]]
+    files: list[str]
+    name: str
+
+
+@dataclass
 class ReplayStatus:
     state: str
     speed: float | None
@@ -162,25 +171,22 @@ class ReplayMarket(FeedMarket):
         self,
         state: SimState,
         rates: MarketRates,
-        path: str | Path,
+        source: ReplaySource,
         *,
         speed: float | None = 1.0,
         start_from: str | None = None,
         autostart: bool = True,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
-        first = open_recording(path)
-        super().__init__(state, rates, first.header.symbols)
-        self.files = [str(p) for p in parts_of(path)]
-        self.path = Path(path)
+        super().__init__(state, rates, source.symbols)
+        self.files = source.files
+        self.name = source.name
         self.autostart = autostart
         self.ended = False
         self._now = now
-        self._records: Iterator[Record] = (
-            record for _, record in read_parts(path) if record.kind is Kind.PUBLIC
-        )
-        self._next: Record | None = next(self._records, None)
-        start_ns = self._next.time_ns if self._next is not None else 0
+        self._records = source.frames
+        self._next: tuple[int, bytes] | None = next(self._records, None)
+        start_ns = self._next[0] if self._next is not None else 0
         self.clock = ReplayClock(start_ns, speed=speed, paused=True)
         self._changed = asyncio.Event()
         self._steps = 0
@@ -192,12 +198,12 @@ class ReplayMarket(FeedMarket):
         """Fast-forward to ``start_from``: earlier frames build the state and are not sent."""
         if self.from_ns is None:
             return
-        while self._next is not None and self._next.time_ns < self.from_ns:
-            self.apply(self._next.payload, publish=False, mirror=False)
+        while self._next is not None and self._next[0] < self.from_ns:
+            self.apply(self._next[1], publish=False, mirror=False)
             self._next = next(self._records, None)
         self.mirror_all()
         self.clock = ReplayClock(
-            self._next.time_ns if self._next else self.from_ns,
+            self._next[0] if self._next else self.from_ns,
             speed=self.clock.speed,
             paused=True,
         )
@@ -262,12 +268,12 @@ class ReplayMarket(FeedMarket):
     async def run(self) -> None:
         sent = 0
         while self._next is not None:
-            record = self._next
+            time_ns, raw = self._next
             while True:
                 if self._steps > 0:
                     self._steps -= 1
                     break
-                wait = self.clock.wait(record.time_ns, self._now())
+                wait = self.clock.wait(time_ns, self._now())
                 if wait is not None and wait <= 0:
                     break
                 self._changed.clear()
@@ -275,18 +281,18 @@ class ReplayMarket(FeedMarket):
                     await asyncio.wait_for(self._changed.wait(), wait)
                 except TimeoutError:
                     pass
-            due = self.clock.due_at(record.time_ns)
-            self.apply(record.payload)
+            due = self.clock.due_at(time_ns)
+            self.apply(raw)
             now = self._now()
             if due is not None:
                 self.lateness.append(now - due)
-            self.clock.reached(record.time_ns, now)
+            self.clock.reached(time_ns, now)
             self._next = next(self._records, None)
             sent += 1
             if self.clock.speed is None:
                 await self._drain(sent)
         self.ended = True
-        log.info("replay of %s ended after %d frames", self.path, self.frames_out)
+        log.info("replay of %s ended after %d frames", self.name, self.frames_out)
         await asyncio.Event().wait()
 
     async def _drain(self, sent: int) -> None:
@@ -335,14 +341,3 @@ class ReplayMarket(FeedMarket):
                 if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= 10000:
                     raise ValueError("count must be an integer from 1 to 10000")
                 self.step(count)
-
-
-def replay_market(
-    path: str | Path, **options: Any
-) -> Callable[[SimState, MarketRates], ReplayMarket]:
-    """The ``market=`` factory of a :class:`SimServer` that replays ``path``."""
-
-    def factory(state: SimState, rates: MarketRates) -> ReplayMarket:
-        return ReplayMarket(state, rates, path, **options)
-
-    return factory

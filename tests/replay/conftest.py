@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from gmo_tui.record.replay_source import replay_market
 from gmo_tui.record.stream import record
 from gmo_tui.sim.market import MarketRates
-from gmo_tui.sim.replay import replay_market
 from gmo_tui.sim.runner import SimServer, SimThread
 from tests.conftest import SIM_DEFAULTS
 

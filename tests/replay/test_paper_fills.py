@@ -17,8 +17,8 @@ from gmo_tui.exchange.enums import OrderStatus, Side
 from gmo_tui.exchange.errors import InsufficientFundsError
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.record.format import Header, Kind
+from gmo_tui.record.replay_source import replay_market
 from gmo_tui.record.writer import RecordingWriter
-from gmo_tui.sim.replay import replay_market
 from gmo_tui.sim.ws import encode
 
 D = Decimal

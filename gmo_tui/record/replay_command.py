@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from gmo_tui.heap import freeze_startup_heap
     from gmo_tui.record.format import FormatError
-    from gmo_tui.sim.replay import replay_market
+    from gmo_tui.record.replay_source import replay_market
     from gmo_tui.sim.replay_clock import parse_speed
     from gmo_tui.sim.runner import serve
 
