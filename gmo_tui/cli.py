@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--endpoint", help="exchange base URL (default https://api.coin.z.com)")
     parser.add_argument(
         "--seed", type=int, default=None, help="seed of the demo exchange (with --demo)"
+    )
+    parser.add_argument(
+        "--paper",
+        action="store_true",
+        help="paper-trade on the live market (--endpoint: its public source); account persisted",
     )
     parser.add_argument("--debug", action="store_true", help="debug logging to the log file")
     sub = parser.add_subparsers(dest="command")
@@ -93,6 +99,18 @@ def run_app(args: argparse.Namespace) -> int:
         for secret in credentials.secrets():
             redact.register_secret(secret)
         mode = "DEMO"
+    elif args.paper:
+        from gmo_tui.paper import PaperStoreError
+
+        try:
+            sim_thread, credentials, endpoint = _start_paper(args.endpoint)
+        except PaperStoreError as exc:
+            print(f"gmo-tui: {exc}", file=sys.stderr)
+            return 2
+        settings = cfg.load_settings(
+            symbol=args.symbol, theme=args.theme, endpoint=endpoint, demo=True
+        )
+        mode = "PAPER"
     else:
         try:
             credentials = cfg.load_credentials()
@@ -112,7 +130,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings,
         credentials,
         mode=mode,
-        journal_path=_journal_path(args.demo),
+        journal_path=_journal_path(args.demo or args.paper),
         freeze_heap=True,
     )
     try:
@@ -121,6 +139,21 @@ def run_app(args: argparse.Namespace) -> int:
         if sim_thread is not None:
             sim_thread.stop()
     return app.return_code or 0
+
+
+def _start_paper(upstream: str | None) -> tuple[Any, Any, str]:
+    """The paper exchange (gmo_tui/paper.py) started on loopback: (it, credentials, endpoint)."""
+    from gmo_tui import redact
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.exchange.endpoints import DEFAULT_ENDPOINT
+    from gmo_tui.paper import PaperExchange
+
+    paper = PaperExchange(upstream or DEFAULT_ENDPOINT)
+    endpoint = paper.start()
+    credentials = Credentials(paper.api_key, paper.api_secret, source="paper")
+    for secret in credentials.secrets():
+        redact.register_secret(secret)
+    return paper, credentials, endpoint
 
 
 def _journal_path(demo: bool) -> str | None:
