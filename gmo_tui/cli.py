@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gmo_tui.record import replay_command
 
     replay_command.add_parser(sub)
+    from gmo_tui import serve
+
+    serve.add_parser(sub)
     return parser
 
 
@@ -117,6 +120,10 @@ def run_app(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
+    from gmo_tui.serve import read_only
+
+    if read_only():  # served to a browser without --allow-trading: no key, no orders
+        credentials = None
     from gmo_tui.app import GmoTuiApp
 
     logging.getLogger(__name__).info(
@@ -176,4 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gmo_tui.record import replay_command
 
         return replay_command.run(args)
+    if args.command == "serve":
+        from gmo_tui import serve
+
+        return serve.run(args)
     return run_app(args)
