@@ -19,6 +19,11 @@ def add_parser(sub: Any) -> None:
         "--rotate-minutes", type=float, default=None, help="start a new file after this long"
     )
     cmd.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    cmd.add_argument(
+        "--private",
+        action="store_true",
+        help="also record your account's private frames (needs a key; ids and tokens redacted)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +41,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"gmo-tui record: {flag} must be a number > 0", file=sys.stderr)
             return 2
     endpoint = args.endpoint or DEFAULT_ENDPOINT
+    credentials = None
+    if args.private:
+        from gmo_tui import config as cfg
+
+        try:
+            credentials = cfg.load_credentials()
+        except cfg.ConfigError as exc:
+            print(f"gmo-tui record: {exc}", file=sys.stderr)
+            return 2
+        if credentials is None:
+            print(
+                "gmo-tui record: --private needs an API key (see README, Credentials)",
+                file=sys.stderr,
+            )
+            return 2
     print(f"recording {', '.join(symbols)} from {endpoint} into {args.out} (ctrl+c stops)")
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -47,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
                     rotate_bytes=int(args.rotate_mb * 2**20) if args.rotate_mb else None,
                     rotate_seconds=args.rotate_minutes * 60 if args.rotate_minutes else None,
                     duration=args.duration,
+                    credentials=credentials,
                 )
             )
             print(f"{result.records} frames in {result.seconds:.1f} s: {', '.join(result.parts)}")

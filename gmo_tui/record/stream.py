@@ -24,8 +24,9 @@ from typing import Any
 import msgspec
 
 from gmo_tui import redact
+from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.codec import to_wire
-from gmo_tui.exchange.enums import PublicChannel
+from gmo_tui.exchange.enums import PrivateChannel, PublicChannel
 from gmo_tui.exchange.private_stream import PrivateStream
 from gmo_tui.exchange.public_stream import PublicStream
 from gmo_tui.exchange.rest import GmoRestClient
@@ -116,13 +117,15 @@ async def record(
     rotate_seconds: float | None = None,
     duration: float | None = None,
     stop: asyncio.Event | None = None,
+    credentials: Credentials | None = None,
     **stream_options: Any,
 ) -> RecordResult:
     """Record every public frame of ``symbols`` (ticker, orderbooks, trades) from ``endpoint``
     into ``out`` until ``stop`` is set or ``duration`` seconds have passed.
 
-    Raises ``ValueError`` for a symbol the exchange does not list, ``FileExistsError`` when
-    ``out`` exists.
+    With ``credentials`` the account's private frames are recorded too, redacted (see
+    :func:`redact_private_frame`). Raises ``ValueError`` for a symbol the exchange does not
+    list, ``FileExistsError`` when ``out`` exists.
     """
     async with GmoRestClient(endpoint) as rest:
         rules = await rest.get_symbols()
@@ -137,17 +140,25 @@ async def record(
         endpoint=endpoint,
         symbols=tuple(symbols),
         symbol_rules=tuple(to_wire(rule) for rule in rules if rule.symbol in symbols),
+        private=credentials is not None,
     )
     writer = RecordingWriter(out, header, rotate_bytes=rotate_bytes, rotate_seconds=rotate_seconds)
     stream = RecordingPublicStream(endpoint, writer=writer, **stream_options)
+    private_rest = GmoRestClient(endpoint, credentials) if credentials is not None else None
+    streams: list[PublicStream | PrivateStream] = [stream]
+    if private_rest is not None:
+        private = RecordingPrivateStream(private_rest, endpoint, writer=writer, **stream_options)
+        for channel in PrivateChannel:
+            await private.subscribe(channel)
+        streams.append(private)
     stop = stop or asyncio.Event()
     began = time.monotonic()
 
-    async def consume() -> None:
-        async for _ in stream:
+    async def consume(one: PublicStream | PrivateStream) -> None:
+        async for _ in one:
             pass
 
-    consumer = asyncio.create_task(consume())
+    consumers = [asyncio.create_task(consume(one)) for one in streams]
     try:
         for symbol in symbols:
             for channel in CHANNELS:
@@ -157,8 +168,12 @@ async def record(
         except TimeoutError:
             pass
     finally:
-        await stream.close()
-        consumer.cancel()
-        await asyncio.gather(consumer, return_exceptions=True)
+        for one in streams:
+            await one.close()
+        for consumer in consumers:
+            consumer.cancel()
+        await asyncio.gather(*consumers, return_exceptions=True)
+        if private_rest is not None:
+            await private_rest.aclose()
         writer.close()
     return RecordResult([str(p) for p in writer.parts], writer.records, time.monotonic() - began)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import stat
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,36 @@ def test_cli_record_against_the_built_in_exchange(tmp_path: Path, capsys) -> Non
     frames = [r for r in open_recording(out) if r.kind is Kind.PUBLIC]
     assert frames and json.loads(frames[0].payload)["symbol"] == "BTC"
     assert main(["record", "--symbols", "BTC", "--out", str(out), "--duration", "-1"]) == 2
+
+
+async def test_private_frames_only_when_asked_and_redacted(make_sim, tmp_path: Path) -> None:
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.exchange.rest import GmoRestClient
+
+    sim = await make_sim(ws_commands_per_s=100)
+    credentials = Credentials(sim.api_key, sim.api_secret)
+    out = tmp_path / "private.gmorec"
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        record(sim.endpoint, ("BTC",), out, stop=stop, credentials=credentials, **FAST)
+    )
+    async with GmoRestClient(sim.endpoint, credentials) as rest:
+        await asyncio.sleep(1.0)  # the private subscriptions are in
+        bid = (await rest.get_orderbook("BTC")).bids[-1].price
+        order_id = await rest.place_order("BTC", "BUY", "LIMIT", D("0.01"), price=bid)
+        await rest.cancel_order(order_id)
+        await asyncio.sleep(0.5)
+    stop.set()
+    await task
+    recording = open_recording(out)
+    assert recording.header.private
+    private = [json.loads(r.payload) for r in recording if r.kind is Kind.PRIVATE]
+    orders = [p for p in private if p["channel"] == "orderEvents"]
+    assert [o["msgType"] for o in orders] == ["NOR", "COR"]
+    assert orders[0]["orderId"] == orders[1]["orderId"] != order_id
+    assert all(str(order_id) not in json.dumps(p) for p in private)
+    # never without asking
+    plain = tmp_path / "plain.gmorec"
+    await record(sim.endpoint, ("BTC",), plain, duration=0.5, **FAST)
+    assert not open_recording(plain).header.private
+    assert not [r for r in open_recording(plain) if r.kind is Kind.PRIVATE]
