@@ -38,6 +38,7 @@ from gmo_tui.exchange.codec import format_ts
 from gmo_tui.sim.market import MarketRates
 from gmo_tui.sim.replay_clock import ReplayClock, parse_speed
 from gmo_tui.sim.replay_fills import PaperMatcher
+from gmo_tui.sim.replay_klines import RecordedKlines
 from gmo_tui.sim.replay_view import FeedView, Frame, decode_frame
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class FeedMarket:
         self.bad_frames = 0
         state.public = self.view
         state.hub.frames = self.view
+        self.klines: RecordedKlines | None = None
 
     def apply(self, raw: bytes, *, publish: bool = True, mirror: bool = True) -> Frame | None:
         frame = decode_frame(raw)
@@ -83,16 +85,13 @@ class FeedMarket:
             self.frames_out += 1
         self.view.apply(frame)
         match frame.event:
-            case models.TradeEvent() as trade:
-                self.matcher.on_trade(
-                    frame.symbol,
-                    models.Trade(
-                        price=trade.price,
-                        side=trade.side,
-                        size=trade.size,
-                        timestamp=trade.timestamp,
-                    ),
+            case models.TradeEvent() as event:
+                trade = models.Trade(
+                    price=event.price, side=event.side, size=event.size, timestamp=event.timestamp
                 )
+                self.matcher.on_trade(frame.symbol, trade)
+                if self.klines is not None:
+                    self.klines.add(frame.symbol, trade)
             case models.OrderBookEvent() as book if mirror:
                 self.matcher.on_book(frame.symbol, book)
         return frame
@@ -179,6 +178,10 @@ class ReplayMarket(FeedMarket):
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(state, rates, source.symbols)
+        # candles from the recorded prints only (no synthetic history before the recording)
+        self.klines = state.klines = RecordedKlines(
+            seed=state.seed, clock=state.clock, position_ms=self._position_ms
+        )
         self.files = source.files
         self.name = source.name
         self.autostart = autostart
@@ -193,6 +196,9 @@ class ReplayMarket(FeedMarket):
         self.lateness: deque[float] = deque(maxlen=100_000)  # seconds past due, frames on time
         self.from_ns = parse_time(start_from, start_ns) if start_from else None
         state.extra_routes.append(Route("/_sim/replay", self._endpoint, methods=["GET", "POST"]))
+
+    def _position_ms(self) -> int:
+        return self.clock.position(self._now()) // 1_000_000
 
     def build(self) -> None:
         """Fast-forward to ``start_from``: earlier frames build the state and are not sent."""

@@ -216,3 +216,24 @@ async def test_replay_from_a_time_builds_the_state_and_sends_only_later_frames(
         assert status["framesSent"] == 0 and status["position"] == "2026-11-30T01:00:03.000Z"
         await _step_to(control, 4)
         assert (await rest.get_orderbook("BTC")).bids[0].size == D("0.15")
+
+
+async def test_replay_klines_come_from_the_recorded_prints_only(make_sim, tmp_path: Path) -> None:
+    path = tmp_path / "klines.gmorec"
+    _write(path)
+    sim = await make_sim(market=replay_market(path, autostart=False))
+    async with (
+        httpx.AsyncClient(base_url=sim.endpoint) as control,
+        GmoRestClient(sim.endpoint) as rest,
+    ):
+        assert await rest.get_klines("BTC", "1min", "20261130") == []  # nothing invented
+        await _step_to(control, len(FRAMES))
+        (candle,) = await rest.get_klines("BTC", "1min", "20261130")
+    assert int(candle.open_time) == int(T0.timestamp() * 1000)
+    assert (candle.open, candle.high, candle.low, candle.close) == (
+        D("15001000"),
+        D("15001000"),
+        D("14999000"),
+        D("14999000"),
+    )
+    assert candle.volume == D("0.71")
