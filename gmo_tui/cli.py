@@ -145,6 +145,8 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         if sim_thread is not None:
             sim_thread.stop()
+        if mode == "PAPER" and sim_thread.cancelled_at_stop:
+            print(f"gmo-tui: {sim_thread.cancelled_at_stop} resting paper order(s) cancelled")
     return app.return_code or 0
 
 

@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from gmo_tui.heap import freeze_startup_heap
     from gmo_tui.record.format import FormatError
-    from gmo_tui.record.replay_source import replay_market
+    from gmo_tui.record.replay_source import replay_market, rule_differences
     from gmo_tui.sim.replay_clock import parse_speed
     from gmo_tui.sim.runner import serve
 
@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
             args.file, speed=speed, start_from=args.start_from, autostart=not args.paused
         )
         freeze_startup_heap()  # no full collection walks the start-up heap mid-replay
+        for note in rule_differences(args.file):
+            print(f"note: {note}")
         start = "POST /_sim/replay play" if args.paused else "the first subscription"
         print(f"replaying {args.file} at speed {args.speed}, from {start}; GET /_sim/replay")
         serve(args.host, args.port, args.seed, market=market)

@@ -237,3 +237,18 @@ async def test_replay_klines_come_from_the_recorded_prints_only(make_sim, tmp_pa
         D("14999000"),
     )
     assert candle.volume == D("0.71")
+
+
+def test_the_recordings_rules_are_compared_with_the_exchanges(tmp_path: Path) -> None:
+    from gmo_tui.exchange.codec import to_wire
+    from gmo_tui.record.replay_source import rule_differences
+    from gmo_tui.sim.symbols import SYMBOL_RULES
+
+    same = to_wire(SYMBOL_RULES["BTC"])
+    other = {**to_wire(SYMBOL_RULES["ETH"]), "tickSize": "5"}
+    path = tmp_path / "rules.gmorec"
+    RecordingWriter(
+        path, Header(start="", endpoint="e", symbols=("BTC", "ETH"), symbol_rules=(same, other))
+    ).close()
+    (note,) = rule_differences(path)
+    assert note.startswith("ETH: the recording's rules") and "'tickSize': '5'" in note
