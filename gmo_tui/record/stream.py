@@ -17,7 +17,7 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,17 +38,37 @@ ID_FIELDS = frozenset({"orderId", "rootOrderId", "executionId", "positionId", "c
 CHANNELS = (PublicChannel.TICKER, PublicChannel.ORDERBOOKS, PublicChannel.TRADES)
 
 
+class WriteFailure:
+    """What a recording stream does when the file cannot be written (a full disk, ...): it
+    stops recording (the stream itself goes on), keeps the error and calls ``on_error``."""
+
+    def __init__(self) -> None:
+        self.error: OSError | None = None
+        self.on_error: Callable[[OSError], None] | None = None
+
+    def __call__(self, exc: OSError) -> None:
+        log.error("recording stopped: %s", exc)
+        self.error = exc
+        if self.on_error is not None:
+            self.on_error(exc)
+
+
 class RecordingPublicStream(PublicStream):
     """A :class:`PublicStream` that writes each frame as received to ``writer`` (if set)."""
 
     def __init__(self, endpoint: str, *, writer: RecordingWriter | None = None, **options: Any):
         super().__init__(endpoint, **options)
         self.writer = writer
+        self.failure = WriteFailure()
 
     def decode_frame(self, raw: bytes | str) -> Any | None:
         writer = self.writer
         if writer is not None:
-            writer.write(Kind.PUBLIC, raw if isinstance(raw, bytes) else raw.encode())
+            try:
+                writer.write(Kind.PUBLIC, raw if isinstance(raw, bytes) else raw.encode())
+            except OSError as exc:
+                self.writer = None
+                self.failure(exc)
         return super().decode_frame(raw)
 
     async def _after_drop(self, deliberate: bool) -> None:
@@ -93,11 +113,16 @@ class RecordingPrivateStream(PrivateStream):
         super().__init__(*args, **options)
         self.writer = writer
         self.pseudonyms = Pseudonyms()
+        self.failure = WriteFailure()
 
     def decode_frame(self, raw: bytes | str) -> Any | None:
         writer = self.writer
         if writer is not None:
-            writer.write(Kind.PRIVATE, redact_private_frame(raw, self.pseudonyms))
+            try:
+                writer.write(Kind.PRIVATE, redact_private_frame(raw, self.pseudonyms))
+            except OSError as exc:
+                self.writer = None
+                self.failure(exc)
         return super().decode_frame(raw)
 
 
@@ -145,16 +170,18 @@ async def record(
     writer = RecordingWriter(out, header, rotate_bytes=rotate_bytes, rotate_seconds=rotate_seconds)
     stream = RecordingPublicStream(endpoint, writer=writer, **stream_options)
     private_rest = GmoRestClient(endpoint, credentials) if credentials is not None else None
-    streams: list[PublicStream | PrivateStream] = [stream]
+    streams: list[RecordingPublicStream | RecordingPrivateStream] = [stream]
     if private_rest is not None:
         private = RecordingPrivateStream(private_rest, endpoint, writer=writer, **stream_options)
         for channel in PrivateChannel:
             await private.subscribe(channel)
         streams.append(private)
     stop = stop or asyncio.Event()
+    for one in streams:
+        one.failure.on_error = lambda _exc: stop.set()
     began = time.monotonic()
 
-    async def consume(one: PublicStream | PrivateStream) -> None:
+    async def consume(one: RecordingPublicStream | RecordingPrivateStream) -> None:
         async for _ in one:
             pass
 
@@ -175,5 +202,12 @@ async def record(
         await asyncio.gather(*consumers, return_exceptions=True)
         if private_rest is not None:
             await private_rest.aclose()
-        writer.close()
+        failed = next((s.failure.error for s in streams if s.failure.error), None)
+        try:
+            writer.close()
+        except OSError:
+            if failed is None:
+                raise
+    if failed is not None:
+        raise OSError(f"recording stopped: {failed}; {writer.path} reads up to its last frame")
     return RecordResult([str(p) for p in writer.parts], writer.records, time.monotonic() - began)

@@ -243,3 +243,20 @@ async def test_private_frames_only_when_asked_and_redacted(make_sim, tmp_path: P
     await record(sim.endpoint, ("BTC",), plain, duration=0.5, **FAST)
     assert not open_recording(plain).header.private
     assert not [r for r in open_recording(plain) if r.kind is Kind.PRIVATE]
+
+
+def test_a_write_failure_stops_the_recording_not_the_stream(tmp_path: Path) -> None:
+    from gmo_tui.exchange import models
+    from gmo_tui.record.stream import RecordingPublicStream
+
+    path = tmp_path / "full.gmorec"
+    writer = RecordingWriter(path, Header(start="", endpoint="e", symbols=("BTC",)))
+    stream = RecordingPublicStream("http://127.0.0.1:9", writer=writer)
+    errors: list[OSError] = []
+    stream.failure.on_error = errors.append
+    frame = b'{"channel":"trades","price":"1","side":"BUY","size":"1","timestamp":"2026-11-30T01:00:00.000Z","symbol":"BTC"}'
+    assert isinstance(stream.decode_frame(frame), models.TradeEvent)
+    os.close(writer._fd)  # the disk goes away under the writer
+    assert isinstance(stream.decode_frame(frame), models.TradeEvent)  # the stream goes on
+    assert stream.writer is None and len(errors) == 1 and stream.failure.error is errors[0]
+    assert [r.payload for r in open_recording(path)] == [frame]  # what was written reads back
