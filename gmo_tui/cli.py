@@ -14,7 +14,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.paper import PaperExchange
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +89,8 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"gmo-tui: {exc}", file=sys.stderr)
         return 2
     sim_thread = None
+    paper: PaperExchange | None = None
+    credentials: Credentials | None
     mode = "LIVE"
     if args.demo:
         from gmo_tui.exchange.auth import Credentials
@@ -106,7 +112,7 @@ def run_app(args: argparse.Namespace) -> int:
         from gmo_tui.paper import PaperStoreError
 
         try:
-            sim_thread, credentials, endpoint = _start_paper(args.endpoint)
+            paper, credentials, endpoint = _start_paper(args.endpoint)
         except PaperStoreError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
@@ -145,12 +151,14 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         if sim_thread is not None:
             sim_thread.stop()
-        if mode == "PAPER" and sim_thread.cancelled_at_stop:
-            print(f"gmo-tui: {sim_thread.cancelled_at_stop} resting paper order(s) cancelled")
+        if paper is not None:
+            paper.stop()
+            if paper.cancelled_at_stop:
+                print(f"gmo-tui: {paper.cancelled_at_stop} resting paper order(s) cancelled")
     return app.return_code or 0
 
 
-def _start_paper(upstream: str | None) -> tuple[Any, Any, str]:
+def _start_paper(upstream: str | None) -> tuple[PaperExchange, Credentials, str]:
     """The paper exchange (gmo_tui/paper.py) started on loopback: (it, credentials, endpoint)."""
     from gmo_tui import redact
     from gmo_tui.exchange.auth import Credentials

@@ -173,8 +173,8 @@ async def record(
     streams: list[RecordingPublicStream | RecordingPrivateStream] = [stream]
     if private_rest is not None:
         private = RecordingPrivateStream(private_rest, endpoint, writer=writer, **stream_options)
-        for channel in PrivateChannel:
-            await private.subscribe(channel)
+        for private_channel in PrivateChannel:
+            await private.subscribe(private_channel)
         streams.append(private)
     stop = stop or asyncio.Event()
     for one in streams:
