@@ -28,6 +28,7 @@ import msgspec
 from gmo_tui.exchange import models
 from gmo_tui.exchange.codec import to_wire
 from gmo_tui.exchange.endpoints import DEFAULT_ENDPOINT
+from gmo_tui.private_files import private_dir
 from gmo_tui.sim.engine import Engine, SimError
 from gmo_tui.sim.engine_events import AccountEvent
 from gmo_tui.sim.live_feed import LiveFeedMarket
@@ -98,7 +99,7 @@ class PaperStore:
         return PaperAccount(amounts, positions)
 
     def save(self, account: PaperAccount) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         data = {
             "format": FORMAT,
             "saved": to_wire(datetime.now(UTC)),

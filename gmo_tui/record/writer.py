@@ -33,6 +33,7 @@ def _iso(ns: int) -> str:
 
 
 def _open_private(path: Path) -> int:
+    # a directory the user named is theirs: only missing ones are made (0700); never chmod-ed
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
