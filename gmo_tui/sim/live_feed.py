@@ -1,6 +1,6 @@
 """Paper trading on the live market: the built-in exchange fed by a real exchange's public side.
 
-:class:`LiveFeedMarket` is a :class:`~gmo_tui.sim.replay.FeedMarket` whose frames come from an
+:class:`LiveFeedMarket` is a :class:`~gmo_tui.sim.feed_market.FeedMarket` whose frames come from an
 upstream GMO-compatible exchange (the real one for ``gmo-tui --paper``; a running built-in
 exchange in the tests):
 
@@ -27,8 +27,8 @@ from starlette.routing import Route
 
 from gmo_tui.exchange.enums import PublicChannel
 from gmo_tui.exchange.public_stream import PublicStream
+from gmo_tui.sim.feed_market import FeedMarket
 from gmo_tui.sim.market import MarketRates
-from gmo_tui.sim.replay import FeedMarket
 
 if TYPE_CHECKING:
     from gmo_tui.sim.state import SimState
