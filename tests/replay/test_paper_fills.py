@@ -252,3 +252,31 @@ def test_the_recordings_rules_are_compared_with_the_exchanges(tmp_path: Path) ->
     ).close()
     (note,) = rule_differences(path)
     assert note.startswith("ETH: the recording's rules") and "'tickSize': '5'" in note
+
+
+async def test_a_stop_triggers_on_a_recorded_print(make_sim, tmp_path: Path) -> None:
+    path = tmp_path / "stop.gmorec"
+    frames = [
+        _ticker(0),
+        BOOK,
+        _trade("15001000", "0.1", Side.BUY, 2),
+        _trade("15002000", "0.1", Side.BUY, 3),
+    ]
+    writer = RecordingWriter(path, Header(start="", endpoint="test", symbols=("BTC",)))
+    for i, frame in enumerate(frames):
+        writer.write(Kind.PUBLIC, frame, time_ns=int((T0.timestamp() + i) * 1e9))
+    writer.close()
+    sim = await make_sim(market=replay_market(path, autostart=False))
+    async with (
+        httpx.AsyncClient(base_url=sim.endpoint) as control,
+        GmoRestClient(sim.endpoint, Credentials(sim.api_key, sim.api_secret)) as rest,
+    ):
+        await _step_to(control, 2)
+        order_id = await rest.place_order("BTC", "BUY", "STOP", D("0.1"), price=D("15002000"))
+        await _step_to(control, 3)  # a print below the stop: it waits
+        assert (await _order(rest, order_id)).status is OrderStatus.WAITING
+        await _step_to(control, 4)  # a print at the stop: it triggers and takes the recorded ask
+        order = await _order(rest, order_id)
+        assert order.status is OrderStatus.EXECUTED
+        (execution,) = await rest.get_executions(order_id=order_id)
+        assert (execution.price, execution.size) == (D("15001000"), D("0.1"))
