@@ -93,3 +93,23 @@ async def test_replay_sends_every_frame_byte_identical_in_order_and_on_time(
         recorded_span = (recorded[-1][0] - recorded[0][0]) / 1e9 / float(speed)
         assert 0.95 * recorded_span <= span <= recorded_span + 0.5  # the speed is the speed
     assert status["state"] == "ended" and status["framesSent"] == len(recorded)
+
+
+async def test_a_recording_cut_mid_write_replays_up_to_its_last_complete_frame(
+    recording: Path, replay_server, tmp_path: Path
+) -> None:
+    data = recording.read_bytes()
+    cut = tmp_path / "cut.gmorec"
+    cut.write_bytes(data[: len(data) * 2 // 3 + 7])  # mid-record, mid-deflate-block
+    complete = _recorded(cut)
+    assert 0 < len(complete) < len(_recorded(recording))
+    endpoint = replay_server(cut).endpoint
+    got = await _watch(endpoint, len(complete), "max")
+    assert [raw for _, raw in got] == [raw for _, raw in complete]
+    async with httpx.AsyncClient(base_url=endpoint) as client:
+        for _ in range(100):
+            status = (await client.get("/_sim/replay")).json()
+            if status["state"] == "ended":
+                break
+            await asyncio.sleep(0.02)
+    assert status["state"] == "ended" and status["framesSent"] == len(complete)
