@@ -342,12 +342,14 @@ def serve(
     api_secret: str | None = None,
     *,
     frozen: bool = False,
+    **options: Any,
 ) -> None:
-    """Serve until interrupted (``gmo-tui sim``); prints :func:`startup_lines`."""
+    """Serve until interrupted (``gmo-tui sim``); prints :func:`startup_lines`. ``options`` go
+    to :class:`SimServer` (e.g. ``market=`` for a replay)."""
 
     async def main() -> None:
         began = time.perf_counter()
-        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen)
+        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen, **options)
         await sim.start()
         print("\n".join(startup_lines(sim, took=time.perf_counter() - began)), flush=True)
         warning = bind_warning(host)

@@ -42,7 +42,12 @@ class SimApp:
 
     def __init__(self, state: SimState) -> None:
         self.state = state
-        routes: list[Any] = [*public_routes(state), *private_routes(state), *state.hub.routes()]
+        routes: list[Any] = [
+            *state.extra_routes,  # a market's own routes come first (a live feed's public REST)
+            *public_routes(state),
+            *private_routes(state),
+            *state.hub.routes(),
+        ]
         if state.control:
             routes += control_routes(state)
         self.starlette = Starlette(

@@ -38,6 +38,7 @@ from gmo_tui.sim.replies import ApiFail, parse_object
 from gmo_tui.sim.symbols import SYMBOL_RULES
 
 if TYPE_CHECKING:
+    from gmo_tui.sim.market_source import FrameSource
     from gmo_tui.sim.state import SimState
 
 TOO_MANY = b'{"error":"ERR-5003 Request too many."}'
@@ -146,6 +147,8 @@ class Hub:
         self.public_subs: dict[tuple[str, str], set[Conn]] = {}
         self.book_last_sent: dict[str, float] = {}
         self.book_pending: set[str] = set()
+        # set by a replay or live feed (sim/replay.py): public frames come from it, not the engine
+        self.frames: FrameSource | None = None
 
     # ------------------------------------------------------------------------ connections
 
@@ -224,7 +227,11 @@ class Hub:
             conn.subs[key] = option if channel == "trades" and option == "TAKER_ONLY" else None
             self.public_subs.setdefault(key, set()).add(conn)
             self.state.market.activate(symbol)
-            if channel == "ticker":
+            if self.frames is not None:
+                initial = self.frames.latest(channel, symbol)
+                if initial is not None:
+                    conn.push(channel, initial)
+            elif channel == "ticker":
                 conn.push(channel, self._ticker_frame(symbol))
             elif channel == "orderbooks":
                 conn.push(channel, self._book_frame(symbol))
@@ -294,7 +301,14 @@ class Hub:
             for conn in list(subs):
                 conn.push("ticker", frame)
 
+    def publish_frame(self, channel: str, symbol: str, frame: bytes) -> None:
+        """Send ``frame`` as it is to the subscribers of ``channel``/``symbol``."""
+        for conn in list(self.public_subs.get((channel, symbol), ())):
+            conn.push(channel, frame)
+
     def _book_changed(self, symbol: str) -> None:
+        if self.frames is not None:
+            return
         if not self.public_subs.get(("orderbooks", symbol)) or symbol in self.book_pending:
             return
         rate = self.state.market.rates.books_per_s
@@ -320,7 +334,7 @@ class Hub:
 
     def _trade(self, symbol: str, trade: models.Trade) -> None:
         subs = self.public_subs.get(("trades", symbol))
-        if not subs:
+        if not subs or self.frames is not None:
             return
         frame = encode(
             models.TradeEvent(
