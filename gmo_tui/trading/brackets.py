@@ -1,0 +1,746 @@
+"""Brackets: an entry order whose fills get a stop-loss and a take-profit, built by the app
+(GMO's crypto API has no IFD/OCO). No Textual here.
+
+How the exits are held. The exchange lets the close orders of a margin position add up to at
+most its size (a second close order for the same size is ERR-189), and a spot sell order locks
+the coin it sells, so on every symbol only ONE exit of a lot can rest at the exchange. The
+protective one does: the stop-loss is a STOP order at the exchange (a ``closeOrder`` naming the
+position on margin; an opposite-side STOP on spot). The take-profit is emulated by the app and
+marked so (:class:`~gmo_tui.trading.bracket_model.TakeProfitState`): when the touch reaches it
+(:meth:`BracketManager.on_book`) the app cancels the stop, reads back what it may have filled,
+then sends a MARKET exit for what is left; if that exit is refused the stop is placed again.
+That is the OCO: one exit filling retires the other.
+
+Lots. The exchange opens one margin position per execution, and a close order names one
+position, so each fill of the entry is a :class:`~gmo_tui.trading.bracket_model.Lot` with its
+own exits, sized to that fill (a partial fill is protected at once, for what filled).
+
+Trailing. With a trailing distance the stop follows the touch (the bid for a long, the ask for
+a short) at that distance with ``changeOrder``, only ever in the lot's favour.
+
+Durability. Every bracket is saved (:class:`~gmo_tui.trading.bracket_store.BracketStore`)
+before any of its orders is sent, with a "sending" mark; after a restart :meth:`restore` reads
+the bracket's orders back and links each mark to the trading journal's intent, so an exit that
+reached the exchange is found, never placed twice (the service also refuses an identical
+unresolved intent). A leg is only called placed when the exchange accepted it.
+
+Wiring (the session)::
+
+    brackets = BracketManager(service, BracketStore(), listener=...)
+    service.listener = FanOutListener(session_listener, brackets)
+    await service.start(); await brackets.restore()
+    ... on every book update of a symbol:  await brackets.on_book(symbol)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Protocol
+
+from gmo_tui.exchange.enums import ExecutionType, SettleType, Side
+from gmo_tui.exchange.errors import GmoError
+from gmo_tui.market.fills import Fill
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import OrderState
+from gmo_tui.market.rules import round_price
+from gmo_tui.trading.bracket_model import (
+    Bracket,
+    BracketSpec,
+    BracketState,
+    Lot,
+    OffsetKind,
+    TakeProfitState,
+)
+from gmo_tui.trading.bracket_store import BracketStore
+from gmo_tui.trading.gates import EntryGates
+from gmo_tui.trading.journal import IntentKind, JournalEntry
+from gmo_tui.trading.listener import AccountPart, FillSource
+from gmo_tui.trading.lost_replies import read_orders
+from gmo_tui.trading.results import Outcome, SubmitResult, TradingNotice
+from gmo_tui.trading.service import TradingService, entry_key, intent_key
+
+__all__ = ["BracketListener", "BracketManager", "BracketResult"]
+
+log = logging.getLogger(__name__)
+_ORPHAN_LIMIT = 1000
+_GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED})
+
+
+class BracketListener(Protocol):
+    def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
+        """A bracket changed; ``message`` says how (``level``: info, warning, error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BracketResult:
+    """``bracket`` is None when nothing was created (the entry's pre-trade check said no or
+    asks for a confirmation: ``entry`` says which)."""
+
+    bracket: Bracket | None
+    entry: SubmitResult
+
+
+class BracketManager:
+    """Places, follows, restores and cancels brackets through a :class:`TradingService`.
+
+    It is a :class:`~gmo_tui.trading.listener.TradingListener` (give it to the service next to
+    the session's listener with :class:`~gmo_tui.trading.fanout.FanOutListener`): fills and
+    order changes drive it. ``clock``: wall seconds (for the sending marks).
+    """
+
+    def __init__(
+        self,
+        service: TradingService,
+        store: BracketStore,
+        *,
+        listener: BracketListener | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.service = service
+        self.store = store
+        self.listener = listener
+        self.clock = clock
+        self._brackets: dict[int, Bracket] = {b.id: b for b in store.load()}
+        self._orphans: dict[int, list[Fill]] = {}
+        self._dirty: set[int] = set()
+        self._worker: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        for bracket in self.open_brackets():
+            service.watch_symbols.add(bracket.symbol)
+
+    # ------------------------------------------------------------------ queries
+
+    def brackets(self, symbol: str | None = None) -> list[Bracket]:
+        return [b for b in self._brackets.values() if symbol is None or b.symbol == symbol]
+
+    def open_brackets(self, symbol: str | None = None) -> list[Bracket]:
+        return [b for b in self.brackets(symbol) if not b.state.is_final]
+
+    def get(self, bracket_id: int) -> Bracket | None:
+        return self._brackets.get(bracket_id)
+
+    def by_order(self, order_id: int) -> Bracket | None:
+        """The bracket an order belongs to (entry or exit), for the Orders pane and the ladder."""
+        return next((b for b in self._brackets.values() if order_id in b.order_ids()), None)
+
+    # ------------------------------------------------------------------ actions
+
+    def entry_intent(self, spec: BracketSpec) -> OrderIntent:
+        return OrderIntent(spec.symbol, spec.side, spec.execution_type, spec.size, spec.price)
+
+    def check(self, spec: BracketSpec, *, confirmed: bool = False) -> SubmitResult | None:
+        """The entry's pre-trade checks plus the exits' sense (no I/O): ``None`` = may go."""
+        rule = self.service.rules.get(spec.symbol)
+        if rule is None:
+            return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {spec.symbol}")
+        reference = spec.price
+        if reference is None:
+            book = self.service.books.get(spec.symbol)
+            if book is not None:
+                reference = book.best_ask if spec.side is Side.BUY else book.best_bid
+        if reference is not None:
+            long = spec.side is Side.BUY
+            if spec.stop_loss is not None and spec.stop_loss.kind is OffsetKind.PRICE:
+                stop = spec.stop_loss.value
+                if (long and stop >= reference) or (not long and stop <= reference):
+                    where = "below" if long else "above"
+                    return SubmitResult(
+                        Outcome.REFUSED, reason=f"the stop-loss must be {where} the entry"
+                    )
+            if spec.take_profit is not None and spec.take_profit.kind is OffsetKind.PRICE:
+                target = spec.take_profit.value
+                if (long and target <= reference) or (not long and target >= reference):
+                    where = "above" if long else "below"
+                    return SubmitResult(
+                        Outcome.REFUSED, reason=f"the take-profit must be {where} the entry"
+                    )
+        return self.service.check(self.entry_intent(spec), confirmed=confirmed)
+
+    async def place(self, spec: BracketSpec, *, confirmed: bool = False) -> BracketResult:
+        """Check, save the bracket, send the entry. The exits follow the entry's fills."""
+        refused = self.check(spec, confirmed=confirmed)
+        if refused is not None:
+            return BracketResult(None, refused)
+        async with self._lock:
+            bracket = Bracket(
+                id=max(self._brackets, default=0) + 1, spec=spec, created_at=self.clock()
+            )
+            self._brackets[bracket.id] = bracket
+            self.service.watch_symbols.add(spec.symbol)
+            await self._save()
+            result = await self.service.submit(self.entry_intent(spec), confirmed=confirmed)
+            match result.outcome:
+                case Outcome.ACCEPTED:
+                    bracket.state = BracketState.WORKING
+                    bracket.entry_order_id = result.order_id
+                    self._drain(result.order_id)
+                    self._tell(bracket, f"bracket {bracket.id}: entry placed ({result.order_id})")
+                case Outcome.UNKNOWN:
+                    bracket.state = BracketState.WORKING
+                    bracket.entry_intent_id = result.intent_id
+                    self._tell(
+                        bracket,
+                        f"bracket {bracket.id}: the entry's reply was lost; its outcome is "
+                        "UNKNOWN and being resolved",
+                        "warning",
+                    )
+                case _:
+                    bracket.state = BracketState.NOT_PLACED
+                    bracket.note = f"entry not placed: {result}"
+                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+            await self._save()
+        self._kick([bracket.id])
+        return BracketResult(bracket, result)
+
+    async def cancel(self, bracket_id: int) -> Bracket | None:
+        """Cancel the bracket as one unit: its working entry and its stops are cancelled, its
+        take-profits disarmed. Open lots (positions, coin) stay the trader's, said so."""
+        bracket = self._brackets.get(bracket_id)
+        if bracket is None or bracket.state.is_final:
+            return bracket
+        async with self._lock:
+            bracket.state = BracketState.CANCELLING
+            await self._save()
+            await self._sync(bracket)
+        return bracket
+
+    async def restore(self) -> None:
+        """After ``service.start()``: read every open bracket's orders back (their fills too),
+        link the sending marks to the journal, then bring each bracket up to date."""
+        async with self._lock:
+            ids: set[int] = set()
+            for bracket in self.open_brackets():
+                ids |= bracket.order_ids()
+            if ids:
+                try:
+                    rows, _ = await read_orders(self.service.rest, ids)
+                except GmoError as exc:
+                    log.warning("brackets: reading orders back failed: %s", exc)
+                    rows = []
+                await self.service.apply_orders(rows)
+                await self.service.reconciler.backfill_fills(rows)
+        self._kick([b.id for b in self.open_brackets()])
+        await self.wait_idle()
+
+    async def on_book(self, symbol: str) -> None:
+        """The touch of ``symbol`` moved: emulated take-profits and trailing stops."""
+        if not any(b.state is BracketState.WORKING for b in self.open_brackets(symbol)):
+            return
+        book = self.service.books.get(symbol)
+        if book is None:
+            return
+        async with self._lock:
+            for bracket in self.open_brackets(symbol):
+                if bracket.state is not BracketState.WORKING:
+                    continue
+                long = bracket.spec.side is Side.BUY
+                touch = book.best_bid if long else book.best_ask
+                if touch is None:
+                    continue
+                for lot in bracket.lots:
+                    if not lot.is_open:
+                        continue
+                    if lot.tp_state is TakeProfitState.ARMED and lot.tp_price is not None:
+                        if (long and touch >= lot.tp_price) or (not long and touch <= lot.tp_price):
+                            await self._take_profit(bracket, lot)
+                            continue
+                    if bracket.spec.trail is not None:
+                        await self._trail(bracket, lot, touch)
+
+    async def wait_idle(self) -> None:
+        """Wait until every pending bracket update has run (tests, shutdown)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
+    async def aclose(self) -> None:
+        await self.wait_idle()
+
+    # ------------------------------------------------------------------ TradingListener
+
+    def on_notice(self, notice: TradingNotice) -> None:
+        pass
+
+    def on_entry_changed(self, gates: EntryGates) -> None:
+        if gates.enabled:
+            self._kick([b.id for b in self.open_brackets()])
+
+    def on_account_changed(self, part: AccountPart) -> None:
+        if part is not AccountPart.FILLS:
+            self._kick([b.id for b in self.open_brackets()])
+
+    def on_fill(self, fill: Fill, source: FillSource) -> None:
+        touched = self._absorb(fill)
+        if touched is not None:
+            self._kick([touched.id])
+
+    # ------------------------------------------------------------------ fills
+
+    def _absorb(self, fill: Fill) -> Bracket | None:
+        """Apply one fill to the bracket it belongs to (entry: a new lot; exit: the lot
+        closes); a fill of an order not linked yet waits in ``_orphans``."""
+        for bracket in self._brackets.values():
+            if bracket.entry_order_id == fill.order_id:
+                if bracket.lot(fill.execution_id) is None:
+                    bracket.lots.append(self._new_lot(bracket, fill))
+                    self._tell(
+                        bracket,
+                        f"bracket {bracket.id}: entry filled {fill.size} @ {fill.price}",
+                    )
+                return bracket
+            for lot in bracket.lots:
+                mine = fill.order_id in lot.exit_order_ids() or (
+                    lot.position_id is not None
+                    and fill.position_id == lot.position_id
+                    and fill.settle_type in (SettleType.CLOSE, SettleType.LOSS_CUT)
+                )
+                if mine:
+                    if fill.execution_id not in lot.exit_fill_ids:
+                        lot.exit_fill_ids.append(fill.execution_id)
+                        lot.closed = min(lot.size, lot.closed + fill.size)
+                    return bracket
+        if self._unlinked() and len(self._orphans) < _ORPHAN_LIMIT:
+            self._orphans.setdefault(fill.order_id, []).append(fill)
+        return None
+
+    def _unlinked(self) -> bool:
+        for bracket in self.open_brackets():
+            if bracket.entry_order_id is None:
+                return True
+            for lot in bracket.lots:
+                if lot.stop_order_id is None and (lot.stop_sending or lot.stop_intent_id):
+                    return True
+                if lot.tp_order_id is None and lot.tp_state in (
+                    TakeProfitState.SENDING,
+                    TakeProfitState.SENT,
+                ):
+                    return True
+        return False
+
+    def _drain(self, order_id: int | None) -> None:
+        if order_id is None:
+            return
+        for fill in self._orphans.pop(order_id, []):
+            self._absorb(fill)
+
+    def _new_lot(self, bracket: Bracket, fill: Fill) -> Lot:
+        spec = bracket.spec
+        rule = self.service.rules[spec.symbol]
+        lot = Lot(
+            execution_id=fill.execution_id,
+            size=fill.size,
+            price=fill.price,
+            position_id=fill.position_id if rule.is_margin else None,
+        )
+        if spec.stop_loss is not None:
+            lot.stop_price = spec.stop_loss.price(rule, spec.side, fill.price, profit=False)
+        if spec.take_profit is not None:
+            lot.tp_price = spec.take_profit.price(rule, spec.side, fill.price, profit=True)
+            lot.tp_state = TakeProfitState.ARMED
+        return lot
+
+    # ------------------------------------------------------------------ the update loop
+
+    def _kick(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self._dirty.update(ids)
+        if self._worker is None or self._worker.done():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._worker = loop.create_task(self._work())
+
+    async def _work(self) -> None:
+        while self._dirty:
+            bracket = self._brackets.get(self._dirty.pop())
+            if bracket is None or bracket.state.is_final:
+                continue
+            try:
+                async with self._lock:
+                    await self._sync(bracket)
+            except Exception:  # one bracket's trouble must not stop the others
+                log.exception("bracket %s: update failed", bracket.id)
+
+    async def _sync(self, bracket: Bracket) -> None:
+        """Bring one bracket up to date with the models: link marks, place missing stops,
+        retire the other exit of a closed lot, finish or cancel."""
+        before = bracket.to_json()
+        await self._link(bracket)
+        if bracket.state.is_final:
+            await self._save_if(bracket, before)
+            return
+        entry = self._state(bracket.entry_order_id)
+        if entry is not None and entry.is_terminal:
+            bracket.entry_done = True
+        if bracket.state is BracketState.CANCELLING:
+            await self._sync_cancelling(bracket)
+        else:
+            for lot in bracket.lots:
+                await self._sync_lot(bracket, lot)
+            if bracket.entry_done and not self._busy(bracket):
+                if bracket.lots:
+                    bracket.state = BracketState.DONE
+                    self._tell(bracket, f"bracket {bracket.id}: done (every lot closed)")
+                else:
+                    bracket.state = BracketState.CANCELLED
+                    bracket.note = "the entry ended without a fill"
+                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}")
+        await self._save_if(bracket, before)
+
+    def _busy(self, bracket: Bracket) -> bool:
+        """Anything of the bracket still open, working or unresolved."""
+        for lot in bracket.lots:
+            if lot.is_open or self._active(lot.stop_order_id):
+                return True
+            if lot.stop_sending or (lot.stop_intent_id and lot.stop_order_id is None):
+                return True
+        return False
+
+    async def _sync_lot(self, bracket: Bracket, lot: Lot) -> None:
+        if not lot.is_open:
+            if lot.tp_state is TakeProfitState.ARMED:
+                lot.tp_state = TakeProfitState.DONE
+                self._tell(bracket, f"bracket {bracket.id}: stop-loss filled; take-profit off")
+            if lot.tp_state is TakeProfitState.SENT:
+                lot.tp_state = TakeProfitState.DONE
+            if self._active(lot.stop_order_id) and lot.stop_order_id is not None:
+                await self._cancel_stop(bracket, lot)  # closed another way: the stop goes
+            return
+        if lot.tp_state is TakeProfitState.SENT:
+            tp = self._state(lot.tp_order_id)
+            if tp is None or not tp.is_terminal:
+                return  # the exit is working, or its reply is being resolved
+            lot.tp_state = TakeProfitState.ARMED  # it ended with the lot still open: re-arm
+            lot.tp_order_id = None
+        if lot.tp_state is TakeProfitState.SENDING or bracket.spec.stop_loss is None:
+            return
+        if lot.stop_order_id is not None:
+            state = self._state(lot.stop_order_id)
+            if state is None or state not in _GONE:
+                return
+            lot.retired_stops.append(lot.stop_order_id)  # cancelled or expired: placed again
+            lot.stop_order_id = None
+        if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
+            return
+        await self._place_stop(bracket, lot)
+
+    async def _sync_cancelling(self, bracket: Bracket) -> None:
+        if bracket.entry_order_id is not None and self._active(bracket.entry_order_id):
+            await self.service.cancel(bracket.entry_order_id)
+        for lot in bracket.lots:
+            if lot.tp_state is TakeProfitState.ARMED:
+                lot.tp_state = TakeProfitState.DONE
+            if lot.stop_order_id is not None and self._active(lot.stop_order_id):
+                await self._cancel_stop(bracket, lot)
+        pending = bracket.entry_order_id is None and bracket.entry_intent_id is not None
+        working = bracket.entry_order_id is not None and self._active(bracket.entry_order_id)
+        stops = any(
+            self._active(lot.stop_order_id) or lot.stop_intent_id or lot.stop_sending
+            for lot in bracket.lots
+        )
+        if not (pending or working or stops):
+            bracket.state = BracketState.CANCELLED
+            left = bracket.open_size
+            bracket.note = "cancelled" + (
+                f"; {left} {bracket.symbol} stays open without exits" if left > 0 else ""
+            )
+            self._tell(
+                bracket, f"bracket {bracket.id}: {bracket.note}", "warning" if left else "info"
+            )
+
+    # ------------------------------------------------------------------ exits
+
+    def _exit_intent(
+        self,
+        bracket: Bracket,
+        lot: Lot,
+        execution_type: ExecutionType,
+        size: Decimal,
+        price: Decimal | None = None,
+    ) -> OrderIntent:
+        spec = bracket.spec
+        if lot.position_id is not None:
+            return OrderIntent(
+                spec.symbol,
+                spec.exit_side,
+                execution_type,
+                size,
+                price,
+                settle="close",
+                position_id=lot.position_id,
+            )
+        return OrderIntent(spec.symbol, spec.exit_side, execution_type, size, price)
+
+    async def _place_stop(self, bracket: Bracket, lot: Lot) -> None:
+        rule = self.service.rules[bracket.symbol]
+        if rule.is_margin and lot.position_id is None:
+            lot.stop_error = "the fill names no position: the stop cannot be placed"
+            self._tell(bracket, f"bracket {bracket.id}: {lot.stop_error}", "error")
+            return
+        if lot.stop_price is None:
+            return
+        intent = self._exit_intent(bracket, lot, ExecutionType.STOP, lot.open_size, lot.stop_price)
+        lot.stop_sending = self.clock()
+        await self._save()
+        result = await self.service.submit(intent, confirmed=True)
+        lot.stop_sending = None
+        match result.outcome:
+            case Outcome.ACCEPTED:
+                lot.stop_order_id = result.order_id
+                self._drain(result.order_id)
+                self._tell(
+                    bracket,
+                    f"bracket {bracket.id}: stop-loss placed at {lot.stop_price} "
+                    f"for {lot.open_size} (order {result.order_id})",
+                )
+            case Outcome.UNKNOWN:
+                lot.stop_intent_id = result.intent_id
+                self._tell(
+                    bracket,
+                    f"bracket {bracket.id}: the stop-loss's reply was lost; UNKNOWN, resolving",
+                    "warning",
+                )
+            case Outcome.BLOCKED if result.intent_id is not None:
+                lot.stop_intent_id = result.intent_id  # the same stop, still unresolved
+            case Outcome.BLOCKED:
+                lot.stop_sending = None  # entry closed (a gate): tried again when it opens
+                bracket.note = f"stop-loss waiting: {result.reason}"
+                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+            case _:
+                lot.stop_error = str(result)
+                bracket.note = f"stop-loss NOT placed, the lot is unprotected: {result}"
+                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+        await self._save()
+
+    async def _cancel_stop(self, bracket: Bracket, lot: Lot) -> bool:
+        """Cancel the lot's stop; True when the exchange accepted the cancel. Afterwards the
+        stop is read back (a fill may have won the race; its fills are recorded)."""
+        order_id = lot.stop_order_id
+        if order_id is None:
+            return True
+        result = await self.service.cancel(order_id)
+        if result.outcome is Outcome.ACCEPTED:
+            lot.retired_stops.append(order_id)
+            lot.stop_order_id = None
+            await self._read_back([order_id])
+            return True
+        if result.outcome is Outcome.REJECTED and result.order is not None:
+            # a race: the order is over (the service recorded its fills)
+            lot.retired_stops.append(order_id)
+            lot.stop_order_id = None
+        return False
+
+    async def _read_back(self, order_ids: list[int]) -> None:
+        try:
+            rows, _ = await read_orders(self.service.rest, order_ids)
+        except GmoError as exc:
+            log.warning("brackets: reading back %s failed: %s", order_ids, exc)
+            return
+        await self.service.apply_orders(rows)
+        await self.service.reconciler.backfill_fills(rows)
+
+    async def _take_profit(self, bracket: Bracket, lot: Lot) -> None:
+        """The touch reached the take-profit: stop cancelled, then a MARKET exit of the rest.
+        The exit is checked before the stop is touched; if it is not sent, the stop returns."""
+        probe = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
+        refused = self.service.check(probe, confirmed=True)
+        if refused is not None:
+            bracket.note = f"take-profit reached but the exit was refused: {refused}"
+            self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+            return
+        lot.tp_state = TakeProfitState.SENDING
+        lot.tp_sending = self.clock()
+        await self._save()
+        if lot.stop_order_id is not None and not await self._cancel_stop(bracket, lot):
+            lot.tp_state = TakeProfitState.ARMED if lot.is_open else TakeProfitState.DONE
+            lot.tp_sending = None
+            await self._save()
+            return
+        if not lot.is_open:  # the stop filled before the cancel: the lot is closed
+            lot.tp_state = TakeProfitState.DONE
+            lot.tp_sending = None
+            await self._save()
+            return
+        exit_intent = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
+        result = await self.service.submit(exit_intent, confirmed=True)
+        lot.tp_sending = None
+        match result.outcome:
+            case Outcome.ACCEPTED:
+                lot.tp_state = TakeProfitState.SENT
+                lot.tp_order_id = result.order_id
+                self._drain(result.order_id)
+                self._tell(
+                    bracket,
+                    f"bracket {bracket.id}: take-profit {lot.tp_price} reached (emulated): "
+                    f"stop cancelled, MARKET exit of {exit_intent.size} sent "
+                    f"(order {result.order_id})",
+                )
+            case Outcome.UNKNOWN:
+                lot.tp_state = TakeProfitState.SENT
+                lot.tp_intent_id = result.intent_id
+                self._tell(
+                    bracket,
+                    f"bracket {bracket.id}: the take-profit exit's reply was lost; UNKNOWN",
+                    "warning",
+                )
+            case _:
+                lot.tp_state = TakeProfitState.ARMED
+                bracket.note = f"take-profit exit not sent ({result}); the stop is placed again"
+                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+        await self._save()
+        self._kick([bracket.id])
+
+    async def _trail(self, bracket: Bracket, lot: Lot, touch: Decimal) -> None:
+        trail = bracket.spec.trail
+        if trail is None or lot.stop_order_id is None or lot.stop_price is None:
+            return
+        if self._state(lot.stop_order_id) not in (OrderState.WAITING, OrderState.ORDERED):
+            return  # being changed or cancelled, or over: leave it
+        rule = self.service.rules[bracket.symbol]
+        if bracket.spec.side is Side.BUY:
+            wanted = round_price(rule, touch - trail, ROUND_FLOOR)
+            better = wanted > lot.stop_price
+        else:
+            wanted = round_price(rule, touch + trail, ROUND_CEILING)
+            better = wanted < lot.stop_price
+        if not better:
+            return
+        result = await self.service.change(lot.stop_order_id, wanted, confirmed=True)
+        if result.outcome is Outcome.ACCEPTED:
+            previous, lot.stop_price = lot.stop_price, wanted
+            await self._save()
+            self._tell(bracket, f"bracket {bracket.id}: trailing stop {previous} -> {wanted}")
+
+    # ------------------------------------------------------------------ linking marks
+
+    async def _link(self, bracket: Bracket) -> None:
+        """Turn sending marks and lost replies into order ids using the journal."""
+        spec = bracket.spec
+        if bracket.entry_order_id is None:
+            entry: JournalEntry | None = None
+            if bracket.entry_intent_id is not None:
+                entry = self.service.journal.get(bracket.entry_intent_id)
+            elif bracket.state is BracketState.NEW:
+                entry = self._find_intent(
+                    self.entry_intent(spec), bracket.created_at, IntentKind.ORDER
+                )
+                if entry is None:
+                    bracket.state = BracketState.NOT_PLACED
+                    bracket.note = "the entry was never sent (the app stopped before)"
+                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+                    return
+                bracket.entry_intent_id = entry.id
+                bracket.state = BracketState.WORKING
+            if entry is not None:
+                if entry.order_id is not None:
+                    bracket.entry_order_id = entry.order_id
+                    self._drain(entry.order_id)
+                elif not entry.unresolved and not bracket.lots:
+                    bracket.state = BracketState.NOT_PLACED
+                    bracket.note = f"entry not placed ({entry.state.value})"
+                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+                    return
+        for lot in bracket.lots:
+            self._link_stop(bracket, lot)
+            self._link_take_profit(bracket, lot)
+
+    def _link_stop(self, bracket: Bracket, lot: Lot) -> None:
+        if lot.stop_order_id is not None:
+            return
+        if lot.stop_sending is not None and lot.stop_price is not None:
+            # the app stopped while sending: the journal says whether it went
+            probe = self._exit_intent(
+                bracket, lot, ExecutionType.STOP, lot.open_size, lot.stop_price
+            )
+            found = self._find_intent(probe, lot.stop_sending, None)
+            lot.stop_sending = None
+            lot.stop_intent_id = None if found is None else found.id
+        if lot.stop_intent_id is not None:
+            entry = self.service.journal.get(lot.stop_intent_id)
+            if entry.order_id is not None:
+                lot.stop_order_id = entry.order_id
+                lot.stop_intent_id = None
+                self._drain(entry.order_id)
+            elif not entry.unresolved:
+                lot.stop_intent_id = None  # never reached the exchange: placed again
+
+    def _link_take_profit(self, bracket: Bracket, lot: Lot) -> None:
+        if lot.tp_order_id is not None:
+            return
+        if lot.tp_state is TakeProfitState.SENDING and lot.tp_sending is not None:
+            probe = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
+            found = self._find_intent(probe, lot.tp_sending, None)
+            lot.tp_sending = None
+            if found is None:
+                lot.tp_state = TakeProfitState.ARMED
+            else:
+                lot.tp_state = TakeProfitState.SENT
+                lot.tp_intent_id = found.id
+        if lot.tp_state is TakeProfitState.SENT and lot.tp_intent_id is not None:
+            entry = self.service.journal.get(lot.tp_intent_id)
+            if entry.order_id is not None:
+                lot.tp_order_id = entry.order_id
+                self._drain(entry.order_id)
+            elif not entry.unresolved:
+                lot.tp_state = TakeProfitState.ARMED
+                lot.tp_intent_id = None
+
+    def _find_intent(
+        self, intent: OrderIntent, since: float, kind: IntentKind | None
+    ) -> JournalEntry | None:
+        """The journal's intent for ``intent`` recorded since ``since`` (a second of slack)
+        and not already one of a bracket's."""
+        key = intent_key(
+            intent.symbol, intent.side, intent.execution_type, intent.size, intent.price
+        )
+        wanted = kind or (IntentKind.CLOSE if intent.is_close else IntentKind.ORDER)
+        taken = self._claimed_intents()
+        for entry in reversed(self.service.journal.entries()):
+            if entry.created_at < since - 1.0:
+                break
+            if entry.kind is wanted and entry.id not in taken and entry_key(entry) == key:
+                return entry
+        return None
+
+    def _claimed_intents(self) -> set[int]:
+        ids: set[int] = set()
+        for bracket in self._brackets.values():
+            if bracket.entry_intent_id is not None:
+                ids.add(bracket.entry_intent_id)
+            for lot in bracket.lots:
+                ids.update(i for i in (lot.stop_intent_id, lot.tp_intent_id) if i is not None)
+        return ids
+
+    # ------------------------------------------------------------------ helpers
+
+    def _state(self, order_id: int | None) -> OrderState | None:
+        if order_id is None:
+            return None
+        tracked = self.service.tracker.get(order_id)
+        return None if tracked is None else tracked.state
+
+    def _active(self, order_id: int | None) -> bool:
+        state = self._state(order_id)
+        return state is not None and state.is_active
+
+    async def _save(self) -> None:
+        await asyncio.to_thread(self.store.save, list(self._brackets.values()))
+
+    async def _save_if(self, bracket: Bracket, before: dict[str, object]) -> None:
+        if bracket.to_json() != before:
+            await self._save()
+
+    def _tell(self, bracket: Bracket, message: str, level: str = "info") -> None:
+        log.info("%s", message)
+        if self.listener is None:
+            return
+        try:
+            self.listener.on_bracket(bracket, message, level)
+        except Exception:
+            log.exception("bracket listener failed")

@@ -1,0 +1,211 @@
+"""Brackets against the built-in exchange (issue 13): the entry's fill places the stop at the
+exchange and arms the emulated take-profit; one exit retires the other; partial fills get exits
+of their size; the trailing stop only moves in the lot's favour; at the end of each test the
+exchange's orders and positions equal the service's and the brackets' models."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
+from gmo_tui.trading.bracket_model import (
+    BracketSpec,
+    BracketState,
+    ExitOffset,
+    OffsetKind,
+    TakeProfitState,
+)
+from gmo_tui.trading.results import Outcome
+from tests.trading.bracket_helpers import (
+    STEP,
+    assert_model_is_exchange,
+    attach,
+    exchange_active,
+    exchange_positions,
+    move_mid,
+    print_trade,
+    settle,
+    still,
+    trigger_sell_stop,
+)
+
+D = Decimal
+SYMBOL = "BTC_JPY"
+CLOSE_ORDER = ("POST", "/private/v1/closeOrder")
+CANCEL_ORDER = ("POST", "/private/v1/cancelOrder")
+CHANGE_ORDER = ("POST", "/private/v1/changeOrder")
+
+
+async def _entry_price(rig: Any) -> Decimal:
+    book = await rig.refresh_book(SYMBOL)
+    return D(book.best_bid) - 1000  # rests below the bid: filled by the test control
+
+
+def _stop_below(price: Decimal, levels: int = 2) -> Decimal:
+    """A stop price off the maker's grid (``stop % STEP == STEP / 2``), ``levels`` below."""
+    return (price // STEP - levels) * STEP + STEP // 2
+
+
+async def _filled_bracket(rig: Any, manager: Any, size: str = "0.01", **exits: Any) -> Any:
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D(size),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=exits.get("stop_loss", ExitOffset(OffsetKind.PRICE, _stop_below(price))),
+        take_profit=exits.get("take_profit", ExitOffset(OffsetKind.PRICE, price + 30 * STEP)),
+        trail=exits.get("trail"),
+    )
+    placed = await manager.place(spec)
+    assert placed.entry.outcome is Outcome.ACCEPTED, placed.entry
+    bracket = placed.bracket
+    assert bracket.state is BracketState.WORKING and bracket.lots == []
+    assert exchange_active(rig, SYMBOL).keys() == {bracket.entry_order_id}
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await settle(rig, manager)
+    return bracket
+
+
+async def test_stop_fill_retires_the_take_profit(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(rig, manager)
+    (lot,) = bracket.lots
+    assert lot.size == D("0.01") and lot.position_id in exchange_positions(rig, SYMBOL)
+    # both exits are in place: the stop at the exchange (a close of the position), the
+    # take-profit armed in the app
+    stop = exchange_active(rig, SYMBOL)[lot.stop_order_id]
+    assert stop.execution_type is ExecutionType.STOP and stop.status is OrderStatus.WAITING
+    assert stop.settle_type is SettleType.CLOSE and stop.allocations == [
+        [lot.position_id, D("0.01")]
+    ]
+    assert stop.price == lot.stop_price
+    assert lot.tp_state is TakeProfitState.ARMED and lot.tp_price == bracket.spec.price + 30 * STEP
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+    trigger_sell_stop(rig.sim, SYMBOL, lot.stop_price, D("0.01"))
+    assert rig.account.orders[lot.stop_order_id].status is OrderStatus.EXECUTED
+    await settle(rig, manager)
+
+    assert not lot.is_open and lot.tp_state is TakeProfitState.DONE
+    assert bracket.state is BracketState.DONE
+    assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
+    assert rig.transport.calls[CLOSE_ORDER] == 1  # only the stop was ever sent
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_take_profit_cancels_the_stop_then_closes(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(rig, manager)
+    (lot,) = bracket.lots
+    stop_id = lot.stop_order_id
+    assert stop_id is not None
+
+    # the touch below the take-profit: nothing happens
+    move_mid(rig.sim, SYMBOL, lot.tp_price - 3 * STEP)
+    await rig.refresh_book(SYMBOL)
+    await manager.on_book(SYMBOL)
+    assert rig.transport.calls[CANCEL_ORDER] == 0 and lot.tp_state is TakeProfitState.ARMED
+
+    # the bid reaches it: the stop is cancelled, then one MARKET close of the position
+    move_mid(rig.sim, SYMBOL, lot.tp_price + 2 * STEP)
+    await rig.refresh_book(SYMBOL)
+    await manager.on_book(SYMBOL)
+    assert rig.transport.calls[CANCEL_ORDER] == 1
+    assert rig.account.orders[stop_id].status is OrderStatus.CANCELED
+    assert lot.tp_state is TakeProfitState.SENT and lot.tp_order_id is not None
+    exit_order = rig.account.orders[lot.tp_order_id]
+    assert exit_order.execution_type is ExecutionType.MARKET
+    assert exit_order.settle_type is SettleType.CLOSE and exit_order.size == D("0.01")
+    await settle(rig, manager)
+
+    assert not lot.is_open and bracket.state is BracketState.DONE
+    assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
+    assert rig.transport.calls[CLOSE_ORDER] == 2  # the stop, then the take-profit's exit
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_partial_entry_fills_get_exits_of_their_size(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.05"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(5000)),
+        take_profit=ExitOffset(OffsetKind.PERCENT, D("1")),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None and bracket.entry_order_id is not None
+
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id, "size": "0.02"})
+    await settle(rig, manager)
+    (first,) = bracket.lots
+    assert first.size == D("0.02")
+    assert first.stop_price == price - 5000 and first.tp_price == price + price / 100
+    stop = exchange_active(rig, SYMBOL)[first.stop_order_id]
+    assert stop.size == D("0.02") and stop.allocations == [[first.position_id, D("0.02")]]
+    assert bracket.entry_order_id in exchange_active(rig, SYMBOL)  # the rest still works
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await settle(rig, manager)
+    assert [lot.size for lot in bracket.lots] == [D("0.02"), D("0.03")]
+    stops = {
+        o.allocations[0][0]: o.size
+        for o in exchange_active(rig, SYMBOL).values()
+        if o.execution_type is ExecutionType.STOP
+    }
+    assert stops == {lot.position_id: lot.size for lot in bracket.lots}
+    assert stops == exchange_positions(rig, SYMBOL)  # every position protected, exactly
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+    # cancelled as one unit: both stops go, the positions stay (and the bracket says so)
+    await manager.cancel(bracket.id)
+    await settle(rig, manager)
+    assert bracket.state is BracketState.CANCELLED and "0.05 BTC_JPY stays open" in bracket.note
+    assert exchange_active(rig, SYMBOL) == {}
+    assert sum(exchange_positions(rig, SYMBOL).values()) == D("0.05")
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
+        trail=D(2 * STEP),
+    )
+    (lot,) = bracket.lots
+    first = lot.stop_price
+    assert first == bracket.spec.price - 2 * STEP
+    stop = rig.account.orders[lot.stop_order_id]
+
+    # favourable: the market rises (a trade up there too); the stop follows at the distance
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    book = await rig.refresh_book(SYMBOL)
+    await manager.on_book(SYMBOL)
+    assert rig.transport.calls[CHANGE_ORDER] == 1
+    assert lot.stop_price == book.best_bid - 2 * STEP > first
+    assert stop.price == lot.stop_price and stop.status is OrderStatus.WAITING
+    raised = lot.stop_price
+
+    # adverse: the market falls back (still above the stop); the stop stays where it is
+    move_mid(rig.sim, SYMBOL, raised + 3 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.SELL, D("0.01"))
+    await rig.refresh_book(SYMBOL)
+    await manager.on_book(SYMBOL)
+    assert rig.transport.calls[CHANGE_ORDER] == 1
+    assert lot.stop_price == raised and stop.price == raised
+    await settle(rig, manager)
+    assert_model_is_exchange(rig, manager, SYMBOL)
