@@ -69,6 +69,7 @@ __all__ = ["BracketListener", "BracketManager", "BracketResult"]
 log = logging.getLogger(__name__)
 _ORPHAN_LIMIT = 1000
 _GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED})
+_CANCELLABLE = frozenset({OrderState.WAITING, OrderState.ORDERED, OrderState.MODIFYING})
 
 
 class BracketListener(Protocol):
@@ -409,7 +410,7 @@ class BracketManager:
                 self._tell(bracket, f"bracket {bracket.id}: stop-loss filled; take-profit off")
             if lot.tp_state is TakeProfitState.SENT:
                 lot.tp_state = TakeProfitState.DONE
-            if self._active(lot.stop_order_id) and lot.stop_order_id is not None:
+            if self._cancellable(lot.stop_order_id):
                 await self._cancel_stop(bracket, lot)  # closed another way: the stop goes
             return
         if lot.tp_state is TakeProfitState.SENT:
@@ -431,12 +432,12 @@ class BracketManager:
         await self._place_stop(bracket, lot)
 
     async def _sync_cancelling(self, bracket: Bracket) -> None:
-        if bracket.entry_order_id is not None and self._active(bracket.entry_order_id):
+        if bracket.entry_order_id is not None and self._cancellable(bracket.entry_order_id):
             await self.service.cancel(bracket.entry_order_id)
         for lot in bracket.lots:
             if lot.tp_state is TakeProfitState.ARMED:
                 lot.tp_state = TakeProfitState.DONE
-            if lot.stop_order_id is not None and self._active(lot.stop_order_id):
+            if self._cancellable(lot.stop_order_id):
                 await self._cancel_stop(bracket, lot)
         pending = bracket.entry_order_id is None and bracket.entry_intent_id is not None
         working = bracket.entry_order_id is not None and self._active(bracket.entry_order_id)
@@ -728,6 +729,10 @@ class BracketManager:
     def _active(self, order_id: int | None) -> bool:
         state = self._state(order_id)
         return state is not None and state.is_active
+
+    def _cancellable(self, order_id: int | None) -> bool:
+        """Working and not already being cancelled (a cancel is sent once)."""
+        return self._state(order_id) in _CANCELLABLE
 
     async def _save(self) -> None:
         await asyncio.to_thread(self.store.save, list(self._brackets.values()))

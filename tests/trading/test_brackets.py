@@ -171,6 +171,7 @@ async def test_partial_entry_fills_get_exits_of_their_size(rig: Any, tmp_path: P
     await manager.cancel(bracket.id)
     await settle(rig, manager)
     assert bracket.state is BracketState.CANCELLED and "0.05 BTC_JPY stays open" in bracket.note
+    assert rig.transport.calls[CANCEL_ORDER] == 2  # each stop once (the entry had filled)
     assert exchange_active(rig, SYMBOL) == {}
     assert sum(exchange_positions(rig, SYMBOL).values()) == D("0.05")
     assert_model_is_exchange(rig, manager, SYMBOL)
@@ -209,3 +210,75 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     assert lot.stop_price == raised and stop.price == raised
     await settle(rig, manager)
     assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_cancel_a_working_bracket_as_one_unit(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(STEP)),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None and bracket.entry_order_id is not None
+    await manager.cancel(bracket.id)
+    await settle(rig, manager)
+    assert rig.transport.calls[CANCEL_ORDER] == 1  # the entry's cancel is sent once
+    assert rig.account.orders[bracket.entry_order_id].status is OrderStatus.CANCELED
+    assert bracket.state is BracketState.CANCELLED and bracket.lots == []
+    assert "stays open" not in bracket.note
+    assert exchange_active(rig, SYMBOL) == {} and exchange_positions(rig, SYMBOL) == {}
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_spot_bracket_stop_at_the_exchange_take_profit_emulated(
+    rig: Any, tmp_path: Path
+) -> None:
+    spot = "BTC"
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    book = await rig.refresh_book(spot)
+    price = D(book.best_bid) - 1000
+    spec = BracketSpec(
+        spot,
+        Side.BUY,
+        D("0.001"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(5 * STEP)),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None
+    coin_before = rig.account.amount("BTC")
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await settle(rig, manager)
+    (lot,) = bracket.lots
+    assert lot.position_id is None and lot.tp_state is TakeProfitState.ARMED
+    stop = rig.account.orders[lot.stop_order_id]
+    assert (stop.side, stop.execution_type, stop.size) == (
+        Side.SELL,
+        ExecutionType.STOP,
+        D("0.001"),
+    )
+    assert stop.status is OrderStatus.WAITING
+    assert rig.transport.calls[("POST", "/private/v1/order")] == 2  # the entry, the stop
+
+    move_mid(rig.sim, spot, lot.tp_price + 2 * STEP)
+    await rig.refresh_book(spot)
+    await manager.on_book(spot)
+    # the stop held the coin: it was cancelled first, then the MARKET sell went
+    assert stop.status is OrderStatus.CANCELED
+    exit_order = rig.account.orders[lot.tp_order_id]
+    assert (exit_order.side, exit_order.execution_type) == (Side.SELL, ExecutionType.MARKET)
+    assert exit_order.status is OrderStatus.EXECUTED
+    await settle(rig, manager)
+    assert bracket.state is BracketState.DONE and not lot.is_open
+    assert rig.account.amount("BTC") == coin_before  # bought 0.001, sold 0.001
+    assert exchange_active(rig, spot) == {}
+    assert_model_is_exchange(rig, manager, spot)
