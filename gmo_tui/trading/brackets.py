@@ -68,6 +68,8 @@ __all__ = ["BracketListener", "BracketManager", "BracketResult"]
 
 log = logging.getLogger(__name__)
 _ORPHAN_LIMIT = 1000
+KEEP_FINAL = 200
+"""Finished brackets kept in the file (for the Orders pane's history)."""
 _GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED})
 _CANCELLABLE = frozenset({OrderState.WAITING, OrderState.ORDERED, OrderState.MODIFYING})
 
@@ -246,7 +248,12 @@ class BracketManager:
                 for lot in bracket.lots:
                     if not lot.is_open:
                         continue
-                    if lot.tp_state is TakeProfitState.ARMED and lot.tp_price is not None:
+                    settled = lot.stop_sending is None and lot.stop_intent_id is None
+                    if (
+                        lot.tp_state is TakeProfitState.ARMED
+                        and lot.tp_price is not None
+                        and settled  # never while a stop may be on its way
+                    ):
                         if (long and touch >= lot.tp_price) or (not long and touch <= lot.tp_price):
                             await self._take_profit(bracket, lot)
                             continue
@@ -735,6 +742,9 @@ class BracketManager:
         return self._state(order_id) in _CANCELLABLE
 
     async def _save(self) -> None:
+        final = [b for b in self._brackets.values() if b.state.is_final]
+        for bracket in final[:-KEEP_FINAL]:  # the oldest finished ones are forgotten
+            del self._brackets[bracket.id]
         await asyncio.to_thread(self.store.save, list(self._brackets.values()))
 
     async def _save_if(self, bracket: Bracket, before: dict[str, object]) -> None:
