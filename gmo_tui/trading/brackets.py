@@ -16,7 +16,9 @@ position, so each fill of the entry is a :class:`~gmo_tui.trading.bracket_model.
 own exits, sized to that fill (a partial fill is protected at once, for what filled).
 
 Trailing. With a trailing distance the stop follows the touch (the bid for a long, the ask for
-a short) at that distance with ``changeOrder``, only ever in the lot's favour.
+a short) at that distance with ``changeOrder``, only ever in the lot's favour. After the
+exchange's 20 changes per order (ERR-5206) the stop is replaced (cancelled, then placed at the
+new price); a price the exchange refuses is not tried again.
 
 Durability. Every bracket is saved (:class:`~gmo_tui.trading.bracket_store.BracketStore`)
 before any of its orders is sent, with a "sending" mark; after a restart :meth:`restore` reads
@@ -68,6 +70,8 @@ __all__ = ["BracketListener", "BracketManager", "BracketResult"]
 
 log = logging.getLogger(__name__)
 _ORPHAN_LIMIT = 1000
+CHANGE_LIMIT_CODE = "ERR-5206"
+"""changeOrder refused: the order was changed too many times (20 on GMO)."""
 KEEP_FINAL = 200
 """Finished brackets kept in the file (for the Orders pane's history)."""
 _GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED})
@@ -110,6 +114,7 @@ class BracketManager:
         self.clock = clock
         self._brackets: dict[int, Bracket] = {b.id: b for b in store.load()}
         self._orphans: dict[int, list[Fill]] = {}
+        self._trail_refused: dict[tuple[int, int], Decimal] = {}
         self._dirty: set[int] = set()
         self._worker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -611,19 +616,28 @@ class BracketManager:
         if self._state(lot.stop_order_id) not in (OrderState.WAITING, OrderState.ORDERED):
             return  # being changed or cancelled, or over: leave it
         rule = self.service.rules[bracket.symbol]
-        if bracket.spec.side is Side.BUY:
+        long = bracket.spec.side is Side.BUY
+        if long:
             wanted = round_price(rule, touch - trail, ROUND_FLOOR)
-            better = wanted > lot.stop_price
         else:
             wanted = round_price(rule, touch + trail, ROUND_CEILING)
-            better = wanted < lot.stop_price
-        if not better:
-            return
+        refused = self._trail_refused.get((bracket.id, lot.execution_id))
+        for floor in (lot.stop_price, refused):
+            if floor is not None and (wanted <= floor if long else wanted >= floor):
+                return  # not in the lot's favour, or a price the exchange just refused
         result = await self.service.change(lot.stop_order_id, wanted, confirmed=True)
+        previous = lot.stop_price
         if result.outcome is Outcome.ACCEPTED:
-            previous, lot.stop_price = lot.stop_price, wanted
+            lot.stop_price = wanted
             await self._save()
             self._tell(bracket, f"bracket {bracket.id}: trailing stop {previous} -> {wanted}")
+        elif result.outcome is Outcome.REJECTED and result.code == CHANGE_LIMIT_CODE:
+            # the exchange allows 20 changes per order: the stop is replaced at the new price
+            if await self._cancel_stop(bracket, lot) and lot.is_open:
+                lot.stop_price = wanted
+                await self._place_stop(bracket, lot)
+        else:
+            self._trail_refused[(bracket.id, lot.execution_id)] = wanted
 
     # ------------------------------------------------------------------ linking marks
 

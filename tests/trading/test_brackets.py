@@ -282,3 +282,80 @@ async def test_spot_bracket_stop_at_the_exchange_take_profit_emulated(
     assert rig.account.amount("BTC") == coin_before  # bought 0.001, sold 0.001
     assert exchange_active(rig, spot) == {}
     assert_model_is_exchange(rig, manager, spot)
+
+
+async def test_lost_replies_of_the_entry_and_the_stop_are_resolved_never_resent(
+    rig: Any, tmp_path: Path
+) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(STEP)),
+    )
+    await rig.sim.control("lose_next_order", {})
+    placed = await manager.place(spec)
+    bracket = placed.bracket
+    assert placed.entry.outcome is Outcome.UNKNOWN and bracket is not None
+    assert bracket.state is BracketState.WORKING and bracket.entry_order_id is None
+    (entry,) = exchange_active(rig, SYMBOL).values()  # it did reach the exchange
+    await rig.service.wait_resolved(10)
+    await settle(rig, manager)
+    assert bracket.entry_order_id == entry.id  # found through the journal, not re-sent
+
+    await rig.sim.control("lose_next_order", {})  # the stop's reply is lost too
+    await rig.sim.control("fill", {"orderId": entry.id})
+    await settle(rig, manager)
+    (lot,) = bracket.lots
+    assert lot.stop_order_id is None and lot.stop_intent_id is not None
+    await rig.service.wait_resolved(10)
+    await settle(rig, manager)
+    stops = [
+        o for o in exchange_active(rig, SYMBOL).values() if o.execution_type is ExecutionType.STOP
+    ]
+    assert [o.id for o in stops] == [lot.stop_order_id]
+    assert (
+        rig.transport.calls[CLOSE_ORDER] == 1
+        and rig.transport.calls[("POST", "/private/v1/order")] == 1
+    )
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_trailing_stop_is_replaced_after_the_exchanges_change_limit(
+    rig: Any, tmp_path: Path
+) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(200 * STEP)),
+        trail=D(2 * STEP),
+    )
+    (lot,) = bracket.lots
+    first_stop = lot.stop_order_id
+    assert first_stop is not None
+    mid = bracket.spec.price
+    for _ in range(21):  # 20 changes are allowed per order; the 21st is ERR-5206
+        mid += STEP
+        move_mid(rig.sim, SYMBOL, mid)
+        print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+        book = await rig.refresh_book(SYMBOL)
+        await manager.on_book(SYMBOL)
+        await settle(rig, manager)
+        assert lot.stop_price == book.best_bid - 2 * STEP
+    assert rig.transport.calls[CHANGE_ORDER] == 21
+    assert rig.transport.codes["ERR-5206"] == 1
+    assert rig.account.orders[first_stop].status is OrderStatus.CANCELED
+    assert lot.stop_order_id != first_stop and first_stop in lot.retired_stops
+    (stop,) = [
+        o for o in exchange_active(rig, SYMBOL).values() if o.execution_type is ExecutionType.STOP
+    ]
+    assert stop.id == lot.stop_order_id and stop.price == lot.stop_price
+    assert rig.transport.calls[CLOSE_ORDER] == 2  # the first stop and its replacement
+    assert_model_is_exchange(rig, manager, SYMBOL)
