@@ -397,6 +397,8 @@ class BracketManager:
             for lot in bracket.lots:
                 await self._sync_lot(bracket, lot)
             if bracket.entry_done and not self._busy(bracket):
+                for lot in bracket.lots:  # a lot may have closed while this ran
+                    self._retire_take_profit(bracket, lot)
                 if bracket.lots:
                     bracket.state = BracketState.DONE
                     self._tell(bracket, f"bracket {bracket.id}: done (every lot closed)")
@@ -417,11 +419,7 @@ class BracketManager:
 
     async def _sync_lot(self, bracket: Bracket, lot: Lot) -> None:
         if not lot.is_open:
-            if lot.tp_state is TakeProfitState.ARMED:
-                lot.tp_state = TakeProfitState.DONE
-                self._tell(bracket, f"bracket {bracket.id}: stop-loss filled; take-profit off")
-            if lot.tp_state is TakeProfitState.SENT:
-                lot.tp_state = TakeProfitState.DONE
+            self._retire_take_profit(bracket, lot)
             if self._cancellable(lot.stop_order_id):
                 await self._cancel_stop(bracket, lot)  # closed another way: the stop goes
             return
@@ -442,6 +440,14 @@ class BracketManager:
         if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
             return
         await self._place_stop(bracket, lot)
+
+    def _retire_take_profit(self, bracket: Bracket, lot: Lot) -> None:
+        """A closed lot's take-profit is over (the stop, or the take-profit itself, closed it)."""
+        if lot.tp_state is TakeProfitState.ARMED:
+            lot.tp_state = TakeProfitState.DONE
+            self._tell(bracket, f"bracket {bracket.id}: stop-loss filled; take-profit off")
+        elif lot.tp_state is TakeProfitState.SENT:
+            lot.tp_state = TakeProfitState.DONE
 
     async def _sync_cancelling(self, bracket: Bracket) -> None:
         if bracket.entry_order_id is not None and self._cancellable(bracket.entry_order_id):
