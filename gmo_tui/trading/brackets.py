@@ -31,7 +31,7 @@ Wiring (the session)::
     brackets = BracketManager(service, BracketStore(), listener=...)
     service.listener = FanOutListener(session_listener, brackets)
     await service.start(); await brackets.restore()
-    ... on every book update of a symbol:  await brackets.on_book(symbol)
+    ... on every book update of a symbol:  brackets.on_book(symbol)   (returns at once)
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ class BracketManager:
         self._orphans: dict[int, list[Fill]] = {}
         self._trail_refused: dict[tuple[int, int], Decimal] = {}
         self._dirty: set[int] = set()
+        self._touched: set[str] = set()  # symbols whose book changed since last looked at
         self._worker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         for bracket in self.open_brackets():
@@ -235,10 +236,15 @@ class BracketManager:
         self._kick([b.id for b in self.open_brackets()])
         await self.wait_idle()
 
-    async def on_book(self, symbol: str) -> None:
-        """The touch of ``symbol`` moved: emulated take-profits and trailing stops."""
-        if not any(b.state is BracketState.WORKING for b in self.open_brackets(symbol)):
-            return
+    def on_book(self, symbol: str) -> None:
+        """The book of ``symbol`` changed: its emulated take-profits and trailing stops are
+        looked at by the manager's worker, against the book as it is then (never blocks: the
+        caller's stream loop does not wait for the exchange; many calls coalesce)."""
+        if any(b.state is BracketState.WORKING for b in self.open_brackets(symbol)):
+            self._touched.add(symbol)
+            self._start_worker()
+
+    async def _on_touch(self, symbol: str) -> None:
         book = self.service.books.get(symbol)
         if book is None:
             return
@@ -359,9 +365,11 @@ class BracketManager:
     # ------------------------------------------------------------------ the update loop
 
     def _kick(self, ids: list[int]) -> None:
-        if not ids:
-            return
-        self._dirty.update(ids)
+        if ids:
+            self._dirty.update(ids)
+            self._start_worker()
+
+    def _start_worker(self) -> None:
         if self._worker is None or self._worker.done():
             try:
                 loop = asyncio.get_running_loop()
@@ -370,15 +378,22 @@ class BracketManager:
             self._worker = loop.create_task(self._work())
 
     async def _work(self) -> None:
-        while self._dirty:
-            bracket = self._brackets.get(self._dirty.pop())
-            if bracket is None or bracket.state.is_final:
-                continue
-            try:
-                async with self._lock:
-                    await self._sync(bracket)
-            except Exception:  # one bracket's trouble must not stop the others
-                log.exception("bracket %s: update failed", bracket.id)
+        while self._dirty or self._touched:
+            if self._dirty:
+                bracket = self._brackets.get(self._dirty.pop())
+                if bracket is None or bracket.state.is_final:
+                    continue
+                try:
+                    async with self._lock:
+                        await self._sync(bracket)
+                except Exception:  # one bracket's trouble must not stop the others
+                    log.exception("bracket %s: update failed", bracket.id)
+            else:
+                symbol = self._touched.pop()
+                try:
+                    await self._on_touch(symbol)
+                except Exception:
+                    log.exception("brackets of %s: book update failed", symbol)
 
     async def _sync(self, bracket: Bracket) -> None:
         """Bring one bracket up to date with the models: link marks, place missing stops,

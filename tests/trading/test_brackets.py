@@ -108,13 +108,15 @@ async def test_take_profit_cancels_the_stop_then_closes(rig: Any, tmp_path: Path
     # the touch below the take-profit: nothing happens
     move_mid(rig.sim, SYMBOL, lot.tp_price - 3 * STEP)
     await rig.refresh_book(SYMBOL)
-    await manager.on_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
     assert rig.transport.calls[CANCEL_ORDER] == 0 and lot.tp_state is TakeProfitState.ARMED
 
     # the bid reaches it: the stop is cancelled, then one MARKET close of the position
     move_mid(rig.sim, SYMBOL, lot.tp_price + 2 * STEP)
     await rig.refresh_book(SYMBOL)
-    await manager.on_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
     assert rig.transport.calls[CANCEL_ORDER] == 1
     assert rig.account.orders[stop_id].status is OrderStatus.CANCELED
     assert lot.tp_state is TakeProfitState.SENT and lot.tp_order_id is not None
@@ -195,7 +197,8 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
     print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
     book = await rig.refresh_book(SYMBOL)
-    await manager.on_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
     assert rig.transport.calls[CHANGE_ORDER] == 1
     assert lot.stop_price == book.best_bid - 2 * STEP > first
     assert stop.price == lot.stop_price and stop.status is OrderStatus.WAITING
@@ -205,7 +208,8 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     move_mid(rig.sim, SYMBOL, raised + 3 * STEP)
     print_trade(rig.sim, SYMBOL, Side.SELL, D("0.01"))
     await rig.refresh_book(SYMBOL)
-    await manager.on_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
     assert rig.transport.calls[CHANGE_ORDER] == 1
     assert lot.stop_price == raised and stop.price == raised
     await settle(rig, manager)
@@ -271,7 +275,8 @@ async def test_spot_bracket_stop_at_the_exchange_take_profit_emulated(
 
     move_mid(rig.sim, spot, lot.tp_price + 2 * STEP)
     await rig.refresh_book(spot)
-    await manager.on_book(spot)
+    manager.on_book(spot)
+    await manager.wait_idle()
     # the stop held the coin: it was cancelled first, then the MARKET sell went
     assert stop.status is OrderStatus.CANCELED
     exit_order = rig.account.orders[lot.tp_order_id]
@@ -346,7 +351,8 @@ async def test_trailing_stop_is_replaced_after_the_exchanges_change_limit(
         move_mid(rig.sim, SYMBOL, mid)
         print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
         book = await rig.refresh_book(SYMBOL)
-        await manager.on_book(SYMBOL)
+        manager.on_book(SYMBOL)
+        await manager.wait_idle()
         await settle(rig, manager)
         assert lot.stop_price == book.best_bid - 2 * STEP
     assert rig.transport.calls[CHANGE_ORDER] == 21

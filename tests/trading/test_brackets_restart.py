@@ -112,7 +112,8 @@ async def test_restart_between_entry_and_exit_restores_and_completes(
     assert lot.tp_price is not None
     move_mid(sim, SYMBOL, lot.tp_price + 2 * STEP)
     await rig.refresh_book(SYMBOL)
-    await manager.on_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
     await settle(rig, manager)
     assert bracket.state is BracketState.DONE
     assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
