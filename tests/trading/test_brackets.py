@@ -365,3 +365,73 @@ async def test_trailing_stop_is_replaced_after_the_exchanges_change_limit(
     assert stop.id == lot.stop_order_id and stop.price == lot.stop_price
     assert rig.transport.calls[CLOSE_ORDER] == 2  # the first stop and its replacement
     assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_short_bracket_take_profit_on_the_ask(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    book = await rig.refresh_book(SYMBOL)
+    price = D(book.best_ask) + 1000  # a SELL resting above the ask
+    spec = BracketSpec(
+        SYMBOL,
+        Side.SELL,
+        D("0.02"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(4 * STEP)),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await settle(rig, manager)
+    (lot,) = bracket.lots
+    assert (lot.stop_price, lot.tp_price) == (price + 2 * STEP, price - 4 * STEP)
+    stop = rig.account.orders[lot.stop_order_id]
+    assert (stop.side, stop.execution_type, stop.price) == (
+        Side.BUY,
+        ExecutionType.STOP,
+        lot.stop_price,
+    )
+
+    move_mid(rig.sim, SYMBOL, lot.tp_price - 2 * STEP)  # the ask falls through the target
+    await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    exit_order = rig.account.orders[lot.tp_order_id]
+    assert (exit_order.side, exit_order.execution_type) == (Side.BUY, ExecutionType.MARKET)
+    await settle(rig, manager)
+    assert bracket.state is BracketState.DONE and stop.status is OrderStatus.CANCELED
+    assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_check_refuses_exits_on_the_wrong_side_without_a_request(
+    rig: Any, tmp_path: Path
+) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    price = await _entry_price(rig)
+    rig.transport.calls.clear()
+    wrong_stop = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.PRICE, price + 1),
+    )
+    result = await manager.place(wrong_stop)
+    assert result.bracket is None and result.entry.outcome is Outcome.REFUSED
+    assert "stop-loss must be below" in (result.entry.reason or "")
+    wrong_target = BracketSpec(
+        SYMBOL,
+        Side.SELL,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        take_profit=ExitOffset(OffsetKind.PRICE, price + 1),
+    )
+    refused = manager.check(wrong_target)
+    assert refused is not None and "take-profit must be below" in (refused.reason or "")
+    assert sum(rig.transport.calls.values()) == 0 and manager.brackets() == []
+    assert not (tmp_path / "brackets.json").exists()  # nothing to remember
