@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
+from gmo_tui.market.intent import OrderIntent
 from gmo_tui.trading.bracket_model import (
     BracketSpec,
     BracketState,
@@ -17,6 +18,7 @@ from gmo_tui.trading.bracket_model import (
     OffsetKind,
     TakeProfitState,
 )
+from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import Outcome
 from tests.trading.bracket_helpers import (
     STEP,
@@ -435,3 +437,26 @@ async def test_check_refuses_exits_on_the_wrong_side_without_a_request(
     assert refused is not None and "take-profit must be below" in (refused.reason or "")
     assert sum(rig.transport.calls.values()) == 0 and manager.brackets() == []
     assert not (tmp_path / "brackets.json").exists()  # nothing to remember
+
+
+async def test_why_one_exit_rests_a_position_takes_one_close_of_its_size(rig: Any) -> None:
+    """The design's premise, on the exchange: a second close order for the same position's
+    size is ERR-189, so a take-profit LIMIT and a stop STOP cannot both rest for it."""
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    entry = await rig.service.submit(
+        OrderIntent(SYMBOL, Side.BUY, ExecutionType.LIMIT, D("0.01"), price)
+    )
+    await rig.sim.control("fill", {"orderId": entry.order_id})
+    (position_id,) = exchange_positions(rig, SYMBOL)
+    await rig.service.reconcile(ReconcileReason.TIMER)
+
+    def close(kind: ExecutionType, at: Decimal) -> OrderIntent:
+        return OrderIntent(
+            SYMBOL, Side.SELL, kind, D("0.01"), at, settle="close", position_id=position_id
+        )
+
+    take = await rig.service.submit(close(ExecutionType.LIMIT, price + 10 * STEP), confirmed=True)
+    assert take.outcome is Outcome.ACCEPTED
+    stop = await rig.service.submit(close(ExecutionType.STOP, price - 2 * STEP), confirmed=True)
+    assert stop.outcome is Outcome.REJECTED and stop.code == "ERR-189"
