@@ -134,7 +134,10 @@ class BracketSpec:
 
 
 class TakeProfitState(StrEnum):
-    NONE = "NONE"  # the bracket has no take-profit
+    """The app's own exit of a lot: the emulated take-profit (ARMED while watched), and the
+    MARKET order it sends (also used for the rest of a stop that triggered but expired)."""
+
+    NONE = "NONE"  # no take-profit, nothing being sent
     ARMED = "ARMED"  # watched by the app (emulated), nothing at the exchange
     SENDING = "SENDING"  # triggered: cancelling the stop, then sending the exit (persisted first)
     SENT = "SENT"  # the exit order was sent (accepted, or its reply lost: being resolved)

@@ -78,6 +78,11 @@ _GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED}
 _CANCELLABLE = frozenset({OrderState.WAITING, OrderState.ORDERED, OrderState.MODIFYING})
 
 
+def _idle(lot: Lot) -> TakeProfitState:
+    """The app's exit state of a lot with nothing being sent."""
+    return TakeProfitState.NONE if lot.tp_price is None else TakeProfitState.ARMED
+
+
 class BracketListener(Protocol):
     def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
         """A bracket changed; ``message`` says how (``level``: info, warning, error)."""
@@ -442,7 +447,7 @@ class BracketManager:
             tp = self._state(lot.tp_order_id)
             if tp is None or not tp.is_terminal:
                 return  # the exit is working, or its reply is being resolved
-            lot.tp_state = TakeProfitState.ARMED  # it ended with the lot still open: re-arm
+            lot.tp_state = _idle(lot)  # it ended with the lot still open: re-arm
             lot.tp_order_id = None
         if lot.tp_state is TakeProfitState.SENDING or bracket.spec.stop_loss is None:
             return
@@ -450,8 +455,21 @@ class BracketManager:
             state = self._state(lot.stop_order_id)
             if state is None or state not in _GONE:
                 return
-            lot.retired_stops.append(lot.stop_order_id)  # cancelled or expired: placed again
+            gone = lot.stop_order_id
+            lot.retired_stops.append(gone)
             lot.stop_order_id = None
+            if state is OrderState.EXPIRED:
+                # the stop triggered but (a stop-limit, FAK) did not fill in full: its fills
+                # are read back, then the rest leaves at market as the stop-loss asked
+                await self._read_back([gone])
+                await self._send_exit(
+                    bracket, lot, f"stop-loss {lot.stop_price} hit but not filled in full"
+                )
+                return
+            lot.stop_error = f"the stop (order {gone}) was cancelled outside the app"
+            bracket.note = f"{lot.stop_error}: the lot is unprotected"
+            self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+            return
         if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
             return
         await self._place_stop(bracket, lot)
@@ -592,15 +610,26 @@ class BracketManager:
         lot.tp_sending = self.clock()
         await self._save()
         if lot.stop_order_id is not None and not await self._cancel_stop(bracket, lot):
-            lot.tp_state = TakeProfitState.ARMED if lot.is_open else TakeProfitState.DONE
+            lot.tp_state = _idle(lot) if lot.is_open else TakeProfitState.DONE
             lot.tp_sending = None
             await self._save()
             return
-        if not lot.is_open:  # the stop filled before the cancel: the lot is closed
+        await self._send_exit(
+            bracket, lot, f"take-profit {lot.tp_price} reached (emulated): stop cancelled"
+        )
+
+    async def _send_exit(self, bracket: Bracket, lot: Lot, why: str) -> None:
+        """A MARKET exit of the lot's open size (the take-profit, or the rest of a stop that
+        was hit), marked as sending and saved first; its fills close the lot."""
+        if not lot.is_open:  # e.g. the stop filled before its cancel: nothing left
             lot.tp_state = TakeProfitState.DONE
             lot.tp_sending = None
             await self._save()
             return
+        if lot.tp_state is not TakeProfitState.SENDING:
+            lot.tp_state = TakeProfitState.SENDING
+            lot.tp_sending = self.clock()
+            await self._save()
         exit_intent = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
         result = await self.service.submit(exit_intent, confirmed=True)
         lot.tp_sending = None
@@ -611,8 +640,7 @@ class BracketManager:
                 self._drain(result.order_id)
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: take-profit {lot.tp_price} reached (emulated): "
-                    f"stop cancelled, MARKET exit of {exit_intent.size} sent "
+                    f"bracket {bracket.id}: {why}; MARKET exit of {exit_intent.size} sent "
                     f"(order {result.order_id})",
                 )
             case Outcome.UNKNOWN:
@@ -620,12 +648,12 @@ class BracketManager:
                 lot.tp_intent_id = result.intent_id
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: the take-profit exit's reply was lost; UNKNOWN",
+                    f"bracket {bracket.id}: {why}; the MARKET exit's reply was lost: UNKNOWN",
                     "warning",
                 )
             case _:
-                lot.tp_state = TakeProfitState.ARMED
-                bracket.note = f"take-profit exit not sent ({result}); the stop is placed again"
+                lot.tp_state = _idle(lot)
+                bracket.note = f"{why}; the MARKET exit was not sent ({result})"
                 self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
         await self._save()
         self._kick([bracket.id])
@@ -721,7 +749,7 @@ class BracketManager:
             found = self._find_intent(probe, lot.tp_sending, None)
             lot.tp_sending = None
             if found is None:
-                lot.tp_state = TakeProfitState.ARMED
+                lot.tp_state = _idle(lot)
             else:
                 lot.tp_state = TakeProfitState.SENT
                 lot.tp_intent_id = found.id
@@ -731,7 +759,7 @@ class BracketManager:
                 lot.tp_order_id = entry.order_id
                 self._drain(entry.order_id)
             elif not entry.unresolved:
-                lot.tp_state = TakeProfitState.ARMED
+                lot.tp_state = _idle(lot)
                 lot.tp_intent_id = None
 
     def _find_intent(

@@ -46,17 +46,19 @@ def print_trade(sim: Any, symbol: str, side: Side, size: Decimal) -> None:
     )
 
 
-def trigger_sell_stop(sim: Any, symbol: str, stop: Decimal, size: Decimal) -> None:
-    """Print a trade at ``stop`` with a bid left there, so a SELL stop at ``stop`` triggers
-    and fills: the mid moves to the stop (off the grid: inside the spread), the house bids
-    there, a taker sells into that bid."""
+def trigger_sell_stop(
+    sim: Any, symbol: str, stop: Decimal, size: Decimal, left: Decimal | None = None
+) -> None:
+    """Print a trade at ``stop`` with a bid of ``left`` (default: plenty) left there, so a SELL
+    stop at ``stop`` triggers and fills (up to ``left``): the mid moves to the stop (off the
+    grid: inside the spread), the house bids there, a taker sells ``size`` into that bid."""
     move_mid(sim, symbol, stop)
     sim.engine.place_order(
         MARKET_MAKER,
         symbol=symbol,
         side=Side.BUY,
         execution_type=ExecutionType.LIMIT,
-        size=size * 10,
+        size=size * 10 if left is None else size + left,
         price=stop,
         time_in_force=TimeInForce.FAS,
     )

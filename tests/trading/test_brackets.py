@@ -460,3 +460,38 @@ async def test_why_one_exit_rests_a_position_takes_one_close_of_its_size(rig: An
     assert take.outcome is Outcome.ACCEPTED
     stop = await rig.service.submit(close(ExecutionType.STOP, price - 2 * STEP), confirmed=True)
     assert stop.outcome is Outcome.REJECTED and stop.code == "ERR-189"
+
+
+async def test_stop_hit_but_not_filled_in_full_leaves_at_market(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(rig, manager, size="0.02")
+    (lot,) = bracket.lots
+    stop_id = lot.stop_order_id
+    # the stop (a stop-limit, FAK) triggers and finds 0.01 at its price: 0.01 expires
+    trigger_sell_stop(rig.sim, SYMBOL, lot.stop_price, D("0.01"), left=D("0.01"))
+    stop = rig.account.orders[stop_id]
+    assert stop.status is OrderStatus.EXPIRED and stop.executed == D("0.01")
+    await settle(rig, manager)
+    assert lot.tp_order_id is not None
+    exit_order = rig.account.orders[lot.tp_order_id]
+    assert exit_order.execution_type is ExecutionType.MARKET and exit_order.size == D("0.01")
+    assert rig.transport.calls[CLOSE_ORDER] == 2  # the stop, then the rest at market
+    await settle(rig, manager)
+    assert not lot.is_open and bracket.state is BracketState.DONE
+    assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_stop_cancelled_outside_the_app_is_reported_not_fought(
+    rig: Any, tmp_path: Path
+) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(rig, manager)
+    (lot,) = bracket.lots
+    rig.sim.engine.cancel_order("demo", lot.stop_order_id)  # from the web site
+    await settle(rig, manager)
+    assert lot.stop_order_id is None and "cancelled outside the app" in (lot.stop_error or "")
+    assert "unprotected" in bracket.note
+    assert rig.transport.calls[CLOSE_ORDER] == 1  # not placed again
+    assert lot.tp_state is TakeProfitState.ARMED  # the take-profit still watches
+    assert_model_is_exchange(rig, manager, SYMBOL)
