@@ -57,7 +57,7 @@ class BracketStore:
 
     def save(self, brackets: Iterable[Bracket]) -> None:
         """Write every bracket atomically and durably (private to the user)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_dirs(self.path.parent)
         body = json.dumps(
             {"version": FORMAT_VERSION, "brackets": [b.to_json() for b in brackets]},
             indent=1,
@@ -79,3 +79,16 @@ class BracketStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _private_dirs(directory: Path) -> None:
+    """Make ``directory``'s missing parts 0700 whatever the umask (the same rule as the
+    journal's; ``gmo_tui.private_files.private_dir`` once the ``secure`` branch is merged)."""
+    missing: list[Path] = []
+    probe = directory
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for part in reversed(missing):
+        part.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(part, 0o700)  # mkdir's mode is cut by the umask

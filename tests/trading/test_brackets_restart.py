@@ -160,6 +160,19 @@ async def test_crash_while_sending_the_stop_finds_it_and_never_sends_it_twice(
     await _stop(rig, manager)
 
 
+def test_bracket_file_and_new_dirs_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "gmo-tui" / "brackets.json"
+    old = os.umask(0o022)
+    try:
+        BracketStore(path).save([])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path.parent.parent).st_mode) == 0o700
+    assert BracketStore(path).load() == []
+
+
 def test_unreadable_bracket_file_is_kept_aside(tmp_path: Path) -> None:
     path = tmp_path / "brackets.json"
     path.write_text("{not json")
