@@ -12,9 +12,9 @@ time of its first fill: a resting order may fill long after it was placed):
 3. ``/v1/orders`` by id (10 per request) for every order those fills belong to that is not
    resting: its row gives its creation time, size, price and final status.
 
-:func:`gmo_tui.market.orders.find_lost_order` then matches (symbol, side, type, size, price,
-creation time within the window of the send; never an order already claimed by another intent;
-two candidates are reported, never guessed). It is polled on a bounded schedule; the request
+:func:`gmo_tui.market.orders.find_lost_order` then matches the order rows (symbol, side, type,
+size, price, settle type, creation time within the window of the send; never an order already
+claimed by another intent; two candidates are reported, never guessed). It is polled on a bounded schedule; the request
 itself is never re-sent.
 
 What proves "no order reached the exchange"? Nothing these records hold: an order that was

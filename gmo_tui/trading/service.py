@@ -42,6 +42,7 @@ from gmo_tui.exchange.errors import (
     OrderNotChangeableError,
     OrderNotFoundError,
     ReplyLost,
+    TimestampError,
 )
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.book import Book
@@ -148,6 +149,7 @@ class TradingService:
         self.watch_symbols: set[str] = set(watch_symbols)
         self.stage_hook = stage_hook
         self.gates = EntryGates()
+        rest.clock.skew_limit_ms = clock_skew_limit_s * 1000.0  # never adopted silently
         self.killswitch = KillSwitch()
         self.resolver = LostReplyResolver(
             rest,
@@ -310,9 +312,12 @@ class TradingService:
 
     def on_rest_error(self, exc: BaseException) -> bool:
         """Every failed exchange call passes here: maintenance halts entry, a rejected key
-        closes AUTH. True when it was one of those."""
+        closes AUTH, a timestamp refusal re-checks CLOCK. True when a gate closed for it."""
         if not isinstance(exc, ApiError):
             return False
+        if isinstance(exc, TimestampError):
+            self.check_clock()  # the client re-synced its clock: is it beyond the limit now?
+            return not self.gates.is_open(Gate.CLOCK)
         if isinstance(exc, AuthenticationError) and AUTH_CODES.intersection(exc.all_codes):
             self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
             self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
@@ -909,7 +914,7 @@ class TradingService:
         return await self.reconciler.reconcile(reason)
 
     def reconcile_due(self, now: float) -> bool:
-        """``now`` is ``time.monotonic()``; see :meth:`Reconciler.due`."""
+        """``now`` on the service's ``clock`` (``time.time()``); see :meth:`Reconciler.due`."""
         return self.reconciler.due(now)
 
     def has_open_state(self) -> bool:
