@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from gmo_tui.exchange.enums import ExecutionType, SettleType, Side
@@ -66,7 +67,7 @@ from gmo_tui.trading.lost_replies import read_orders
 from gmo_tui.trading.results import Outcome, SubmitResult, TradingNotice
 from gmo_tui.trading.service import TradingService, entry_key, intent_key
 
-__all__ = ["BracketListener", "BracketManager", "BracketResult"]
+__all__ = ["BracketListener", "BracketManager", "BracketResult", "ExitKind", "ExitLevel"]
 
 log = logging.getLogger(__name__)
 _ORPHAN_LIMIT = 1000
@@ -86,6 +87,26 @@ def _idle(lot: Lot) -> TakeProfitState:
 class BracketListener(Protocol):
     def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
         """A bracket changed; ``message`` says how (``level``: info, warning, error)."""
+
+
+class ExitKind(StrEnum):
+    STOP_LOSS = "STOP_LOSS"
+    TAKE_PROFIT = "TAKE_PROFIT"
+
+
+@dataclass(frozen=True, slots=True)
+class ExitLevel:
+    """One exit of an open lot, for the ladder and the Orders pane. ``placed``: the exchange
+    accepted it (a stop); ``emulated``: the app holds it (a take-profit), nothing rests."""
+
+    bracket_id: int
+    kind: ExitKind
+    side: Side
+    price: Decimal
+    size: Decimal
+    placed: bool
+    emulated: bool
+    order_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +162,42 @@ class BracketManager:
     def by_order(self, order_id: int) -> Bracket | None:
         """The bracket an order belongs to (entry or exit), for the Orders pane and the ladder."""
         return next((b for b in self._brackets.values() if order_id in b.order_ids()), None)
+
+    def exit_levels(self, symbol: str) -> list[ExitLevel]:
+        """Every exit of the open lots of ``symbol``'s brackets: stops (placed only once the
+        exchange accepted them) and armed take-profits (emulated)."""
+        levels: list[ExitLevel] = []
+        for bracket in self.open_brackets(symbol):
+            side = bracket.spec.exit_side
+            for lot in bracket.lots:
+                if not lot.is_open:
+                    continue
+                if lot.stop_price is not None and lot.stop_error is None:
+                    levels.append(
+                        ExitLevel(
+                            bracket.id,
+                            ExitKind.STOP_LOSS,
+                            side,
+                            lot.stop_price,
+                            lot.open_size,
+                            placed=self._active(lot.stop_order_id),
+                            emulated=False,
+                            order_id=lot.stop_order_id,
+                        )
+                    )
+                if lot.tp_price is not None and lot.tp_state is TakeProfitState.ARMED:
+                    levels.append(
+                        ExitLevel(
+                            bracket.id,
+                            ExitKind.TAKE_PROFIT,
+                            side,
+                            lot.tp_price,
+                            lot.open_size,
+                            placed=False,
+                            emulated=True,
+                        )
+                    )
+        return levels
 
     # ------------------------------------------------------------------ actions
 

@@ -18,6 +18,7 @@ from gmo_tui.trading.bracket_model import (
     OffsetKind,
     TakeProfitState,
 )
+from gmo_tui.trading.brackets import ExitKind, ExitLevel
 from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import Outcome
 from tests.trading.bracket_helpers import (
@@ -87,6 +88,22 @@ async def test_stop_fill_retires_the_take_profit(rig: Any, tmp_path: Path) -> No
     ]
     assert stop.price == lot.stop_price
     assert lot.tp_state is TakeProfitState.ARMED and lot.tp_price == bracket.spec.price + 30 * STEP
+    assert manager.exit_levels(SYMBOL) == [
+        ExitLevel(
+            bracket.id,
+            ExitKind.STOP_LOSS,
+            Side.SELL,
+            lot.stop_price,
+            D("0.01"),
+            placed=True,
+            emulated=False,
+            order_id=lot.stop_order_id,
+        ),
+        ExitLevel(
+            bracket.id, ExitKind.TAKE_PROFIT, Side.SELL, lot.tp_price, D("0.01"), False, True
+        ),
+    ]
+    assert manager.by_order(lot.stop_order_id) is bracket
     assert_model_is_exchange(rig, manager, SYMBOL)
 
     trigger_sell_stop(rig.sim, SYMBOL, lot.stop_price, D("0.01"))
@@ -94,7 +111,7 @@ async def test_stop_fill_retires_the_take_profit(rig: Any, tmp_path: Path) -> No
     await settle(rig, manager)
 
     assert not lot.is_open and lot.tp_state is TakeProfitState.DONE
-    assert bracket.state is BracketState.DONE
+    assert bracket.state is BracketState.DONE and manager.exit_levels(SYMBOL) == []
     assert exchange_positions(rig, SYMBOL) == {} and exchange_active(rig, SYMBOL) == {}
     assert rig.transport.calls[CLOSE_ORDER] == 1  # only the stop was ever sent
     assert_model_is_exchange(rig, manager, SYMBOL)
