@@ -71,6 +71,8 @@ __all__ = ["BracketListener", "BracketManager", "BracketResult", "ExitKind", "Ex
 
 log = logging.getLogger(__name__)
 _ORPHAN_LIMIT = 1000
+TRANSIENT_CODES = frozenset({"ERR-5003"})
+"""Refusals worth trying again later (too many requests)."""
 CHANGE_LIMIT_CODE = "ERR-5206"
 """changeOrder refused: the order was changed too many times (20 on GMO)."""
 KEEP_FINAL = 200
@@ -535,7 +537,7 @@ class BracketManager:
         """A closed lot's take-profit is over (the stop, or the take-profit itself, closed it)."""
         if lot.tp_state is TakeProfitState.ARMED:
             lot.tp_state = TakeProfitState.DONE
-            self._tell(bracket, f"bracket {bracket.id}: stop-loss filled; take-profit off")
+            self._tell(bracket, f"bracket {bracket.id}: lot closed; take-profit off")
         elif lot.tp_state is TakeProfitState.SENT:
             lot.tp_state = TakeProfitState.DONE
 
@@ -618,8 +620,12 @@ class BracketManager:
             case Outcome.BLOCKED if result.intent_id is not None:
                 lot.stop_intent_id = result.intent_id  # the same stop, still unresolved
             case Outcome.BLOCKED:
-                lot.stop_sending = None  # entry closed (a gate): tried again when it opens
+                # entry closed (a gate): tried again when it opens
                 bracket.note = f"stop-loss waiting: {result.reason}"
+                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+            case _ if self.service.kill_switch or result.code in TRANSIENT_CODES:
+                # the kill switch (tried again when it is released) or the rate limit
+                bracket.note = f"stop-loss waiting, the lot is unprotected for now: {result}"
                 self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
             case _:
                 lot.stop_error = str(result)

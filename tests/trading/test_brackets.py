@@ -512,3 +512,35 @@ async def test_stop_cancelled_outside_the_app_is_reported_not_fought(
     assert rig.transport.calls[CLOSE_ORDER] == 1  # not placed again
     assert lot.tp_state is TakeProfitState.ARMED  # the take-profit still watches
     assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_kill_switch_holds_the_stop_until_released(rig: Any, tmp_path: Path) -> None:
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(STEP)),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None
+    rig.service.set_kill_switch(True)
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await settle(rig, manager)
+    (lot,) = bracket.lots
+    assert lot.stop_order_id is None and lot.stop_error is None
+    assert "waiting" in bracket.note and "unprotected" in bracket.note
+    assert rig.transport.calls[CLOSE_ORDER] == 0  # refused before any request
+    assert manager.exit_levels(SYMBOL)[0].placed is False  # never said to be placed
+
+    rig.service.set_kill_switch(False)  # entry enabled again: the stop goes
+    await manager.wait_idle()
+    assert lot.stop_order_id in exchange_active(rig, SYMBOL)
+    assert manager.exit_levels(SYMBOL)[0].placed is True
+    assert rig.transport.calls[CLOSE_ORDER] == 1
+    await settle(rig, manager)
+    assert_model_is_exchange(rig, manager, SYMBOL)
