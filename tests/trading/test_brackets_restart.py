@@ -181,3 +181,39 @@ def test_unreadable_bracket_file_is_kept_aside(tmp_path: Path) -> None:
     assert store.problem is not None and "unreadable" in store.problem
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("brackets.json.unreadable-")]
     assert len(kept) == 1 and kept[0].read_text() == "{not json"
+
+
+async def test_crash_while_sending_the_entry_finds_it_after_the_restart(
+    sim: Any, tmp_path: Path
+) -> None:
+    await still(sim)
+
+    def hook(stage: str, intent_id: int) -> None:
+        if stage == "sent":  # the entry's reply came; the app dies before recording it
+            raise Crash(intent_id)
+
+    rig, manager = await _start(sim, tmp_path, stage_hook=hook)
+    book = await rig.refresh_book(SYMBOL)
+    try:
+        await manager.place(_spec(book.best_bid - 1000))
+    except Crash:
+        pass
+    else:
+        raise AssertionError("the hook did not fire")
+    (saved,) = BracketStore(tmp_path / "brackets.json").load()
+    assert saved.state is BracketState.NEW and saved.entry_order_id is None
+    (entry,) = exchange_active(rig, SYMBOL).values()
+    await _stop(rig, manager)
+
+    await sim.control("fill", {"orderId": entry.id})
+    rig, manager = await _start(sim, tmp_path)
+    await rig.service.wait_resolved(10)
+    await settle(rig, manager)
+    bracket = manager.get(saved.id)
+    assert bracket is not None and bracket.entry_order_id == entry.id
+    (lot,) = bracket.lots
+    assert lot.stop_order_id in exchange_active(rig, SYMBOL)
+    orders = [o for o in rig.account.orders.values() if o.execution_type is ExecutionType.LIMIT]
+    assert [o.id for o in orders] == [entry.id]  # the entry was never sent again
+    assert_model_is_exchange(rig, manager, SYMBOL)
+    await _stop(rig, manager)
