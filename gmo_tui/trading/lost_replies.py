@@ -235,14 +235,20 @@ class LostReplyResolver:
         self.last_reads = reads
         return self.match(entry, reads)
 
-    async def resolve(self, entry: JournalEntry) -> Resolution | None:
+    async def resolve(self, entry: JournalEntry, *, now_ms: int | None = None) -> Resolution | None:
         """Poll until one match is found or the schedule ends (then: not found, or ambiguous).
+        With ``now_ms`` (exchange clock) and the request sent longer ago than the schedule
+        lasts (a restart), one look is enough: whatever it did is on the exchange by now.
 
         ``None`` when no poll could look at all (e.g. maintenance): the intent stays UNKNOWN
         and is looked up again by the next reconciliation.
         """
+        delays = self.delays
+        sent_ms = sent_at_of(entry).timestamp() * 1000
+        if now_ms is not None and now_ms - sent_ms > 1000 * sum(delays):
+            delays = (0.0,)
         last: Resolution | None = None
-        for delay in self.delays:
+        for delay in delays:
             await asyncio.sleep(delay)
             try:
                 last = await self.look_once(entry)

@@ -197,7 +197,7 @@ class Reconciler:
                 )
                 entry = svc.journal.get(entry.id)
             self._track_entry(entry)
-            lookups.append(self.resolve_intent(entry))
+            lookups.append(self.resolve_intent(entry, restart=True))
             looked += 1
         # at most one unresolved intent per identity exists (identical ones are blocked), so
         # they cannot claim each other's orders: look them all up at once
@@ -238,9 +238,10 @@ class Reconciler:
     def unknown_intents(self) -> list[JournalEntry]:
         return [e for e in self.service.journal.unresolved() if e.state is IntentState.UNKNOWN]
 
-    async def resolve_intent(self, entry: JournalEntry) -> None:
+    async def resolve_intent(self, entry: JournalEntry, *, restart: bool = False) -> None:
         if entry.kind.creates_order:
-            res = await self.service.resolver.resolve(entry)
+            now_ms = self.service.exchange_now_ms() if restart else None
+            res = await self.service.resolver.resolve(entry, now_ms=now_ms)
             await self.settle_creating(entry, res, self.service.resolver.last_reads)
         elif entry.kind is IntentKind.CHANGE:
             await self._resolve_change(entry)

@@ -159,7 +159,7 @@ class TradingService:
         )
         self.halts = Halts(self, poll_interval=status_poll_interval)
         self.reconciler = Reconciler(self)
-        self._journaled_status: dict[int, str] = {}
+        self._journaled_status: dict[int, tuple[str, Decimal]] = {}
         self._inflight: dict[int, IntentKey] = {}  # intent id -> identity key, on the wire
         self._lock = asyncio.Lock()  # the identity check and the journal write go together
 
@@ -279,16 +279,17 @@ class TradingService:
             self.changed(AccountPart.ORDERS)
 
     async def journal_order_state(self, order_id: int) -> None:
-        """Write a changed exchange status of one of our journaled orders (off the loop)."""
+        """Write a changed exchange status or filled size (a partial fill) of one of our
+        journaled orders (off the loop)."""
         tracked = self.tracker.get(order_id)
         if tracked is None or tracked.state.is_in_flight:
             return
         status = tracked.state.value
-        if self._journaled_status.get(order_id) == status:
+        if self._journaled_status.get(order_id) == (status, tracked.filled):
             return
-        if order_id not in self.journal.claimed_order_ids():
+        if not self.journal.claims(order_id):
             return
-        self._journaled_status[order_id] = status
+        self._journaled_status[order_id] = (status, tracked.filled)
         await self.journal_write(
             self.journal.record_order_state, order_id, status, filled=tracked.filled
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderState
+from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentState
 from gmo_tui.trading.listener import FillSource
 from gmo_tui.trading.results import NoticeKind, Outcome
@@ -182,6 +183,26 @@ async def test_lost_order_filled_before_more_than_a_page_of_other_fills_is_found
         assert not any("no order reached" in n.message for n in rig.notices)
         # the lost order's fill reported once, and no other order claimed for it
         assert [f.order_id for f, _ in rig.listener.fills].count(lost.id) == 1
+    finally:
+        await rig.service.aclose()
+        await rig.rest.aclose()
+        rig.journal.close()
+
+
+async def test_at_a_restart_an_intent_sent_long_ago_is_looked_up_once(sim, tmp_path) -> None:
+    """Whatever a request sent a minute ago did is on the exchange by now: one look, not the
+    whole polling schedule (which would hold order entry closed for its length)."""
+    rig = await build_rig(sim, tmp_path / "j.sqlite3", resolve_delays=(5.0, 5.0, 5.0))
+    try:
+        intent_id = rig.journal.record_intent(
+            "ORDER", symbol="BTC", side="BUY", execution_type="LIMIT",
+            size=Decimal("0.01"), price=Decimal(1_000_000),
+        )  # fmt: skip
+        rig.journal.mark_sent(intent_id, rig.service.exchange_now_ms() - 60_000)
+        await asyncio.wait_for(rig.service.start(), 4)  # not 15 s of polls
+        assert rig.service.resolver.polls == 1
+        assert rig.journal.get(intent_id).state is IntentState.UNKNOWN  # not found: still
+        assert rig.service.gates.reason_of(Gate.RECONCILED) is None
     finally:
         await rig.service.aclose()
         await rig.rest.aclose()
