@@ -18,6 +18,7 @@ from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.models import SymbolRule
+from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import round_price
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Lot",
     "OffsetKind",
     "TakeProfitState",
+    "exit_intent",
 ]
 
 _ZERO = Decimal(0)
@@ -106,6 +108,9 @@ class BracketSpec:
     def exit_side(self) -> Side:
         return self.side.opposite
 
+    def entry_intent(self) -> OrderIntent:
+        return OrderIntent(self.symbol, self.side, self.execution_type, self.size, self.price)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol,
@@ -177,6 +182,11 @@ class Lot:
     @property
     def is_open(self) -> bool:
         return self.open_size > 0
+
+    @property
+    def idle_exit_state(self) -> TakeProfitState:
+        """The app's exit state with nothing being sent: ARMED with a take-profit, else NONE."""
+        return TakeProfitState.NONE if self.tp_price is None else TakeProfitState.ARMED
 
     def exit_order_ids(self) -> set[int]:
         ids = {i for i in (self.stop_order_id, self.tp_order_id) if i is not None}
@@ -301,3 +311,26 @@ class Bracket:
             lots=[Lot.from_json(item) for item in data.get("lots", [])],
             note=str(data.get("note", "")),
         )
+
+
+def exit_intent(
+    bracket: Bracket,
+    lot: Lot,
+    execution_type: ExecutionType,
+    size: Decimal,
+    price: Decimal | None = None,
+) -> OrderIntent:
+    """An exit order of ``lot``: a close naming its position on margin, else an order on the
+    opposite side."""
+    spec = bracket.spec
+    if lot.position_id is not None:
+        return OrderIntent(
+            spec.symbol,
+            spec.exit_side,
+            execution_type,
+            size,
+            price,
+            settle="close",
+            position_id=lot.position_id,
+        )
+    return OrderIntent(spec.symbol, spec.exit_side, execution_type, size, price)

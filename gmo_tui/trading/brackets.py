@@ -48,9 +48,9 @@ from typing import Protocol
 from gmo_tui.exchange.enums import ExecutionType, SettleType, Side
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.market.fills import Fill
-from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderState
 from gmo_tui.market.rules import round_price
+from gmo_tui.trading.bracket_links import BracketLinker
 from gmo_tui.trading.bracket_model import (
     Bracket,
     BracketSpec,
@@ -58,14 +58,14 @@ from gmo_tui.trading.bracket_model import (
     Lot,
     OffsetKind,
     TakeProfitState,
+    exit_intent,
 )
 from gmo_tui.trading.bracket_store import BracketStore
 from gmo_tui.trading.gates import EntryGates
-from gmo_tui.trading.journal import IntentKind, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.lost_replies import read_orders
 from gmo_tui.trading.results import Outcome, SubmitResult, TradingNotice
-from gmo_tui.trading.service import TradingService, entry_key, intent_key
+from gmo_tui.trading.service import TradingService
 
 __all__ = ["BracketListener", "BracketManager", "BracketResult", "ExitKind", "ExitLevel"]
 
@@ -79,11 +79,6 @@ KEEP_FINAL = 200
 """Finished brackets kept in the file (for the Orders pane's history)."""
 _GONE = frozenset({OrderState.CANCELED, OrderState.EXPIRED, OrderState.REJECTED})
 _CANCELLABLE = frozenset({OrderState.WAITING, OrderState.ORDERED, OrderState.MODIFYING})
-
-
-def _idle(lot: Lot) -> TakeProfitState:
-    """The app's exit state of a lot with nothing being sent."""
-    return TakeProfitState.NONE if lot.tp_price is None else TakeProfitState.ARMED
 
 
 class BracketListener(Protocol):
@@ -147,6 +142,7 @@ class BracketManager:
         self._touched: set[str] = set()  # symbols whose book changed since last looked at
         self._worker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.linker = BracketLinker(service.journal)
         for bracket in self.open_brackets():
             service.watch_symbols.add(bracket.symbol)
 
@@ -203,9 +199,6 @@ class BracketManager:
 
     # ------------------------------------------------------------------ actions
 
-    def entry_intent(self, spec: BracketSpec) -> OrderIntent:
-        return OrderIntent(spec.symbol, spec.side, spec.execution_type, spec.size, spec.price)
-
     def check(self, spec: BracketSpec, *, confirmed: bool = False) -> SubmitResult | None:
         """The entry's pre-trade checks plus the exits' sense (no I/O): ``None`` = may go."""
         rule = self.service.rules.get(spec.symbol)
@@ -232,7 +225,7 @@ class BracketManager:
                     return SubmitResult(
                         Outcome.REFUSED, reason=f"the take-profit must be {where} the entry"
                     )
-        return self.service.check(self.entry_intent(spec), confirmed=confirmed)
+        return self.service.check(spec.entry_intent(), confirmed=confirmed)
 
     async def place(self, spec: BracketSpec, *, confirmed: bool = False) -> BracketResult:
         """Check, save the bracket, send the entry. The exits follow the entry's fills."""
@@ -246,7 +239,7 @@ class BracketManager:
             self._brackets[bracket.id] = bracket
             self.service.watch_symbols.add(spec.symbol)
             await self._save()
-            result = await self.service.submit(self.entry_intent(spec), confirmed=confirmed)
+            result = await self.service.submit(spec.entry_intent(), confirmed=confirmed)
             match result.outcome:
                 case Outcome.ACCEPTED:
                     bracket.state = BracketState.WORKING
@@ -463,7 +456,7 @@ class BracketManager:
         """Bring one bracket up to date with the models: link marks, place missing stops,
         retire the other exit of a closed lot, finish or cancel."""
         before = bracket.to_json()
-        await self._link(bracket)
+        self._link(bracket)
         if bracket.state.is_final:
             await self._save_if(bracket, before)
             return
@@ -506,7 +499,7 @@ class BracketManager:
             tp = self._state(lot.tp_order_id)
             if tp is None or not tp.is_terminal:
                 return  # the exit is working, or its reply is being resolved
-            lot.tp_state = _idle(lot)  # it ended with the lot still open: re-arm
+            lot.tp_state = lot.idle_exit_state  # it ended with the lot still open: re-arm
             lot.tp_order_id = None
         if lot.tp_state is TakeProfitState.SENDING or bracket.spec.stop_loss is None:
             return
@@ -567,27 +560,6 @@ class BracketManager:
 
     # ------------------------------------------------------------------ exits
 
-    def _exit_intent(
-        self,
-        bracket: Bracket,
-        lot: Lot,
-        execution_type: ExecutionType,
-        size: Decimal,
-        price: Decimal | None = None,
-    ) -> OrderIntent:
-        spec = bracket.spec
-        if lot.position_id is not None:
-            return OrderIntent(
-                spec.symbol,
-                spec.exit_side,
-                execution_type,
-                size,
-                price,
-                settle="close",
-                position_id=lot.position_id,
-            )
-        return OrderIntent(spec.symbol, spec.exit_side, execution_type, size, price)
-
     async def _place_stop(self, bracket: Bracket, lot: Lot) -> None:
         rule = self.service.rules[bracket.symbol]
         if rule.is_margin and lot.position_id is None:
@@ -596,7 +568,7 @@ class BracketManager:
             return
         if lot.stop_price is None:
             return
-        intent = self._exit_intent(bracket, lot, ExecutionType.STOP, lot.open_size, lot.stop_price)
+        intent = exit_intent(bracket, lot, ExecutionType.STOP, lot.open_size, lot.stop_price)
         lot.stop_sending = self.clock()
         await self._save()
         result = await self.service.submit(intent, confirmed=True)
@@ -663,7 +635,7 @@ class BracketManager:
     async def _take_profit(self, bracket: Bracket, lot: Lot) -> None:
         """The touch reached the take-profit: stop cancelled, then a MARKET exit of the rest.
         The exit is checked before the stop is touched; if it is not sent, the stop returns."""
-        probe = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
+        probe = exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
         refused = self.service.check(probe, confirmed=True)
         if refused is not None:
             bracket.note = f"take-profit reached but the exit was refused: {refused}"
@@ -673,7 +645,7 @@ class BracketManager:
         lot.tp_sending = self.clock()
         await self._save()
         if lot.stop_order_id is not None and not await self._cancel_stop(bracket, lot):
-            lot.tp_state = _idle(lot) if lot.is_open else TakeProfitState.DONE
+            lot.tp_state = lot.idle_exit_state if lot.is_open else TakeProfitState.DONE
             lot.tp_sending = None
             await self._save()
             return
@@ -693,8 +665,8 @@ class BracketManager:
             lot.tp_state = TakeProfitState.SENDING
             lot.tp_sending = self.clock()
             await self._save()
-        exit_intent = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
-        result = await self.service.submit(exit_intent, confirmed=True)
+        order = exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
+        result = await self.service.submit(order, confirmed=True)
         lot.tp_sending = None
         match result.outcome:
             case Outcome.ACCEPTED:
@@ -703,7 +675,7 @@ class BracketManager:
                 self._drain(result.order_id)
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: {why}; MARKET exit of {exit_intent.size} sent "
+                    f"bracket {bracket.id}: {why}; MARKET exit of {order.size} sent "
                     f"(order {result.order_id})",
                 )
             case Outcome.UNKNOWN:
@@ -715,7 +687,7 @@ class BracketManager:
                     "warning",
                 )
             case _:
-                lot.tp_state = _idle(lot)
+                lot.tp_state = lot.idle_exit_state
                 bracket.note = f"{why}; the MARKET exit was not sent ({result})"
                 self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
         await self._save()
@@ -753,94 +725,13 @@ class BracketManager:
 
     # ------------------------------------------------------------------ linking marks
 
-    async def _link(self, bracket: Bracket) -> None:
-        """Turn sending marks and lost replies into order ids using the journal."""
-        spec = bracket.spec
-        if bracket.entry_order_id is None:
-            entry: JournalEntry | None = None
-            if bracket.entry_intent_id is not None:
-                entry = self.service.journal.get(bracket.entry_intent_id)
-            elif bracket.state is BracketState.NEW:
-                entry = self._find_intent(
-                    self.entry_intent(spec), bracket.created_at, IntentKind.ORDER
-                )
-                if entry is None:
-                    bracket.state = BracketState.NOT_PLACED
-                    bracket.note = "the entry was never sent (the app stopped before)"
-                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
-                    return
-                bracket.entry_intent_id = entry.id
-                bracket.state = BracketState.WORKING
-            if entry is not None:
-                if entry.order_id is not None:
-                    bracket.entry_order_id = entry.order_id
-                    self._drain(entry.order_id)
-                elif not entry.unresolved and not bracket.lots:
-                    bracket.state = BracketState.NOT_PLACED
-                    bracket.note = f"entry not placed ({entry.state.value})"
-                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
-                    return
-        for lot in bracket.lots:
-            self._link_stop(bracket, lot)
-            self._link_take_profit(bracket, lot)
-
-    def _link_stop(self, bracket: Bracket, lot: Lot) -> None:
-        if lot.stop_order_id is not None:
-            return
-        if lot.stop_sending is not None and lot.stop_price is not None:
-            # the app stopped while sending: the journal says whether it went
-            probe = self._exit_intent(
-                bracket, lot, ExecutionType.STOP, lot.open_size, lot.stop_price
-            )
-            found = self._find_intent(probe, lot.stop_sending, None)
-            lot.stop_sending = None
-            lot.stop_intent_id = None if found is None else found.id
-        if lot.stop_intent_id is not None:
-            entry = self.service.journal.get(lot.stop_intent_id)
-            if entry.order_id is not None:
-                lot.stop_order_id = entry.order_id
-                lot.stop_intent_id = None
-                self._drain(entry.order_id)
-            elif not entry.unresolved:
-                lot.stop_intent_id = None  # never reached the exchange: placed again
-
-    def _link_take_profit(self, bracket: Bracket, lot: Lot) -> None:
-        if lot.tp_order_id is not None:
-            return
-        if lot.tp_state is TakeProfitState.SENDING and lot.tp_sending is not None:
-            probe = self._exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
-            found = self._find_intent(probe, lot.tp_sending, None)
-            lot.tp_sending = None
-            if found is None:
-                lot.tp_state = _idle(lot)
-            else:
-                lot.tp_state = TakeProfitState.SENT
-                lot.tp_intent_id = found.id
-        if lot.tp_state is TakeProfitState.SENT and lot.tp_intent_id is not None:
-            entry = self.service.journal.get(lot.tp_intent_id)
-            if entry.order_id is not None:
-                lot.tp_order_id = entry.order_id
-                self._drain(entry.order_id)
-            elif not entry.unresolved:
-                lot.tp_state = _idle(lot)
-                lot.tp_intent_id = None
-
-    def _find_intent(
-        self, intent: OrderIntent, since: float, kind: IntentKind | None
-    ) -> JournalEntry | None:
-        """The journal's intent for ``intent`` recorded since ``since`` (a second of slack)
-        and not already one of a bracket's."""
-        key = intent_key(
-            intent.symbol, intent.side, intent.execution_type, intent.size, intent.price
-        )
-        wanted = kind or (IntentKind.CLOSE if intent.is_close else IntentKind.ORDER)
-        taken = self._claimed_intents()
-        for entry in reversed(self.service.journal.entries()):
-            if entry.created_at < since - 1.0:
-                break
-            if entry.kind is wanted and entry.id not in taken and entry_key(entry) == key:
-                return entry
-        return None
+    def _link(self, bracket: Bracket) -> None:
+        """Sending marks and lost replies -> order ids, from the journal."""
+        linked = self.linker.link(bracket, self._claimed_intents())
+        for order_id in linked.orders:
+            self._drain(order_id)
+        for message, level in linked.messages:
+            self._tell(bracket, f"bracket {bracket.id}: {message}", level)
 
     def _claimed_intents(self) -> set[int]:
         ids: set[int] = set()
