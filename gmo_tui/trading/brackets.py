@@ -22,9 +22,15 @@ new price); a price the exchange refuses is not tried again.
 
 Durability. Every bracket is saved (:class:`~gmo_tui.trading.bracket_store.BracketStore`)
 before any of its orders is sent, with a "sending" mark; after a restart :meth:`restore` reads
-the bracket's orders back and links each mark to the trading journal's intent, so an exit that
-reached the exchange is found, never placed twice (the service also refuses an identical
-unresolved intent). A leg is only called placed when the exchange accepted it.
+the bracket's orders back and links each mark to the trading journal's intent
+(:mod:`~gmo_tui.trading.bracket_links`), so an order that reached the exchange is found, never
+placed twice (the service also refuses an identical unresolved intent). A leg is only called
+placed when the exchange accepted it.
+
+Stops that end early. GMO's STOP is a stop-limit (FAK by default): one that triggers but
+expires before filling in full sends the rest at market. A stop cancelled outside the app is
+reported (the lot is unprotected), not placed again. A stop refused by the kill switch or the
+rate limit waits and goes when entry is enabled again.
 
 Wiring (the session)::
 
