@@ -312,13 +312,14 @@ class BracketManager:
         if book is None:
             return
         async with self._lock:
+            touch_ref = book.reference(self.service.clock(), self.service.limits.max_book_age)
+            if touch_ref is None:
+                return  # not sane, or stale: no exit decision on it
             for bracket in self.open_brackets(symbol):
                 if bracket.state is not BracketState.WORKING:
                     continue
                 long = bracket.spec.side is Side.BUY
-                touch = book.best_bid if long else book.best_ask
-                if touch is None:
-                    continue
+                touch = touch_ref.bid if long else touch_ref.ask
                 for lot in bracket.lots:
                     if not lot.is_open:
                         continue

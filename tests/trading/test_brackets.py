@@ -5,6 +5,7 @@ exchange's orders and positions equal the service's and the brackets' models."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,15 @@ async def test_take_profit_cancels_the_stop_then_closes(rig: Any, tmp_path: Path
     await manager.wait_idle()
     assert rig.transport.calls[CANCEL_ORDER] == 0 and lot.tp_state is TakeProfitState.ARMED
 
-    # the bid reaches it: the stop is cancelled, then one MARKET close of the position
+    # the bid reaches it, but the book the app holds is a minute old: no decision on it
     move_mid(rig.sim, SYMBOL, lot.tp_price + 2 * STEP)
+    snapshot = await rig.rest.get_orderbook(SYMBOL)
+    rig.service.books.apply(snapshot, time.time() - 60)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CANCEL_ORDER] == 0 and lot.tp_state is TakeProfitState.ARMED
+
+    # a fresh book at the target: the stop is cancelled, then one MARKET close of the position
     await rig.refresh_book(SYMBOL)
     manager.on_book(SYMBOL)
     await manager.wait_idle()
@@ -212,9 +220,14 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     assert first == bracket.spec.price - 2 * STEP
     stop = rig.account.orders[lot.stop_order_id]
 
-    # favourable: the market rises (a trade up there too); the stop follows at the distance
+    # favourable: the market rises (a trade up there too); the stop follows at the distance,
+    # but only on a fresh book (one received a minute ago decides nothing)
     move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
     print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    rig.service.books.apply(await rig.rest.get_orderbook(SYMBOL), time.time() - 60)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CHANGE_ORDER] == 0 and lot.stop_price == first
     book = await rig.refresh_book(SYMBOL)
     manager.on_book(SYMBOL)
     await manager.wait_idle()
