@@ -574,7 +574,7 @@ class Reconciler:
         positions_changed = len(
             set(positions_after.items()).symmetric_difference(positions_before.items())
         )
-        if positions_changed:
+        if positions_changed or reason is not ReconcileReason.TIMER:  # summaries reloaded too
             svc.changed(AccountPart.POSITIONS)
         svc.check_clock()
         self.last_at = svc.clock()
