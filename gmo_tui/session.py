@@ -37,6 +37,9 @@ from gmo_tui.exchange.errors import (
     AuthenticationError,
     GmoError,
     MaintenanceError,
+    ProtocolError,
+    RateLimitError,
+    ServiceUnavailableError,
     TransportError,
 )
 from gmo_tui.exchange.rest import GmoRestClient, iter_history_windows
@@ -93,6 +96,8 @@ PUBLIC_CHANNELS = {
     PublicChannel.TRADES.value: "trades",
     PublicChannel.TICKER.value: "ticker",
 }
+RETRYABLE = (TransportError, ProtocolError, ServiceUnavailableError, RateLimitError, OSError)
+"""Failures that pass: the endpoint unreachable or down, maintenance, the rate limit."""
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
 
@@ -279,13 +284,14 @@ class Session:
         return dict(self._banners)
 
     async def retry(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """``call()`` until it succeeds (GETs only), backing off from 0.5 s to 10 s. While
+        """``call()`` until it succeeds (GETs only), backing off from 0.5 s to 10 s, while it
+        fails for a reason that passes (:data:`RETRYABLE`; any other error is raised). While
         it fails the banner says why; an unreachable endpoint is named as such."""
         delay = RETRY_FIRST_S
         while True:
             try:
                 result = await call()
-            except (GmoError, OSError) as exc:
+            except RETRYABLE as exc:
                 log.info("%s failed, retrying in %.1f s: %s", what, delay, exc)
                 self._note_failure(exc)
                 await asyncio.sleep(delay)
@@ -347,11 +353,9 @@ class Session:
         for day in kline_dates(interval, self.market_time()):
             try:
                 klines.extend(
-                    await self.retry(
-                        f"klines {symbol}", lambda d=day: self.rest.get_klines(symbol, interval, d)
-                    )
+                    await self.retry(f"klines {symbol}", self._klines(symbol, interval, day))
                 )
-            except ApiError as exc:  # pragma: no cover - retry() only returns on success
+            except ApiError as exc:  # e.g. a day before the symbol's release: none that day
                 log.info("klines %s %s %s: %s", symbol, interval, day, exc)
         klines.sort(key=lambda k: k.open_ms)
         series = self.candles
@@ -359,6 +363,11 @@ class Session:
             series.load(klines)
             self.candles_live = True
             self.listener.on_klines(symbol, interval)
+
+    def _klines(
+        self, symbol: str, interval: KlineInterval, day: str
+    ) -> Callable[[], Awaitable[list[models.Kline]]]:
+        return lambda: self.rest.get_klines(symbol, interval, day)
 
     async def load_day_opens(self) -> None:
         """The price 24 hours ago of every symbol (hourly candles), for the 24h change: the
@@ -368,10 +377,13 @@ class Session:
         day = gmo_day(now - timedelta(hours=24)).strftime("%Y%m%d")
 
         async def one(symbol: str) -> None:
-            candles = await self.retry(
-                f"day open {symbol}",
-                lambda: self.rest.get_klines(symbol, KlineInterval.HOUR1, day),
-            )
+            try:
+                candles = await self.retry(
+                    f"day open {symbol}", self._klines(symbol, KlineInterval.HOUR1, day)
+                )
+            except ApiError as exc:  # no hourly candles that day: no 24h reference
+                log.info("day open %s: %s", symbol, exc)
+                return
             if candles:
                 ref = min(candles, key=lambda k: abs(k.open_ms - target))
                 self.watchlist.set_daily_open(symbol, ref.open, now)
@@ -556,7 +568,10 @@ class Session:
         service = self.service
         assert service is not None
         await self.rules_loaded.wait()
-        await self.retry("start-up reconciliation", service.start)
+        try:
+            await self.retry("start-up reconciliation", service.start)
+        except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
+            self.banner(Banner.AUTH, f"API key rejected by the exchange: {exc}")
 
     async def run_private_stream(self) -> None:
         """The private WebSocket: every event goes to the service at once (no REST); a
@@ -577,6 +592,7 @@ class Session:
                 match item:
                     case Received(event=event):
                         await service.on_private_event(event)
+                        self._private_notice(event)
                     case StreamStatus(channel=None) as status:
                         live = status.state is StreamState.LIVE
                         self._gate(
@@ -602,6 +618,27 @@ class Session:
                         log.warning("private stream bad frame: %s", reason)
         finally:
             subscribing.cancel()
+
+    def _private_notice(self, event: models.PrivateEvent) -> None:
+        """What a private event tells the trader beyond the models (fills: ``on_fill``)."""
+        match event:
+            case models.PositionEvent(msg_type="OPR") as e:
+                self.listener.on_message(
+                    f"Position {e.position_id} opened: {e.side.value} {e.size:f} {e.symbol}"
+                    f" @ {e.price:f}",
+                    Severity.INFO,
+                )
+            case models.PositionEvent(msg_type="CPR") as e:
+                self.listener.on_message(
+                    f"Position {e.position_id} closed ({e.symbol})", Severity.INFO
+                )
+            case models.OrderEvent(msg_type="COR", cancel_type=kind) as e if kind not in (
+                None,
+                "USER",
+            ):
+                self.listener.on_message(
+                    f"Order {e.order_id} cancelled by the exchange: {kind}", Severity.WARNING
+                )
 
     def _private_detail(self, detail: str) -> None:
         if "AuthenticationError" in detail:

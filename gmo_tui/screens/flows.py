@@ -37,8 +37,9 @@ class FlowHost(Protocol):
     """What the flows need from the screen: dialogs, a worker, a message line."""
 
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None: ...
-    def run_action(self, work: Coroutine[Any, Any, None], what: str) -> None: ...
+    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None: ...
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
+    def action_focus_book(self) -> None: ...
 
 
 def finding_texts(result: SubmitResult) -> list[str]:
@@ -81,8 +82,10 @@ class OrderFlows:
         check: SubmitResult | None,
         *,
         danger: bool = False,
+        then: Callable[[], None] | None = None,
     ) -> None:
-        """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send."""
+        """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send
+        (and ``then()``, e.g. back to the book after a ticket's order)."""
         if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
             self._report(check, what, send)
             return
@@ -91,7 +94,9 @@ class OrderFlows:
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.host.run_action(self._send(send, what, confirmed), what)
+                self.host.run_flow(self._send(send, what, confirmed), what)
+                if then is not None:
+                    then()
 
         self.host.ask(
             ConfirmScreen(
@@ -188,6 +193,7 @@ class OrderFlows:
             f"{intent.side.value} {intent.size:f} {intent.symbol}",
             partial(_submit, service, intent),
             service.check(intent),
+            then=self.host.action_focus_book,
         )
 
     # ------------------------------------------------------------------ orders

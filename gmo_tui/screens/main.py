@@ -245,7 +245,7 @@ class MainScreen(RenderMemo, Screen[None]):
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None:
         self.app.push_screen(dialog, then)
 
-    def run_action(self, work: Coroutine[Any, Any, None], what: str) -> None:
+    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None:
         self.run_worker(work, group="orders", description=what, exit_on_error=False)
 
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None:
