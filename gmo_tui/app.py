@@ -203,8 +203,12 @@ class GmoTuiApp(App[None]):
         }
 
     def update_metrics(self) -> None:
-        """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar."""
-        if not self.show_metrics or not self.main.is_mounted:
+        """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar;
+        the entry gates' current reason in the ticket."""
+        if not self.main.is_mounted:
+            return
+        self.main.show_entry()
+        if not self.show_metrics:
             return
         session = self.session
         rest = session.rest

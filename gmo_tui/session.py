@@ -80,6 +80,8 @@ LATENCY_WINDOW = 200
 RETRY_FIRST_S = 0.5
 RETRY_CAP_S = 10.0
 RECONCILE_TICK_S = 0.5
+HALTED_STATUS_POLL_S = 2.0
+"""/v1/status every this many seconds while the exchange is not OPEN (or not known)."""
 BALANCES_POLL_S = 15.0
 BALANCES_DEBOUNCE_S = 0.3
 VOLUME_EVERY_S = 60.0
@@ -494,6 +496,8 @@ class Session:
                 self._gate(Gate.BOOK, False, f"book stream {state.value}")
         if state is StreamState.RECONNECTING and socket_says_down(status.detail):
             self._status_wake.set()  # the socket hints at maintenance: ask /v1/status now
+        if state is StreamState.LIVE and self.exchange_status is not ExchangeStatus.OPEN:
+            self._status_wake.set()  # the socket is back: the exchange may be OPEN again
         if name == "book" and state is StreamState.LIVE and not self.books[self.symbol].sane:
             return  # the book row keeps saying CROSSED until a sane book arrives
         self.listener.on_stream_state(name, state.value, status.detail)
@@ -517,14 +521,18 @@ class Session:
                 for ticker in tickers:
                     self._ticker(ticker)
                 self.listener.on_tickers(tuple(t.symbol for t in tickers))
-            if self._status_wake.is_set() or self.now() - last_status >= (
-                self.settings.status_poll_seconds
-            ):
+            every = self.settings.status_poll_seconds
+            if self.exchange_status is not ExchangeStatus.OPEN:
+                every = min(every, HALTED_STATUS_POLL_S)  # notice the reopening soon
+            if self._status_wake.is_set() or self.now() - last_status >= every:
                 self._status_wake.clear()
                 last_status = self.now()
                 await self.poll_status()
+            wait = self.settings.ticker_poll_seconds
+            if self.exchange_status is not ExchangeStatus.OPEN:
+                wait = min(wait, HALTED_STATUS_POLL_S)
             try:
-                await asyncio.wait_for(self._status_wake.wait(), self.settings.ticker_poll_seconds)
+                await asyncio.wait_for(self._status_wake.wait(), wait)
             except TimeoutError:
                 pass
 
@@ -595,9 +603,7 @@ class Session:
                         self._private_notice(event)
                     case StreamStatus(channel=None) as status:
                         live = status.state is StreamState.LIVE
-                        self._gate(
-                            Gate.PRIVATE_STREAM, live, f"private stream {status.state.value}"
-                        )
+                        self._gate(Gate.PRIVATE_STREAM, live, self._private_reason(status))
                         self.listener.on_stream_state("private", status.state.value, status.detail)
                         self._private_detail(status.detail)
                         await service.on_stream_status(status)
@@ -640,11 +646,20 @@ class Session:
                     f"Order {e.order_id} cancelled by the exchange: {kind}", Severity.WARNING
                 )
 
+    @staticmethod
+    def _auth_failure(detail: str) -> str | None:
+        """The exchange's words when a stream's failure was our key being rejected."""
+        if "AuthenticationError" not in detail:
+            return None
+        return "API key rejected by the exchange: " + detail.split("AuthenticationError: ")[-1]
+
+    def _private_reason(self, status: StreamStatus) -> str:
+        return self._auth_failure(status.detail) or f"private stream {status.state.value}"
+
     def _private_detail(self, detail: str) -> None:
-        if "AuthenticationError" in detail:
-            self.banner(
-                Banner.AUTH, f"API key rejected by the exchange: {detail.split(': ', 2)[-1]}"
-            )
+        rejected = self._auth_failure(detail)
+        if rejected is not None:
+            self.banner(Banner.AUTH, rejected)
         if socket_says_down(detail):
             self._status_wake.set()
 
@@ -690,6 +705,7 @@ class Session:
         """Margin and assets every BALANCES_POLL_S and BALANCES_DEBOUNCE_S after the last
         of a burst of fills; the trading volume (fee tier) every minute."""
         volume_at = -1e9
+        self._balances_wake.set()  # the first fetch at once
         while True:
             try:
                 await asyncio.wait_for(self._balances_wake.wait(), BALANCES_POLL_S)

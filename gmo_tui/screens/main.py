@@ -28,7 +28,7 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
-from gmo_tui.session import Session, Severity
+from gmo_tui.session import Banner, Session, Severity
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -617,6 +617,9 @@ class MainScreen(RenderMemo, Screen[None]):
                 log.info("trading notice: %s", notice.message)
             case NoticeKind.ENABLED | NoticeKind.RECONCILED:
                 self.status.message = notice.message
+            case NoticeKind.AUTH:
+                self.banners.set_banner(Banner.AUTH, notice.message)
+                self.notices.append(notice.message)
             case _:
                 self.say(notice.message, severity)
 
@@ -626,3 +629,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.status.message = (
             "Order entry enabled" if message.enabled else f"Entry off: {message.reason}"
         )
+
+    def show_entry(self) -> None:
+        """The gates' current reason in the ticket (a gate may change its reason while entry
+        stays disabled, which posts no EntryChanged); called every second."""
+        service = self.session.service
+        if service is not None and not service.gates.enabled:
+            self.ticket.set_entry_reason(service.gates.reason)
