@@ -625,7 +625,7 @@ class Session:
         finally:
             subscribing.cancel()
 
-    def _private_notice(self, event: models.PrivateEvent) -> None:
+    def _private_notice(self, event: object) -> None:
         """What a private event tells the trader beyond the models (fills: ``on_fill``)."""
         match event:
             case models.PositionEvent(msg_type="OPR") as e:

@@ -230,12 +230,8 @@ class AccountPanel(Vertical):
                     ),
                 )
             )
-        rows.append(
-            (
-                "__total__",
-                ("Total", "", "", Text(fmt(account.total_jpy, 0), justify="right", style="bold")),
-            )
-        )
+        total = Text(fmt(account.total_jpy, 0), justify="right", style="bold")
+        rows.append(("__total__", ("Total", Text(""), Text(""), total)))
         self.query_one("#assets-table", KeyedTable).sync(rows)
 
     def show_margin(self, margin: Margin) -> None:

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from gmo_tui.trading.gates import EntryGates, Gate
-from gmo_tui.trading.listener import AccountPart, FillSource
 
 from gmo_tui.config import Settings
 from gmo_tui.exchange.auth import Credentials
@@ -20,6 +18,8 @@ from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval
 from gmo_tui.exchange.models import BookLevel, OrderBook
 from gmo_tui.market.fills import Fill
 from gmo_tui.session import Banner, HistoryProgress, Session, Severity
+from gmo_tui.trading.gates import EntryGates, Gate
+from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
 
 FAST = {"ws_command_interval": 0.02, "ticker_poll_seconds": 0.3, "status_poll_seconds": 0.3}
