@@ -30,7 +30,7 @@ from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session import Session
+from gmo_tui.session import Banner, Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
@@ -120,10 +120,10 @@ class GmoTuiApp(App[None]):
         try:
             self.theme = self.settings.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
-            self.notify(
-                f"Unknown theme {self.settings.theme!r}; using gmo-dark", severity="warning"
-            )
             self.theme = "gmo-dark"
+            self.session.banner(
+                Banner.CONFIG, f"config: unknown theme {self.settings.theme!r}; using gmo-dark"
+            )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.bootstrap()

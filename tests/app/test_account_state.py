@@ -258,3 +258,19 @@ async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_bo
         await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry again", 20)
         assert reopened and all(reopened), "entry re-opened only with the book stream live"
         await app.shutdown()
+
+
+async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_header(
+    sim, make_app
+):
+    """Finding 8 (config): an unknown theme is a permanent banner, not a fading toast; the
+    header names an endpoint that is not GMO's."""
+    app = make_app(sim, credentials=False, theme="no-such-theme")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        banner = app.main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.CONFIG in banner.reasons, "the config banner")
+        assert "no-such-theme" in banner.reasons[Banner.CONFIG] and banner.display
+        assert app.theme == "gmo-dark"
+        assert sim.endpoint in str(app.main.header.render())
+        await app.shutdown()
