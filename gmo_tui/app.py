@@ -87,6 +87,7 @@ class GmoTuiApp(App[None]):
         market_time: Callable[[], datetime] | None = None,
         show_metrics: bool = True,
         freeze_heap: bool = False,
+        clock_skew_limit_s: float = 300.0,
     ):
         super().__init__()
         self.settings = settings or cfg.Settings()
@@ -101,6 +102,7 @@ class GmoTuiApp(App[None]):
             journal_path=journal_path,
             now=now,
             market_time=market_time,
+            clock_skew_limit_s=clock_skew_limit_s,
         )
         self.main = MainScreen(self.session, self.settings, mode)
         self._closing_down = False

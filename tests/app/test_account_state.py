@@ -260,12 +260,13 @@ async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_bo
         await app.shutdown()
 
 
-async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_header(
-    sim, make_app
-):
+async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_header(sim):
     """Finding 8 (config): an unknown theme is a permanent banner, not a fading toast; the
-    header names an endpoint that is not GMO's."""
-    app = make_app(sim, credentials=False, theme="no-such-theme")
+    header names an endpoint that is not GMO's (outside DEMO, which says so already)."""
+    settings = Settings(
+        endpoint=sim.endpoint, theme="no-such-theme", ws_command_interval=FAST_WS_INTERVAL
+    )
+    app = GmoTuiApp(settings, None, mode="LIVE")
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_ready(pilot, app, trading=False)
         banner = app.main.query_one(BannerBar)
