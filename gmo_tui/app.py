@@ -108,7 +108,8 @@ class GmoTuiApp(App[None]):
         self._closing_down = False
 
     def _post_to_main(self, message: Message) -> bool:
-        return self.main.post_message(message)
+        # nothing reaches the screen once the app is shutting down (its panes are going)
+        return self.is_running and self.main.post_message(message)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -207,7 +208,7 @@ class GmoTuiApp(App[None]):
     def update_metrics(self) -> None:
         """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar;
         the entry gates' current reason in the ticket."""
-        if not self.main.is_mounted:
+        if not self.is_running or not self.main.is_mounted:
             return
         self.main.show_entry()
         if not self.show_metrics:

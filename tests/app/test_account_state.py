@@ -132,6 +132,9 @@ async def test_a_fill_the_socket_never_delivers_is_on_screen_within_10_s(sim, ma
         elapsed = loop.time() - start
         print(f"socket-silent fill on screen after {elapsed:.1f} s")
         assert elapsed < 10
+        # it came from reconciliation (the socket said nothing), noticed like a live fill
+        notice = next(n for n in app.main.notices if n.startswith("Fill:"))
+        assert "recovered from the exchange" in notice
         bar = app.main.query_one("#status")
         await wait_for(
             pilot,
