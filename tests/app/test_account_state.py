@@ -278,3 +278,33 @@ async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_h
         assert app.theme == "gmo-dark"
         assert sim.endpoint in str(app.main.header.render())
         await app.shutdown()
+
+
+async def test_a_start_in_maintenance_brings_every_pane_back_once_open(sim, make_app):
+    """Finding 5 on screen: started while the exchange is in maintenance, the app shows the
+    banner; once OPEN the tape, chart, watchlist, symbol list and ticket all come back, and
+    the status says "Order entry enabled" only with every gate open."""
+    await sim.control("status", {"status": "MAINTENANCE"})
+    app = make_app(sim, status_poll_seconds=1, ticker_poll_seconds=1)
+    async with app.run_test(size=(160, 48)) as pilot:
+        main = app.main
+        banner = main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.MAINTENANCE in banner.reasons, "the banner")
+        await pilot.pause(1.0)
+        assert "Order entry enabled" not in main.status.message
+        await sim.control("status", {"status": "OPEN"})
+        await wait_for(
+            pilot,
+            lambda: (
+                len(main.tape.tape or ()) > 0
+                and main.chart.candles
+                and main.watchlist.row_count == len(app.session.rules) > 0
+                and main.ticket.rule is not None
+            ),
+            "every pane back",
+            timeout=20,
+        )
+        await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry", timeout=20)
+        await wait_for(pilot, lambda: "Order entry enabled" in main.status.message, "said")
+        assert Banner.MAINTENANCE not in banner.reasons
+        await app.shutdown()
