@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_INTRO = """[b]gmo-tui keys[/b]  (remap any of them in config.toml: [keymap] id = "key")
+HELP_INTRO = """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
 """
 
 
