@@ -80,9 +80,14 @@ async def test_a_close_with_a_soft_slippage_finding_is_one_warning_confirm_and_i
     sim, make_app, rest
 ):
     """Finding 1 (`x`): the close's slippage finding is known before the dialog."""
-    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    # one position of a size that walks a few levels of the bids: its close has slippage
+    book = await rest.get_orderbook("BTC_JPY")
+    order_id = await rest.place_order(
+        "BTC_JPY", "BUY", "LIMIT", Decimal("0.1"), price=book.bids[-1].price
+    )
+    await sim.control("fill", {"orderId": order_id})
     # any slippage at all is a soft finding (the hard limit stays at its default)
-    app = make_app(sim, safety={"soft_slippage_pct": "-1"})
+    app = make_app(sim, safety={"soft_slippage_pct": "0"})
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
         table = app.main.query_one(PositionsTable)
