@@ -1,4 +1,4 @@
-"""The Textual app: composes the headless :class:`~gmo_tui.session.Session` and the main screen.
+"""The Textual app: composes the headless :class:`~gmo_tui.session.session.Session` and the main screen.
 
 The session owns the client, the streams, the models and the trading service; the app's
 workers only run its loops (one per stream or poll), and worker errors land in one
@@ -30,7 +30,8 @@ from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session import Banner, Session
+from gmo_tui.session.listener import Banner
+from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder

@@ -28,7 +28,9 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
-from gmo_tui.session import HISTORY_ASSETS, Banner, Session, Severity
+from gmo_tui.session.listener import Banner, Severity
+from gmo_tui.session.loads import HISTORY_ASSETS
+from gmo_tui.session.session import Session
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel

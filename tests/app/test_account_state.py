@@ -19,7 +19,7 @@ from gmo_tui.market.intent import OrderIntent
 from gmo_tui.messages import BalancesChanged, EntryChanged, TicketSubmitted
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
-from gmo_tui.session import Banner
+from gmo_tui.session.listener import Banner
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.orders_table import OrdersTable
