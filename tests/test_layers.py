@@ -59,6 +59,15 @@ def test_simulator_shares_only_the_protocol_with_the_app() -> None:
     assert offenders == []
 
 
+@pytest.mark.parametrize("path", ["session", "market/formatting.py"])
+def test_the_session_and_formatting_never_import_textual(path: str) -> None:
+    """The headless session (issue 10) runs without Textual: the app only composes it."""
+    files = [ROOT / path] if path.endswith(".py") else sorted((ROOT / path).rglob("*.py"))
+    assert files
+    names = {name for file in files for name in _imports(file)}
+    assert not [n for n in names if n.split(".")[0] in ("textual", "rich")]
+
+
 def test_trading_never_imports_the_app() -> None:
     offenders = [
         f"{path.relative_to(ROOT)} imports {name}"
