@@ -5,6 +5,8 @@
   account and connects to it (mode DEMO).
 * ``gmo-tui sim --host 127.0.0.1 --port 8765 --seed 42 [--control] [--api-key K --api-secret S]``
   runs the built-in exchange alone.
+* ``gmo-tui export --from YYYY-MM-DD --to YYYY-MM-DD [--symbol S] [--out FILE]`` writes the
+  executions of a date range as CSV (:mod:`gmo_tui.export.command`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+
+from gmo_tui.export import command as export_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    export_command.add_parser(sub)
     return parser
 
 
@@ -129,4 +134,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "sim":
         return run_sim(args)
+    if args.command == "export":
+        return export_command.run(args)
     return run_app(args)
