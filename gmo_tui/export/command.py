@@ -149,17 +149,24 @@ def _summary(history: History, span: DateRange, where: str) -> None:
         f"written to {where}",
         file=err,
     )
-    for t in [*totals(rows), grand_total(rows)]:
-        label = f"{t.day} {t.symbol}" if t.day is not None else "total"
+    for t in totals(rows):
         print(
-            f"  {label:<22} {t.count:>6} executions  bought {t.bought:f}  sold {t.sold:f}  "
-            f"fee {t.fee:f} JPY  loss_gain {t.loss_gain:f} JPY  net {t.net:f} JPY",
+            f"  {t.day} {t.symbol:<10} {t.count:>6} executions  bought {t.bought:f}  "
+            f"sold {t.sold:f}  fee {t.fee:f} JPY  loss_gain {t.loss_gain:f} JPY  "
+            f"net {t.net:f} JPY",
             file=err,
         )
+    t = grand_total(rows)
+    print(
+        f"  {'total':<21} {t.count:>6} executions  fee {t.fee:f} JPY  "
+        f"loss_gain {t.loss_gain:f} JPY  net {t.net:f} JPY",
+        file=err,
+    )
     if history.gaps:
         print(
-            "note: GMO's list of latest executions (about its last day) did not reach back to "
-            f"{span.first} for {len(history.gaps)} symbol(s); their earlier executions are those "
-            f"of the {history.orders_asked} order(s) in this machine's journal only.",
+            f"note: GMO lists only about its last day of executions; before that, the "
+            f"{len(history.gaps)} symbol(s) without a fill listed as old as {span.first} hold "
+            f"only the fills of the {history.orders_asked} order(s) this machine's journal "
+            "placed (any others are unknown here).",
             file=err,
         )

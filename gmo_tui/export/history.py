@@ -3,10 +3,10 @@
 GMO has no date-ranged executions endpoint. ``/v1/latestExecutions`` lists a symbol's fills
 newest first (about the last day on the real exchange), 100 a page; ``/v1/executions?orderId=``
 lists every fill of one order. :func:`gather` pages ``latestExecutions`` for each symbol until a
-page reaches back before the range (or the list ends), then asks ``executions`` for every order
-of the journal placed before the range ends, unless that symbol's list already reached back
-before the range. Each ``executionId`` is kept once. :attr:`History.gaps` names the symbols whose
-list ended before the range began: their older fills are only those of the journal's orders.
+page reaches back before the range or the list ends. A list that ended proves the range complete
+only when the range starts within :data:`LATEST_REACH` of now; otherwise the symbol is a *gap*
+(:attr:`History.gaps`) and ``executions`` is asked for every order of the journal of that symbol
+placed before the range ends: its older fills are only those. Each ``executionId`` is kept once.
 
 Realised P&L is GMO's ``lossGain`` (JPY, before fees); fees are JPY (negative: maker rebate).
 Dates are JST calendar dates (the range and the default totals); pass
@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 PAGE_SIZE = 100
+LATEST_REACH = timedelta(hours=12)
+"""How far back ``latestExecutions`` is trusted to reach (GMO says "the last day"; half of it,
+to be safe)."""
 MAX_PAGES = 10_000
 """A guard against an exchange that never ends its list."""
 
@@ -111,7 +114,8 @@ class History:
     executions: list[Execution] = field(default_factory=list)
     gaps: dict[str, datetime | None] = field(default_factory=dict)
     """Symbol -> the oldest fill its ``latestExecutions`` list held (``None``: it held none),
-    for the symbols whose list ended after the range began."""
+    for the symbols whose list ended after the range began, the range starting earlier than
+    :data:`LATEST_REACH` ago: their executions before that are the journal's orders' only."""
     orders_asked: int = 0
     """How many journal orders were asked for their executions."""
 
@@ -138,8 +142,14 @@ async def gather(
     symbols: Sequence[str],
     span: DateRange,
     journal: Iterable[JournalEntry] = (),
+    now: datetime | None = None,
 ) -> History:
-    """Every execution of ``symbols`` within ``span``, once each, oldest first."""
+    """Every execution of ``symbols`` within ``span``, once each, oldest first.
+
+    ``now`` (default: the current time) decides whether an ended list covers the range.
+    """
+    now = datetime.now(JST) if now is None else now
+    trusted = span.start >= now - LATEST_REACH
     seen: dict[int, Execution] = {}
     history = History(span)
     reached: set[str] = set()
@@ -160,6 +170,8 @@ async def gather(
                 break
             if not fresh or len(rows) < PAGE_SIZE:
                 break
+        if trusted:
+            reached.add(symbol)
         if symbol not in reached:
             history.gaps[symbol] = oldest
     unreached = [s for s in symbols if s not in reached]

@@ -211,12 +211,19 @@ async def test_gather_totals_per_day_and_symbol_add_up(sim: Any, tmp_path: Path)
             journal.close()
         today = jst_date(next(iter(sim.engine._accounts["demo"].executions.values())).timestamp)
         span = DateRange(today - timedelta(days=1), today + timedelta(days=1))
-        history = await gather(rest, list(SYMBOLS), span, entries)
+        now = max(e.timestamp for e in sim.engine._accounts["demo"].executions.values())
+        history = await gather(rest, list(SYMBOLS), span, entries, now=now)
+        # a range that starts within latestExecutions' reach needs no journal
+        recent = DateRange(today, today + timedelta(days=1))
+        fresh = await gather(rest, list(SYMBOLS), recent, entries, now=recent.start)
+    assert fresh.gaps == {} and fresh.orders_asked == 0
+    assert fresh.executions == [e for e in history.executions if e.timestamp in recent]
     expected = _exchange_records(sim, span)
     assert [e.execution_id for e in history.executions] == sorted(
         expected, key=lambda i: _order(expected[i])
     )
-    # the sim lists everything, so no list reached back before the range: the journal was asked
+    # the range starts more than LATEST_REACH ago and no list reached back to it: the journal
+    # was asked for its orders, and what it found was already listed (each execution once)
     assert set(history.gaps) == set(SYMBOLS)
     assert (
         history.orders_asked == len({e.order_id for e in expected.values()}) - 1
@@ -288,3 +295,16 @@ async def test_a_rate_budget_shared_with_the_app_is_waited_for_not_fatal(sim: An
         "BTC_JPY",
         "ETH_JPY",
     }
+
+
+def test_an_out_file_in_a_missing_directory_is_refused_before_asking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GMO_TUI_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("GMO_TUI_ENDPOINT", "http://127.0.0.1:9")  # never reached
+    monkeypatch.setenv("GMO_API_KEY", "k" * 12)
+    monkeypatch.setenv("GMO_API_SECRET", "s" * 12)
+    out = tmp_path / "missing" / "trades.csv"
+    code = cli.main(["export", "--from", "2026-12-01", "--to", "2026-12-01", "--out", str(out)])
+    assert code == 2 and "no such directory" in capsys.readouterr().err
+    assert not out.parent.exists()
