@@ -115,13 +115,8 @@ def net_from_positions(
     mine = [p for p in positions if p.symbol == symbol]
     long = Leg.of((p.price, p.size) for p in mine if p.side is Side.BUY)
     short = Leg.of((p.price, p.size) for p in mine if p.side is Side.SELL)
-    unrealised: Decimal | None = _ZERO
-    for p in mine:
-        pnl = unrealised_pnl(p.side, p.price, p.size, book)
-        if pnl is None:
-            unrealised = None
-            break
-        unrealised += pnl
+    marks = [unrealised_pnl(p.side, p.price, p.size, book) for p in mine]
+    unrealised = None if None in marks else sum((m for m in marks if m is not None), _ZERO)
     return NetPosition(symbol, long, short, unrealised)
 
 
@@ -218,6 +213,7 @@ class PnlLedger:
     def fill_pnl(self, execution_id: int) -> FillPnl:
         """Realised P&L of one recorded fill (``KeyError`` if unknown)."""
         fill = self._by_id[execution_id]
+        gross: Decimal | None
         if is_margin_symbol(fill.symbol):
             gross = _ZERO if fill.settle_type is SettleType.OPEN else fill.loss_gain
         else:
