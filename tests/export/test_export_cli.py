@@ -308,3 +308,15 @@ def test_an_out_file_in_a_missing_directory_is_refused_before_asking(
     code = cli.main(["export", "--from", "2026-12-01", "--to", "2026-12-01", "--out", str(out)])
     assert code == 2 and "no such directory" in capsys.readouterr().err
     assert not out.parent.exists()
+
+
+def test_endpoint_and_symbols_parse_before_or_after_the_subcommand() -> None:
+    parser = cli.build_parser()
+    days = ["--from", "2026-12-01", "--to", "2026-12-02"]
+    args = parser.parse_args(["--endpoint", "http://127.0.0.1:1", "export", *days])
+    assert args.endpoint == "http://127.0.0.1:1" and args.command == "export"
+    args = parser.parse_args(["export", *days, "--endpoint", "http://127.0.0.1:2"])
+    assert args.endpoint == "http://127.0.0.1:2"
+    args = parser.parse_args(["export", *days, "--symbol", "btc,eth", "--symbol", "BTC_JPY"])
+    assert (args.first, args.last) == (date(2026, 12, 1), date(2026, 12, 2))
+    assert args.export_symbols == ["btc,eth", "BTC_JPY"] and args.endpoint is None
