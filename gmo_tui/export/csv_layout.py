@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gmo_tui.exchange.models import Execution
-from gmo_tui.market.pnl import JST
+from gmo_tui.market.formatting import JST
 
 __all__ = ["COLUMNS", "row", "write_csv", "write_private"]
 

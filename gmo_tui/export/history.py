@@ -10,7 +10,7 @@ placed before the range ends: its older fills are only those. Each ``executionId
 
 Realised P&L is GMO's ``lossGain`` (JPY, before fees); fees are JPY (negative: maker rebate).
 Dates are JST calendar dates (the range and the default totals); pass
-:func:`gmo_tui.market.pnl.trading_day` as ``day_of`` for GMO's 06:00 trading day.
+:func:`gmo_tui.market.formatting.gmo_day` as ``day_of`` for GMO's 06:00 trading day.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from gmo_tui.exchange.enums import Side
 from gmo_tui.exchange.errors import RateLimitError
 from gmo_tui.exchange.models import Execution, ExecutionsList
-from gmo_tui.market.pnl import JST
+from gmo_tui.market.formatting import JST
 from gmo_tui.trading.journal import JournalEntry
 
 __all__ = [

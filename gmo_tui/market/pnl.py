@@ -15,7 +15,7 @@ Fees are JPY, positive for taker and negative for maker (a rebate); net = gross 
 Unrealised P&L marks longs at the best bid and shorts at the best ask of a *sane* book
 (:func:`gmo_tui.market.positions.unrealised_pnl`); ``None`` without one.
 
-GMO's trading day starts at 06:00 JST: :func:`trading_day` is the one helper for it.
+GMO's trading day starts at 06:00 JST: :func:`gmo_tui.market.formatting.gmo_day`.
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from gmo_tui.exchange.enums import SettleType, Side
 from gmo_tui.exchange.models import Position
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill
+from gmo_tui.market.formatting import gmo_day
 from gmo_tui.market.positions import unrealised_pnl
 
 __all__ = [
-    "JST",
     "DayPnl",
     "FillPnl",
     "Leg",
@@ -41,26 +41,9 @@ __all__ = [
     "PnlLedger",
     "is_margin_symbol",
     "net_from_positions",
-    "trading_day",
 ]
 
-JST = timezone(timedelta(hours=9), "JST")
-"""Japan Standard Time: the exchange's clock (no daylight saving)."""
-
-TRADING_DAY_START = timedelta(hours=6)
-"""GMO's trading day starts at 06:00 JST."""
-
 _ZERO = Decimal(0)
-
-
-def trading_day(ts: datetime) -> date:
-    """GMO's trading day of ``ts`` (aware): the JST date, rolling over at 06:00 JST.
-
-    05:59:59.999 JST on 2 December belongs to 1 December; 06:00 JST starts 2 December.
-    """
-    if ts.tzinfo is None:
-        raise ValueError("trading_day needs an aware datetime")
-    return (ts.astimezone(JST) - TRADING_DAY_START).date()
 
 
 def is_margin_symbol(symbol: str) -> bool:
@@ -229,18 +212,18 @@ class PnlLedger:
         return total
 
     def realised(self, day: date, symbol: str | None = None) -> DayPnl:
-        """Realised P&L of trading ``day`` (see :func:`trading_day`), net of that day's fees."""
+        """Realised P&L of GMO trading ``day`` (from 06:00 JST), net of that day's fees."""
         total = NO_FILLS
         symbols = list(self._by_symbol) if symbol is None else [symbol]
         for sym in symbols:
             for _, f in self._by_symbol.get(sym, []):
-                if trading_day(f.timestamp) == day:
+                if gmo_day(f.timestamp) == day:
                     total = total + self.fill_pnl(f.execution_id)
         return DayPnl(day, total)
 
     def today(self, now: datetime, symbol: str | None = None) -> DayPnl:
         """Realised P&L of the trading day that holds ``now``."""
-        return self.realised(trading_day(now), symbol)
+        return self.realised(gmo_day(now), symbol)
 
     # ---------------------------------------------------------------- positions
 

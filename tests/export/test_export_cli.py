@@ -104,7 +104,7 @@ async def _latest_executions(rest: GmoRestClient, symbol: str) -> list[Execution
 
 
 def _cells(e: Execution) -> list[str]:
-    from gmo_tui.market.pnl import JST
+    from gmo_tui.market.formatting import JST
 
     return [
         e.timestamp.astimezone(JST).isoformat(timespec="milliseconds"),

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import pytest
-
 from gmo_tui.exchange.enums import SettleType, Side
 from gmo_tui.exchange.models import Position
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill
-from gmo_tui.market.pnl import JST, PnlLedger, net_from_positions, trading_day
+from gmo_tui.market.formatting import JST, gmo_day
+from gmo_tui.market.pnl import PnlLedger, net_from_positions
 from tests.market.factories import book_event
 
 D = Decimal
@@ -76,18 +75,13 @@ def _book(bid: str, ask: str, symbol: str = "BTC_JPY") -> Book:
 # ------------------------------------------------------------------ trading day
 
 
-def test_trading_day_rolls_over_at_six_jst() -> None:
-    assert trading_day(_at("2026-12-02 05:59:59.999")) == date(2026, 12, 1)
-    assert trading_day(_at("2026-12-02 06:00:00")) == date(2026, 12, 2)
+def test_the_trading_day_rolls_over_at_six_jst() -> None:
+    assert gmo_day(_at("2026-12-02 05:59:59.999")) == date(2026, 12, 1)
+    assert gmo_day(_at("2026-12-02 06:00:00")) == date(2026, 12, 2)
     # the same instants in UTC: 20:59:59.999Z and 21:00Z on 1 December
-    assert trading_day(datetime(2026, 12, 1, 20, 59, 59, 999000, tzinfo=UTC)) == date(2026, 12, 1)
-    assert trading_day(datetime(2026, 12, 1, 21, 0, tzinfo=UTC)) == date(2026, 12, 2)
-    assert trading_day(_at("2026-12-01 00:00:00")) == date(2026, 11, 30)
-
-
-def test_trading_day_refuses_a_naive_time() -> None:
-    with pytest.raises(ValueError):
-        trading_day(datetime(2026, 12, 1, 12, 0))
+    assert gmo_day(datetime(2026, 12, 1, 20, 59, 59, 999000, tzinfo=UTC)) == date(2026, 12, 1)
+    assert gmo_day(datetime(2026, 12, 1, 21, 0, tzinfo=UTC)) == date(2026, 12, 2)
+    assert gmo_day(_at("2026-12-01 00:00:00")) == date(2026, 11, 30)
 
 
 # ------------------------------------------------------------------ margin net position
