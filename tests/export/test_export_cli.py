@@ -63,24 +63,27 @@ async def _session(sim: Any, rest: GmoRestClient, journal: Journal) -> list[int]
         return oid
 
     bid, ask = await _touch(rest, "BTC")
-    resting = await order("BTC", "BUY", "LIMIT", "0.02", bid - 2000)
+    # resting orders 1 % from the touch: the synthetic market does not reach them in a test
+    resting = await order("BTC", "BUY", "LIMIT", "0.02", (bid * D("0.99")).quantize(D(1)))
     await sim.control("fill", {"orderId": resting, "size": "0.005"})
     await sim.control("fill", {"orderId": resting, "size": "0.015"})
     await order("BTC", "BUY", "MARKET", "0.01", None)
     await order("BTC", "SELL", "MARKET", "0.02", None)
 
     bid, ask = await _touch(rest, "XRP")
-    xrp = await order("XRP", "SELL", "LIMIT", "110", ask + D("0.5"))
+    xrp = await order("XRP", "SELL", "LIMIT", "110", (ask * D("1.01")).quantize(D("0.001")))
     for _ in range(105):
         await sim.control("fill", {"orderId": xrp, "size": "1"})
 
     bid, ask = await _touch(rest, "BTC_JPY")
-    opening = await order("BTC_JPY", "BUY", "LIMIT", "0.05", bid - 2000)
+    opening = await order("BTC_JPY", "BUY", "LIMIT", "0.05", (bid * D("0.99")).quantize(D(1)))
     await sim.control("fill", {"orderId": opening, "size": "0.02"})
     await sim.control("fill", {"orderId": opening, "size": "0.03"})
     await order("BTC_JPY", "BUY", "MARKET", "0.03", None)
     bid, ask = await _touch(rest, "BTC_JPY")
-    close = await rest.close_bulk_order("BTC_JPY", "SELL", "LIMIT", D("0.08"), price=ask + 3000)
+    close = await rest.close_bulk_order(
+        "BTC_JPY", "SELL", "LIMIT", D("0.08"), price=(ask * D("1.01")).quantize(D(1))
+    )
     ids.append(close)
     await sim.control("fill", {"orderId": close, "size": "0.04"})
     await sim.control("fill", {"orderId": close})
