@@ -5,11 +5,15 @@ Every expected figure is worked out by hand in the comments.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import SettleType, Side
 from gmo_tui.exchange.models import Position
+from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.formatting import JST, gmo_day
@@ -239,3 +243,44 @@ def test_margin_symbols_take_their_position_from_positions_not_fills() -> None:
         "BTC_JPY", [_pos(1, Side.BUY, "0.1", "15000000")], _book("15010000", "15020000")
     )
     assert net.size == D("0.1") and net.unrealised == D("1000")
+
+
+# ------------------------------------------------------------------ against the exchange
+
+
+async def test_the_model_agrees_with_the_built_in_exchanges_records(sim: Any) -> None:
+    """Open in two orders, close part: the net position matches ``positionSummary`` and the
+    day's realised P&L is the executions' ``lossGain`` less their fees."""
+    creds = Credentials(sim.api_key, sim.api_secret, "test")
+    async with GmoRestClient(sim.endpoint, creds) as rest:
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", D("0.05"))
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", D("0.07"))
+        await rest.close_bulk_order("BTC_JPY", "SELL", "MARKET", D("0.04"))
+        await rest.place_order("BTC", "BUY", "MARKET", D("0.01"))
+        await rest.place_order("BTC", "SELL", "MARKET", D("0.004"))
+        executions = [
+            *(await rest.get_latest_executions("BTC_JPY")).list,
+            *(await rest.get_latest_executions("BTC")).list,
+        ]
+        positions = (await rest.get_open_positions("BTC_JPY")).list
+        (summary,) = await rest.get_position_summary("BTC_JPY")
+        book = Book("BTC_JPY")
+        book.apply(await rest.get_orderbook("BTC_JPY"), time.time())
+    ledger = PnlLedger()
+    ledger.extend(Fill.from_rest(e) for e in executions)
+    net = ledger.net_position("BTC_JPY", positions, book)
+    assert net.size == summary.sum_position_quantity == D("0.08")
+    assert net.long.average_price is not None
+    average = net.long.average_price.quantize(D(1), rounding=ROUND_HALF_UP)
+    assert average == summary.average_position_rate
+    assert net.unrealised is not None
+    day = ledger.today(max(e.timestamp for e in executions))
+    closes = [e for e in executions if e.symbol == "BTC_JPY" and e.settle_type is SettleType.CLOSE]
+    assert len(closes) >= 1
+    assert ledger.realised(day.day, "BTC_JPY").gross == sum((e.loss_gain for e in closes), D(0))
+    assert day.fees == sum((e.fee for e in executions), D(0)) > 0
+    spot_sell = next(e for e in executions if e.symbol == "BTC" and e.side is Side.SELL)
+    spot_buys = [e for e in executions if e.symbol == "BTC" and e.side is Side.BUY]
+    cost = sum((e.price * e.size for e in spot_buys), D(0)) / D("0.01")
+    assert ledger.fill_pnl(spot_sell.execution_id).gross == (spot_sell.price - cost) * D("0.004")
+    assert ledger.net_position("BTC", [], None).size == D("0.006")
