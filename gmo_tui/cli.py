@@ -11,6 +11,8 @@
 * ``gmo-tui --paper`` paper-trades on the live market (:mod:`gmo_tui.paper`); ``gmo-tui record``,
   ``gmo-tui replay`` (:mod:`gmo_tui.record`) and ``gmo-tui serve`` (:mod:`gmo_tui.serve`) keep
   their arguments and runs in their own modules.
+* ``gmo-tui export --from YYYY-MM-DD --to YYYY-MM-DD [--symbol S] [--out FILE]`` writes the
+  executions of a date range as CSV (:mod:`gmo_tui.export.command`).
 
 Each sub-command has its parser lines in :func:`build_parser` and one ``run_*`` function.
 A bad config is refused (exit code 2, one message) before the UI starts.
@@ -29,6 +31,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gmo_tui.exchange.auth import Credentials
     from gmo_tui.paper import PaperExchange
+
+from gmo_tui.export import command as export_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gmo_tui import serve
 
     serve.add_parser(sub)
+    export_command.add_parser(sub)
     return parser
 
 
@@ -274,4 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gmo_tui import serve
 
         return serve.run(args)
+    if args.command == "export":
+        return export_command.run(args)
     return run_app(args)
