@@ -56,3 +56,10 @@ def test_simulator_shares_only_the_protocol_with_the_app() -> None:
         if name.startswith("gmo_tui.") and not name.startswith(("gmo_tui.sim", "gmo_tui.exchange"))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("module", ["session.py", "market/formatting.py"])
+def test_the_session_and_formatting_never_import_textual(module: str) -> None:
+    """The headless session (issue 10) runs without Textual: the app only composes it."""
+    names = _imports(ROOT / module)
+    assert not [n for n in names if n.split(".")[0] in ("textual", "rich")]

@@ -17,8 +17,8 @@ from textual.widget import Widget
 
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.market.candles import Candle, CandleSeries
+from gmo_tui.market.formatting import JST, compact, decimals_of, fmt
 from gmo_tui.messages import IntervalChosen
-from gmo_tui.widgets.formatting import JST, compact, decimals_of, fmt
 
 INTERVALS = tuple(KlineInterval)
 
@@ -63,7 +63,8 @@ class CandleChart(Widget, can_focus=True):
         self.status = "" if len(series) else "no candles"
         self._invalidate()
 
-    def set_loading(self, symbol: str, interval: KlineInterval) -> None:
+    def show_loading(self, symbol: str, interval: KlineInterval) -> None:
+        """Blank, saying loading…, until :meth:`show_series` (not Widget.loading)."""
         self.symbol, self.interval = symbol, interval
         self.series = None
         self.status = "loading…"
@@ -171,7 +172,8 @@ class CandleChart(Widget, can_focus=True):
         for r in range(price_h):
             top, bottom = 2 * r, 2 * r + 1
             segs: list[Segment] = []
-            run_style, run = None, []
+            run_style = up
+            run: list[str] = []
             for hi_l, lo_l, body_t, body_b, rising in cols:
                 upper = body_t <= top <= body_b
                 lower = body_t <= bottom <= body_b

@@ -7,16 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from gmo_tui.trading.listener import FillSource
 from textual.app import App, ComposeResult
 
-from gmo_tui.exchange.enums import Side
-from gmo_tui.exchange.models import BookLevel, OrderBook, Ticker, Trade
+from gmo_tui.exchange.enums import SettleType, Side
+from gmo_tui.exchange.models import BookLevel, OrderBook
 from gmo_tui.market.book import Book
+from gmo_tui.market.fills import Fill
 from gmo_tui.messages import (
     BookUpdated,
+    FillArrived,
+    Notice,
     PricePicked,
     StreamStateChanged,
-    TickerUpdated,
+    TickersUpdated,
     TradesArrived,
 )
 from gmo_tui.themes import DOMAIN_DEFAULTS
@@ -93,26 +97,33 @@ async def test_ladder_repaints_only_changed_rows_and_picks_prices():
         assert ladder.step == Decimal(1)
 
 
-def test_snapshot_messages_coalesce_by_key_and_trades_never_do():
+def test_snapshot_messages_coalesce_by_key_and_fills_never_do():
+    """Cues to re-read a model coalesce per key (the tape model keeps every print, so a
+    TradesArrived cue coalesces too); fills and notices never do."""
     assert BookUpdated("BTC").can_replace(BookUpdated("BTC"))
     assert not BookUpdated("BTC").can_replace(BookUpdated("ETH"))
-    ticker = Ticker(
-        symbol="BTC",
-        ask=Decimal(2),
-        bid=Decimal(1),
-        high=Decimal(2),
-        last=Decimal(1),
-        low=Decimal(1),
-        volume=Decimal(1),
-        timestamp=NOW,
-    )
-    assert TickerUpdated(ticker).can_replace(TickerUpdated(ticker))
+    assert TradesArrived("BTC").can_replace(TradesArrived("BTC"))
+    assert not TradesArrived("BTC").can_replace(TradesArrived("ETH"))
+    assert TickersUpdated().can_replace(TickersUpdated())
     assert StreamStateChanged("public", "LIVE").can_replace(StreamStateChanged("public", "STALE"))
     assert not StreamStateChanged("public", "LIVE").can_replace(
         StreamStateChanged("private", "LIVE")
     )
-    trade = Trade(price=Decimal(1), side=Side.BUY, size=Decimal(1), timestamp=NOW)
-    assert not TradesArrived("BTC", (trade,)).can_replace(TradesArrived("BTC", (trade,)))
+    fill = Fill(
+        execution_id=1,
+        order_id=2,
+        symbol="BTC",
+        side=Side.BUY,
+        settle_type=SettleType.OPEN,
+        price=Decimal(1),
+        size=Decimal(1),
+        fee=Decimal(0),
+        loss_gain=Decimal(0),
+        timestamp=NOW,
+    )
+    first = FillArrived(fill, FillSource.STREAM)
+    assert not FillArrived(fill, FillSource.STREAM).can_replace(first)
+    assert not Notice("a").can_replace(Notice("a"))
 
 
 class TableApp(App):
@@ -131,3 +142,25 @@ async def test_keyed_table_updates_cells_by_key():
         assert table.cell_updates == 1 and list(table.rows) == row_keys  # same rows, one cell
         table.sync([("2", ("p", "q")), ("3", ("m", "n"))])
         assert table.keys() == ["2", "3"] and table.row_count == 2
+
+
+async def test_a_crossed_book_is_drawn_as_crossed_not_as_a_negative_spread():
+    """Finding 9: the spread row says the book is crossed; no "spread -3" and no mid."""
+    app = LadderApp()
+    book = Book("X")
+    async with app.run_test(size=(40, 12)) as pilot:
+        ladder = app.query_one(OrderBookLadder)
+        ladder.set_rules(Decimal(1), Decimal("0.01"))
+        crossed = OrderBook(
+            symbol="X",
+            bids=(BookLevel(Decimal(1003), Decimal(1)), BookLevel(Decimal(1002), Decimal(1))),
+            asks=(BookLevel(Decimal(1000), Decimal(1)), BookLevel(Decimal(1001), Decimal(1))),
+            timestamp=NOW,
+        )
+        book.apply(crossed, 0.0)
+        assert not book.sane
+        ladder.set_book(book)
+        await pilot.pause()
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        assert any("CROSSED" in line for line in lines), lines
+        assert not any("spread" in line for line in lines), lines
