@@ -33,6 +33,7 @@ from gmo_tui.config_values import (
     show,
 )
 from gmo_tui.exchange.auth import Credentials
+from gmo_tui.i18n import language_problem
 from gmo_tui.market.safety import SafetyLimits
 from gmo_tui.private_files import (
     UntrustedPath,
@@ -88,6 +89,9 @@ class Settings:
     """API tier of the account (1: 20 GET + 20 POST per second; 2: 30 + 30)."""
     bell: bool = True
     """Ring the terminal bell on a fill."""
+    language: str = ""
+    """Language of the UI: ``"ja"`` (日本語) or ``"en"``; empty: from the locale (``LANG=ja_JP.UTF-8``
+    is Japanese), else English (:mod:`gmo_tui.i18n`)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "B"`` (the help
     screen lists the ids)."""
@@ -120,6 +124,7 @@ _ENV = {
     "GMO_TUI_ENDPOINT": "endpoint",
     "GMO_TUI_TIER": "tier",
     "GMO_TUI_BELL": "bell",
+    "GMO_TUI_LANGUAGE": "language",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -162,6 +167,12 @@ def _flag(value: Any, text_source: bool) -> Checked:
     return None, "true or false"
 
 
+def _language(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    problem = language_problem(text.lower()) if text else language_problem("")
+    return (text.lower(), None) if text and problem is None else (None, problem)
+
+
 def _seconds(value: Any, text_source: bool) -> Checked:
     seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
     return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
@@ -180,6 +191,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "endpoint": _endpoint,
     "tier": _tier,
     "bell": _flag,
+    "language": _language,
     "keymap": _table("keymap"),
     "safety": _table("safety"),
     "ticker_poll_seconds": _seconds,
