@@ -22,41 +22,52 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from gmo_tui.i18n import LANGUAGES, _, choose_language, use_language
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gmo-tui", description="Keyboard-driven terminal trading for GMO Coin."
+        prog="gmo-tui", description=_("Keyboard-driven terminal trading for GMO Coin.")
     )
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the built-in exchange (funded demo account)",
+        help=_("run against the built-in exchange (funded demo account)"),
     )
-    parser.add_argument("--symbol", help="symbol shown at start (e.g. BTC_JPY, BTC)")
+    parser.add_argument("--symbol", help=_("symbol shown at start (e.g. BTC_JPY, BTC)"))
     parser.add_argument(
-        "--theme", help="theme name (gmo-dark, gmo-light, gmo-high-contrast, gmo-blue-orange, …)"
+        "--theme", help=_("theme name (gmo-dark, gmo-light, gmo-high-contrast, gmo-blue-orange, …)")
     )
-    parser.add_argument("--endpoint", help="exchange base URL (default https://api.coin.z.com)")
+    parser.add_argument("--endpoint", help=_("exchange base URL (default https://api.coin.z.com)"))
     parser.add_argument(
-        "--seed", type=int, default=None, help="seed of the demo exchange (with --demo)"
+        "--seed", type=int, default=None, help=_("seed of the demo exchange (with --demo)")
     )
-    parser.add_argument("--debug", action="store_true", help="debug logging to the log file")
+    parser.add_argument("--debug", action="store_true", help=_("debug logging to the log file"))
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=_("language of the UI (default: the config, else the locale)"),
+    )
     sub = parser.add_subparsers(dest="command")
-    sim = sub.add_parser("sim", help="run the built-in exchange alone")
+    sim = sub.add_parser("sim", help=_("run the built-in exchange alone"))
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--seed", type=int, default=42)
-    sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
+    sim.add_argument(
+        "--control", action="store_true", help=_("enable the /control endpoints (tests)")
+    )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
     from gmo_tui.keys_command import KeysAction
 
-    keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
+    keys = sub.add_parser("keys", help=_("the API key and secret in the OS keyring"))
     keys.add_argument(
         "action",
         choices=[action.value for action in KeysAction],
-        help="set: store them (typed without echo, or two lines on stdin); show: where the app "
-        "finds credentials (never the secret); delete: remove them from the keyring",
+        help=_(
+            "set: store them (typed without echo, or two lines on stdin); show: where the app "
+            "finds credentials (never the secret); delete: remove them from the keyring"
+        ),
     )
     return parser
 
@@ -125,10 +136,12 @@ def run_app(args: argparse.Namespace) -> int:
             theme=args.theme,
             endpoint=args.endpoint,
             demo=args.demo or None,
+            language=args.lang,
         )
     except cfg.ConfigError as exc:
         print(f"gmo-tui: {exc}", file=sys.stderr)
         return 2
+    use_language(choose_language(settings.language))
     try:
         journal_path = _journal_path(args.demo)
     except OSError as exc:
@@ -196,8 +209,22 @@ def _journal_path(demo: bool) -> str:
     return str(private_database(default_journal_path()))
 
 
+def _early_language(argv: Sequence[str]) -> str:
+    """The language of ``--help`` and of messages before the config is read: ``--lang``,
+    else ``GMO_TUI_LANGUAGE``, else the locale."""
+    import os
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES)
+    known, _rest = early.parse_known_args(argv)
+    env = os.environ.get("GMO_TUI_LANGUAGE", "").strip().lower()
+    return choose_language(known.lang, env if env in LANGUAGES else None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    use_language(_early_language(argv))
+    args = build_parser().parse_args(argv)
     if args.command == "sim":
         return run_sim(args)
     if args.command == "keys":
