@@ -26,6 +26,8 @@ from gmo_tui.commands import GmoCommands
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.heap import freeze_startup_heap
+from gmo_tui.i18n import N_, _
+from gmo_tui.i18n.bindings import start_language
 from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
@@ -88,6 +90,7 @@ class GmoTuiApp(App[None]):
         show_metrics: bool = True,
         freeze_heap: bool = False,
     ):
+        start_language((settings or cfg.Settings()).language)
         super().__init__()
         self.settings = settings or cfg.Settings()
         # the CLI freezes the start-up heap (gmo_tui/heap.py); tests and embedders keep the
