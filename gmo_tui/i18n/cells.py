@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
-__all__ = ["cell_len", "center", "fit", "fit_right"]
+__all__ = ["cell_len", "center", "fit", "fit_right", "pad"]
 
 
 def fit(text: str, width: int) -> str:
@@ -28,3 +28,8 @@ def center(text: str, width: int) -> str:
         return set_cell_size(text, max(0, width))
     left = (width - cells) // 2
     return " " * left + text + " " * (width - cells - left)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to at least ``width`` cells (never cut), like ``:<width``."""
+    return text + " " * max(0, width - cell_len(text))
