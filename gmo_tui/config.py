@@ -33,7 +33,7 @@ from gmo_tui.config_values import (
     show,
 )
 from gmo_tui.exchange.auth import Credentials
-from gmo_tui.i18n import language_problem
+from gmo_tui.i18n import N_, _, language_problem
 from gmo_tui.market.safety import SafetyLimits
 from gmo_tui.private_files import (
     UntrustedPath,
@@ -355,11 +355,17 @@ def credentials_from_file(path: Path) -> Credentials | None:
     return Credentials(key.strip(), secret.strip(), source=str(path))
 
 
-HOW_TO_ADD_KEY = (
+HOW_TO_ADD_KEY_TEXT = N_(
     "No API key. Set GMO_API_KEY and GMO_API_SECRET, or write api_key / api_secret to "
-    f"{config_dir() / CREDENTIALS_FILE} (chmod 600), or run `gmo-tui keys set`. "
+    "{path} (chmod 600), or run `gmo-tui keys set`. "
     "Try `gmo-tui --demo` for a funded demo."
 )
+HOW_TO_ADD_KEY = HOW_TO_ADD_KEY_TEXT.format(path=config_dir() / CREDENTIALS_FILE)
+
+
+def how_to_add_key() -> str:
+    """:data:`HOW_TO_ADD_KEY` in the current language."""
+    return _(HOW_TO_ADD_KEY_TEXT).format(path=config_dir() / CREDENTIALS_FILE)
 
 
 def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> Path:
