@@ -53,3 +53,15 @@ def start_language(configured: str) -> None:
     """The app's language (``configured``, else the locale's) and its bindings in it."""
     use_language(choose_language(configured))
     localise_bindings()
+
+
+def binding_messages() -> set[str]:
+    """Every English description and tooltip of every gmo-tui class's bindings."""
+    messages: set[str] = set()
+    for cls in _ours():
+        if "BINDINGS" not in cls.__dict__:
+            continue
+        original = _ORIGINALS.get(cls, list(cls.__dict__["BINDINGS"]))
+        for binding in Binding.make_bindings(original):
+            messages.update(text for text in (binding.description, binding.tooltip) if text)
+    return messages

@@ -242,7 +242,7 @@ class AccountPanel(Vertical):
             (N_("Available"), fmt(margin.available_amount, 0) + " JPY"),
             (N_("Margin in use"), fmt(margin.margin, 0) + " JPY"),
             (N_("Margin ratio"), f"{fmt(margin.margin_ratio, 1)}%"),
-            (N_("Margin call"), margin.margin_call_status.value),
+            (N_("Margin call"), _(margin.margin_call_status.value)),
             (N_("Unrealised P&L"), fmt(margin.profit_loss, 0, sign=True) + " JPY"),
             # GMO's actualProfitLoss is "the summary of the current evaluated amount": the
             # account's value (cash and margin plus unrealised P&L), not a profit figure
