@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.models import SymbolRule
 from gmo_tui.i18n import N_, _
+from gmo_tui.i18n.cells import cell_len
 from gmo_tui.market import rules
 from gmo_tui.market.formatting import fmt
 from gmo_tui.market.intent import OrderIntent
@@ -108,6 +109,10 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     def on_mount(self) -> None:
         self.border_title = _("Order")
         self.border_subtitle = _("Enter review · F2 side")
+        # the labels' column fits the longest in this language (Japanese is double-width)
+        width = max(9, *(cell_len(_(text)) + 1 for text in ("Price", "Size", "Losscut")))
+        for label in self.query(".label"):
+            label.styles.width = width
         self._refresh_fields()
 
     # ------------------------------------------------------------------ state from the app
