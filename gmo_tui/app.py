@@ -77,6 +77,16 @@ class GmoTuiApp(App[None]):
         _key("full_stop", "screen.interval(1)", "Longer", "chart.longer", "Longer candles", False),
         _key("question_mark", "help", "Help", "app.help", "All keys"),
         _key("q", "quit", "Quit", "app.quit", "Close streams and quit"),
+        # Textual's own palette binding, here so that its footer label is translated too
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            id="app.palette",
+            tooltip="Open the command palette",
+        ),
     ]
 
     def __init__(
