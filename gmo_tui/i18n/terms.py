@@ -28,7 +28,10 @@ SHOWN_VALUES = (
     N_("trades"),
     N_("ticker"),
     N_("private"),
+    N_("public"),
     # trading outcomes as titles (Refused: …, Blocked: …)
     N_("Refused"),
     N_("Blocked"),
+    # what a number typed in a form is (rules.parse_number)
+    N_("value"),
 )
