@@ -145,9 +145,9 @@ class AccountPanel(Vertical):
             with Vertical(id="history-body"):
                 with Horizontal():
                     yield Label(_("From"), classes="form-label")
-                    yield Input(id="history-from", placeholder="YYYY-MM-DD HH:MM", compact=True)
+                    yield Input(id="history-from", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
                     yield Label(_("To"), classes="form-label")
-                    yield Input(id="history-to", placeholder="YYYY-MM-DD HH:MM", compact=True)
+                    yield Input(id="history-to", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
                     yield Button(_("Fetch"), id="history-fetch", compact=True)
                 yield Static(_("Times in JST; fetched in 30-minute windows."), id="history-status")
                 yield KeyedTable(
