@@ -108,8 +108,7 @@ def _bare(node: ast.AST | None) -> bool:
         return bool(WORDS.search(node.value))
     if isinstance(node, ast.JoinedStr):
         return any(
-            isinstance(part, ast.Constant) and WORDS.search(str(part.value))
-            for part in node.values
+            isinstance(part, ast.Constant) and WORDS.search(str(part.value)) for part in node.values
         )
     return False
 
