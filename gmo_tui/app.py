@@ -33,7 +33,7 @@ from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session import Session
+from gmo_tui.session import Banner, Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
@@ -100,6 +100,7 @@ class GmoTuiApp(App[None]):
         market_time: Callable[[], datetime] | None = None,
         show_metrics: bool = True,
         freeze_heap: bool = False,
+        clock_skew_limit_s: float = 300.0,
     ):
         start_language((settings or cfg.Settings()).language)
         super().__init__()
@@ -115,12 +116,14 @@ class GmoTuiApp(App[None]):
             journal_path=journal_path,
             now=now,
             market_time=market_time,
+            clock_skew_limit_s=clock_skew_limit_s,
         )
         self.main = MainScreen(self.session, self.settings, mode)
         self._closing_down = False
 
     def _post_to_main(self, message: Message) -> bool:
-        return self.main.post_message(message)
+        # nothing reaches the screen once the app is shutting down (its panes are going)
+        return self.is_running and self.main.post_message(message)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -134,11 +137,13 @@ class GmoTuiApp(App[None]):
         try:
             self.theme = self.settings.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
-            self.notify(
-                _("Unknown theme {theme}; using gmo-dark").format(theme=repr(self.settings.theme)),
-                severity="warning",
-            )
             self.theme = "gmo-dark"
+            self.session.banner(
+                Banner.CONFIG,
+                _("config: unknown theme {theme}; using gmo-dark").format(
+                    theme=repr(self.settings.theme)
+                ),
+            )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.bootstrap()
@@ -227,7 +232,7 @@ class GmoTuiApp(App[None]):
     def update_metrics(self) -> None:
         """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar;
         the entry gates' current reason in the ticket."""
-        if not self.main.is_mounted:
+        if not self.is_running or not self.main.is_mounted:
             return
         self.main.show_entry()
         if not self.show_metrics:

@@ -40,6 +40,7 @@ from gmo_tui.exchange.errors import (
     ProtocolError,
     RateLimitError,
     ServiceUnavailableError,
+    TimestampError,
     TransportError,
 )
 from gmo_tui.exchange.rest import GmoRestClient, iter_history_windows
@@ -119,6 +120,7 @@ class Banner(StrEnum):
     UNREACHABLE = "unreachable"
     MAINTENANCE = "maintenance"
     AUTH = "auth"
+    CLOCK = "clock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,7 @@ class Session:
         now: Callable[[], float] = time.time,
         market_time: Callable[[], datetime] | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        clock_skew_limit_s: float = 300.0,
     ) -> None:
         self.settings = settings
         self.credentials = credentials
@@ -244,6 +247,7 @@ class Session:
                 positions=Positions(),
                 watch_symbols=(self.symbol,),
                 listener=self,
+                clock_skew_limit_s=clock_skew_limit_s,
             )
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
@@ -588,13 +592,22 @@ class Session:
         service = self.service
         assert service is not None
         await self.rules_loaded.wait()
-        try:
-            await self.retry("start-up reconciliation", service.start)
-        except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
-            self.banner(
-                Banner.AUTH,
-                _("API key rejected by the exchange: {error}").format(error=describe(exc)),
-            )
+        while True:
+            try:
+                await self.retry("start-up reconciliation", service.start)
+            except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
+                self.banner(
+                    Banner.AUTH,
+                    _("API key rejected by the exchange: {error}").format(error=describe(exc)),
+                )
+                return
+            except TimestampError as exc:  # the local clock is off: say so, try again later
+                why = service.gates.reason_of(Gate.CLOCK) or str(exc)
+                self.banner(Banner.CLOCK, _("Clock: {why}").format(why=why))
+                await asyncio.sleep(RETRY_CAP_S)
+                continue
+            self.banner(Banner.CLOCK, None)
+            return
 
     async def run_private_stream(self) -> None:
         """The private WebSocket: every event goes to the service at once (no REST); a

@@ -32,7 +32,7 @@ tracker does not know yet are parked and applied when the order shows up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -51,6 +51,7 @@ __all__ = [
     "OrderState",
     "OrderTracker",
     "Resolution",
+    "ResolutionStatus",
     "TrackedOrder",
     "can_transition",
     "find_lost_order",
@@ -175,16 +176,17 @@ class TrackedOrder:
 # ------------------------------------------------------------------------------ lost replies
 
 
+class ResolutionStatus(StrEnum):
+    FOUND = "found"  # ``order_id`` set
+    NOT_FOUND = "not_found"  # nothing matched (which never proves the order was not placed)
+    AMBIGUOUS = "ambiguous"  # ``candidates`` lists every matching order id; never guessed
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """Outcome of looking for the order behind a lost reply.
+    """Outcome of looking for the order behind a lost reply (see :class:`ResolutionStatus`)."""
 
-    ``status`` is ``"found"`` (``order_id`` set), ``"not_found"`` (nothing matched yet: keep
-    polling, or give up after the schedule), or ``"ambiguous"`` (``candidates`` lists every
-    matching order id; never guessed).
-    """
-
-    status: str
+    status: ResolutionStatus
     order_id: int | None = None
     candidates: tuple[int, ...] = ()
     order: Order | None = None
@@ -192,7 +194,7 @@ class Resolution:
 
     @property
     def found(self) -> bool:
-        return self.status == "found"
+        return self.status is ResolutionStatus.FOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,7 @@ def find_lost_order(
     ``activeOrders``, e.g. a MARKET order that filled at once: their fills for one order id
     must be on the intent's symbol and side, sum to no more than the intent's size, be at the
     limit price or better, and the first must be within ``window``.
-    Two or more distinct matching ids give ``"ambiguous"``.
+    Two or more distinct matching ids give AMBIGUOUS.
     """
     claimed_ids = set(claimed)
     # Margin symbols: /v1/order opens (settleType OPEN), /v1/closeOrder closes (CLOSE).
@@ -301,12 +303,12 @@ def find_lost_order(
             matches[order_id] = None
 
     if not matches:
-        return Resolution("not_found")
+        return Resolution(ResolutionStatus.NOT_FOUND)
     if len(matches) > 1:
-        return Resolution("ambiguous", candidates=tuple(sorted(matches)))
+        return Resolution(ResolutionStatus.AMBIGUOUS, candidates=tuple(sorted(matches)))
     (order_id,) = matches
     return Resolution(
-        "found",
+        ResolutionStatus.FOUND,
         order_id=order_id,
         candidates=(order_id,),
         order=matches[order_id],
@@ -338,7 +340,7 @@ class OrderTracker:
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TrackedOrder]:
         return iter(self._by_key.values())
 
     def get(self, order_id: int) -> TrackedOrder | None:
@@ -647,7 +649,7 @@ class OrderTracker:
         rec = self._by_key.get(key)
         if rec is None or rec.sent_at is None:
             self._anomaly(f"cannot resolve {key!r}: unknown intent or never sent")
-            return Resolution("not_found")
+            return Resolution(ResolutionStatus.NOT_FOUND)
         if intent is None:
             intent = rec.intent
         if intent is None:

@@ -29,7 +29,7 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
-from gmo_tui.session import Banner, Session, Severity
+from gmo_tui.session import HISTORY_ASSETS, Banner, Session, Severity
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -175,7 +175,7 @@ class MainScreen(RenderMemo, Screen[None]):
         yield CandleChart(id="chart", classes="pane -inactive")
         yield TradesTape(id="tape", classes="pane")
         yield Watchlist(id="watchlist", classes="pane -inactive")
-        yield AccountPanel(id="account", classes="pane -inactive")
+        yield AccountPanel(self.session.market_time, id="account", classes="pane -inactive")
 
     def on_mount(self) -> None:
         self.ladder.border_title = _("Book  [ ] group")
@@ -190,7 +190,8 @@ class MainScreen(RenderMemo, Screen[None]):
         session = self.session
         header = self.header
         header.mode, header.symbol = self.mode, session.symbol
-        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT:
+        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT and self.mode != "DEMO":
+            # not GMO's own endpoint (DEMO already says it is the built-in exchange)
             header.endpoint = self.settings.endpoint
         self.status.streams = {"book": "CONNECTING", "trades": "CONNECTING", "ticker": "CONNECTING"}
         has_key = session.service is not None
@@ -200,7 +201,6 @@ class MainScreen(RenderMemo, Screen[None]):
             self.status.set_stream("private", "CONNECTING")
             self.ticket.set_entry_reason(_("reconciling with the exchange"))
         self.chart.show_loading(session.symbol, session.interval)
-        self.account.market_now = session.market_time
         self.ladder.focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -620,12 +620,14 @@ class MainScreen(RenderMemo, Screen[None]):
             p.rows,
             _(
                 "{count} entries from {windows} windows of 30 minutes"
-                " · JPY and crypto {crypto} (held assets and {symbol}'s base){more}"
+                " · JPY and crypto {crypto} (held assets and {symbol}'s base,"
+                " at most {limit}){more}"
             ).format(
                 count=len(p.rows),
                 windows=p.windows,
                 crypto=crypto,
                 symbol=self.session.symbol,
+                limit=HISTORY_ASSETS,
                 more=more,
             ),
         )

@@ -17,15 +17,21 @@ Intent states::
     ABANDONED journaled but never sent (found PENDING after a crash); never sent later
 
 PENDING, SENT and UNKNOWN are *unresolved*: the service reconciles them before order entry.
+
+The files (the database, its ``-wal`` and ``-shm``) are created 0600 in a directory created
+0700, whatever the umask (:func:`private_database`). Writes take the write connection; reads
+use their own connection (WAL lets them read the last commit while a write is syncing), so the
+event loop never waits for a write's fsync just to read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -160,6 +166,29 @@ def default_journal_path() -> Path:
     return Path(user_data_dir("gmo-tui", appauthor=False)) / "journal.sqlite3"
 
 
+def private_database(path: Path) -> None:
+    """Make ``path``'s missing directories 0700 and the database file (and any existing
+    ``-wal``/``-shm``) 0600 before SQLite opens it; SQLite gives new companions the database's
+    mode. (``gmo_tui.private_files.private_database`` does the same once merged.)"""
+    missing: list[Path] = []
+    probe = path.parent
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)  # mkdir's mode is cut by the umask
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.chmod(companion, 0o600)
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
@@ -187,11 +216,14 @@ class Journal:
     in tests. ``clock`` gives the wall-clock seconds stored with each row.
     """
 
-    def __init__(self, path: str | Path | None = None, *, clock=time.time):
+    def __init__(
+        self, path: str | Path | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         if path is None:
             path = default_journal_path()
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            private_database(Path(path))
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
@@ -204,10 +236,19 @@ class Journal:
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
+        if in_memory:  # one database per connection: read through the writer
+            self._read_lock, self._reader = self._lock, self._db
+        else:
+            private_database(Path(path))  # the -wal/-shm SQLite just made
+            self._read_lock = threading.Lock()
+            self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
         with self._lock:
             self._db.close()
 
@@ -223,7 +264,12 @@ class Journal:
 
     # ------------------------------------------------------------------ writes
 
-    def _write(self, sql: str, params: tuple, event: tuple[int | None, str, dict] | None) -> int:
+    def _write(
+        self,
+        sql: str,
+        params: tuple[object, ...],
+        event: tuple[int | None, str, dict[str, Any]] | None,
+    ) -> int:
         """Run one statement and its event row in one committed transaction."""
         with self._lock:
             cur = self._db.cursor()
@@ -246,7 +292,7 @@ class Journal:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            return row_id
+            return row_id or 0
 
     def record_intent(
         self,
@@ -306,7 +352,7 @@ class Journal:
             ),
         )
 
-    def _update(self, intent_id: int, event: str, data: dict, **columns: Any) -> None:
+    def _update(self, intent_id: int, event: str, data: dict[str, Any], **columns: Any) -> None:
         columns["updated_at"] = self._clock()
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self._write(
@@ -378,15 +424,15 @@ class Journal:
 
     # ------------------------------------------------------------------ reads
 
-    def _rows(self, where: str = "", params: tuple = ()) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._db.execute(
+    def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[JournalEntry]:
+        with self._read_lock:
+            rows = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM intents {where} ORDER BY id", params
             ).fetchall()
         return [self._entry(row) for row in rows]
 
     @staticmethod
-    def _entry(row: tuple) -> JournalEntry:
+    def _entry(row: tuple[Any, ...]) -> JournalEntry:
         (
             id_,
             kind,
@@ -447,21 +493,21 @@ class Journal:
 
     def claimed_order_ids(self) -> set[int]:
         """Order ids already attributed to one of our intents (never matched twice)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT DISTINCT order_id FROM intents WHERE order_id IS NOT NULL "
                 "AND kind IN ('ORDER','CLOSE','CLOSE_BULK')"
             ).fetchall()
         return {row[0] for row in rows}
 
     def events(self, intent_id: int | None = None) -> list[JournalEvent]:
-        with self._lock:
+        with self._read_lock:
             if intent_id is None:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events ORDER BY seq"
                 ).fetchall()
             else:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events WHERE intent_id = ? ORDER BY seq",
                     (intent_id,),
                 ).fetchall()

@@ -8,7 +8,9 @@
 * :meth:`Reconciler.reconcile`: for the symbols of interest, every page of ``activeOrders``,
   ``latestExecutions`` back to the newest fill already in the ledger, ``/v1/orders`` for the
   tracked orders that left ``activeOrders`` (and ``/v1/executions`` for their missing fills),
-  and every page of ``openPositions`` of the margin symbols whose positions may have moved.
+  and every page of ``openPositions`` of the margin symbols whose positions may have moved
+  (after a start, a reconnect, a silence or a reopening: every symbol ``positionSummary``
+  shows positions on, plus those of interest).
   Fills go through the service's one fill path (ledger deduped by executionId, journal status
   of the intent, ``listener.on_fill(RECONCILE)`` once). UNKNOWN intents are matched against
   what was read. A TIMER reconcile with nothing paging costs ``2 + 2 * symbols`` GETs at most
@@ -29,10 +31,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gmo_tui.exchange import models
-from gmo_tui.exchange.enums import ExchangeStatus
+from gmo_tui.exchange.enums import ExchangeStatus, OrderStatus
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.stream_base import StreamState, StreamStatus
-from gmo_tui.market.orders import OrderState, Resolution
+from gmo_tui.market.orders import OrderState, Resolution, ResolutionStatus
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -94,9 +96,13 @@ class Reconciler:
 
     async def start(self) -> None:
         """Status (which also samples the server clock), CLOCK, then :meth:`start_up`; entry
-        stays closed while the exchange is not OPEN (and /v1/status is polled)."""
+        stays closed while the exchange is not OPEN (and /v1/status is polled). Returns with
+        RECONCILED still closed when the key was rejected (AUTH) or the clock is off (CLOCK);
+        other errors (e.g. the endpoint unreachable) raise. Call it again to retry."""
         svc = self.service
         svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        if not svc.gates.is_open(Gate.CLOCK):
+            svc.rest.clock.reset()  # a fresh measurement decides (the clock may be fixed)
         try:
             status = await svc.rest.get_status()
         except GmoError as exc:
@@ -104,6 +110,8 @@ class Reconciler:
                 return
             raise
         svc.check_clock()
+        if not svc.gates.is_open(Gate.CLOCK):
+            return  # signed requests would carry a wrong time: start() again later
         if status.status is not ExchangeStatus.OPEN:
             svc.halts.halt(f"exchange status {status.status.value}")
             return
@@ -269,7 +277,7 @@ class Reconciler:
                 data={"status": status},
             )
             return True
-        if res.status == "ambiguous":
+        if res.status is ResolutionStatus.AMBIGUOUS:
             ids = list(res.candidates)
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
@@ -320,7 +328,7 @@ class Reconciler:
                     continue
                 await svc.apply_orders(rows)
                 order = rows[0] if rows else None
-                if order is None or order.status.value != "MODIFYING":
+                if order is None or order.status is not OrderStatus.MODIFYING:
                     break
         applied = order is not None and entry.price is not None and order.price == entry.price
         await svc.journal_write(
@@ -507,14 +515,19 @@ class Reconciler:
             await svc.resolver.fetch_fill_orders(entry, search)
             requests += search.requests
             res = svc.resolver.match(entry, search)
-            if res.found or res.status == "ambiguous":
+            if res.status is not ResolutionStatus.NOT_FOUND:
                 await self.settle_creating(entry, res, search)
-        # positions: all on a start, reconnect, silence or reopening; on the timer only where
-        # a fill may have moved them
+        # positions: on a start, reconnect, silence or reopening every margin symbol that has
+        # some (positionSummary over all symbols says which) or is of interest; on the timer
+        # only where a fill may have moved them
         if reason is ReconcileReason.TIMER:
             margin = sorted(moved)
         else:
-            margin = symbols
+            summaries = await svc.rest.get_position_summary()
+            requests += 1
+            svc.positions.load_summaries(summaries)
+            held = {s.symbol for s in summaries if s.sum_position_quantity > 0}
+            margin = sorted(held.union(symbols, (p.symbol for p in svc.positions.all())))
         requests += await self.load_positions(margin)
         orders_after = self._orders_snapshot()
         orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
@@ -524,6 +537,7 @@ class Reconciler:
         )
         if positions_changed:
             svc.changed(AccountPart.POSITIONS)
+        svc.check_clock()
         self.last_at = self.monotonic()
         self.gap = None
         self.reports += 1

@@ -193,12 +193,13 @@ class TradingService:
             log.exception("listener.on_account_changed failed")
 
     def set_gate(self, gate: Gate, ok: bool, reason: str = "") -> bool:
-        """Open or close one gate and tell the listener when entry was enabled or disabled.
-        (The app may call ``gates.set`` directly; this also notifies.) True when it changed."""
+        """Open or close one gate; the listener hears when entry was enabled or disabled or
+        its reason changed. (``gates.set`` alone tells nobody.) True when enabled changed."""
+        before = self.gates.reason
         changed = self.gates.set(gate, ok, reason)
-        if changed:
-            if self.gates.enabled:
-                self.notify(NoticeKind.ENABLED, "Order entry enabled")
+        if changed and self.gates.enabled:
+            self.notify(NoticeKind.ENABLED, "Order entry enabled")
+        if changed or self.gates.reason != before:
             try:
                 self.listener.on_entry_changed(self.gates)
             except Exception:
@@ -601,6 +602,10 @@ class TradingService:
             self.tracker.mark_accepted(key, order_id)
         self.changed(AccountPart.ORDERS)
         self._stage("replied", intent_id)
+        # fills or an end may have come over the socket before the reply: journal them now
+        tracked = self.tracker.get(order_id)
+        if tracked is not None and (tracked.filled > 0 or tracked.is_terminal):
+            await self.journal_order_state(order_id)
         return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
 
     async def _failed(self, intent_id: int, exc: GmoError) -> SubmitResult:

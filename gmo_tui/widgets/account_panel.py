@@ -55,10 +55,10 @@ class AccountPanel(Vertical):
     TransferRequested = TransferRequested
     HistoryRequested = HistoryRequested
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, market_now: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.market_now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        """The exchange's "now" for the default history range (set by the screen)."""
+        self.market_now: Callable[[], datetime] = market_now or (lambda: datetime.now(UTC))
+        """The exchange's "now" for the default history range."""
         self.has_key = True
         self.no_key_text = ""
 

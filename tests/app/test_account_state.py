@@ -132,6 +132,9 @@ async def test_a_fill_the_socket_never_delivers_is_on_screen_within_10_s(sim, ma
         elapsed = loop.time() - start
         print(f"socket-silent fill on screen after {elapsed:.1f} s")
         assert elapsed < 10
+        # it came from reconciliation (the socket said nothing), noticed like a live fill
+        notice = next(n for n in app.main.notices if n.startswith("Fill:"))
+        assert "recovered from the exchange" in notice
         bar = app.main.query_one("#status")
         await wait_for(
             pilot,
@@ -257,4 +260,21 @@ async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_bo
         await wait_for(pilot, lambda: Banner.MAINTENANCE not in banner.reasons, "banner gone", 20)
         await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry again", 20)
         assert reopened and all(reopened), "entry re-opened only with the book stream live"
+        await app.shutdown()
+
+
+async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_header(sim):
+    """Finding 8 (config): an unknown theme is a permanent banner, not a fading toast; the
+    header names an endpoint that is not GMO's (outside DEMO, which says so already)."""
+    settings = Settings(
+        endpoint=sim.endpoint, theme="no-such-theme", ws_command_interval=FAST_WS_INTERVAL
+    )
+    app = GmoTuiApp(settings, None, mode="LIVE")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        banner = app.main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.CONFIG in banner.reasons, "the config banner")
+        assert "no-such-theme" in banner.reasons[Banner.CONFIG] and banner.display
+        assert app.theme == "gmo-dark"
+        assert sim.endpoint in str(app.main.header.render())
         await app.shutdown()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from gmo_tui.trading.listener import FillSource
 from textual.app import App, ComposeResult
 
 from gmo_tui.exchange.enums import SettleType, Side
@@ -24,6 +23,7 @@ from gmo_tui.messages import (
     TradesArrived,
 )
 from gmo_tui.themes import DOMAIN_DEFAULTS
+from gmo_tui.trading.listener import FillSource
 from gmo_tui.widgets.keyed_table import KeyedTable
 from gmo_tui.widgets.order_book import OrderBookLadder
 

@@ -130,6 +130,8 @@ def bare_texts(tree: ast.AST, where: str) -> list[str]:
             name = _call_name(node)
             if name in SINK_CALLS and node.args and _bare(node.args[0]):
                 problems.append(f"{where}:{node.lineno} {name}(…)")
+            if name == "banner" and len(node.args) > 1 and _bare(node.args[1]):
+                problems.append(f"{where}:{node.lineno} banner(…, text)")
             for keyword in node.keywords:
                 if keyword.arg in SINK_KEYWORDS and _bare(keyword.value):
                     problems.append(f"{where}:{node.lineno} {keyword.arg}=…")
@@ -170,6 +172,7 @@ def test_no_bare_text_reaches_the_screen(path: Path) -> None:
         'self.border_title = "Order"',
         'super().__init__([("id", "Order"), ("side", "Side")])',
         'KeyedTable([("item", "Margin")], id="margin-table")',
+        'self.banner(Banner.CLOCK, f"Clock: {why}")',
     ],
 )
 def test_the_rule_catches_a_bare_text(source: str) -> None:
