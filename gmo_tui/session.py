@@ -257,6 +257,7 @@ class Session:
         self._book_ok: bool | None = None
         self._book_stream_live = False
         self._closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ small helpers
     def symbols(self) -> list[str]:
@@ -362,7 +363,7 @@ class Session:
             self.listener.on_trades(symbol)
         if self.books[symbol].snapshots == 0:
             self.books[symbol].apply(book, self.now())
-            self._book_changed(symbol)
+            self.book_changed(symbol)
 
     async def load_klines(self, symbol: str, interval: KlineInterval) -> None:
         klines: list[models.Kline] = []
@@ -422,7 +423,7 @@ class Session:
             return False
         self.symbol = symbol
         self._new_candles()
-        self._book_changed(symbol)
+        self.book_changed(symbol)
         if self.service is not None:
             self.service.watch_symbols.add(symbol)
         return True
@@ -455,7 +456,9 @@ class Session:
             self._channel_symbol[channel] = symbol
 
     # ------------------------------------------------------------------ public side
-    def _book_changed(self, symbol: str) -> None:
+    def book_changed(self, symbol: str) -> None:
+        """The book of ``symbol`` changed (stream or REST snapshot): the BOOK gate and the
+        book row of the status follow its sanity; the UI re-renders it."""
         if symbol == self.symbol:
             book = self.books[symbol]
             ok = self._book_stream_live and book.snapshots > 0 and book.sane
@@ -479,7 +482,7 @@ class Session:
                     books.apply(event, at)
                     if event.timestamp is not None:
                         latencies.append(at - event.timestamp.timestamp())
-                    self._book_changed(event.symbol)
+                    self.book_changed(event.symbol)
                 case Received(event=models.TradeEvent() as event):
                     symbol = event.symbol or self.symbol
                     tapes[symbol].append(event)
@@ -504,7 +507,7 @@ class Session:
             if live != self._book_stream_live:
                 self._book_stream_live = live
                 self._book_ok = None
-                self._book_changed(self.symbol)
+                self.book_changed(self.symbol)
             if not live and status.channel is None:
                 # the socket going down takes every channel with it
                 self._gate(Gate.BOOK, False, f"book stream {state.value}")
@@ -576,7 +579,9 @@ class Session:
                 )
         self.listener.on_exchange_status(status)
         if self.service is not None:
-            asyncio.create_task(self._status_to_service(status, previous))
+            task = asyncio.create_task(self._status_to_service(status, previous))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _status_to_service(
         self, status: ExchangeStatus, previous: ExchangeStatus | None
@@ -823,6 +828,8 @@ class Session:
         if self._closed:
             return
         self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
         for stream in (self.private, self.public):
             if stream is not None:
                 try:

@@ -500,6 +500,16 @@ class Journal:
             ).fetchall()
         return {row[0] for row in rows}
 
+    def claims(self, order_id: int) -> bool:
+        """One of our order-creating intents created ``order_id`` (an indexed lookup)."""
+        with self._read_lock:
+            row = self._reader.execute(
+                "SELECT 1 FROM intents WHERE order_id = ? "
+                "AND kind IN ('ORDER','CLOSE','CLOSE_BULK') LIMIT 1",
+                (order_id,),
+            ).fetchone()
+        return row is not None
+
     def events(self, intent_id: int | None = None) -> list[JournalEvent]:
         with self._read_lock:
             if intent_id is None:

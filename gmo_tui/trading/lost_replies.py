@@ -12,9 +12,9 @@ time of its first fill: a resting order may fill long after it was placed):
 3. ``/v1/orders`` by id (10 per request) for every order those fills belong to that is not
    resting: its row gives its creation time, size, price and final status.
 
-:func:`gmo_tui.market.orders.find_lost_order` then matches (symbol, side, type, size, price,
-creation time within the window of the send; never an order already claimed by another intent;
-two candidates are reported, never guessed). It is polled on a bounded schedule; the request
+:func:`gmo_tui.market.orders.find_lost_order` then matches the order rows (symbol, side, type,
+size, price, settle type, creation time within the window of the send; never an order already
+claimed by another intent; two candidates are reported, never guessed). It is polled on a bounded schedule; the request
 itself is never re-sent.
 
 What proves "no order reached the exchange"? Nothing these records hold: an order that was
@@ -235,14 +235,20 @@ class LostReplyResolver:
         self.last_reads = reads
         return self.match(entry, reads)
 
-    async def resolve(self, entry: JournalEntry) -> Resolution | None:
+    async def resolve(self, entry: JournalEntry, *, now_ms: int | None = None) -> Resolution | None:
         """Poll until one match is found or the schedule ends (then: not found, or ambiguous).
+        With ``now_ms`` (exchange clock) and the request sent longer ago than the schedule
+        lasts (a restart), one look is enough: whatever it did is on the exchange by now.
 
         ``None`` when no poll could look at all (e.g. maintenance): the intent stays UNKNOWN
         and is looked up again by the next reconciliation.
         """
+        delays = self.delays
+        sent_ms = sent_at_of(entry).timestamp() * 1000
+        if now_ms is not None and now_ms - sent_ms > 1000 * sum(delays):
+            delays = (0.0,)
         last: Resolution | None = None
-        for delay in self.delays:
+        for delay in delays:
             await asyncio.sleep(delay)
             try:
                 last = await self.look_once(entry)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -81,7 +80,6 @@ class Reconciler:
 
     def __init__(self, service: TradingService) -> None:
         self.service = service
-        self.monotonic = time.monotonic
         self.page_size = service.resolver.page_size
         self.last_at: float | None = None
         self.gap: ReconcileReason | None = None
@@ -91,6 +89,9 @@ class Reconciler:
         self._private_state: StreamState | None = None
         self._private_was_live = False
         self._reconnected_at = -1e9
+        self.attempted = False  # start() was called at least once
+        self._starting = asyncio.Lock()
+        self._last_report = ReconcileReport(0, 0, 0, 0)
 
     # ------------------------------------------------------------------ start-up
 
@@ -98,7 +99,19 @@ class Reconciler:
         """Status (which also samples the server clock), CLOCK, then :meth:`start_up`; entry
         stays closed while the exchange is not OPEN (and /v1/status is polled). Returns with
         RECONCILED still closed when the key was rejected (AUTH) or the clock is off (CLOCK);
-        other errors (e.g. the endpoint unreachable) raise. Call it again to retry."""
+        other errors (e.g. the endpoint unreachable) raise. Until RECONCILED opens, a
+        :meth:`reconcile` (e.g. the timer's) runs the start again (unless AUTH is closed or the
+        exchange is halted: the reopening does it)."""
+        if self._starting.locked():
+            return  # a start is running (the owner's retry and the timer may meet)
+        async with self._starting:
+            self.attempted = True
+            try:
+                await self._start()
+            finally:
+                self.last_at = self.service.clock()
+
+    async def _start(self) -> None:
         svc = self.service
         svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
         if not svc.gates.is_open(Gate.CLOCK):
@@ -127,7 +140,7 @@ class Reconciler:
         """The journal, then the account; RECONCILED opens when both are done."""
         self.service.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
         await self.reconcile_journal()
-        await self.reconcile(reason)
+        await self.run(reason)
         self.service.check_clock()
         self.service.set_gate(Gate.RECONCILED, True)
 
@@ -184,7 +197,7 @@ class Reconciler:
                 )
                 entry = svc.journal.get(entry.id)
             self._track_entry(entry)
-            lookups.append(self.resolve_intent(entry))
+            lookups.append(self.resolve_intent(entry, restart=True))
             looked += 1
         # at most one unresolved intent per identity exists (identical ones are blocked), so
         # they cannot claim each other's orders: look them all up at once
@@ -225,9 +238,10 @@ class Reconciler:
     def unknown_intents(self) -> list[JournalEntry]:
         return [e for e in self.service.journal.unresolved() if e.state is IntentState.UNKNOWN]
 
-    async def resolve_intent(self, entry: JournalEntry) -> None:
+    async def resolve_intent(self, entry: JournalEntry, *, restart: bool = False) -> None:
         if entry.kind.creates_order:
-            res = await self.service.resolver.resolve(entry)
+            now_ms = self.service.exchange_now_ms() if restart else None
+            res = await self.service.resolver.resolve(entry, now_ms=now_ms)
             await self.settle_creating(entry, res, self.service.resolver.last_reads)
         elif entry.kind is IntentKind.CHANGE:
             await self._resolve_change(entry)
@@ -412,9 +426,22 @@ class Reconciler:
             return True
         return bool(svc.journal.unresolved())
 
+    def needs_start(self) -> bool:
+        """Started once, not reconciled yet, and nothing that a retry cannot fix in the way."""
+        gates = self.service.gates
+        return (
+            self.attempted
+            and not gates.is_open(Gate.RECONCILED)
+            and gates.is_open(Gate.AUTH)
+            and self.service.halts.reason is None
+        )
+
     def due(self, now: float) -> bool:
-        """``now`` on ``time.monotonic``: a gap flagged, or open state and the last
-        reconciliation older than ``reconcile_every_s``."""
+        """``now`` on the service's clock (``time.time`` unless given): a gap flagged, or open
+        state (or a start to retry) and the last reconciliation older than
+        ``reconcile_every_s``."""
+        if self.needs_start():
+            return self.last_at is None or now - self.last_at >= self.service.reconcile_every_s
         if self.gap is not None:
             return True
         if not self.has_open_state():
@@ -451,9 +478,19 @@ class Reconciler:
         return requests
 
     async def reconcile(self, reason: ReconcileReason) -> ReconcileReport:
-        """Read the account of the symbols of interest back over REST and apply it."""
+        """Read the account of the symbols of interest back over REST and apply it (or, while
+        the start-up reconciliation has not succeeded yet, run it again)."""
+        if self.needs_start():
+            await self.start()
+            return self._last_report
+        return await self.run(reason)
+
+    async def run(self, reason: ReconcileReason) -> ReconcileReport:
+        """One reconciliation, whatever the gates (the start-up and the reopening call it)."""
         async with self._lock:
-            return await self._reconcile(reason)
+            report = await self._reconcile(reason)
+            self._last_report = report
+            return report
 
     async def _reconcile(self, reason: ReconcileReason) -> ReconcileReport:
         svc = self.service
@@ -465,8 +502,8 @@ class Reconciler:
         reads: dict[str, Reads] = {}
         moved: set[str] = set()  # symbols whose positions may have changed
         for symbol in symbols:
-            active, pages = await read_active_orders(svc.rest, symbol, self.page_size)
-            requests += pages
+            active, active_pages = await read_active_orders(svc.rest, symbol, self.page_size)
+            requests += active_pages
             await svc.apply_orders(active)
             first_read = not svc.fills.latest(1, symbol)
             budget = [FIRST_READ_PAGES]
@@ -475,7 +512,7 @@ class Reconciler:
                 budget[0] -= 1
                 return budget[0] <= 0 or any(e.execution_id in svc.fills for e in page)
 
-            latest, pages = await read_latest_executions(
+            latest, latest_pages = await read_latest_executions(
                 svc.rest,
                 symbol,
                 enough=enough
@@ -483,12 +520,14 @@ class Reconciler:
                 else (lambda page: any(e.execution_id in svc.fills for e in page)),
                 page_size=self.page_size,
             )
-            requests += pages
+            requests += latest_pages
             fills = await svc.record_fills(reversed(latest), FillSource.RECONCILE)
             new_fills += len(fills)
             if fills:
                 moved.add(symbol)
-            reads[symbol] = Reads(active, latest, [], pages, 0, pages)
+            reads[symbol] = Reads(
+                active, latest, [], active_pages + latest_pages, active_pages, latest_pages
+            )
         # tracked orders that left activeOrders: their final status (and fills) by id
         resting = {o.order_id for r in reads.values() for o in r.active}
         gone = [
@@ -538,7 +577,7 @@ class Reconciler:
         if positions_changed:
             svc.changed(AccountPart.POSITIONS)
         svc.check_clock()
-        self.last_at = self.monotonic()
+        self.last_at = svc.clock()
         self.gap = None
         self.reports += 1
         return ReconcileReport(new_fills, orders_changed, positions_changed, requests)
@@ -547,7 +586,7 @@ class Reconciler:
 
     async def on_private_reconnected(self) -> None:
         """The private stream is LIVE again after a reconnect: reconcile what was missed."""
-        self._reconnected_at = self.monotonic()
+        self._reconnected_at = self.service.clock()
         try:
             await self.reconcile(ReconcileReason.RECONNECT)
         except GmoError as exc:
@@ -572,7 +611,7 @@ class Reconciler:
             if self._private_was_live:
                 self.flag_gap(ReconcileReason.RECONNECT)
             return
-        recently = self.monotonic() - self._reconnected_at < 1.0
+        recently = self.service.clock() - self._reconnected_at < 1.0
         if previous is not None and previous is not StreamState.LIVE and self._private_was_live:
             if not recently:
                 await self.on_private_reconnected()

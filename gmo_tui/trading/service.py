@@ -42,6 +42,7 @@ from gmo_tui.exchange.errors import (
     OrderNotChangeableError,
     OrderNotFoundError,
     ReplyLost,
+    TimestampError,
 )
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.book import Book
@@ -148,6 +149,7 @@ class TradingService:
         self.watch_symbols: set[str] = set(watch_symbols)
         self.stage_hook = stage_hook
         self.gates = EntryGates()
+        rest.clock.skew_limit_ms = clock_skew_limit_s * 1000.0  # never adopted silently
         self.killswitch = KillSwitch()
         self.resolver = LostReplyResolver(
             rest,
@@ -157,7 +159,7 @@ class TradingService:
         )
         self.halts = Halts(self, poll_interval=status_poll_interval)
         self.reconciler = Reconciler(self)
-        self._journaled_status: dict[int, str] = {}
+        self._journaled_status: dict[int, tuple[str, Decimal]] = {}
         self._inflight: dict[int, IntentKey] = {}  # intent id -> identity key, on the wire
         self._lock = asyncio.Lock()  # the identity check and the journal write go together
 
@@ -277,16 +279,17 @@ class TradingService:
             self.changed(AccountPart.ORDERS)
 
     async def journal_order_state(self, order_id: int) -> None:
-        """Write a changed exchange status of one of our journaled orders (off the loop)."""
+        """Write a changed exchange status or filled size (a partial fill) of one of our
+        journaled orders (off the loop)."""
         tracked = self.tracker.get(order_id)
         if tracked is None or tracked.state.is_in_flight:
             return
         status = tracked.state.value
-        if self._journaled_status.get(order_id) == status:
+        if self._journaled_status.get(order_id) == (status, tracked.filled):
             return
-        if order_id not in self.journal.claimed_order_ids():
+        if not self.journal.claims(order_id):
             return
-        self._journaled_status[order_id] = status
+        self._journaled_status[order_id] = (status, tracked.filled)
         await self.journal_write(
             self.journal.record_order_state, order_id, status, filled=tracked.filled
         )
@@ -310,9 +313,12 @@ class TradingService:
 
     def on_rest_error(self, exc: BaseException) -> bool:
         """Every failed exchange call passes here: maintenance halts entry, a rejected key
-        closes AUTH. True when it was one of those."""
+        closes AUTH, a timestamp refusal re-checks CLOCK. True when a gate closed for it."""
         if not isinstance(exc, ApiError):
             return False
+        if isinstance(exc, TimestampError):
+            self.check_clock()  # the client re-synced its clock: is it beyond the limit now?
+            return not self.gates.is_open(Gate.CLOCK)
         if isinstance(exc, AuthenticationError) and AUTH_CODES.intersection(exc.all_codes):
             self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
             self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
@@ -909,7 +915,7 @@ class TradingService:
         return await self.reconciler.reconcile(reason)
 
     def reconcile_due(self, now: float) -> bool:
-        """``now`` is ``time.monotonic()``; see :meth:`Reconciler.due`."""
+        """``now`` on the service's ``clock`` (``time.time()``); see :meth:`Reconciler.due`."""
         return self.reconciler.due(now)
 
     def has_open_state(self) -> bool:

@@ -216,7 +216,7 @@ async def test_a_crossed_book_is_said_crossed_and_closes_the_book_gate(sim, tmp_
         await until(lambda: listener.states.get("book") == "LIVE", "book live")
         await until(lambda: session.books["BTC_JPY"].sane, "a sane book")
         session.books.apply(crossed("BTC_JPY"), session.now() + 3600)
-        session._book_changed("BTC_JPY")
+        session.book_changed("BTC_JPY")
         assert listener.states["book"] == "CROSSED"
         assert session.gates is not None and not session.gates.is_open(Gate.BOOK)
         assert "crossed" in (session.gates.reason_of(Gate.BOOK) or "")

@@ -6,6 +6,7 @@ start-up reconciliation; after maintenance entry comes back only when every gate
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 from itertools import groupby
 
@@ -14,6 +15,7 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.trading.gates import Gate
+from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import NoticeKind, Outcome
 from tests.trading.conftest import CountingTransport, build_rig
 
@@ -71,8 +73,10 @@ async def test_a_server_clock_beyond_the_limit_closes_clock_and_is_not_adopted(
         blocked = await rig.service.submit(_limit(book.best_bid - 100))
         assert blocked.outcome is Outcome.BLOCKED and "clock" in (blocked.reason or "")
         assert rig.transport.posts() == 0 and rig.transport.private() == 0
-        await sim.control("skew", {"seconds": 0})  # the clock is fixed: a new start passes
-        await rig.service.start()
+        await sim.control("skew", {"seconds": 0})  # the clock is fixed: the timer retries
+        later = time.time() + rig.service.reconcile_every_s
+        assert rig.service.reconcile_due(later)
+        await rig.service.reconcile(ReconcileReason.TIMER)
         assert gates.is_open(Gate.CLOCK) and rig.service.entry_enabled
         # within the limit the offset is adopted as before
         await sim.control("skew", {"seconds": 60})
@@ -128,5 +132,25 @@ async def test_emergency_maintenance_then_entry_back_only_with_every_gate(sim, t
             < len(kinds) - 1 - kinds[::-1].index(NoticeKind.ENABLED.value)
         )
         assert [enabled for enabled, _ in groupby(rig.listener.entry)] == [True, False, True]
+    finally:
+        await _close(rig)
+
+
+async def test_a_clock_jump_during_the_session_closes_clock_at_the_first_refusal(
+    sim, tmp_path
+) -> None:
+    rig = await build_rig(sim, tmp_path / "j.sqlite3")
+    try:
+        await rig.service.start()
+        assert rig.service.entry_enabled
+        book = await rig.refresh_book("BTC")
+        await sim.control("skew", {"seconds": -400})
+        refused = await rig.service.submit(_limit(book.best_bid - 100))
+        assert refused.outcome is Outcome.REJECTED and refused.code in ("ERR-5008", "ERR-5009")
+        assert not rig.service.gates.is_open(Gate.CLOCK)
+        assert rig.rest.clock.skewed and rig.rest.clock.offset_ms == 0
+        again = await rig.service.submit(_limit(book.best_bid - 101))
+        assert again.outcome is Outcome.BLOCKED and "clock" in (again.reason or "")
+        assert rig.exchange_orders() == []
     finally:
         await _close(rig)

@@ -19,6 +19,7 @@ from pathlib import Path
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderState
+from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentState
 from gmo_tui.trading.listener import FillSource
 from gmo_tui.trading.results import NoticeKind, Outcome
@@ -148,3 +149,61 @@ async def test_not_found_is_never_said_to_be_not_placed(rig) -> None:
     again = await rig.service.submit(intent)
     assert again.outcome is Outcome.BLOCKED and "identical" in (again.reason or "")
     assert len(rig.exchange_orders()) == 1
+
+
+async def test_lost_order_filled_before_more_than_a_page_of_other_fills_is_found(
+    sim, tmp_path
+) -> None:
+    """The lost order's fill is older than the newest 100 fills of the symbol: it is on the
+    second page of latestExecutions (the exchange's page size, not a test setting)."""
+    journal = tmp_path / "journal.sqlite3"
+    code = await _send_and_kill(sim, journal, kill_after="0.5")
+    assert code == -signal.SIGKILL
+    account = sim.engine._accounts["demo"]
+    (lost,) = account.orders.values()
+    await sim.control("fill", {"orderId": lost.id})
+    await sim.control("clock", {"advance": 20})
+    for n in range(120):  # other trading on the symbol afterwards (e.g. another device)
+        sim.engine.place_order(
+            "demo",
+            symbol="BTC",
+            side="BUY" if n % 2 == 0 else "SELL",
+            execution_type="MARKET",
+            size=Decimal("0.0001"),
+        )
+    assert len(account.executions_by_symbol["BTC"]) > 100
+    rig = await build_rig(sim, journal)
+    try:
+        rig.transport.calls.clear()
+        await rig.service.start()
+        entry = rig.journal.entries()[0]
+        assert entry.state is IntentState.RESOLVED and entry.order_id == lost.id
+        assert entry.order_status == "EXECUTED"
+        assert rig.transport.calls[("GET", "/private/v1/latestExecutions")] >= 2
+        assert not any("no order reached" in n.message for n in rig.notices)
+        # the lost order's fill reported once, and no other order claimed for it
+        assert [f.order_id for f, _ in rig.listener.fills].count(lost.id) == 1
+    finally:
+        await rig.service.aclose()
+        await rig.rest.aclose()
+        rig.journal.close()
+
+
+async def test_at_a_restart_an_intent_sent_long_ago_is_looked_up_once(sim, tmp_path) -> None:
+    """Whatever a request sent a minute ago did is on the exchange by now: one look, not the
+    whole polling schedule (which would hold order entry closed for its length)."""
+    rig = await build_rig(sim, tmp_path / "j.sqlite3", resolve_delays=(5.0, 5.0, 5.0))
+    try:
+        intent_id = rig.journal.record_intent(
+            "ORDER", symbol="BTC", side="BUY", execution_type="LIMIT",
+            size=Decimal("0.01"), price=Decimal(1_000_000),
+        )  # fmt: skip
+        rig.journal.mark_sent(intent_id, rig.service.exchange_now_ms() - 60_000)
+        await asyncio.wait_for(rig.service.start(), 4)  # not 15 s of polls
+        assert rig.service.resolver.polls == 1
+        assert rig.journal.get(intent_id).state is IntentState.UNKNOWN  # not found: still
+        assert rig.service.gates.reason_of(Gate.RECONCILED) is None
+    finally:
+        await rig.service.aclose()
+        await rig.rest.aclose()
+        rig.journal.close()
