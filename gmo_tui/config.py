@@ -141,13 +141,13 @@ Checked = tuple[Any, str | None]
 
 def _nonempty(value: Any, text_source: bool) -> Checked:
     text = _text(value)
-    return (text, None) if text else (None, "a non-empty string")
+    return (text, None) if text else (None, _("a non-empty string"))
 
 
 def _endpoint(value: Any, text_source: bool) -> Checked:
     text = _text(value)
     if text is None:
-        return None, 'a URL such as "https://api.coin.z.com"'
+        return None, _('a URL such as "https://api.coin.z.com"')
     return (text, None) if (problem := endpoint_problem(text)) is None else (None, problem)
 
 
@@ -156,7 +156,7 @@ def _tier(value: Any, text_source: bool) -> Checked:
         return int(value), None
     if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
         return value, None
-    return None, "1 or 2 (the API tier of the account)"
+    return None, _("1 or 2 (the API tier of the account)")
 
 
 def _flag(value: Any, text_source: bool) -> Checked:
@@ -164,7 +164,7 @@ def _flag(value: Any, text_source: bool) -> Checked:
         return value, None
     if text_source and isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE, None
-    return None, "true or false"
+    return None, _("true or false")
 
 
 def _language(value: Any, text_source: bool) -> Checked:
@@ -175,12 +175,16 @@ def _language(value: Any, text_source: bool) -> Checked:
 
 def _seconds(value: Any, text_source: bool) -> Checked:
     seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
-    return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
+    return (seconds, None) if seconds is not None else (None, _("a number of seconds, 1 or more"))
 
 
 def _table(name: str) -> Callable[[Any, bool], Checked]:
     def check(value: Any, text_source: bool) -> Checked:
-        return (dict(value), None) if isinstance(value, Mapping) else (None, f"a table: [{name}]")
+        return (
+            (dict(value), None)
+            if isinstance(value, Mapping)
+            else (None, _("a table: [{name}]").format(name=name))
+        )
 
     return check
 
@@ -242,11 +246,17 @@ def load_settings(
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+            raise ConfigError(
+                _("{path}: not valid TOML: {error}").format(path=path, error=exc)
+            ) from None
         allowed = [name for name in Settings.__dataclass_fields__ if name != "demo"]
         for key, value in data.items():
             if key not in allowed:
-                raise ConfigError(f"{path}: unknown setting {key!r}; allowed: {', '.join(allowed)}")
+                raise ConfigError(
+                    _("{path}: unknown setting {key}; allowed: {allowed}").format(
+                        path=path, key=repr(key), allowed=", ".join(allowed)
+                    )
+                )
             values[key] = _checked(key, value, str(path), text_source=False)
         if "keymap" in values:
             values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids)
@@ -254,7 +264,9 @@ def load_settings(
             safety_limits(values["safety"], str(path))
     for var, name in _ENV.items():
         if env.get(var):
-            values[name] = _checked(name, env[var], f"environment variable {var}", text_source=True)
+            values[name] = _checked(
+                name, env[var], _("environment variable {var}").format(var=var), text_source=True
+            )
     for name, value in overrides.items():
         if value is not None:
             flag = "--" + name.replace("_", "-")
