@@ -46,7 +46,7 @@ class ValueDialog(ModalScreen[Decimal | None]):
         self.query_one(Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        _, err = self.validate(event.value)
+        _value, err = self.validate(event.value)
         self.query_one("#value-error", Static).update(err or "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -141,7 +141,7 @@ class CandleChart(Widget, can_focus=True):
         lines = [Strip([Segment(fit(title, width), base + self._style("chart--title"))], width)]
         shown = candles[-plot_w:]
         if not shown:
-            lines.extend(Strip.blank(width, base) for _ in range(height - 1))
+            lines.extend(Strip.blank(width, base) for _row in range(height - 1))
             return lines
         hi = max(c.high for c in shown)
         lo = min(c.low for c in shown)
