@@ -196,3 +196,33 @@ def test_the_rule_lets_a_translated_text_through(source: str) -> None:
 def test_an_f_string_in_gettext_is_found() -> None:
     found = list(marked(ast.parse('_(f"Order {order_id}")'), "example"))
     assert [f.message for f in found] == [None]
+
+
+def _assigns_underscore(tree: ast.AST) -> list[int]:
+    """Lines where ``_`` is bound (assigned, a loop or ``with`` target): in a module that
+    imports gettext's ``_`` this would shadow it (``host, _ = …`` then ``_("…")`` fails)."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+    ]
+
+
+def test_no_module_shadows_gettext() -> None:
+    shadowed = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_gettext = any(
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("gmo_tui.i18n")
+            and any(alias.name == "_" for alias in node.names)
+            for node in ast.walk(tree)
+        )
+        if imports_gettext:
+            shadowed += [f"{path.name}:{line}" for line in _assigns_underscore(tree)]
+    assert not shadowed
+
+
+def test_the_shadow_rule_catches_a_throwaway_underscore() -> None:
+    assert _assigns_underscore(ast.parse('host, _ = "h", 1\nfor _, size in rows: pass'))
+    assert not _assigns_underscore(ast.parse("match x:\n    case _:\n        pass"))

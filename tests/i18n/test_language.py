@@ -115,3 +115,18 @@ def test_gmo_error_messages_in_the_current_language() -> None:
     # a code the app does not know: the exchange's own words
     unknown = api_error(1, [ErrorMessage("ERR-9999", "Something new.")])
     assert describe(unknown) == "ERR-9999: Something new."
+
+
+def test_config_errors_in_japanese(tmp_path: Path) -> None:
+    config = tmp_path / "conf"
+    config.mkdir(mode=0o700)
+    (config / "config.toml").write_text('tier = "abc"\n')
+    use_language("ja")
+    with pytest.raises(ConfigError, match=r'tier = "abc": 1 または 2\(口座のAPIティア\)'):
+        load_settings(config / "config.toml", env={})
+    (config / "config.toml").write_text('colour = "red"\n')
+    with pytest.raises(ConfigError, match="不明な設定 'colour'"):
+        load_settings(config / "config.toml", env={})
+    (config / "config.toml").write_text('endpoint = "https://u:p@api.coin.z.com"\n')
+    with pytest.raises(ConfigError, match="ユーザー名やパスワードは含められません"):
+        load_settings(config / "config.toml", env={})
