@@ -65,7 +65,7 @@ class OrderFlows:
         if entry and not service.gates.enabled:
             self.host.say(
                 _("Order entry disabled: {reason}").format(
-                    reason=service.gates.reason or _("not ready")
+                    reason=_(service.gates.reason) if service.gates.reason else _("not ready")
                 ),
                 Severity.ERROR,
                 12,

@@ -224,7 +224,9 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if not self.private:
             errors["key"] = _("no API key: order entry needs credentials (see ? help)")
         elif self.entry_reason is not None:
-            errors["entry"] = _("order entry disabled: {reason}").format(reason=self.entry_reason)
+            errors["entry"] = _("order entry disabled: {reason}").format(
+                reason=_(self.entry_reason)
+            )
         rule = self.rule
         kind = self.kind
         price = size = losscut = None
