@@ -35,3 +35,21 @@ SHOWN_VALUES = (
     # what a number typed in a form is (rules.parse_number)
     N_("value"),
 )
+
+TEXTUAL_PALETTE = (
+    # Textual's own command palette: its placeholder and system commands (App.get_system_commands)
+    N_("Search for commands…"),
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)

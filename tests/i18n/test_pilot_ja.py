@@ -3,7 +3,8 @@ panes, footer, a notice and an exchange error come out in Japanese."""
 
 from __future__ import annotations
 
-from textual.widgets import Tab
+from textual.command import CommandPalette
+from textual.widgets import Input, Tab
 
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -69,3 +70,11 @@ async def test_notice_error_footer_and_panes_in_japanese(sim, make_app):
             "transfer rejected",
         )
         assert rejected == ["振替が拒否されました: ERR-754: 振替可能額が不足しています。"]
+
+        # the palette: Textual's placeholder and system commands, and ours, in Japanese
+        main.action_focus_book()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        assert app.screen.query_one(Input).placeholder == "コマンドを検索…"
+        titles = {c.title for c in app.get_system_commands(main)}
+        assert {"テーマ", "終了"} <= titles
