@@ -25,8 +25,36 @@ from pathlib import Path
 from gmo_tui.i18n import LANGUAGES, _, choose_language, use_language
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own words (usage:, the section titles) in the current language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(_(heading) if heading else heading)
+
+
+def _parser(**options: object) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        formatter_class=_HelpFormatter,
+        add_help=False,
+        **options,  # type: ignore[arg-type]
+    )
+    parser.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+    return parser
+
+
+class _SubParser(argparse.ArgumentParser):
+    """A sub-command's parser, with the same translated help as the main one."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(formatter_class=_HelpFormatter, add_help=False, **options)  # type: ignore[arg-type]
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _parser(
         prog="gmo-tui", description=_("Keyboard-driven terminal trading for GMO Coin.")
     )
     parser.add_argument(
@@ -48,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help=_("language of the UI (default: the config, else the locale)"),
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=_SubParser)
     sim = sub.add_parser("sim", help=_("run the built-in exchange alone"))
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
