@@ -53,3 +53,9 @@ TEXTUAL_PALETTE = (
     N_("Screenshot"),
     N_("Save an SVG 'screenshot' of the current screen"),
 )
+
+ARGPARSE_SECTIONS = (
+    # argparse's section titles in --help (cli._HelpFormatter translates them)
+    N_("positional arguments"),
+    N_("options"),
+)

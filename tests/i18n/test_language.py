@@ -130,3 +130,14 @@ def test_config_errors_in_japanese(tmp_path: Path) -> None:
     (config / "config.toml").write_text('endpoint = "https://u:p@api.coin.z.com"\n')
     with pytest.raises(ConfigError, match="ユーザー名やパスワードは含められません"):
         load_settings(config / "config.toml", env={})
+
+
+def test_argparse_words_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "ja", "sim", "--help"])
+    out = capsys.readouterr().out
+    assert "オプション:" in out and "このヘルプを表示して終了" in out
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "en", "--help"])
+    out = capsys.readouterr().out
+    assert "positional arguments:" in out and "show this help message and exit" in out
