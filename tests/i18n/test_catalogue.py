@@ -19,6 +19,8 @@ Every GMO error code has its Japanese text.
 from __future__ import annotations
 
 import ast
+import gettext
+import io
 import re
 from pathlib import Path
 
@@ -90,11 +92,17 @@ def test_placeholders_match() -> None:
 
 
 def test_the_compiled_catalogue_is_current() -> None:
+    """What gettext reads from the committed .mo is what the .po says, text for text."""
     assert po_files() == [JA_PO]
-    for po in po_files():
-        assert po.with_suffix(".mo").read_bytes() == compiled(po), (
-            f"{po.with_suffix('.mo')} is stale: python -m gmo_tui.i18n.compile"
-        )
+    with JA_PO.with_suffix(".mo").open("rb") as mo:
+        committed = gettext.GNUTranslations(mo)
+    stale = {
+        msgid: text for msgid, text in _catalogue().items() if committed.gettext(msgid) != text
+    }
+    assert not stale, "the .mo is stale: python -m gmo_tui.i18n.compile"
+    # and the compiler (Babel) gives the same texts from the .po
+    rebuilt = gettext.GNUTranslations(io.BytesIO(compiled(JA_PO)))
+    assert all(rebuilt.gettext(m) == t for m, t in _catalogue().items())
 
 
 def test_every_gmo_error_code_has_its_japanese_text() -> None:
