@@ -59,3 +59,13 @@ ARGPARSE_SECTIONS = (
     N_("positional arguments"),
     N_("options"),
 )
+
+ENTRY_GATE_REASONS = (
+    # the entry gates' first reasons (trading/gates.py, which stays free of the app layers;
+    # a test checks these are exactly a fresh EntryGates' reasons)
+    N_("trading rules not loaded yet"),
+    N_("order book not live yet"),
+    N_("private stream not live yet"),
+    N_("reconciling with the exchange"),
+    N_("reconciling with the exchange (its status not known yet)"),
+)

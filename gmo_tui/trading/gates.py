@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from gmo_tui.i18n import N_
-
 __all__ = ["Gate", "EntryGates"]
 
 
@@ -37,11 +35,11 @@ class Gate(StrEnum):
 
 
 _INITIAL_REASON: dict[Gate, str] = {
-    Gate.RULES: N_("trading rules not loaded yet"),
-    Gate.BOOK: N_("order book not live yet"),
-    Gate.PRIVATE_STREAM: N_("private stream not live yet"),
-    Gate.RECONCILED: N_("reconciling with the exchange"),
-    Gate.EXCHANGE_OPEN: N_("reconciling with the exchange (its status not known yet)"),
+    Gate.RULES: "trading rules not loaded yet",
+    Gate.BOOK: "order book not live yet",
+    Gate.PRIVATE_STREAM: "private stream not live yet",
+    Gate.RECONCILED: "reconciling with the exchange",
+    Gate.EXCHANGE_OPEN: "reconciling with the exchange (its status not known yet)",
 }
 
 

@@ -234,3 +234,12 @@ def test_no_module_shadows_gettext() -> None:
 def test_the_shadow_rule_catches_a_throwaway_underscore() -> None:
     assert _assigns_underscore(ast.parse('host, _ = "h", 1\nfor _, size in rows: pass'))
     assert not _assigns_underscore(ast.parse("match x:\n    case _:\n        pass"))
+
+
+def test_the_entry_gates_reasons_are_the_ones_marked() -> None:
+    """trading/ may not import the i18n package: its reasons are marked in terms.py, and
+    shown through ``_(reason)``; this keeps the two lists the same."""
+    from gmo_tui.i18n.terms import ENTRY_GATE_REASONS
+    from gmo_tui.trading.gates import EntryGates
+
+    assert {reason for _gate, reason in EntryGates().closed()} == set(ENTRY_GATE_REASONS)
