@@ -410,6 +410,10 @@ class StreamBase:
     async def _after_drop(self, deliberate: bool) -> None:
         """Called after a connection is lost (``deliberate``: by :meth:`request_reconnect`)."""
 
+    def _fatal(self, exc: BaseException) -> bool:
+        """An error no retry can fix: the loop stops with DOWN (its detail says why)."""
+        return False
+
     async def _after_close(self) -> None:
         """Called at the end of ``close()``."""
 
@@ -491,9 +495,14 @@ class StreamBase:
                     ) as ws:
                         connected_at = self._clock()
                         await self._session(ws)
-                except Exception as exc:  # every kind: retried below
+                except Exception as exc:  # every kind: retried below, unless fatal
                     self._last_exception = exc
                     reason = self._drop_reason(exc)
+                    if self._fatal(exc):
+                        self._emit_status(
+                            StreamState.DOWN, detail=f"stopped, a retry cannot fix it: {reason}"
+                        )
+                        return
                 finally:
                     self._ws = None
                     self._commands = None

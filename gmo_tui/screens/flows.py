@@ -25,7 +25,8 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
-from gmo_tui.session import Session, Severity
+from gmo_tui.session.listener import Severity
+from gmo_tui.session.session import Session
 from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 

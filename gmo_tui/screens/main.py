@@ -29,7 +29,9 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
-from gmo_tui.session import HISTORY_ASSETS, Banner, Session, Severity
+from gmo_tui.session.listener import Banner, Severity
+from gmo_tui.session.loads import HISTORY_ASSETS
+from gmo_tui.session.session import Session
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -310,9 +312,8 @@ class MainScreen(RenderMemo, Screen[None]):
         self._apply_rules()
         self.chart.show_loading(symbol, session.interval)
         self._show_header_change()
-        self.on_account_part(msg.AccountPartChanged(AccountPart.ORDERS))
-        self.on_account_part(msg.AccountPartChanged(AccountPart.POSITIONS))
-        self.on_account_part(msg.AccountPartChanged(AccountPart.FILLS))
+        for part in AccountPart:
+            self.show_account_part(part)
         if session.books[symbol].snapshots:
             self._show_book()
         self.run_worker(session.resubscribe(symbol), group="resubscribe", exclusive=True)
@@ -562,12 +563,16 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.AccountPartChanged)
     def on_account_part(self, message: msg.AccountPartChanged) -> None:
+        self.show_account_part(message.part)
+
+    def show_account_part(self, part: AccountPart) -> None:
+        """Re-render one pane from the service's model (the only copy)."""
         service, symbol = self.session.service, self.session.symbol
         if service is None:
             return
         tp, sp = self._places()
         colours = self.app.theme_variables
-        match message.part:
+        match part:
             case AccountPart.ORDERS:
                 self.orders.show(service.tracker.active(symbol), tp, sp, colours)
                 self.ladder.set_own(self.own_levels())

@@ -19,7 +19,7 @@ Intent states::
 PENDING, SENT and UNKNOWN are *unresolved*: the service reconciles them before order entry.
 
 The files (the database, its ``-wal`` and ``-shm``) are created 0600 in a directory created
-0700, whatever the umask (:func:`private_database`). Writes take the write connection; reads
+0700, whatever the umask (:func:`gmo_tui.private_files.private_database`). Writes take the write connection; reads
 use their own connection (WAL lets them read the last commit while a write is syncing), so the
 event loop never waits for a write's fsync just to read.
 """
@@ -37,6 +37,8 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from gmo_tui.private_files import private_database
 
 SCHEMA_VERSION = 1
 
@@ -156,7 +158,6 @@ CREATE INDEX IF NOT EXISTS events_intent ON events(intent_id);
 
 def default_journal_path() -> Path:
     """``$GMO_TUI_DATA_DIR/journal.sqlite3``, else ``<user data dir>/gmo-tui/journal.sqlite3``."""
-    import os
 
     from platformdirs import user_data_dir
 
@@ -164,29 +165,6 @@ def default_journal_path() -> Path:
     if override:
         return Path(override) / "journal.sqlite3"
     return Path(user_data_dir("gmo-tui", appauthor=False)) / "journal.sqlite3"
-
-
-def private_database(path: Path) -> None:
-    """Make ``path``'s missing directories 0700 and the database file (and any existing
-    ``-wal``/``-shm``) 0600 before SQLite opens it; SQLite gives new companions the database's
-    mode. (``gmo_tui.private_files.private_database`` does the same once merged.)"""
-    missing: list[Path] = []
-    probe = path.parent
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(directory, 0o700)  # mkdir's mode is cut by the umask
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
-        if companion.exists():
-            os.chmod(companion, 0o600)
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -497,6 +475,16 @@ class Journal:
             rows = self._reader.execute(
                 "SELECT DISTINCT order_id FROM intents WHERE order_id IS NOT NULL "
                 "AND kind IN ('ORDER','CLOSE','CLOSE_BULK')"
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def recent_symbols(self, intents: int = 200) -> set[str]:
+        """The symbols of the newest ``intents`` intents."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT DISTINCT symbol FROM (SELECT symbol FROM intents ORDER BY id DESC "
+                "LIMIT ?) WHERE symbol IS NOT NULL",
+                (intents,),
             ).fetchall()
         return {row[0] for row in rows}
 

@@ -316,10 +316,12 @@ class Reconciler:
         )
         return False
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
         """The user settles an UNKNOWN intent by hand (its order, or none)."""
         svc = self.service
-        svc.journal.mark_resolved(intent_id, order_id, "settled by the user")
+        await svc.journal_write(
+            svc.journal.mark_resolved, intent_id, order_id, "settled by the user"
+        )
         key = str(intent_id)
         if svc.tracker.by_key(key) is not None:
             if order_id is None:
@@ -415,7 +417,7 @@ class Reconciler:
         symbols.update(p.symbol for p in svc.positions.all())
         symbols.update(e.symbol for e in svc.journal.unresolved() if e.symbol)
         if reason is ReconcileReason.START:
-            symbols.update(e.symbol for e in svc.journal.entries()[-200:] if e.symbol)
+            symbols.update(svc.journal.recent_symbols(200))
         return sorted(s for s in symbols if not svc.rules or s in svc.rules)
 
     def has_open_state(self) -> bool:
@@ -440,6 +442,9 @@ class Reconciler:
         """``now`` on the service's clock (``time.time`` unless given): a gap flagged, or open
         state (or a start to retry) and the last reconciliation older than
         ``reconcile_every_s``."""
+        gates = self.service.gates
+        if not gates.is_open(Gate.AUTH) or self.service.halts.reason is not None:
+            return False  # every GET would fail: the restart / the reopening reconciles
         if self.needs_start():
             return self.last_at is None or now - self.last_at >= self.service.reconcile_every_s
         if self.gap is not None:
@@ -486,9 +491,16 @@ class Reconciler:
         return await self.run(reason)
 
     async def run(self, reason: ReconcileReason) -> ReconcileReport:
-        """One reconciliation, whatever the gates (the start-up and the reopening call it)."""
+        """One reconciliation, whatever the gates (the start-up and the reopening call it).
+        A failed GET closes the gate it concerns (maintenance, a rejected key) and raises; a
+        gap stays flagged so the next one is due at once."""
         async with self._lock:
-            report = await self._reconcile(reason)
+            try:
+                report = await self._reconcile(reason)
+            except GmoError as exc:
+                self.flag_gap(reason)
+                self.service.on_rest_error(exc)
+                raise
             self._last_report = report
             return report
 
@@ -574,7 +586,7 @@ class Reconciler:
         positions_changed = len(
             set(positions_after.items()).symmetric_difference(positions_before.items())
         )
-        if positions_changed:
+        if positions_changed or reason is not ReconcileReason.TIMER:  # summaries reloaded too
             svc.changed(AccountPart.POSITIONS)
         svc.check_clock()
         self.last_at = svc.clock()

@@ -66,9 +66,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 IntentKey = tuple[str, str, str, Decimal | None, Decimal | None]
 
-#: the exchange codes that mean "this key or signature is not accepted" (PROTOCOL.md,
-#: "Authentication"): bad signature, empty key, invalid auth, membership agreement missing
-AUTH_CODES = frozenset({"ERR-5010", "ERR-5011", "ERR-5012", "ERR-5014"})
 #: gates that block order-creating actions (the kill switch REFUSES through the pre-trade check)
 _ENTRY_IGNORES = frozenset({Gate.KILL_SWITCH})
 #: gates that block cancels (everything else may be closed: a cancel reduces exposure)
@@ -319,7 +316,7 @@ class TradingService:
         if isinstance(exc, TimestampError):
             self.check_clock()  # the client re-synced its clock: is it beyond the limit now?
             return not self.gates.is_open(Gate.CLOCK)
-        if isinstance(exc, AuthenticationError) and AUTH_CODES.intersection(exc.all_codes):
+        if isinstance(exc, AuthenticationError) and exc.key_rejected:
             self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
             self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
             return True
@@ -943,6 +940,7 @@ class TradingService:
         """Intents whose outcome is still unknown (show them as UNKNOWN)."""
         return self.reconciler.unknown_intents()
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
-        """The user settles an UNKNOWN intent by hand (its order, or none)."""
-        self.reconciler.acknowledge_unknown(intent_id, order_id)
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+        """The trader settles an UNKNOWN intent by hand (its order, or none): identical
+        intents are no longer blocked by it. Journaled off the loop."""
+        await self.reconciler.acknowledge_unknown(intent_id, order_id)

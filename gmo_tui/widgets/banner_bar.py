@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from gmo_tui.session import Banner
+from gmo_tui.session.listener import Banner
 
 
 class BannerBar(Static):

@@ -174,7 +174,8 @@ async def test_the_app_starts_trading_with_the_keyring_credentials(
     app = GmoTuiApp(settings, credentials, mode="DEMO", journal_path=str(tmp_path / "j.sqlite"))
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app, trading=True)
-        assert app.has_credentials and app.service is not None and app.service.entry_enabled
+        service = app.session.service
+        assert service is not None and service.gates.enabled
 
 
 def test_no_usable_keyring_is_said_plainly_and_the_app_still_starts_without_a_key(

@@ -16,7 +16,7 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import SOK_MARGIN_SYMBOLS, allows_sok
 from gmo_tui.messages import HistoryRequested, HistoryUpdated
-from gmo_tui.session import history_assets
+from gmo_tui.session.loads import history_assets
 from gmo_tui.sim.symbols import SOK_MARGIN_SYMBOLS as SIM_SOK_MARGIN_SYMBOLS
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.cycler import Cycler

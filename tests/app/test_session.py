@@ -17,7 +17,8 @@ from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval
 from gmo_tui.exchange.models import BookLevel, OrderBook
 from gmo_tui.market.fills import Fill
-from gmo_tui.session import Banner, HistoryProgress, Session, Severity
+from gmo_tui.session.listener import Banner, HistoryProgress, Severity
+from gmo_tui.session.session import Session
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice

@@ -40,7 +40,8 @@ JA_PO = LOCALE_DIR / "ja" / "LC_MESSAGES" / "gmo_tui.po"
 APP_LAYER = [
     *sorted((PACKAGE / "screens").glob("*.py")),
     *sorted((PACKAGE / "widgets").glob("*.py")),
-    *(PACKAGE / name for name in ("app.py", "session.py", "commands.py", "cli.py")),
+    *sorted((PACKAGE / "session").glob("*.py")),
+    *(PACKAGE / name for name in ("app.py", "commands.py", "cli.py")),
 ]
 SINK_CALLS = frozenset(
     {

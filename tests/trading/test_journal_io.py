@@ -145,3 +145,17 @@ def test_journal_files_are_private_whatever_the_umask(tmp_path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_recent_symbols_and_claims(tmp_path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    for symbol in ("BTC", "ETH", "BTC_JPY"):
+        journal.record_intent("ORDER", symbol=symbol, side="BUY")
+    cancel = journal.record_intent("CANCEL", target_order_id=7)
+    journal.mark_accepted(cancel)
+    order = journal.record_intent("ORDER", symbol="XRP", side="SELL")
+    journal.mark_accepted(order, 42)
+    assert journal.recent_symbols(2) == {"XRP"}  # the cancel has no symbol
+    assert journal.recent_symbols(200) == {"BTC", "ETH", "BTC_JPY", "XRP"}
+    assert journal.claims(42) and not journal.claims(7)
+    journal.close()

@@ -78,7 +78,9 @@ async def test_lost_order_matching_two_exchange_orders_is_ambiguous(rig) -> None
         o.id for o in rig.exchange_orders()
     )
     assert (await rig.service.submit(intent)).outcome is Outcome.BLOCKED
-    rig.service.acknowledge_unknown(result.intent_id, max(o.id for o in rig.exchange_orders()))
+    await rig.service.acknowledge_unknown(
+        result.intent_id, max(o.id for o in rig.exchange_orders())
+    )
     assert rig.journal.get(result.intent_id).state is IntentState.RESOLVED
     assert (await rig.service.submit(intent)).outcome is Outcome.ACCEPTED
 

@@ -149,6 +149,11 @@ async def test_not_found_is_never_said_to_be_not_placed(rig) -> None:
     again = await rig.service.submit(intent)
     assert again.outcome is Outcome.BLOCKED and "identical" in (again.reason or "")
     assert len(rig.exchange_orders()) == 1
+    await rig.service.acknowledge_unknown(result.intent_id)  # the trader settles it: none
+    assert rig.journal.get(result.intent_id).state is IntentState.RESOLVED
+    await rig.refresh_book("BTC")
+    assert (await rig.service.submit(intent)).outcome is Outcome.ACCEPTED
+    assert len(rig.exchange_orders()) == 2
 
 
 async def test_lost_order_filled_before_more_than_a_page_of_other_fills_is_found(

@@ -10,8 +10,11 @@ import contextlib
 import time
 from decimal import Decimal
 
+import pytest
+
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, PrivateChannel, Side
+from gmo_tui.exchange.errors import ApiError
 from gmo_tui.exchange.private_stream import PrivateStream
 from gmo_tui.exchange.stream_base import Received, StreamState, StreamStatus
 from gmo_tui.market.intent import OrderIntent
@@ -176,3 +179,16 @@ async def test_start_loads_positions_of_symbols_nobody_watches(rig) -> None:
     timer = await rig.service.reconcile(ReconcileReason.TIMER)  # ETH_JPY is of interest now
     assert timer.positions_changed == 0
     assert rig.transport.calls[("GET", "/private/v1/activeOrders")] == 1  # by the timer
+
+
+async def test_a_reconcile_meeting_maintenance_halts_and_is_not_due_while_halted(rig) -> None:
+    service = rig.service
+    service.watch_symbols = {"BTC"}
+    await rig.sim.control("status", {"status": "MAINTENANCE"})
+    with pytest.raises(ApiError, match="ERR-5201"):  # the GET failed: said to the caller
+        await service.reconcile(ReconcileReason.TIMER)
+    assert not service.entry_enabled and "maintenance" in (service.halted_reason or "")
+    assert not service.reconcile_due(time.time() + 3600)  # no GET storm during maintenance
+    await rig.sim.control("status", {"status": "OPEN"})
+    await _until(lambda: service.entry_enabled)  # the reopening reconciled
+    assert service.reconcile_due(time.time() + 3600) is service.has_open_state()

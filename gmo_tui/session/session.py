@@ -13,12 +13,10 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -37,11 +35,7 @@ from gmo_tui.exchange.errors import (
     AuthenticationError,
     GmoError,
     MaintenanceError,
-    ProtocolError,
-    RateLimitError,
-    ServiceUnavailableError,
     TimestampError,
-    TransportError,
 )
 from gmo_tui.exchange.rest import GmoRestClient, iter_history_windows
 from gmo_tui.exchange.streams import (
@@ -56,7 +50,7 @@ from gmo_tui.exchange.streams import (
 )
 from gmo_tui.i18n import _
 from gmo_tui.i18n.exchange_errors import describe
-from gmo_tui.market.account import Account, TransferEntry, TransferKind
+from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.fills import Fill, FillLedger
@@ -65,9 +59,12 @@ from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.positions import Positions
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
+from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
+from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
+from gmo_tui.session.loads import history_assets, kline_dates
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
-from gmo_tui.trading.listener import AccountPart, FillSource, TradingListener
+from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
 from gmo_tui.trading.service import ReconcileReason, TradingService
 
@@ -77,8 +74,6 @@ T = TypeVar("T")
 
 CHART_CANDLES = 1000
 SPARK_LEN = 12
-HISTORY_ASSETS = 8
-"""At most this many crypto assets get their deposit/withdrawal history fetched."""
 LATENCY_WINDOW = 200
 RETRY_FIRST_S = 0.5
 RETRY_CAP_S = 10.0
@@ -101,89 +96,8 @@ PUBLIC_CHANNELS = {
     PublicChannel.TRADES.value: "trades",
     PublicChannel.TICKER.value: "ticker",
 }
-RETRYABLE = (TransportError, ProtocolError, ServiceUnavailableError, RateLimitError, OSError)
-"""Failures that pass: the endpoint unreachable or down, maintenance, the rate limit."""
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
-
-
-class Severity(StrEnum):
-    INFO = "information"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-class Banner(StrEnum):
-    """Conditions shown permanently, with their reason, until resolved."""
-
-    CONFIG = "config"
-    UNREACHABLE = "unreachable"
-    MAINTENANCE = "maintenance"
-    AUTH = "auth"
-    CLOCK = "clock"
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryProgress:
-    """Deposit/withdrawal history: ``done`` False while windows are being fetched."""
-
-    done: bool
-    window: int
-    windows: int
-    rows: tuple[TransferEntry, ...] = ()
-    assets: tuple[str, ...] = ()
-    skipped: int = 0
-
-
-class SessionListener(TradingListener, Protocol):
-    """What the session tells the UI. Every call is a cue to re-render from the models."""
-
-    def on_rules(self) -> None: ...
-    def on_book(self, symbol: str) -> None: ...
-    def on_trades(self, symbol: str) -> None: ...
-    def on_tickers(self, symbols: tuple[str, ...]) -> None: ...
-    def on_klines(self, symbol: str, interval: KlineInterval) -> None: ...
-    def on_stream_state(self, stream: str, state: str, detail: str) -> None: ...
-    def on_exchange_status(self, status: ExchangeStatus) -> None: ...
-    def on_balances(self) -> None: ...
-    def on_history(self, progress: HistoryProgress) -> None: ...
-    def on_banner(self, banner: Banner, reason: str | None) -> None: ...
-    def on_message(self, text: str, severity: Severity) -> None: ...
-
-
-def kline_dates(interval: KlineInterval, now: datetime) -> list[str]:
-    """The ``date`` values to fetch for a chart: the previous and the current day (or year)."""
-    day = gmo_day(now)
-    if interval.date_format == "YYYYMMDD":
-        return [(day - timedelta(days=1)).strftime("%Y%m%d"), day.strftime("%Y%m%d")]
-    return [str(day.year - 1), str(day.year)]
-
-
-def history_assets(
-    assets: Iterable[models.Asset], symbol: str, rules: Iterable[str], limit: int = HISTORY_ASSETS
-) -> tuple[list[str], int]:
-    """Crypto assets whose deposit/withdrawal history to fetch, and how many were left out.
-
-    The current symbol's base asset first, then the assets held (non-zero amount, in the
-    order given: the account model lists the largest JPY value first); JPY and anything that
-    is not a spot symbol of ``rules`` (when rules are known) are skipped; at most ``limit``."""
-    known = {s for s in rules if "_" not in s}
-    wanted: list[str] = []
-    for name in [symbol.split("_")[0], *(a.symbol for a in assets if a.amount != 0)]:
-        if name == "JPY" or name in wanted or (known and name not in known):
-            continue
-        wanted.append(name)
-    return wanted[:limit], max(0, len(wanted) - limit)
-
-
-def unreachable(exc: BaseException) -> bool:
-    """The endpoint did not answer (refused, timed out, DNS …), as opposed to answering no."""
-    return isinstance(exc, TransportError | OSError)
-
-
-def socket_says_down(detail: str) -> bool:
-    """A stream's reconnect reason that hints at maintenance or an unreachable endpoint."""
-    return any(hint in detail for hint in ("503", "Refused", "refused", "OSError"))
 
 
 class Session:
