@@ -8,6 +8,9 @@
 * ``gmo-tui keys set|show|delete`` stores the API key and secret in the OS keyring, shows where
   the app finds credentials (never the secret), or removes them
   (:mod:`gmo_tui.keys_command`).
+* ``gmo-tui --paper`` paper-trades on the live market (:mod:`gmo_tui.paper`); ``gmo-tui record``,
+  ``gmo-tui replay`` (:mod:`gmo_tui.record`) and ``gmo-tui serve`` (:mod:`gmo_tui.serve`) keep
+  their arguments and runs in their own modules.
 
 Each sub-command has its parser lines in :func:`build_parser` and one ``run_*`` function.
 A bad config is refused (exit code 2, one message) before the UI starts.
@@ -21,6 +24,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.paper import PaperExchange
 
 from gmo_tui.i18n import LANGUAGES, _, choose_language, use_language
 
@@ -70,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=int, default=None, help=_("seed of the demo exchange (with --demo)")
     )
+    parser.add_argument(
+        "--paper",
+        action="store_true",
+        help=_("paper-trade on the live market (--endpoint: its public source); account persisted"),
+    )
     parser.add_argument("--debug", action="store_true", help=_("debug logging to the log file"))
     parser.add_argument(
         "--lang",
@@ -82,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--seed", type=int, default=42)
     sim.add_argument(
-        "--control", action="store_true", help=_("enable the /control endpoints (tests)")
+        "--control",
+        action="store_true",
+        help=_("enable the /_sim/ test controls (loopback clients, or the token printed at start)"),
     )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
@@ -97,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
             "finds credentials (never the secret); delete: remove them from the keyring"
         ),
     )
+    from gmo_tui.record import command as record_command
+
+    record_command.add_parser(sub)
+    from gmo_tui.record import replay_command
+
+    replay_command.add_parser(sub)
+    from gmo_tui import serve
+
+    serve.add_parser(sub)
     return parser
 
 
@@ -171,13 +195,14 @@ def run_app(args: argparse.Namespace) -> int:
         return 2
     use_language(choose_language(settings.language))
     try:
-        journal_path = _journal_path(args.demo)
+        journal_path = _journal_path(args.demo or args.paper)
     except OSError as exc:
         print(f"gmo-tui: cannot create the order journal: {exc}", file=sys.stderr)
         return 2
     from gmo_tui.exchange.auth import Credentials
 
     sim_thread = None
+    paper: PaperExchange | None = None
     mode = "LIVE"
     credentials: Credentials | None
     if args.demo:
@@ -193,12 +218,26 @@ def run_app(args: argparse.Namespace) -> int:
         for secret in credentials.secrets():
             redact.register_secret(secret)
         mode = "DEMO"
+    elif args.paper:
+        from gmo_tui.paper import PaperStoreError
+
+        try:
+            paper, credentials, endpoint = _start_paper(args.endpoint)
+        except PaperStoreError as exc:
+            print(f"gmo-tui: {exc}", file=sys.stderr)
+            return 2
+        settings = replace(settings, endpoint=endpoint)
+        mode = "PAPER"
     else:
         try:
             credentials = cfg.load_credentials()
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
+    from gmo_tui.serve import read_only
+
+    if read_only():  # served to a browser without --allow-trading: no key, no orders
+        credentials = None
     from gmo_tui.app import GmoTuiApp
 
     logging.getLogger(__name__).info(
@@ -220,7 +259,26 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         if sim_thread is not None:
             sim_thread.stop()
+        if paper is not None:
+            paper.stop()
+            if paper.cancelled_at_stop:
+                print(f"gmo-tui: {paper.cancelled_at_stop} resting paper order(s) cancelled")
     return app.return_code or 0
+
+
+def _start_paper(upstream: str | None) -> tuple[PaperExchange, Credentials, str]:
+    """The paper exchange (gmo_tui/paper.py) started on loopback: (it, credentials, endpoint)."""
+    from gmo_tui import redact
+    from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.exchange.endpoints import DEFAULT_ENDPOINT
+    from gmo_tui.paper import PaperExchange
+
+    paper = PaperExchange(upstream or DEFAULT_ENDPOINT)
+    endpoint = paper.start()
+    credentials = Credentials(paper.api_key, paper.api_secret, source="paper")
+    for secret in credentials.secrets():
+        redact.register_secret(secret)
+    return paper, credentials, endpoint
 
 
 def _journal_path(demo: bool) -> str:
@@ -257,4 +315,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sim(args)
     if args.command == "keys":
         return run_keys(args)
+    if args.command == "record":
+        from gmo_tui.record import command as record_command
+
+        return record_command.run(args)
+    if args.command == "replay":
+        from gmo_tui.record import replay_command
+
+        return replay_command.run(args)
+    if args.command == "serve":
+        from gmo_tui import serve
+
+        return serve.run(args)
     return run_app(args)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "gmo_tui"
-HEADLESS = ["exchange", "market", "sim", "trading"]
+HEADLESS = ["exchange", "market", "sim", "trading", "record"]
 
 
 def _imports(path: Path) -> set[str]:

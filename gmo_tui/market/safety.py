@@ -205,7 +205,7 @@ def check_order(
         return fmt(x, max(sdec, _places(x)), grouping=False)
 
     if kill_switch:
-        reason = getattr(kill_switch, "reason", "") or "engaged"
+        reason = (kill_switch.reason if isinstance(kill_switch, KillSwitch) else "") or "engaged"
         hard(
             "kill_switch",
             f"kill switch is on ({reason}): new orders are halted; cancels still work",

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -42,9 +43,11 @@ class SimClock:
         return int(self.timestamp() * 1000)
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward, by a finite number of seconds")
         self.advanced += seconds
 
     def set_skew(self, seconds: float) -> None:
+        if not math.isfinite(seconds):
+            raise ValueError("a skew is a finite number of seconds")
         self.skew = seconds

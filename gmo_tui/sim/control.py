@@ -1,7 +1,10 @@
 """Test controls of the built-in exchange: JSON POSTs under ``/_sim/`` (404 unless enabled).
 
-Never mixed with GMO's paths; every reply is ``{"ok": true, ...}`` (or HTTP 400 with
-``{"ok": false, "error": ...}`` for a bad body). Controls:
+Never mixed with GMO's paths; every reply is ``{"ok": true, ...}``, or ``{"ok": false, "error":
+...}`` with HTTP 400 for a bad body (every value is checked, see
+:mod:`gmo_tui.sim.control_values`, and a refused call changes nothing), 403 for a client that is
+neither on loopback nor sends the control token, 415 for a body that is not
+``application/json`` (:mod:`gmo_tui.sim.control_access`). Unknown fields are refused. Controls:
 
 =========================  =====================================================================
 ``/_sim/status``           ``{"status": "MAINTENANCE"|"PREOPEN"|"OPEN", "emergency"?: bool}``
@@ -11,7 +14,8 @@ Never mixed with GMO's paths; every reply is ``{"ok": true, ...}`` (or HTTP 400 
                            time-driven work (engine tick, token expiry, PERIODIC frames)
 ``/_sim/skew``             ``{"seconds": N}``: the server's clock runs N seconds ahead (negative:
                            behind) of real time; replaces the previous skew
-``/_sim/delay``            ``{"ms": N}``: every REST reply waits N ms (after doing the work)
+``/_sim/delay``            ``{"ms": N}``: every REST reply waits N ms (after doing the work; at
+                           most 60 s)
 ``/_sim/drop_sockets``     ``{}``: close every WebSocket (code 1012); replies ``{"dropped": n}``
 ``/_sim/silence``          ``{"all": bool, "channels": [...]}``: sockets stay open but send nothing
                            (whole socket, or only these channels); ``{}`` ends the silence
@@ -21,11 +25,12 @@ Never mixed with GMO's paths; every reply is ``{"ok": true, ...}`` (or HTTP 400 
 ``/_sim/chaos``            ``{"malformed": p, "out_of_order": p}``: WebSocket frames sent truncated
                            or swapped with the next one, with these probabilities
 ``/_sim/rates``            ``{"books_per_s", "trades_per_s", "tickers_per_s", "idle_factor"}``
-                           (any subset)
+                           (any subset; rates 0..10000 per second, ``idle_factor`` 0..1)
 ``/_sim/tier``             ``{"tier": 1|2, "apiKey"?}``: 20 or 30 requests/s, and ``tierLevel``
 ``/_sim/limits``           ``{"rest_per_s": N|null, "ws_commands_per_s": N}``: override the limits
 ``/_sim/fill``             ``{"orderId": N, "size"?: "0.1", "apiKey"?}``: force-fill a resting order
 ``/_sim/account``          ``{"apiKey", "apiSecret", "jpy"?}``: open another funded account/key
+                           (``jpy`` a decimal string or number, 0..1e15)
 ``/_sim/reset_faults``     ``{}``: every fault off (delay, silence, chaos, lost reply, skew)
 ``/_sim/state``            ``{}``: status, sim time, connection and token counts
 =========================  =====================================================================
@@ -33,157 +38,180 @@ Never mixed with GMO's paths; every reply is ``{"ok": true, ...}`` (or HTTP 400 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gmo_tui.exchange.codec import format_ts
-from gmo_tui.exchange.enums import ExchangeStatus
+from gmo_tui.exchange.enums import ExchangeStatus, PrivateChannel, PublicChannel
+from gmo_tui.sim.control_access import refusal
+from gmo_tui.sim.control_values import (
+    MAX_ADVANCE_S,
+    MAX_DELAY_MS,
+    MAX_JPY,
+    MAX_RATE,
+    MAX_SIZE,
+    MAX_SKEW_S,
+    BadControl,
+    amount,
+    credential,
+    flag,
+    integer,
+    names,
+    number,
+    only,
+)
+from gmo_tui.sim.replies import ApiFail, parse_object
+from gmo_tui.sim.request_body import BodyLost, BodyTooLarge, read_body, too_large
 
 if TYPE_CHECKING:
     from gmo_tui.sim.state import ApiAccount, SimState
 
-
-class BadControl(Exception):
-    pass
-
-
-def _number(body: dict[str, Any], name: str, *, default: float | None = None) -> float:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadControl(f"`{name}` must be a number")
-    return float(value)
+CHANNELS = frozenset(c.value for c in PublicChannel) | frozenset(c.value for c in PrivateChannel)
+RATE_NAMES = ("books_per_s", "trades_per_s", "tickers_per_s", "idle_factor")
 
 
 def control_routes(state: SimState) -> list[Route]:
     def account(body: dict[str, Any]) -> ApiAccount:
-        key = body.get("apiKey") or state.api_key
+        key = credential(body, "apiKey") if "apiKey" in body else state.api_key
         found = state.account_for_key(key)
         if found is None:
             raise BadControl("unknown apiKey")
         return found
 
     def status(body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            value = ExchangeStatus(body.get("status"))
-        except ValueError:
-            raise BadControl("`status` must be MAINTENANCE, PREOPEN or OPEN") from None
-        state.set_status(value, emergency=bool(body.get("emergency", False)))
+        only(body, ("status", "emergency"))
+        raw = body.get("status")
+        if not isinstance(raw, str) or raw not in {s.value for s in ExchangeStatus}:
+            raise BadControl("`status` must be MAINTENANCE, PREOPEN or OPEN")
+        value = ExchangeStatus(raw)
+        state.set_status(value, emergency=flag(body, "emergency"))
         return {"status": value.value, "emergency": state.emergency}
 
     def clock(body: dict[str, Any]) -> dict[str, Any]:
-        seconds = _number(body, "advance")
-        if seconds < 0:
-            raise BadControl("the clock only moves forward")
+        only(body, ("advance",))
+        seconds = number(body, "advance", low=0, high=MAX_ADVANCE_S)
+        if state.clock.advanced + seconds > MAX_ADVANCE_S:
+            raise BadControl(f"the clock moves at most {MAX_ADVANCE_S} s ahead in all")
         state.clock.advance(seconds)
         state.pulse()
         return {"now": format_ts(state.clock.now())}
 
     def skew(body: dict[str, Any]) -> dict[str, Any]:
-        state.clock.set_skew(_number(body, "seconds"))
+        only(body, ("seconds",))
+        state.clock.set_skew(number(body, "seconds", low=-MAX_SKEW_S, high=MAX_SKEW_S))
         return {"now": format_ts(state.clock.now())}
 
     def delay(body: dict[str, Any]) -> dict[str, Any]:
-        ms = _number(body, "ms")
-        if ms < 0:
-            raise BadControl("`ms` must not be negative")
-        state.faults.delay_ms = int(ms)
-        return {"ms": int(ms)}
+        only(body, ("ms",))
+        ms = int(number(body, "ms", low=0, high=MAX_DELAY_MS))
+        state.faults.delay_ms = ms
+        return {"ms": ms}
 
-    def drop_sockets(_: dict[str, Any]) -> dict[str, Any]:
+    def drop_sockets(body: dict[str, Any]) -> dict[str, Any]:
+        only(body, ())
         return {"dropped": state.hub.drop_all(code=1012, reason="dropped")}
 
     def silence(body: dict[str, Any]) -> dict[str, Any]:
-        channels = body.get("channels", [])
-        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
-            raise BadControl("`channels` must be a list of channel names")
-        state.faults.silent_all = bool(body.get("all", False))
-        state.faults.silent_channels = set(channels)
-        return {"all": state.faults.silent_all, "channels": sorted(channels)}
+        only(body, ("all", "channels"))
+        channels = names(body, "channels", CHANNELS)
+        silent_all = flag(body, "all")
+        state.faults.silent_all = silent_all
+        state.faults.silent_channels = channels
+        return {"all": silent_all, "channels": sorted(channels)}
 
-    def lose_next_order(_: dict[str, Any]) -> dict[str, Any]:
+    def lose_next_order(body: dict[str, Any]) -> dict[str, Any]:
+        only(body, ())
         state.faults.lose_next_order = True
         return {}
 
     def fill_on_cancel(body: dict[str, Any]) -> dict[str, Any]:
-        order_id = body.get("orderId")
-        if not isinstance(order_id, int) or isinstance(order_id, bool):
-            raise BadControl("`orderId` must be a number")
+        only(body, ("orderId",))
+        order_id = integer(body, "orderId")
         state.faults.fill_on_cancel.add(order_id)
         return {"orderId": order_id}
 
     def chaos(body: dict[str, Any]) -> dict[str, Any]:
-        malformed = _number(body, "malformed", default=0.0)
-        out_of_order = _number(body, "out_of_order", default=0.0)
-        if not (0 <= malformed <= 1 and 0 <= out_of_order <= 1 and malformed + out_of_order <= 1):
-            raise BadControl("probabilities must be within 0..1")
+        only(body, ("malformed", "out_of_order"))
+        malformed = number(body, "malformed", low=0, high=1, default=0.0)
+        out_of_order = number(body, "out_of_order", low=0, high=1, default=0.0)
+        if malformed + out_of_order > 1:
+            raise BadControl("the probabilities must add up to at most 1")
         state.faults.chaos_malformed = malformed
         state.faults.chaos_out_of_order = out_of_order
         return {"malformed": malformed, "out_of_order": out_of_order}
 
     def rates(body: dict[str, Any]) -> dict[str, Any]:
-        names = ("books_per_s", "trades_per_s", "tickers_per_s", "idle_factor")
-        changes = {name: _number(body, name) for name in names if name in body}
-        if any(value < 0 or value > 10_000 for value in changes.values()):
-            raise BadControl("rates must be within 0..10000")
+        only(body, RATE_NAMES)
+        # idle_factor is the share of those rates that symbols nobody watches get
+        changes = {
+            name: number(body, name, low=0, high=1 if name == "idle_factor" else MAX_RATE)
+            for name in body
+        }
         state.market.set_rates(state.market.rates.with_(**changes))
-        return {name: getattr(state.market.rates, name) for name in names}
+        current = state.market.rates
+        return {
+            "books_per_s": current.books_per_s,
+            "trades_per_s": current.trades_per_s,
+            "tickers_per_s": current.tickers_per_s,
+            "idle_factor": current.idle_factor,
+        }
 
     def tier(body: dict[str, Any]) -> dict[str, Any]:
-        level = body.get("tier")
-        if level not in (1, 2):
-            raise BadControl("`tier` must be 1 or 2")
+        only(body, ("tier", "apiKey"))
+        level = integer(body, "tier", low=1, high=2)
         account(body).tier = level
         return {"tier": level}
 
     def limits(body: dict[str, Any]) -> dict[str, Any]:
+        only(body, ("rest_per_s", "ws_commands_per_s"))
+        rest = state.limiter.override
         if "rest_per_s" in body:
-            value = body["rest_per_s"]
-            state.limiter.override = None if value is None else int(_number(body, "rest_per_s"))
+            rest = (
+                None if body["rest_per_s"] is None else integer(body, "rest_per_s", high=MAX_RATE)
+            )
+        ws = state.ws_commands_per_s
         if "ws_commands_per_s" in body:
-            state.ws_commands_per_s = _number(body, "ws_commands_per_s")
-        return {"rest_per_s": state.limiter.override, "ws_commands_per_s": state.ws_commands_per_s}
+            ws = number(body, "ws_commands_per_s", low=0, high=MAX_RATE, low_open=True)
+        state.limiter.override, state.ws_commands_per_s = rest, ws
+        return {"rest_per_s": rest, "ws_commands_per_s": ws}
 
     def fill(body: dict[str, Any]) -> dict[str, Any]:
         from gmo_tui.sim.engine import SimError
 
-        order_id = body.get("orderId")
-        if not isinstance(order_id, int) or isinstance(order_id, bool):
-            raise BadControl("`orderId` must be a number")
-        size = None
-        if body.get("size") is not None:
-            try:
-                size = Decimal(str(body["size"]))
-            except InvalidOperation:
-                raise BadControl("`size` must be a decimal string") from None
+        only(body, ("orderId", "size", "apiKey"))
+        order_id = integer(body, "orderId")
+        size = amount(body, "size", low=Decimal(0), high=MAX_SIZE, positive=True)
+        owner = account(body)
         try:
-            state.engine.fill_order(account(body).account_id, order_id, size)
+            state.engine.fill_order(owner.account_id, order_id, size)
         except SimError as exc:
             raise BadControl(f"{exc.code}: {exc.message}") from None
         return {"orderId": order_id}
 
     def open_account(body: dict[str, Any]) -> dict[str, Any]:
-        key, secret = body.get("apiKey"), body.get("apiSecret")
-        if not isinstance(key, str) or not key or not isinstance(secret, str) or not secret:
-            raise BadControl("`apiKey` and `apiSecret` are required")
+        only(body, ("apiKey", "apiSecret", "jpy"))
+        key, secret = credential(body, "apiKey"), credential(body, "apiSecret")
+        jpy = amount(body, "jpy", low=Decimal(0), high=MAX_JPY)
         if state.account_for_key(key) is not None:
             raise BadControl("that apiKey exists already")
-        jpy = Decimal(str(body.get("jpy", "10000000")))
-        state.add_account(key, secret, f"acct-{len(state.accounts)}", jpy=jpy)
+        kwargs = {} if jpy is None else {"jpy": jpy}
+        state.add_account(key, secret, f"acct-{len(state.accounts)}", **kwargs)
         return {}
 
-    def reset_faults(_: dict[str, Any]) -> dict[str, Any]:
+    def reset_faults(body: dict[str, Any]) -> dict[str, Any]:
+        only(body, ())
         state.faults.reset()
         state.clock.set_skew(0)
         state.limiter.override = None
         return {}
 
-    def info(_: dict[str, Any]) -> dict[str, Any]:
+    def info(body: dict[str, Any]) -> dict[str, Any]:
+        only(body, ())
         return {
             "status": state.status.value,
             "now": format_ts(state.clock.now()),
@@ -211,18 +239,28 @@ def control_routes(state: SimState) -> list[Route]:
         "state": info,
     }
 
+    def refused(status_code: int, reason: str) -> JSONResponse:
+        return JSONResponse({"ok": False, "error": reason}, status_code=status_code)
+
     def endpoint(
         fn: Callable[[dict[str, Any]], dict[str, Any]],
-    ) -> Callable[[Request], Awaitable[JSONResponse]]:
-        async def handle(request: Request) -> JSONResponse:
-            raw = await request.body()
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            denied = refusal(request, state.control_token)
+            if denied is not None:
+                return refused(*denied)
             try:
-                body = json.loads(raw) if raw.strip() else {}
-                if not isinstance(body, dict):
-                    raise BadControl("the body must be a JSON object")
+                raw = await read_body(request)
+                body = parse_object(raw) if raw.strip() else {}
                 return JSONResponse({"ok": True, **fn(body)})
-            except (BadControl, ValueError) as exc:
-                return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
+            except ApiFail:
+                return refused(400, "the body must be a JSON object")
+            except BadControl as exc:
+                return refused(400, str(exc))
+            except BodyTooLarge:
+                return too_large(state.clock.now())
+            except BodyLost:
+                return Response(status_code=400)  # nobody is left to read it
 
         return handle
 

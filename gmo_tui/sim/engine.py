@@ -602,6 +602,40 @@ class Engine(MatchingMixin):
     # ------------------------------------------------------------------ time and test hooks
 
     @_operation
+    def restore_position(self, account_id: str, position: models.Position) -> int:
+        """Open ``position`` again in ``account_id`` as it was (a persisted paper account);
+        returns its new id. Nothing is traded or settled."""
+        acct = self._account(account_id)
+        rule = self._margin_rule(position.symbol)
+        check_size(rule, position.size)
+        check_price(rule, position.price)
+        pos = SimPosition(
+            id=self._next_position_id,
+            account_id=acct.id,
+            symbol=position.symbol,
+            side=position.side,
+            size=position.size,
+            price=position.price,
+            leverage=LEVERAGE,
+            losscut_price=position.losscut_price,
+            timestamp=position.timestamp,
+        )
+        self._next_position_id += 1
+        acct.positions[pos.id] = pos
+        self._positions_by_symbol[pos.symbol][pos.id] = pos
+        self._touched[pos.symbol] = None
+        return pos.id
+
+    @_operation
+    def external_print(self, symbol: str, trade: models.Trade) -> None:
+        """A print of a market outside the engine (a replay, a live feed): it sets the last
+        price and the tape, and triggers stops and losscuts; nothing is settled or published."""
+        self._book(symbol)
+        self._tapes[symbol].add(trade)
+        self._traded[symbol] = None
+        self._touched[symbol] = None
+
+    @_operation
     def tick(self) -> None:
         """Time-driven work at ``now()``: stop triggers, position and account losscuts."""
         self._checked.clear()

@@ -9,8 +9,10 @@ start on, candles are built from the engine's actual trades (1-minute buckets), 
 current candle reflects real sim prints.
 
 Dates follow GMO: ``YYYYMMDD`` (>= 20210415) for 1min…1hour, one trading day from 06:00 JST;
-``YYYY`` (>= the symbol's release year) for 4hour…1month, from 1 January 06:00 JST. Weeks start
-on Monday 06:00 JST, months on the 1st 06:00 JST. Candles that have not opened yet (or opened
+``YYYY`` (>= the symbol's release year) for 4hour…1month, from 1 January 06:00 JST. Dates are
+ASCII digits (anything else, or a day that does not exist, is ERR-5207); a date after sim time
+now (up to 9999) has no candles yet: an empty list. Weeks start on Monday 06:00 JST, months on
+the 1st 06:00 JST. Candles that have not opened yet (or opened
 before the symbol's release) are left out; ``openTime`` is unix ms as a string, ascending.
 Noise is drawn as floats and every published price is a ``Decimal`` on the symbol's tick.
 """
@@ -173,7 +175,7 @@ class KlineHistory:
 
     def _opens(self, symbol: str, interval: KlineInterval, day: str) -> list[tuple[int, int]]:
         if interval.value in _DAILY:
-            if not re.fullmatch(r"\d{8}", day):
+            if not re.fullmatch(r"[0-9]{8}", day):
                 raise ApiFail("ERR-5207")
             try:
                 d = datetime.strptime(day, "%Y%m%d").date()
@@ -185,11 +187,13 @@ class KlineHistory:
             step = interval.seconds * 1000
             first = int(start.timestamp() * 1000)
             return [(first + i * step, first + (i + 1) * step) for i in range(86400_000 // step)]
-        if not re.fullmatch(r"\d{4}", day):
+        if not re.fullmatch(r"[0-9]{4}", day):
             raise ApiFail("ERR-5207")
         year = int(day)
         if year < RELEASE_DATES[symbol].year:
             raise ApiFail("ERR-5207")
+        if year > self.clock.now().astimezone(JST).year:
+            return []  # not begun yet (and year 9999's end is past what datetime holds)
         begin = datetime(year, 1, 1, 6, tzinfo=JST)
         end = datetime(year + 1, 1, 1, 6, tzinfo=JST)
         marks: list[datetime] = []

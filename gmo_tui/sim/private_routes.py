@@ -1,9 +1,14 @@
 """Private REST of the built-in exchange: the 25 operations under ``/private/v1/``.
 
-Every request goes through, in order: maintenance (ERR-5201, or ERR-5202 for an emergency), authentication (ERR-5011,
-ERR-5007, ERR-5012, ERR-5008/5009, ERR-5010, checked over the raw body bytes received), the
-per-key rate limit (ERR-5003), parameter parsing (ERR-5106 and friends), pre-open (ERR-5203 for
-order/changeOrder/closeOrder/closeBulkOrder), then the engine (its ``SimError`` codes).
+Every request goes through, in order: maintenance (ERR-5201, or ERR-5202 for an emergency), the
+authentication headers (ERR-5011 no key, ERR-5007 a timestamp that is not 1-16 ASCII digits,
+ERR-5012 unknown key, ERR-5008/5009 timestamp out of the window, ERR-5010 an API-SIGN that is not
+64 hex digits), all before the body is read (a request refused there that has a body on its
+way gets ``Connection: close``); then the body, read up to
+:data:`~gmo_tui.sim.request_body.MAX_BODY_BYTES` (HTTP 413 past it); the signature over the raw
+body bytes received (ERR-5010); the per-key rate limit (ERR-5003), parameter parsing (ERR-5106
+and friends), pre-open (ERR-5203 for order/changeOrder/closeOrder/closeBulkOrder), then the
+engine (its ``SimError`` codes).
 
 ``API-TIMESTAMP`` may differ from the server's clock (``responsetime``) by at most
 ``SimState.timestamp_tolerance_s`` (5 s) either way; GMO's own window is undocumented.
@@ -15,10 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -48,6 +52,14 @@ from gmo_tui.sim.replies import (
     param_page,
     param_str,
     param_ts,
+    parse_object,
+)
+from gmo_tui.sim.request_body import (
+    BodyLost,
+    BodyTooLarge,
+    body_expected,
+    read_body,
+    too_large,
 )
 from gmo_tui.sim.symbols import SYMBOL_RULES
 
@@ -65,6 +77,8 @@ class DropConnection(Exception):
 
 
 TRANSPORT_KEY = "gmo_sim.transport"
+_STAMP = re.compile(r"[0-9]{1,16}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 async def drop_connection(request: Request) -> None:
@@ -96,7 +110,11 @@ def _symbol(
 def _window(params: Mapping[str, Any]):
     start = param_ts(params, "fromTimestamp")
     end = param_ts(params, "toTimestamp", required=False)
-    end = end if end is not None else start + HISTORY_WINDOW
+    if end is None:
+        try:
+            end = start + HISTORY_WINDOW
+        except OverflowError:  # from the last half hour of year 9999
+            raise ApiFail("ERR-5106") from None
     if end < start:
         raise ApiFail("ERR-5106")
     if end - start > HISTORY_WINDOW:
@@ -104,13 +122,14 @@ def _window(params: Mapping[str, Any]):
     return start, end
 
 
-def authenticate(state: SimState, request: Request, body: bytes) -> ApiAccount:
+def authenticate_headers(state: SimState, request: Request) -> ApiAccount:
+    """The key, timestamp and signature headers, checked before the body is read."""
     headers = request.headers
     api_key = headers.get("API-KEY", "")
     if not api_key:
         raise ApiFail("ERR-5011")
     stamp = headers.get("API-TIMESTAMP", "")
-    if not stamp.isdigit() or len(stamp) > 16:
+    if not _STAMP.fullmatch(stamp):
         raise ApiFail("ERR-5007")
     account = state.account_for_key(api_key)
     if account is None:
@@ -120,11 +139,18 @@ def authenticate(state: SimState, request: Request, body: bytes) -> ApiAccount:
         raise ApiFail("ERR-5008")
     if drift_s < -state.timestamp_tolerance_s:
         raise ApiFail("ERR-5009")
-    path = request.url.path.removeprefix("/private")
-    expected = sign(account.api_secret, stamp, request.method, path, body)
-    if not hmac.compare_digest(expected, headers.get("API-SIGN", "")):
+    if not _SIGNATURE.fullmatch(headers.get("API-SIGN", "")):
         raise ApiFail("ERR-5010")
     return account
+
+
+def check_signature(account: ApiAccount, request: Request, body: bytes) -> None:
+    """The HMAC over the body bytes received (the headers passed :func:`authenticate_headers`)."""
+    headers = request.headers
+    path = request.url.path.removeprefix("/private")
+    expected = sign(account.api_secret, headers["API-TIMESTAMP"], request.method, path, body)
+    if not hmac.compare_digest(expected, headers["API-SIGN"]):
+        raise ApiFail("ERR-5010")
 
 
 def private_routes(state: SimState) -> list[Route]:
@@ -134,25 +160,35 @@ def private_routes(state: SimState) -> list[Route]:
 
     def endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
-            body = await request.body()
             path = request.url.path.removeprefix("/private")
+            unread = True
             try:
                 if state.status is ExchangeStatus.MAINTENANCE:
                     raise ApiFail(state.maintenance_code)
-                account = authenticate(state, request, body)
+                account = authenticate_headers(state, request)
+                body = await read_body(request)
+                unread = False
+                check_signature(account, request, body)
                 if not state.limiter.allow(account, request.method):
                     raise ApiFail("ERR-5003")
                 if request.method == "GET":
                     params: Mapping[str, Any] = request.query_params
                 else:
-                    params = _body_params(body)
+                    params = parse_object(body) if body.strip() else {}
                 if state.status is ExchangeStatus.PREOPEN and path in PREOPEN_BLOCKED:
                     raise ApiFail("ERR-5203")
                 reply = ok(state.clock.now(), fn(account, params))
             except ApiFail as exc:
                 reply = fail(state.clock.now(), exc.code, exc.message)
+                if unread and body_expected(request):
+                    # refused on its headers: hang up rather than take in a body nobody reads
+                    reply.headers["Connection"] = "close"
             except SimError as exc:
                 reply = fail(state.clock.now(), exc.code, exc.message)
+            except BodyTooLarge:
+                return too_large(state.clock.now())
+            except BodyLost:
+                return Response(status_code=400)  # nobody is left to read it
             except DropConnection:
                 await drop_connection(request)
                 return Response(status_code=500)
@@ -161,18 +197,6 @@ def private_routes(state: SimState) -> list[Route]:
             return reply
 
         return handle
-
-    def _body_params(body: bytes) -> Mapping[str, Any]:
-        if not body.strip():
-            return {}
-        try:
-            # JSON numbers become Decimal, never float
-            params = json.loads(body, parse_float=Decimal)
-        except ValueError:
-            raise ApiFail("ERR-5106") from None
-        if not isinstance(params, dict):
-            raise ApiFail("ERR-5106")
-        return params
 
     # ------------------------------------------------------------------------ account
 

@@ -50,19 +50,19 @@ def public_routes(state: SimState) -> list[Route]:
 
     def ticker(params: Mapping[str, Any]) -> list[models.Ticker]:
         symbol = _symbol(params, required=False)
-        symbols = [symbol] if symbol else list(SYMBOL_RULES)
-        return [state.engine.ticker(s) for s in symbols]
+        symbols = [symbol] if symbol else list(state.public.rules)
+        return [state.public.ticker(s) for s in symbols]
 
     def orderbooks(params: Mapping[str, Any]) -> models.OrderBook:
         symbol = _symbol(params)
-        book = state.engine.orderbook(symbol)
+        book = state.public.orderbook(symbol)
         # The REST snapshot carries no timestamp (the seed's example); the WS one does.
         return models.OrderBook(symbol=book.symbol, asks=book.asks, bids=book.bids)
 
     def trades(params: Mapping[str, Any]) -> models.TradesPage:
         symbol = _symbol(params)
         page, count = param_page(params)
-        result = state.engine.trades(symbol, page, count)
+        result = state.public.trades(symbol, page, count)
         # The public trade history carries no symbol per entry (the seed's example).
         items = tuple(
             models.Trade(price=t.price, side=t.side, size=t.size, timestamp=t.timestamp)

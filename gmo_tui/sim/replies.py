@@ -2,15 +2,19 @@
 
 * :func:`ok` / :func:`fail`: ``{"status": 0, "data": ..., "responsetime": ...}`` and the error
   envelope ``{"status": 1, "messages": [{"message_code", "message_string"}], "responsetime"}``,
-  both HTTP 200, encoded through :func:`gmo_tui.exchange.codec.to_wire`.
+  both HTTP 200 (an error may carry another HTTP status: 404, 405, 413), encoded through
+  :func:`gmo_tui.exchange.codec.to_wire`.
 * :class:`ApiFail`: raised by routes for a protocol error code (the server turns it, and the
   engine's ``SimError``, into the error envelope).
+* :func:`parse_object`: a JSON object body (numbers as ``Decimal``), or ``ApiFail("ERR-5106")``
+  for anything else, deep nesting included.
 * ``param_*`` helpers: read query/body parameters, raising ``ApiFail("ERR-5106")`` when a
-  parameter is missing or malformed.
+  parameter is missing or malformed (digits are ASCII digits only; dates out of range fail).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -41,8 +45,15 @@ class ApiFail(Exception):
         self.message = message if message is not None else ERROR_MESSAGES.get(code, "")
 
 
-def json_response(body: dict[str, Any]) -> Response:
-    return Response(_encoder.encode(body), media_type="application/json")
+def json_response(
+    body: dict[str, Any], *, http_status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        _encoder.encode(body),
+        status_code=http_status,
+        headers=dict(headers) if headers else None,
+        media_type="application/json",
+    )
 
 
 def ok(now: datetime, data: Any = NO_DATA) -> Response:
@@ -53,16 +64,40 @@ def ok(now: datetime, data: Any = NO_DATA) -> Response:
     return json_response(body)
 
 
-def fail(now: datetime, code: str, message: str | None = None) -> Response:
+def fail(
+    now: datetime,
+    code: str,
+    message: str | None = None,
+    *,
+    http_status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     status = 5 if code in SERVICE_CODES else 1
     text = message if message is not None else ERROR_MESSAGES.get(code, "")
-    return json_response(
-        {
-            "status": status,
-            "messages": [{"message_code": code, "message_string": text}],
-            "responsetime": format_ts(now),
-        }
-    )
+    body = {
+        "status": status,
+        "messages": [{"message_code": code, "message_string": text}],
+        "responsetime": format_ts(now),
+    }
+    return json_response(body, http_status=http_status, headers=headers)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_object(body: bytes | str) -> dict[str, Any]:
+    """A JSON object (numbers as ``Decimal``, never float); anything else is ERR-5106.
+
+    Malformed text, invalid UTF-8, a number past Python's digit limit and nesting past the
+    recursion limit all raise ``ApiFail("ERR-5106")``, never a server error."""
+    try:
+        value = json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise ApiFail("ERR-5106") from None
+    if not isinstance(value, dict):
+        raise ApiFail("ERR-5106")
+    return value
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -95,7 +130,8 @@ def param_decimal(params: Mapping[str, Any], name: str, *, required: bool = True
         number = value if isinstance(value, Decimal) else Decimal(value)
     except InvalidOperation:
         raise ApiFail("ERR-5106") from None
-    if not number.is_finite() or abs(number) >= Decimal("1e30"):
+    # adjusted(): the exponent of the leading digit (abs() could overflow the context on 1e999999)
+    if not number.is_finite() or (number and number.adjusted() >= 30):
         raise ApiFail("ERR-5106")
     return number
 
@@ -110,7 +146,7 @@ def param_int(params: Mapping[str, Any], name: str, *, required: bool = True) ->
         raise ApiFail("ERR-5106")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     raise ApiFail("ERR-5106")
 
@@ -182,5 +218,5 @@ def param_ts(params: Mapping[str, Any], name: str, *, required: bool = True) -> 
         return None
     try:
         return parse_ts(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved into UTC
         raise ApiFail("ERR-5106") from None

@@ -7,7 +7,9 @@
   ``await sim.control(name, body)`` posts to ``/_sim/<name>``.
 * :class:`SimThread` runs the same server in its own thread and event loop (``gmo-tui --demo``:
   the synthetic market never competes with the UI loop): ``start() -> endpoint``, ``stop()``.
-* :func:`serve` blocks (``gmo-tui sim``), printing the endpoint and the demo key/secret.
+* :func:`serve` blocks (``gmo-tui sim``), printing :func:`startup_lines` (the endpoint, the demo
+  key/secret, with ``--control`` the control token) and, on stderr, a warning when the address
+  is not loopback (:func:`bind_warning`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from typing import Any
 
 import uvicorn
 
+from gmo_tui.sim.control_access import CONTROL_TOKEN_HEADER, is_loopback
 from gmo_tui.sim.market import MarketRates
+from gmo_tui.sim.request_body import MAX_BODY_BYTES
 from gmo_tui.sim.server import create_app
 from gmo_tui.sim.state import SimState
 
@@ -154,6 +158,11 @@ class SimServer:
             access_log=False,
             lifespan="off",
             ws="websockets-sansio",
+            ws_max_size=MAX_BODY_BYTES,  # a bigger message closes the socket (1009)
+            # X-Forwarded-For is believed from a proxy on loopback only (whatever
+            # FORWARDED_ALLOW_IPS says): the /_sim/ controls trust loopback clients
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1,::1",
             ws_ping_interval=60.0,
             ws_ping_timeout=180.0,  # three missed pongs
             timeout_graceful_shutdown=1,
@@ -215,7 +224,11 @@ class SimServer:
 
         if self._client is None:
             self._client = httpx.AsyncClient(base_url=self.endpoint, timeout=10)
-        reply = await self._client.post(f"/_sim/{name}", json=body or {})
+        reply = await self._client.post(
+            f"/_sim/{name}",
+            json=body or {},
+            headers={CONTROL_TOKEN_HEADER: self.state.control_token},
+        )
         reply.raise_for_status()
         return reply.json()
 
@@ -292,6 +305,34 @@ class SimThread:
         self.stop()
 
 
+def bind_warning(host: str) -> str | None:
+    """What to tell the user when ``host`` makes the exchange reachable from other machines."""
+    if is_loopback(host):
+        return None
+    return (
+        f"warning: {host or 'every interface'} is not a loopback address: other machines can "
+        "reach this exchange (its demo key and secret are printed here, and it speaks plain "
+        "HTTP); the /_sim/ controls still answer only loopback clients or the control token"
+    )
+
+
+def startup_lines(sim: SimServer, *, took: float) -> list[str]:
+    """What ``gmo-tui sim`` prints once it serves (it holds the demo secret: stdout only)."""
+    lines = [
+        f"gmo-tui built-in exchange on {sim.endpoint} (seed {sim.state.seed}, "
+        f"started in {took:.2f} s)",
+        f"  API key:    {sim.api_key}",
+        f"  API secret: {sim.api_secret}",
+    ]
+    if sim.state.control:
+        lines.append(f"  test controls: POST {sim.endpoint}/_sim/<name> (application/json)")
+        lines.append(
+            f"  control token (header {CONTROL_TOKEN_HEADER}, needed off loopback): "
+            f"{sim.state.control_token}"
+        )
+    return lines
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -301,20 +342,19 @@ def serve(
     api_secret: str | None = None,
     *,
     frozen: bool = False,
+    **options: Any,
 ) -> None:
-    """Serve until interrupted (``gmo-tui sim``); prints the endpoint and demo credentials."""
+    """Serve until interrupted (``gmo-tui sim``); prints :func:`startup_lines`. ``options`` go
+    to :class:`SimServer` (e.g. ``market=`` for a replay)."""
 
     async def main() -> None:
         began = time.perf_counter()
-        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen)
+        sim = SimServer(host, port, seed, control, api_key, api_secret, frozen=frozen, **options)
         await sim.start()
-        took = time.perf_counter() - began
-        print(f"gmo-tui built-in exchange on {sim.endpoint} (seed {seed}, started in {took:.2f} s)")
-        print(f"  API key:    {sim.api_key}")
-        print(f"  API secret: {sim.api_secret}")
-        if control:
-            print(f"  test controls: POST {sim.endpoint}/_sim/<name>")
-        sys.stdout.flush()
+        print("\n".join(startup_lines(sim, took=time.perf_counter() - began)), flush=True)
+        warning = bind_warning(host)
+        if warning is not None:
+            print(warning, file=sys.stderr, flush=True)
         try:
             await asyncio.Event().wait()
         finally:

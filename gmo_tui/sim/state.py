@@ -2,18 +2,23 @@
 
 :class:`SimState` owns the sim clock, the matching engine, the API keys (with their account,
 tier and rate-limit windows), the ws-auth tokens, the fault switches, the exchange status,
-the WebSocket hub, the synthetic market and the klines history. ``pulse()`` does the
-time-driven work (engine tick, token expiry, PERIODIC frames); the runner calls it a few times
+the WebSocket hub, the market (the synthetic one, or a replay/live feed: ``market=``), the
+klines history and the ``/_sim/`` control token; ``public`` is what public REST answers from,
+``extra_routes`` a market's own routes. ``pulse()`` does the time-driven work (engine tick, token
+expiry, PERIODIC frames); the runner calls it a few times
 a second and the ``/_sim/clock`` control calls it after moving the clock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from gmo_tui.exchange.enums import ExchangeStatus
 from gmo_tui.sim.clock import FROZEN_START, SimClock
@@ -21,6 +26,7 @@ from gmo_tui.sim.engine import Engine
 from gmo_tui.sim.faults import Faults
 from gmo_tui.sim.klines import KlineHistory
 from gmo_tui.sim.market import MarketRates, SyntheticMarket
+from gmo_tui.sim.market_source import MarketSource, PublicView
 from gmo_tui.sim.symbols import SYMBOL_RULES
 from gmo_tui.sim.tokens import TokenStore
 from gmo_tui.sim.ws import Hub
@@ -81,11 +87,14 @@ class SimState:
         frozen: bool = False,
         timestamp_tolerance_s: float = TIMESTAMP_TOLERANCE_S,
         ws_commands_per_s: float = WS_COMMANDS_PER_S,
+        market: Callable[[SimState, MarketRates], MarketSource] | None = None,
     ) -> None:
         rates = rates or MarketRates()
         frozen = frozen or rates.frozen_market
         self.seed = seed
         self.control = control
+        # lets a client off loopback use the controls (printed at start with --control)
+        self.control_token = secrets.token_urlsafe(24)
         self.frozen = frozen
         self.clock = SimClock(frozen_at=FROZEN_START if frozen else None)
         self.status = ExchangeStatus.OPEN
@@ -95,6 +104,9 @@ class SimState:
         self.faults = Faults(seed=seed)
         self.limiter = RestLimiter()
         self.engine = Engine(SYMBOL_RULES, now=self.clock.now, seed=seed)
+        # what public REST answers from, and extra routes: a replay (sim/replay.py) sets both
+        self.public: PublicView = self.engine
+        self.extra_routes: list[Any] = []
         self.tokens = TokenStore(self.clock.timestamp)
         default_key, default_secret = demo_credentials(seed)
         self.api_key = api_key or default_key
@@ -105,7 +117,7 @@ class SimState:
         self.engine.add_listener(self.hub.on_engine_event)
         self.engine.add_listener(self.klines.on_engine_event)
         self.tokens.on_revoke(self.hub.on_token_revoked)
-        self.market = SyntheticMarket(self, rates)
+        self.market: MarketSource = (market or SyntheticMarket)(self, rates)
         self.engine.add_listener(self.market.on_engine_event)
         self.market.build()
         self.add_account(

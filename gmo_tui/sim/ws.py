@@ -8,7 +8,8 @@ subscribe, PERIODIC every 5 s of sim-clock time with option ``PERIODIC``).
 
 Every print is one ``trades`` frame carrying the taker's side, with or without ``TAKER_ONLY``
 (the seed does not say what else GMO sends without it); re-subscribing replaces the option.
-Invalid commands answer ``{"error": "ERR-5106 ..."}``; an unknown, expired or deleted token is
+Invalid commands (not a JSON object, nested too deep, a field of the wrong type) answer
+``{"error": "ERR-5106 ..."}``; messages over 64 KiB close the socket (1009); an unknown, expired or deleted token is
 refused at the handshake with HTTP 401.
 
 Commands are ``{"command": "subscribe"|"unsubscribe", "channel", "symbol", "option"}``; more than
@@ -21,7 +22,6 @@ fault switches (silence, chaos) apply.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,11 @@ from starlette.websockets import WebSocket
 from gmo_tui.exchange import models
 from gmo_tui.exchange.codec import to_wire
 from gmo_tui.exchange.enums import ExchangeStatus, PrivateChannel, PublicChannel
+from gmo_tui.sim.replies import ApiFail, parse_object
 from gmo_tui.sim.symbols import SYMBOL_RULES
 
 if TYPE_CHECKING:
+    from gmo_tui.sim.market_source import FrameSource
     from gmo_tui.sim.state import SimState
 
 TOO_MANY = b'{"error":"ERR-5003 Request too many."}'
@@ -145,6 +147,8 @@ class Hub:
         self.public_subs: dict[tuple[str, str], set[Conn]] = {}
         self.book_last_sent: dict[str, float] = {}
         self.book_pending: set[str] = set()
+        # set by a replay or live feed (sim/replay.py): public frames come from it, not the engine
+        self.frames: FrameSource | None = None
 
     # ------------------------------------------------------------------------ connections
 
@@ -190,15 +194,19 @@ class Hub:
             return
         window.append(now)
         try:
-            cmd = json.loads(text)
-        except ValueError:
-            conn.push_reply(INVALID)
-            return
-        if not isinstance(cmd, dict) or cmd.get("command") not in ("subscribe", "unsubscribe"):
+            cmd = parse_object(text)
+        except ApiFail:
             conn.push_reply(INVALID)
             return
         channel = cmd.get("channel")
         option = cmd.get("option")
+        if (
+            cmd.get("command") not in ("subscribe", "unsubscribe")
+            or not isinstance(channel, str)
+            or not isinstance(option, str | None)
+        ):
+            conn.push_reply(INVALID)
+            return
         subscribe = cmd["command"] == "subscribe"
         if conn.private:
             if channel not in PRIVATE_CHANNELS:
@@ -207,7 +215,11 @@ class Hub:
             self._private_command(conn, channel, subscribe, option)
             return
         symbol = cmd.get("symbol")
-        if channel not in PUBLIC_CHANNELS or symbol not in SYMBOL_RULES:
+        if (
+            channel not in PUBLIC_CHANNELS
+            or not isinstance(symbol, str)
+            or symbol not in SYMBOL_RULES
+        ):
             conn.push_reply(INVALID)
             return
         key = (channel, symbol)
@@ -215,7 +227,11 @@ class Hub:
             conn.subs[key] = option if channel == "trades" and option == "TAKER_ONLY" else None
             self.public_subs.setdefault(key, set()).add(conn)
             self.state.market.activate(symbol)
-            if channel == "ticker":
+            if self.frames is not None:
+                initial = self.frames.latest(channel, symbol)
+                if initial is not None:
+                    conn.push(channel, initial)
+            elif channel == "ticker":
                 conn.push(channel, self._ticker_frame(symbol))
             elif channel == "orderbooks":
                 conn.push(channel, self._book_frame(symbol))
@@ -285,7 +301,14 @@ class Hub:
             for conn in list(subs):
                 conn.push("ticker", frame)
 
+    def publish_frame(self, channel: str, symbol: str, frame: bytes) -> None:
+        """Send ``frame`` as it is to the subscribers of ``channel``/``symbol``."""
+        for conn in list(self.public_subs.get((channel, symbol), ())):
+            conn.push(channel, frame)
+
     def _book_changed(self, symbol: str) -> None:
+        if self.frames is not None:
+            return
         if not self.public_subs.get(("orderbooks", symbol)) or symbol in self.book_pending:
             return
         rate = self.state.market.rates.books_per_s
@@ -311,7 +334,7 @@ class Hub:
 
     def _trade(self, symbol: str, trade: models.Trade) -> None:
         subs = self.public_subs.get(("trades", symbol))
-        if not subs:
+        if not subs or self.frames is not None:
             return
         frame = encode(
             models.TradeEvent(

@@ -45,7 +45,7 @@ from gmo_tui.trading.lost_replies import (
     read_orders,
     sent_at_of,
 )
-from gmo_tui.trading.results import NoticeKind
+from gmo_tui.trading.results import NoticeKind, NoticeLevel
 
 if TYPE_CHECKING:
     from gmo_tui.trading.service import TradingService
@@ -90,6 +90,7 @@ class Reconciler:
         self._private_was_live = False
         self._reconnected_at = -1e9
         self.attempted = False  # start() was called at least once
+        self._told_ambiguous: dict[int, tuple[int, ...]] = {}
         self._starting = asyncio.Lock()
         self._last_report = ReconcileReport(0, 0, 0, 0)
 
@@ -187,7 +188,7 @@ class Reconciler:
                     NoticeKind.ABANDONED,
                     f"Intent {entry.id} ({entry.kind.value} {entry.side or ''} "
                     f"{entry.symbol or ''}) was journaled but never sent: it will not be sent",
-                    "warning",
+                    NoticeLevel.WARNING,
                     intent_id=entry.id,
                 )
                 continue
@@ -261,7 +262,7 @@ class Reconciler:
                 NoticeKind.UNKNOWN,
                 f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
                 "be looked up again",
-                "warning",
+                NoticeLevel.WARNING,
                 intent_id=entry.id,
             )
             return False
@@ -292,13 +293,16 @@ class Reconciler:
             )
             return True
         if res.status is ResolutionStatus.AMBIGUOUS:
+            if self._told_ambiguous.get(entry.id) == res.candidates:
+                return False  # said already (the timer's reconcile sees it every time)
+            self._told_ambiguous[entry.id] = res.candidates
             ids = list(res.candidates)
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
                 NoticeKind.AMBIGUOUS,
                 f"Intent {entry.id} matches several orders {ids}: it stays UNKNOWN until you "
                 "settle it (identical orders stay blocked)",
-                "error",
+                NoticeLevel.ERROR,
                 intent_id=entry.id,
                 data={"candidates": ids},
             )
@@ -310,7 +314,7 @@ class Reconciler:
             f"Intent {entry.id}: no matching order found; checked {checked}. It may never have "
             "reached the exchange, or been canceled without a fill: the exchange's records "
             "cannot tell. It stays UNKNOWN and identical orders stay blocked until you settle it",
-            "warning",
+            NoticeLevel.WARNING,
             intent_id=entry.id,
             data={"checked": checked},
         )
@@ -583,8 +587,10 @@ class Reconciler:
         orders_after = self._orders_snapshot()
         orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
         positions_after = self._positions_snapshot()
-        positions_changed = len(
-            set(positions_after.items()).symmetric_difference(positions_before.items())
+        positions_changed = sum(
+            1
+            for pid in positions_before.keys() | positions_after.keys()
+            if positions_before.get(pid) != positions_after.get(pid)
         )
         if positions_changed or reason is not ReconcileReason.TIMER:  # summaries reloaded too
             svc.changed(AccountPart.POSITIONS)

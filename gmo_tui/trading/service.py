@@ -57,7 +57,13 @@ from gmo_tui.trading.journal import IntentKind, Journal, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource, NullListener, TradingListener
 from gmo_tui.trading.lost_replies import DEFAULT_POLL_DELAYS, LostReplyResolver
 from gmo_tui.trading.reconcile import Reconciler, ReconcileReason, ReconcileReport
-from gmo_tui.trading.results import NoticeKind, Outcome, SubmitResult, TradingNotice
+from gmo_tui.trading.results import (
+    NoticeKind,
+    NoticeLevel,
+    Outcome,
+    SubmitResult,
+    TradingNotice,
+)
 
 __all__ = ["ReconcileReason", "ReconcileReport", "TradingService", "intent_key"]
 
@@ -166,7 +172,7 @@ class TradingService:
         self,
         kind: NoticeKind,
         message: str,
-        level: str = "info",
+        level: NoticeLevel = NoticeLevel.INFO,
         *,
         intent_id: int | None = None,
         order_id: int | None = None,
@@ -318,7 +324,7 @@ class TradingService:
             return not self.gates.is_open(Gate.CLOCK)
         if isinstance(exc, AuthenticationError) and exc.key_rejected:
             self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
-            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
+            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", NoticeLevel.ERROR)
             return True
         return self.halts.maybe_halt(exc)
 
@@ -356,7 +362,9 @@ class TradingService:
             self.killswitch.engage(reason)
             self.set_gate(Gate.KILL_SWITCH, False, f"kill switch ON ({reason})")
             self.notify(
-                NoticeKind.KILL_SWITCH, f"Kill switch ON ({reason}): new orders refused", "warning"
+                NoticeKind.KILL_SWITCH,
+                f"Kill switch ON ({reason}): new orders refused",
+                NoticeLevel.WARNING,
             )
         else:
             self.killswitch.release()
@@ -619,13 +627,15 @@ class TradingService:
             if self.tracker.by_key(key) is not None:
                 self.tracker.mark_rejected(key, code)
             self.on_rest_error(exc)
-            self.notify(NoticeKind.REJECTED, f"Rejected: {exc}", "error", intent_id=intent_id)
+            self.notify(
+                NoticeKind.REJECTED, f"Rejected: {exc}", NoticeLevel.ERROR, intent_id=intent_id
+            )
             return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc)
         # ValidationError, or a TransportError before anything was sent: nothing reached it
         await self.journal_write(self.journal.mark_rejected, intent_id, "NOT_SENT", str(exc))
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_rejected(key, "NOT_SENT")
-        self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", "error", intent_id=intent_id)
+        self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", NoticeLevel.ERROR, intent_id=intent_id)
         return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc, reason="not sent")
 
     async def _lost(self, intent_id: int, exc: BaseException) -> SubmitResult:
@@ -638,7 +648,7 @@ class TradingService:
             NoticeKind.UNKNOWN,
             f"Reply lost (intent {intent_id}): outcome UNKNOWN; looking for it on the exchange, "
             "it will not be re-sent",
-            "warning",
+            NoticeLevel.WARNING,
             intent_id=intent_id,
         )
         self.reconciler.start_resolution(intent_id)
@@ -763,7 +773,7 @@ class TradingService:
             self.notify(
                 NoticeKind.CANCEL_RACE,
                 f"Could not {what} order {order_id}: the exchange does not know it",
-                "warning",
+                NoticeLevel.WARNING,
                 order_id=order_id,
             )
             return None
@@ -771,7 +781,7 @@ class TradingService:
         self.notify(
             NoticeKind.CANCEL_RACE,
             f"Could not {what} order {order_id}: it is {order.status.value}{filled}",
-            "warning",
+            NoticeLevel.WARNING,
             order_id=order_id,
         )
         return order

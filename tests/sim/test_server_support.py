@@ -132,3 +132,35 @@ async def eventually(predicate: Any, timeout: float = 3.0) -> bool:
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+async def raw_request(
+    sim: Any, head: str | bytes, body: bytes = b"", *, timeout: float = 3.0
+) -> tuple[int, dict[str, str], bytes]:
+    """Send ``head`` (the request line and headers, CRLF-separated, without the blank line) and
+    ``body`` over a bare socket; return the reply's status, headers (lower-case) and body.
+
+    Nothing is added: a request that declares a Content-Length and sends no body makes a server
+    that waits for the body time out here (``TimeoutError``)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+    try:
+        data = head.encode("latin-1") if isinstance(head, str) else head
+        writer.write(data + b"\r\n\r\n" + body)
+        await writer.drain()
+        return await asyncio.wait_for(read_reply(reader), timeout)
+    finally:
+        writer.close()
+
+
+async def read_reply(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 reply with a Content-Length (all the built-in exchange sends)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
