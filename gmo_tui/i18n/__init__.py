@@ -78,8 +78,9 @@ def current_language() -> str:
 
 
 def _(message: str) -> str:
-    """``message`` in the current language (itself when the catalogue lacks it)."""
-    return _translations.gettext(message)
+    """``message`` in the current language (itself when the catalogue lacks it; the empty
+    text stays empty: gettext would answer it with the catalogue's header)."""
+    return _translations.gettext(message) if message else message
 
 
 def N_(message: str) -> str:

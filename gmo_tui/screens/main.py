@@ -661,7 +661,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self.status.message = (
             _("Order entry enabled")
             if message.enabled
-            else _("Entry off: {reason}").format(reason=_(message.reason))
+            else _("Entry off: {reason}").format(reason=_(message.reason or ""))
         )
 
     def show_entry(self) -> None:

@@ -56,6 +56,7 @@ def test_japanese_and_back() -> None:
     assert _("Book") == "板"
     assert _("Time in force") == "執行数量条件"
     assert _("a text the catalogue lacks") == "a text the catalogue lacks"
+    assert _("") == ""  # not the catalogue's header
     use_language("en")
     assert _("Positions") == "Positions"
 
