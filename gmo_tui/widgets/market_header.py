@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from gmo_tui.exchange.models import Ticker
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.widgets.render_memo import RenderMemo
 
@@ -53,7 +54,9 @@ class MarketHeader(RenderMemo, Widget):
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
         status = self.exchange_status
-        text.append(f" {status} ", style=_style(self, "success" if status == "OPEN" else "error"))
+        text.append(
+            f" {_(status)} ", style=_style(self, "success" if status == "OPEN" else "error")
+        )
         text.append(f" {self.symbol} ", style="bold")
         if t is not None:
             text.append(fmt(t.last, pd), style="bold")
