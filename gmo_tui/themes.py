@@ -205,6 +205,8 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
         "tabs (inactive; app.tcss Tab { color: $text-muted; })", "$text-muted", "$background"
     ),
     ColourPair("account panel without a key", "$warning", "$background"),
+    # BannerBar (widgets/banner_bar.py): a reversed error line (auth, maintenance, config)
+    ColourPair("banner", "$panel", "$error"),
     ColourPair("pane titles", "$text-muted", "$background"),
     # dialogs (screens/confirm.py, value_dialog.py, help.py, symbol_search.py) on $surface
     *_pairs("dialog", ("$foreground", "$warning", "$error", "$text-muted"), "$surface", _CSS),
@@ -217,55 +219,8 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
     ),
 )
 """Every foreground/background pair the panes draw: a new pane adds its pairs here. Text over
-a highlight (the ladder's cursor row, a focused ticket field) is on ``$cursor``; see
-:data:`WIDGET_FIXES` for the widget lines that still draw ``$primary N%`` or ``$error 40%``
-there today."""
-
-
-@dataclass(frozen=True, slots=True)
-class WidgetFix:
-    """A widget line whose colours no theme can make legible alongside the other pairs."""
-
-    line: str
-    today: tuple[ColourPair, ...]
-    change: str
-
-
-WIDGET_FIXES: tuple[WidgetFix, ...] = (
-    WidgetFix(
-        "widgets/order_book.py:77 OrderBookLadder > .ladder--cursor { background: $primary 40%; }",
-        tuple(_pairs("ladder cursor row today", (*_SIDES, "$foreground"), "$primary 40%", _LINE)),
-        "background: $cursor; (a Line pane drops the 40%: the row is drawn on full $primary)",
-    ),
-    WidgetFix(
-        "widgets/cycler.py:18 Cycler:focus { background: $primary 50%; } (and order_ticket.py:56"
-        " Input:focus { background: $primary 30%; })",
-        (
-            *_pairs("ticket side (focused) today", _SIDES, "$primary 50%"),
-            ColourPair("ticket input invalid (focused) today", "$error", "$primary 30%"),
-        ),
-        "background: $cursor; ($bid/$ask text on a $primary tint: $primary is also the"
-        " LIVE badge on $panel, which needs it light)",
-    ),
-    WidgetFix(
-        "Textual's Tab { color: $foreground 50%; } (the account and pane tabs): app.tcss needs"
-        " Tab { color: $text-muted; }",
-        (ColourPair("inactive tab today", "$foreground 50%", "$background"),),
-        "Tab { color: $text-muted; } in app.tcss (half the foreground is 3.2:1 on a light"
-        " background whatever the theme)",
-    ),
-    WidgetFix(
-        "widgets/market_header.py:20 MarketHeader.-maintenance { background: $error 40%; }",
-        (
-            ColourPair("header in maintenance today: status", "$error", "$error 40%", _RICH),
-            *_pairs("header in maintenance today", (*_SIDES, "$primary"), "$error 40%", _RICH),
-        ),
-        "keep $panel and draw the status as a reversed $error badge ($error text on a"
-        " $error tint needs a pastel $error, which the LIVE badge and the sides then fail on)",
-    ),
-)
-"""Widget lines that break every theme today, with the change that lets :data:`COLOUR_PAIRS`
-hold (the lead forwards them to the widgets' owner)."""
+a highlight (the ladder's cursor row, a focused ticket field) is on ``$cursor``, a solid colour:
+a translucent ``$primary N%`` is drawn at full strength by a Line pane and fails."""
 
 
 @dataclass(frozen=True, slots=True)

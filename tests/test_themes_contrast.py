@@ -22,7 +22,6 @@ from gmo_tui.themes import (
     DOMAIN_DEFAULTS,
     PACKAGE_THEMES,
     TEXT_MINIMUM,
-    WIDGET_FIXES,
     ColourPair,
     Paint,
     contrast_failures,
@@ -182,15 +181,28 @@ def test_shipped_themes_load_without_warnings(caplog):
     assert not caplog.records
 
 
-def test_each_widget_fix_is_needed_today():
-    """The widget lines listed in WIDGET_FIXES draw pairs that fail in a shipped theme."""
-    for fix in WIDGET_FIXES:
+# what the widgets drew before the solid $cursor, the reversed badge and the $text-muted tabs
+_OLD_TRANSLUCENT_PAIRS = (
+    *[
+        ColourPair(f"ladder cursor row: {fg}", fg, "$primary 40%", Paint.LINE)
+        for fg in ("$bid", "$ask", "$foreground")
+    ],
+    *[ColourPair(f"focused ticket side: {fg}", fg, "$primary 50%") for fg in ("$bid", "$ask")],
+    ColourPair("focused invalid ticket input", "$error", "$primary 30%"),
+    ColourPair("header in maintenance: status", "$error", "$error 40%", Paint.RICH),
+    ColourPair("inactive tab", "$foreground 50%", "$background"),
+)
+
+
+def test_the_old_translucent_highlights_fail_in_a_shipped_theme():
+    """Why the widgets draw highlights on solid colours: each old pair fails somewhere (the
+    check below then keeps any widget from declaring them again)."""
+    for pair in _OLD_TRANSLUCENT_PAIRS:
         worst = min(
             contrast_ratio(*resolve_pair(pair, theme_variables(theme)))
-            for pair in fix.today
             for theme in SHIPPED.values()
         )
-        assert worst < 4.5, fix.line
+        assert worst < TEXT_MINIMUM, pair.where
 
 
 # ---------------------------------------------------------------- the resolver against Textual
@@ -279,10 +291,10 @@ _DECLARATION = re.compile(r"(?<![-\w])(color|background):\s*(\$[\w-]+)(\s+\d+%)?
 
 
 def test_every_colour_the_panes_declare_is_in_the_table():
-    """A pane's CSS ``color: $x`` / ``background: $y`` must appear in COLOUR_PAIRS (or in a
-    WIDGET_FIXES entry): a new pane adds its pairs to the table."""
-    fgs = {p.fg for p in COLOUR_PAIRS} | {p.fg for f in WIDGET_FIXES for p in f.today}
-    bgs = {p.bg for p in COLOUR_PAIRS} | {p.bg for f in WIDGET_FIXES for p in f.today}
+    """A pane's CSS ``color: $x`` / ``background: $y`` must appear in COLOUR_PAIRS: a new
+    pane adds its pairs to the table."""
+    fgs = {p.fg for p in COLOUR_PAIRS}
+    bgs = {p.bg for p in COLOUR_PAIRS}
     bgs |= {p.over for p in COLOUR_PAIRS}
     missing = []
     sources = [*(REPO / "gmo_tui").rglob("*.py"), *(REPO / "gmo_tui").rglob("*.tcss")]

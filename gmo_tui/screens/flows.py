@@ -8,10 +8,10 @@ sent, or refused with its reason on screen; outcomes are matched on :class:`Outc
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from textual.screen import ModalScreen
 
@@ -40,7 +40,7 @@ class FlowHost(Protocol):
     """What the flows need from the screen: dialogs, a worker, a message line."""
 
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None: ...
-    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None: ...
+    def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None: ...
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
     def action_focus_book(self) -> None: ...
 
@@ -99,7 +99,7 @@ class OrderFlows:
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.host.run_flow(self._send(send, what, confirmed), what)
+                self.host.run_flow(partial(self._send, send, what, confirmed), what)
                 if then is not None:
                     then()
 

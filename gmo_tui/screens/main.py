@@ -10,9 +10,10 @@ session's models, and each action message of the panes with its own handler (the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -255,8 +256,14 @@ class MainScreen(RenderMemo, Screen[None]):
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None:
         self.app.push_screen(dialog, then)
 
-    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None:
+    def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        # not exclusive: every confirmed action is sent, none cancels another
         self.run_worker(work, group="orders", description=what, exit_on_error=False)
+
+    def load(self, group: str, work: Callable[[], Awaitable[None]]) -> None:
+        """One of the session's loads as a worker (a newer one of ``group`` replaces it;
+        errors go to the app's one handler)."""
+        self.run_worker(work, group=group, description=group, exclusive=True, exit_on_error=False)
 
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None:
         self.notices.append(text)
@@ -316,18 +323,14 @@ class MainScreen(RenderMemo, Screen[None]):
             self.show_account_part(part)
         if session.books[symbol].snapshots:
             self._show_book()
-        self.run_worker(session.resubscribe(symbol), group="resubscribe", exclusive=True)
-        self.run_worker(
-            session.load_klines(symbol, session.interval), group="klines", exclusive=True
-        )
+        self.load("resubscribe", partial(session.resubscribe, symbol))
+        self.load("klines", partial(session.load_klines, symbol, session.interval))
 
     def set_chart_interval(self, interval: KlineInterval) -> None:
         session = self.session
         if session.set_chart_interval(interval):
             self.chart.show_loading(session.symbol, interval)
-            self.run_worker(
-                session.load_klines(session.symbol, interval), group="klines", exclusive=True
-            )
+            self.load("klines", partial(session.load_klines, session.symbol, interval))
 
     @on(msg.SymbolChosen)
     def on_symbol_chosen(self, message: msg.SymbolChosen) -> None:
@@ -381,10 +384,9 @@ class MainScreen(RenderMemo, Screen[None]):
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.run_worker(
-                    self.session.transfer(message.amount, message.transfer_type),
-                    group="transfer",
-                    exclusive=True,
+                self.load(
+                    "transfer",
+                    partial(self.session.transfer, message.amount, message.transfer_type),
                 )
 
         self.ask(
@@ -398,11 +400,7 @@ class MainScreen(RenderMemo, Screen[None]):
     @on(msg.HistoryRequested)
     def on_history_requested(self, message: msg.HistoryRequested) -> None:
         if self.session.service is not None:
-            self.run_worker(
-                self.session.load_history(message.start, message.end),
-                group="history",
-                exclusive=True,
-            )
+            self.load("history", partial(self.session.load_history, message.start, message.end))
 
     # ------------------------------------------------------------------ market messages
     def _places(self) -> tuple[int, int]:

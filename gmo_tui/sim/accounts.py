@@ -102,9 +102,9 @@ def seed_history(account: Account, *, now: datetime, seed: int, days: int = 14) 
                 )
             )
     for symbol, sizes in _CRYPTO.items():
-        for target, count in ((account.crypto_deposits, 4), (account.crypto_withdrawals, 3)):
+        for crypto_target, count in ((account.crypto_deposits, 4), (account.crypto_withdrawals, 3)):
             for ts in times(count):
-                target.append(
+                crypto_target.append(
                     models.CryptoTransfer(
                         amount=Decimal(rng.choice(sizes)),
                         status="EXECUTED",

@@ -199,8 +199,7 @@ def control_routes(state: SimState) -> list[Route]:
         jpy = amount(body, "jpy", low=Decimal(0), high=MAX_JPY)
         if state.account_for_key(key) is not None:
             raise BadControl("that apiKey exists already")
-        kwargs = {} if jpy is None else {"jpy": jpy}
-        state.add_account(key, secret, f"acct-{len(state.accounts)}", **kwargs)
+        state.add_account(key, secret, f"acct-{len(state.accounts)}", jpy=jpy)
         return {}
 
     def reset_faults(body: dict[str, Any]) -> dict[str, Any]:

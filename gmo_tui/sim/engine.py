@@ -58,7 +58,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import (
@@ -74,7 +74,7 @@ from gmo_tui.exchange.enums import (
 from gmo_tui.sim.accounts import Account, seed_history
 from gmo_tui.sim.book import SymbolBook
 from gmo_tui.sim.engine_events import AccountEvent, BookChanged, PublicTrade
-from gmo_tui.sim.engine_matching import MatchingMixin
+from gmo_tui.sim.engine_matching import MatchingMixin, StopKey
 from gmo_tui.sim.orders import SimOrder, SimPosition, clean
 from gmo_tui.sim.rules import (
     EXECUTION_ID_START,
@@ -101,14 +101,17 @@ from gmo_tui.sim.rules import (
 from gmo_tui.sim.symbols import REFERENCE_PRICES, base_asset, is_margin
 from gmo_tui.sim.tape import Tape
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 __all__ = ["MARKET_MAKER", "AccountEvent", "BookChanged", "Engine", "PublicTrade", "SimError"]
 
 
-def _operation(method: Callable[..., Any]) -> Callable[..., Any]:
+def _operation(method: Callable[Concatenate[Engine, P], R]) -> Callable[Concatenate[Engine, P], R]:
     """Run ``method`` as one operation: follow-up work and event delivery happen at its end."""
 
     @functools.wraps(method)
-    def wrapper(self: Engine, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
         self._depth += 1
         try:
             return method(self, *args, **kwargs)
@@ -131,7 +134,9 @@ class Engine(MatchingMixin):
         self._seed = seed
         self._books = {s: SymbolBook(s) for s in self._rules}
         self._tapes = {s: Tape() for s in self._rules}
-        self._stops: dict[str, tuple[list, list]] = {s: ([], []) for s in self._rules}
+        self._stops: dict[str, tuple[list[StopKey], list[StopKey]]] = {
+            s: ([], []) for s in self._rules
+        }
         self._accounts: dict[str, Account] = {}
         self._live: dict[int, SimOrder] = {}
         self._positions_by_symbol: dict[str, dict[int, SimPosition]] = {

@@ -6,9 +6,9 @@ A mixin of :class:`gmo_tui.sim.engine.Engine`.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import (
@@ -41,15 +41,16 @@ from gmo_tui.sim.rules import (
 )
 from gmo_tui.sim.symbols import base_asset, is_margin
 
+StopKey = tuple[Decimal, int, int]  # a waiting stop order: (price, seq, order id)
+
 
 class MatchingMixin(QueriesMixin):
     """Price-time priority matching and everything a fill changes."""
 
-    _live: dict[int, SimOrder]
-    _stops: dict[str, tuple[list, list]]
+    _stops: dict[str, tuple[list[StopKey], list[StopKey]]]
     _positions_by_symbol: dict[str, dict[int, SimPosition]]
     _events: list[object]
-    _listeners: list
+    _listeners: list[Callable[[object], None]]
     _dirty_books: dict[str, None]
     _dirty_summaries: dict[tuple[str, str, Side], None]
     _traded: dict[str, None]
@@ -61,8 +62,10 @@ class MatchingMixin(QueriesMixin):
     _next_order_id: int
     _next_execution_id: int
     _next_position_id: int
-    _now: Any
     fee_income: Decimal
+
+    def _liquidity(self, o: SimOrder, limit: Decimal | None) -> Decimal:
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ order life cycle
 
@@ -145,7 +148,7 @@ class MatchingMixin(QueriesMixin):
         self_trade = False
         while o.remaining > 0:
             best = opposite.best()
-            if not crosses(o.side, best, limit):
+            if best is None or not crosses(o.side, best, limit):
                 break
             maker = opposite.first_order(best)
             if maker.account_id == o.account_id:
@@ -370,7 +373,7 @@ class MatchingMixin(QueriesMixin):
         if last is None:
             return
         buys, sells = self._stops[symbol]
-        hit: list[tuple[Decimal, int, int]] = []
+        hit: list[StopKey] = []
         while buys and buys[0][0] <= last:
             hit.append(buys.pop(0))
         while sells and sells[-1][0] >= last:

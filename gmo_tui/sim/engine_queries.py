@@ -9,7 +9,7 @@ and newest first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
@@ -20,6 +20,7 @@ from gmo_tui.exchange.enums import (
 from gmo_tui.sim.accounts import Account
 from gmo_tui.sim.engine_ledger import LedgerMixin
 from gmo_tui.sim.orders import (
+    SimOrder,
     clean,
     order_model,
     position_model,
@@ -40,6 +41,9 @@ from gmo_tui.sim.symbols import is_margin
 class QueriesMixin(LedgerMixin):
     """What the private GET endpoints return."""
 
+    _live: dict[int, SimOrder]
+    _now: Callable[[], datetime]
+
     def _account(self, account_id: str) -> Account:
         raise NotImplementedError
 
@@ -47,6 +51,9 @@ class QueriesMixin(LedgerMixin):
         raise NotImplementedError
 
     def _margin_rule(self, symbol: str) -> models.SymbolRule:
+        raise NotImplementedError
+
+    def _asset_symbol(self, symbol: str) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ queries

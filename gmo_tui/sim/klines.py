@@ -184,9 +184,12 @@ class KlineHistory:
             if d < FIRST_DAILY_DATE:
                 raise ApiFail("ERR-5207")
             start = datetime.combine(d, datetime.min.time(), JST) + timedelta(hours=6)
-            step = interval.seconds * 1000
-            first = int(start.timestamp() * 1000)
-            return [(first + i * step, first + (i + 1) * step) for i in range(86400_000 // step)]
+            step_ms = interval.seconds * 1000
+            first_ms = int(start.timestamp() * 1000)
+            return [
+                (first_ms + i * step_ms, first_ms + (i + 1) * step_ms)
+                for i in range(86400_000 // step_ms)
+            ]
         if not re.fullmatch(r"[0-9]{4}", day):
             raise ApiFail("ERR-5207")
         year = int(day)

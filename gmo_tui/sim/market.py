@@ -61,8 +61,22 @@ class MarketRates:
     def busy(cls) -> MarketRates:
         return cls(books_per_s=20, trades_per_s=50, tickers_per_s=10)
 
-    def with_(self, **changes: float) -> MarketRates:
-        return replace(self, **changes)
+    def with_(
+        self,
+        *,
+        books_per_s: float | None = None,
+        trades_per_s: float | None = None,
+        tickers_per_s: float | None = None,
+        idle_factor: float | None = None,
+    ) -> MarketRates:
+        """A copy with the rates given changed (``frozen_market`` stays)."""
+        return replace(
+            self,
+            books_per_s=self.books_per_s if books_per_s is None else books_per_s,
+            trades_per_s=self.trades_per_s if trades_per_s is None else trades_per_s,
+            tickers_per_s=self.tickers_per_s if tickers_per_s is None else tickers_per_s,
+            idle_factor=self.idle_factor if idle_factor is None else idle_factor,
+        )
 
 
 class SyntheticMarket:

@@ -161,7 +161,8 @@ def clean(value: Decimal) -> Decimal:
     if not value:
         return ZERO
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent  # a str only for NaN and infinities
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def whole_yen(value: Decimal) -> Decimal:

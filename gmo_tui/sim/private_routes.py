@@ -22,8 +22,9 @@ import asyncio
 import hmac
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -95,6 +96,23 @@ async def drop_connection(request: Request) -> None:
 Handler = Callable[["ApiAccount", Mapping[str, Any]], Any]
 
 
+class _OrderCommon(TypedDict):
+    """The parameters order, closeOrder and closeBulkOrder share."""
+
+    side: Side
+    execution_type: ExecutionType
+    price: Decimal | None
+    time_in_force: TimeInForce | None
+
+
+@overload
+def _symbol(
+    params: Mapping[str, Any], *, required: Literal[True] = True, margin_only: bool = False
+) -> str: ...
+@overload
+def _symbol(
+    params: Mapping[str, Any], *, required: bool, margin_only: bool = False
+) -> str | None: ...
 def _symbol(
     params: Mapping[str, Any], *, required: bool = True, margin_only: bool = False
 ) -> str | None:
@@ -107,7 +125,7 @@ def _symbol(
     return symbol
 
 
-def _window(params: Mapping[str, Any]):
+def _window(params: Mapping[str, Any]) -> tuple[datetime, datetime]:
     start = param_ts(params, "fromTimestamp")
     end = param_ts(params, "toTimestamp", required=False)
     if end is None:
@@ -280,7 +298,7 @@ def private_routes(state: SimState) -> list[Route]:
 
     # ------------------------------------------------------------------------ orders
 
-    def _order_common(p: Mapping[str, Any]) -> dict[str, Any]:
+    def _order_common(p: Mapping[str, Any]) -> _OrderCommon:
         execution_type = param_enum(p, "executionType", ExecutionType)
         price = param_decimal(p, "price", required=False)
         if execution_type is not ExecutionType.MARKET and price is None:

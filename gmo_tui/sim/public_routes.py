@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from gmo_tui.sim.state import SimState
 
 
+@overload
+def _symbol(params: Mapping[str, Any], *, required: Literal[True] = True) -> str: ...
+@overload
+def _symbol(params: Mapping[str, Any], *, required: bool) -> str | None: ...
 def _symbol(params: Mapping[str, Any], *, required: bool = True) -> str | None:
     symbol = param_str(params, "symbol", required=required)
     if symbol is not None and symbol not in SYMBOL_RULES:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import msgspec
 from starlette.responses import Response
@@ -107,6 +107,10 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value == "")
 
 
+@overload
+def param_str(params: Mapping[str, Any], name: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def param_str(params: Mapping[str, Any], name: str, *, required: bool) -> str | None: ...
 def param_str(params: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
     value = params.get(name)
     if _missing(value):
@@ -118,6 +122,12 @@ def param_str(params: Mapping[str, Any], name: str, *, required: bool = True) ->
     return value
 
 
+@overload
+def param_decimal(
+    params: Mapping[str, Any], name: str, *, required: Literal[True] = True
+) -> Decimal: ...
+@overload
+def param_decimal(params: Mapping[str, Any], name: str, *, required: bool) -> Decimal | None: ...
 def param_decimal(params: Mapping[str, Any], name: str, *, required: bool = True) -> Decimal | None:
     value = params.get(name)
     if _missing(value):
@@ -136,6 +146,10 @@ def param_decimal(params: Mapping[str, Any], name: str, *, required: bool = True
     return number
 
 
+@overload
+def param_int(params: Mapping[str, Any], name: str, *, required: Literal[True] = True) -> int: ...
+@overload
+def param_int(params: Mapping[str, Any], name: str, *, required: bool) -> int | None: ...
 def param_int(params: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:
     value = params.get(name)
     if _missing(value):
@@ -162,6 +176,24 @@ def param_bool(params: Mapping[str, Any], name: str) -> bool:
     raise ApiFail("ERR-5106")
 
 
+@overload
+def param_enum(
+    params: Mapping[str, Any],
+    name: str,
+    enum: type[E],
+    *,
+    required: Literal[True] = True,
+    code: str = "ERR-5106",
+) -> E: ...
+@overload
+def param_enum(
+    params: Mapping[str, Any],
+    name: str,
+    enum: type[E],
+    *,
+    required: bool,
+    code: str = "ERR-5106",
+) -> E | None: ...
 def param_enum(
     params: Mapping[str, Any],
     name: str,
@@ -212,6 +244,12 @@ def param_page(params: Mapping[str, Any]) -> tuple[int, int]:
     return page, count
 
 
+@overload
+def param_ts(
+    params: Mapping[str, Any], name: str, *, required: Literal[True] = True
+) -> datetime: ...
+@overload
+def param_ts(params: Mapping[str, Any], name: str, *, required: bool) -> datetime | None: ...
 def param_ts(params: Mapping[str, Any], name: str, *, required: bool = True) -> datetime | None:
     value = param_str(params, name, required=required)
     if value is None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.errors import ERROR_MESSAGES
 from gmo_tui.sim.symbols import SOK_MARGIN_SYMBOLS, is_margin
+
+E = TypeVar("E", bound=Enum)
 
 MARKET_MAKER = "__mm__"
 
@@ -60,7 +63,8 @@ class SimError(Exception):
         super().__init__(f"{code}: {self.message}")
 
 
-def enum_value(kind: type, value: Any, code: str = "ERR-5106") -> Any:
+def enum_value(kind: type[E], value: object, code: str = "ERR-5106") -> E:
+    """``value`` as a member of ``kind``; ``SimError(code)`` when it names none."""
     try:
         return kind(value)
     except ValueError:

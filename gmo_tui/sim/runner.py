@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -32,6 +32,12 @@ from gmo_tui.sim.request_body import MAX_BODY_BYTES
 from gmo_tui.sim.server import create_app
 from gmo_tui.sim.state import SimState
 
+if TYPE_CHECKING:
+    import httpx
+
+    from gmo_tui.sim.clock import SimClock
+    from gmo_tui.sim.engine import Engine
+
 PULSE_S = 0.1
 log = logging.getLogger(__name__)
 
@@ -39,15 +45,16 @@ log = logging.getLogger(__name__)
 class _EmbeddedServer(uvicorn.Server):
     """A uvicorn server that leaves the host's signal handlers alone."""
 
+    _exit_event: asyncio.Event | None = None  # set while main_loop runs
+
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
     def request_exit(self) -> None:
         self.should_exit = True
-        exit_event = getattr(self, "_exit_event", None)
-        if exit_event is not None:
-            exit_event.set()
+        if self._exit_event is not None:
+            self._exit_event.set()
 
     async def main_loop(self) -> None:
         # uvicorn polls every 0.1 s; wait on an event instead so that stopping is immediate
@@ -105,10 +112,10 @@ class SimServer:
             **options,
         )
         self.app = create_app(self.state)
-        self._server: uvicorn.Server | None = None
+        self._server: _EmbeddedServer | None = None
         self._serve_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._client: Any = None
+        self._client: httpx.AsyncClient | None = None
 
     # ------------------------------------------------------------------------ accessors
 
@@ -129,11 +136,11 @@ class SimServer:
         return self.state.api_secret
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         return self.state.engine
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> SimClock:
         return self.state.clock
 
     def __repr__(self) -> str:

@@ -130,10 +130,13 @@ class SimState:
         api_secret: str,
         account_id: str,
         *,
-        jpy: Decimal = DEMO_JPY,
+        jpy: Decimal | None = None,
         crypto: dict[str, Decimal] | None = None,
     ) -> ApiAccount:
-        self.engine.open_account(account_id, jpy=jpy, crypto=crypto or {})
+        """Open an engine account (``jpy`` defaults to ``DEMO_JPY``) reached with this key."""
+        self.engine.open_account(
+            account_id, jpy=DEMO_JPY if jpy is None else jpy, crypto=crypto or {}
+        )
         self._seed_history(account_id)
         account = ApiAccount(api_key, api_secret, account_id)
         self.accounts[api_key] = account

@@ -255,6 +255,8 @@ class Hub:
                 conn.periodic_due = None
 
     def _send_summaries(self, conn: Conn, msg_type: str) -> None:
+        if conn.account_id is None:  # a public socket: no account, no positions
+            return
         now = self.state.clock.now()
         for summary in self.state.engine.position_summary(conn.account_id):
             event = models.PositionSummaryEvent(

@@ -10,7 +10,7 @@ from gmo_tui.session.listener import Banner
 
 class BannerBar(Static):
     DEFAULT_CSS = """
-    BannerBar { height: auto; background: $error 60%; color: $text; text-style: bold; padding: 0 1; }
+    BannerBar { height: auto; background: $error; color: $panel; text-style: bold; padding: 0 1; }
     BannerBar.-empty { display: none; }
     """
 

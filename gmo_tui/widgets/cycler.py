@@ -17,7 +17,7 @@ from gmo_tui.i18n import _
 class Cycler(Widget, can_focus=True):
     DEFAULT_CSS = """
     Cycler { height: 1; width: auto; padding: 0 1; background: $boost; }
-    Cycler:focus { background: $primary 50%; text-style: bold; }
+    Cycler:focus { background: $cursor; text-style: bold; }
     Cycler.-buy { color: $bid; text-style: bold; }
     Cycler.-sell { color: $ask; text-style: bold; }
     """

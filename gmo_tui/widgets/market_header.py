@@ -18,7 +18,6 @@ from gmo_tui.widgets.render_memo import RenderMemo
 class MarketHeader(RenderMemo, Widget):
     DEFAULT_CSS = """
     MarketHeader { height: 1; background: $panel; color: $foreground; }
-    MarketHeader.-maintenance { background: $error 40%; }
     """
 
     symbol: reactive[str] = reactive("")
@@ -31,9 +30,6 @@ class MarketHeader(RenderMemo, Widget):
     tick: reactive[Decimal] = reactive(Decimal("1"))
     endpoint: reactive[str] = reactive("")
     """A non-default endpoint (shown so nobody mistakes it for the real exchange)."""
-
-    def watch_exchange_status(self, status: str) -> None:
-        self.set_class(status != "OPEN", "-maintenance")
 
     def render(self) -> Text:
         text = self._line(with_range=True)
@@ -54,8 +50,13 @@ class MarketHeader(RenderMemo, Widget):
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
         status = self.exchange_status
+        # not OPEN: a reversed error badge (the header's background stays $panel: a tinted one
+        # would need pastel colours every other badge then fails on)
         text.append(
-            f" {_(status)} ", style=_style(self, "success" if status == "OPEN" else "error")
+            f" {_(status)} ",
+            style=_style(self, "success", False)
+            if status == "OPEN"
+            else _style(self, "error", True),
         )
         text.append(f" {self.symbol} ", style="bold")
         if t is not None:

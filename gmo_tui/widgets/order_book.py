@@ -76,7 +76,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
     OrderBookLadder > .ladder--bid-bar { background: $bid-bar; }
     OrderBookLadder > .ladder--ask-bar { background: $ask-bar; }
     OrderBookLadder > .ladder--spread { color: $spread; text-style: italic; }
-    OrderBookLadder > .ladder--cursor { background: $primary 40%; }
+    OrderBookLadder > .ladder--cursor { background: $cursor; }
     OrderBookLadder > .ladder--own { color: $own-order; text-style: bold; }
     OrderBookLadder > .ladder--size { color: $foreground; }
     """

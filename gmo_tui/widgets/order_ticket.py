@@ -55,7 +55,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     OrderTicket Horizontal { height: 1; width: 1fr; }
     OrderTicket .label { width: 9; color: $text-muted; }
     OrderTicket Input { width: 1fr; background: $boost; }
-    OrderTicket Input:focus { background: $primary 30%; }
+    OrderTicket Input:focus { background: $cursor; }
     OrderTicket Input.-invalid { color: $error; }
     OrderTicket Cycler { margin-right: 1; }
     OrderTicket Checkbox { height: 1; border: none; padding: 0; background: transparent; }

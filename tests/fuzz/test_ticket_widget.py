@@ -49,7 +49,7 @@ async def test_typing_fuzzed_sizes_into_the_ticket(sim, make_app, monkeypatch) -
     app = make_app(sim)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
-        rule = app.rules[app.symbol]
+        rule = app.session.rules[app.session.symbol]
         await focus_to(pilot, app, "b", "ticket-size")
         size_input = app.main.query_one("#ticket-size")
         error = app.main.query_one("#ticket-error")

@@ -29,11 +29,11 @@ async def test_app_survives_malformed_and_reordered_frames(sim, make_app, caplog
         await wait_ready(pilot, app, trading=False)
         await sim.control("rates", {"books_per_s": 40, "trades_per_s": 20, "tickers_per_s": 10})
         await sim.control("chaos", {"malformed": 0.3, "out_of_order": 0.2})
-        book = app.books[app.symbol]
+        book = app.session.books[app.session.symbol]
         with caplog.at_level(logging.WARNING, logger="gmo_tui"):
             before = book.snapshots
             await wait_for(
-                pilot, lambda: app.public.counters["bad_frames"] >= 5, "bad frames counted", 15
+                pilot, lambda: app.session.public.counters["bad_frames"] >= 5, "bad frames counted", 15
             )
             # the good frames in between still update the book
             await wait_for(pilot, lambda: book.snapshots >= before + 5, "book updates", 15)
@@ -61,24 +61,24 @@ async def test_app_survives_non_numbers_and_garbage_on_the_socket(sim, make_app)
     app = make_app(sim)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app, trading=False)
-        book = app.books[app.symbol]
-        conns = sim.state.hub.public_subs[("orderbooks", app.symbol)]
+        book = app.session.books[app.session.symbol]
+        conns = sim.state.hub.public_subs[("orderbooks", app.session.symbol)]
         assert conns
         level = '{"price": "%s", "size": "0.1"}'
         frames = [
             b'{"channel": "orderbooks", "symbol": "%s", "asks": [%s], "bids": [%s], '
             b'"timestamp": "2030-01-01T00:00:00.000Z"}'
-            % (app.symbol.encode(), (level % bad).encode(), (level % "1").encode())
+            % (app.session.symbol.encode(), (level % bad).encode(), (level % "1").encode())
             for bad in ("NaN", "Infinity", "1e400")
         ]
         # (the exchange sends text frames, so no non-UTF-8 here: test_ws_frames.py covers it)
         garbage = [b"garbage", b'{"channel": "nonsense", "symbol": "BTC"}', b"{"]
-        dropped, bad_before = book.dropped, app.public.counters["bad_frames"]
+        dropped, bad_before = book.dropped, app.session.public.counters["bad_frames"]
         for conn in list(conns):
             for frame in frames + garbage:
                 conn.push("orderbooks", frame)
         await wait_for(
-            pilot, lambda: app.public.counters["bad_frames"] >= bad_before + 3, "bad frames"
+            pilot, lambda: app.session.public.counters["bad_frames"] >= bad_before + 3, "bad frames"
         )
         await wait_for(pilot, lambda: book.dropped >= dropped + 3, "non-number books refused")
         assert app.is_running
