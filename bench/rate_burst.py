@@ -45,6 +45,7 @@ from gmo_tui.market.fills import FillLedger
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.results import Outcome
 from gmo_tui.trading.service import TradingService
@@ -160,8 +161,9 @@ async def run(runs: int, endpoint: str, key: str, secret: str, journal_dir: Path
         rules={r.symbol: r for r in await rest.get_symbols()},
         limits=SafetyLimits(),
         journal=journal,
-        notify=lambda notice: None,
     )
+    for gate in (Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM):  # what the app opens
+        service.set_gate(gate, True)
     await service.start()
     out = []
     try:

@@ -1,35 +1,48 @@
-"""Every Message of the app, as small dataclasses.
+"""Every Message of the app, as small dataclasses, and the listener that posts them.
 
-Snapshot-like messages (book, ticker, status, stream state, account snapshots) override
-``can_replace`` so a newer one replaces an unprocessed older one of the same key: only the
-latest book per symbol is ever rendered. Trades, fills and order results never coalesce.
-Widgets re-export the ones they post as nested names (``OrderTicket.Submitted`` …).
+:class:`ScreenListener` implements the session's :class:`~gmo_tui.session.SessionListener` by
+posting one of these to the main screen. Snapshot-like messages (book, tickers, stream state,
+account parts …) override ``can_replace`` so a newer one replaces an unprocessed older one of
+the same key: panes read the models, so only the latest cue matters. Fills, notices and the
+user's actions never coalesce; each action of the user is its own message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from textual.message import Message
 
-from gmo_tui.exchange import models as m
-from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
+from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, TransferType
+from gmo_tui.market.fills import Fill
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.session import Banner, HistoryProgress, Severity
+from gmo_tui.trading.gates import EntryGates
+from gmo_tui.trading.listener import AccountPart, FillSource
+from gmo_tui.trading.results import TradingNotice
 
 
 class _Snapshot(Message):
     """Replaces an unprocessed older message of the same type and :meth:`key`."""
 
-    def key(self) -> Any:
+    def key(self) -> Hashable:
         return None
 
     def can_replace(self, message: Message) -> bool:
-        return type(message) is type(self) and message.key() == self.key()  # type: ignore[attr-defined]
+        return isinstance(message, _Snapshot) and (
+            type(message) is type(self) and message.key() == self.key()
+        )
 
 
-# ------------------------------------------------------------------ market data (workers -> app)
+# ------------------------------------------------------------------ session -> screen
+
+
+@dataclass
+class RulesLoaded(_Snapshot):
+    """Symbols and trading rules are known (or reloaded)."""
 
 
 @dataclass
@@ -37,48 +50,42 @@ class BookUpdated(_Snapshot):
     """The book of ``symbol`` changed; the ladder reads the model."""
 
     symbol: str
-    received_at: float = 0.0
 
-    def key(self) -> Any:
+    def key(self) -> Hashable:
         return self.symbol
 
 
 @dataclass
-class TickerUpdated(_Snapshot):
-    ticker: m.Ticker
-
-    def key(self) -> Any:
-        return self.ticker.symbol
-
-
-@dataclass
-class TickersPolled(_Snapshot):
-    """One /v1/ticker reply for every symbol."""
-
-    tickers: tuple[m.Ticker, ...]
-
-
-@dataclass
-class TradesArrived(Message):
-    """New prints for ``symbol`` (oldest first). Never coalesced."""
+class TradesArrived(_Snapshot):
+    """New prints for ``symbol``; the tape and the chart read the models."""
 
     symbol: str
-    trades: tuple[m.Trade, ...]
+
+    def key(self) -> Hashable:
+        return self.symbol
+
+
+@dataclass
+class TickersUpdated(_Snapshot):
+    """Tickers (and so the watchlist model) changed."""
 
 
 @dataclass
 class KlinesLoaded(_Snapshot):
     symbol: str
     interval: KlineInterval
-    klines: tuple[m.Kline, ...]
-
-    def key(self) -> Any:
-        return (self.symbol, self.interval)
 
 
 @dataclass
-class SymbolsLoaded(Message):
-    rules: tuple[m.SymbolRule, ...]
+class StreamStateChanged(_Snapshot):
+    """One stream's (or channel's) state: CONNECTING / LIVE / STALE / RECONNECTING / DOWN."""
+
+    stream: str
+    state: str
+    detail: str = ""
+
+    def key(self) -> Hashable:
+        return self.stream
 
 
 @dataclass
@@ -87,93 +94,118 @@ class ExchangeStatusChanged(_Snapshot):
 
 
 @dataclass
-class StreamStateChanged(_Snapshot):
-    """One stream's state: CONNECTING / LIVE / STALE / RECONNECTING / DOWN."""
-
-    stream: str
-    state: str
-    detail: str = ""
-    reconnects: int = 0
-
-    def key(self) -> Any:
-        return self.stream
+class BalancesChanged(_Snapshot):
+    """Margin, assets or trading volume of the account model changed."""
 
 
 @dataclass
-class MetricsUpdated(_Snapshot):
-    """Feed latency p50 (ms), server clock offset (ms), REST budget in use (0..1)."""
-
-    latency_p50_ms: float | None
-    clock_offset_ms: float | None
-    rest_usage: float | None
-
-
-# ------------------------------------------------------------------ account (workers -> app)
+class HistoryUpdated(Message):
+    progress: HistoryProgress
 
 
 @dataclass
-class OrdersChanged(_Snapshot):
-    symbol: str
-    orders: tuple[m.Order, ...]
+class BannerChanged(_Snapshot):
+    """A permanent banner raised (``reason``) or cleared (None)."""
 
-    def key(self) -> Any:
-        return self.symbol
+    banner: Banner
+    reason: str | None
 
-
-@dataclass
-class PositionsChanged(_Snapshot):
-    symbol: str
-    positions: tuple[m.Position, ...]
-
-    def key(self) -> Any:
-        return self.symbol
+    def key(self) -> Hashable:
+        return self.banner
 
 
 @dataclass
-class ExecutionsChanged(_Snapshot):
-    symbol: str
-    executions: tuple[m.Execution, ...]
+class Notice(Message):
+    """A toast (and the notices log)."""
 
-    def key(self) -> Any:
-        return self.symbol
+    text: str
+    severity: Severity = Severity.INFO
 
 
 @dataclass
-class AccountChanged(_Snapshot):
-    """Margin, assets and trading volume (any may be None when not fetched)."""
-
-    margin: m.Margin | None = None
-    assets: tuple[m.Asset, ...] | None = None
-    volume: m.TradingVolume | None = None
+class TradingNoticed(Message):
+    notice: TradingNotice
 
 
 @dataclass
 class FillArrived(Message):
-    """One execution of the user's order (private stream). Never coalesced."""
+    """A fill newly in the ledger (live or recovered). Never coalesced."""
 
-    event: m.ExecutionEvent
-
-
-@dataclass
-class PrivateEvent(Message):
-    """An order / position / summary event of the private stream."""
-
-    event: Any
+    fill: Fill
+    source: FillSource
 
 
 @dataclass
-class HistoryLoaded(Message):
-    kind: str
-    rows: tuple[Any, ...]
-    windows: int = 0
-    error: str = ""
-    assets: tuple[str, ...] = ()
-    """The crypto assets whose history was fetched."""
-    skipped: int = 0
-    """Held crypto assets left out (over the bound)."""
+class AccountPartChanged(_Snapshot):
+    """Orders, positions or fills changed: the pane re-renders from the service's model."""
+
+    part: AccountPart
+
+    def key(self) -> Hashable:
+        return self.part
 
 
-# ------------------------------------------------------------------ widgets -> app
+@dataclass
+class EntryChanged(_Snapshot):
+    """Order entry enabled, or disabled with a reason."""
+
+    enabled: bool
+    reason: str | None
+
+
+class ScreenListener:
+    """The session's listener: every call becomes a message posted through ``post``."""
+
+    def __init__(self, post: Callable[[Message], bool]) -> None:
+        self.post = post
+
+    def on_rules(self) -> None:
+        self.post(RulesLoaded())
+
+    def on_book(self, symbol: str) -> None:
+        self.post(BookUpdated(symbol))
+
+    def on_trades(self, symbol: str) -> None:
+        self.post(TradesArrived(symbol))
+
+    def on_tickers(self, symbols: tuple[str, ...]) -> None:
+        self.post(TickersUpdated())
+
+    def on_klines(self, symbol: str, interval: KlineInterval) -> None:
+        self.post(KlinesLoaded(symbol, interval))
+
+    def on_stream_state(self, stream: str, state: str, detail: str) -> None:
+        self.post(StreamStateChanged(stream, state, detail))
+
+    def on_exchange_status(self, status: ExchangeStatus) -> None:
+        self.post(ExchangeStatusChanged(status))
+
+    def on_balances(self) -> None:
+        self.post(BalancesChanged())
+
+    def on_history(self, progress: HistoryProgress) -> None:
+        self.post(HistoryUpdated(progress))
+
+    def on_banner(self, banner: Banner, reason: str | None) -> None:
+        self.post(BannerChanged(banner, reason))
+
+    def on_message(self, text: str, severity: Severity) -> None:
+        self.post(Notice(text, severity))
+
+    def on_notice(self, notice: TradingNotice) -> None:
+        self.post(TradingNoticed(notice))
+
+    def on_fill(self, fill: Fill, source: FillSource) -> None:
+        self.post(FillArrived(fill, source))
+
+    def on_account_changed(self, part: AccountPart) -> None:
+        self.post(AccountPartChanged(part))
+
+    def on_entry_changed(self, gates: EntryGates) -> None:
+        self.post(EntryChanged(gates.enabled, gates.reason))
+
+
+# ------------------------------------------------------------------ panes -> screen: one per action
 
 
 @dataclass
@@ -203,23 +235,43 @@ class IntervalChosen(Message):
 class TicketSubmitted(Message):
     """The ticket's Enter: an order the user wants to send (after a confirm)."""
 
-    intent: Any
-    summary: dict[str, str] = field(default_factory=dict)
+    intent: OrderIntent
 
 
 @dataclass
-class OrderAction(Message):
-    """An action on a row of the Orders/Positions tables: cancel, change, close, losscut …"""
+class CancelOrder(Message):
+    order_id: int
 
-    action: str
-    target_id: int | None = None
-    value: Decimal | None = None
+
+@dataclass
+class ChangeOrder(Message):
+    order_id: int
+
+
+@dataclass
+class CancelAll(Message):
+    """Cancel every order of the current symbol."""
+
+
+@dataclass
+class ClosePosition(Message):
+    position_id: int
+
+
+@dataclass
+class ChangeLosscut(Message):
+    position_id: int
+
+
+@dataclass
+class CloseAll(Message):
+    """Close every position of the current symbol."""
 
 
 @dataclass
 class TransferRequested(Message):
     amount: Decimal
-    transfer_type: str
+    transfer_type: TransferType
 
 
 @dataclass

@@ -49,12 +49,23 @@ async def seed_account(endpoint: str, key: str, secret: str) -> None:
 
 
 async def ready(pilot, app: GmoTuiApp) -> None:
-    book, tape = app.books[app.symbol], app.tapes[app.symbol]
+    book, tape = app.session.books[app.session.symbol], app.session.tapes[app.session.symbol]
     await until(pilot, lambda: book.snapshots > 3 and len(tape) > 10, "book and tape")
     await until(pilot, lambda: app.main.query_one("#chart").candles, "candles")
-    await until(pilot, lambda: app.service is not None and app.service.entry_enabled, "trading")
+    await until(
+        pilot,
+        lambda: app.session.service is not None and app.session.service.gates.enabled,
+        "trading",
+    )
     await until(pilot, lambda: app.main.query_one("#orders-table").row_count >= 1, "orders")
-    await until(pilot, lambda: len(app.day_open) >= len(app.rules) - 1, "24h changes")
+    await until(
+        pilot,
+        lambda: (
+            sum(not r.provisional for r in app.session.watchlist.rows())
+            >= len(app.session.rules) - 1
+        ),
+        "24h changes",
+    )
     app.clear_notifications()
     await pilot.pause(0.5)
 

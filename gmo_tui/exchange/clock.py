@@ -8,6 +8,10 @@ says little about when the server stamped it). ``API-TIMESTAMP`` is local ms + o
 
 :meth:`ServerClock.reset` drops every sample: the client calls it when the server answers
 ERR-5008/5009 (our timestamp is off), then re-samples from a fresh reply.
+
+A measured offset beyond ``skew_limit_ms`` (when set) is not adopted silently: :attr:`offset_ms`
+stays 0, :attr:`skewed` is True and :attr:`measured_offset_ms` tells by how much, so the
+trading service can close its CLOCK gate and say why.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class ServerClock:
         self._wall = wall
         self._monotonic = monotonic
         self.rejected = 0
+        self.skew_limit_ms: float | None = None
+        """Beyond this |offset| the offset is not adopted (:attr:`skewed`); None: no limit."""
 
     # ------------------------------------------------------------------ measuring
 
@@ -85,11 +91,22 @@ class ServerClock:
         return bool(self._samples)
 
     @property
-    def offset_ms(self) -> int:
-        """Median offset (server - local) in whole ms; 0 before the first sample."""
+    def measured_offset_ms(self) -> int:
+        """Median offset (server - local) in whole ms as measured; 0 before the first sample."""
         if not self._samples:
             return 0
         return round(statistics.median(s.offset_ms for s in self._samples))
+
+    @property
+    def skewed(self) -> bool:
+        """The measured offset is beyond ``skew_limit_ms``: it is not adopted."""
+        limit = self.skew_limit_ms
+        return limit is not None and abs(self.measured_offset_ms) > limit
+
+    @property
+    def offset_ms(self) -> int:
+        """The offset used for timestamps: the measured one, or 0 while :attr:`skewed`."""
+        return 0 if self.skewed else self.measured_offset_ms
 
     def now_ms(self) -> int:
         """Our best estimate of the server's clock, in Unix ms."""

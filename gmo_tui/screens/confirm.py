@@ -1,13 +1,15 @@
 """The confirm dialog: the full order (or action) and its distance from the touch.
 
 ``y`` or Enter confirms, ``n`` or Escape cancels. ``warning=True`` is the soft-safety variant:
-the findings with their numbers, in the warning colour.
+the findings with their numbers, in the warning colour. A warning (or danger) dialog answers
+only keys pressed after it is on screen: keys typed ahead, before it appeared, are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -48,6 +50,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self.title_text = title
         self.lines = list(lines)
         self.findings = list(findings)
+        self.guarded = warning or danger
+        self.shown_at: float | None = None
+        """When the dialog became the active screen (the clock of event timestamps)."""
+        self.dropped = 0
+        """Keys typed before the dialog was on screen, ignored."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -63,6 +70,17 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if self.shown_at is None:
+            self.shown_at = event.time
+
+    def on_key(self, event: events.Key) -> None:
+        if self.guarded and (self.shown_at is None or event.time < self.shown_at):
+            # typed ahead: the user never saw this dialog when pressing it
+            self.dropped += 1
+            event.stop()
+            event.prevent_default()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

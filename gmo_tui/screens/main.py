@@ -1,31 +1,61 @@
-"""The main screen: header, ladder, ticket, tape, chart, watchlist, account tabs, status bar.
+"""The main screen: header, banners, ladder, ticket, tape, chart, watchlist, account tabs, status.
 
 Wide terminals (>= 140x34) show every pane at once in a grid; smaller ones keep the ladder and
-the ticket visible and put tape / chart / watchlist / account behind a tab strip.
+the ticket visible and put tape / chart / watchlist / account behind a tab strip. The screen
+handles the session's messages (:mod:`gmo_tui.messages`) by re-rendering its panes from the
+session's models, and each action message of the panes with its own handler (the flows live in
+:mod:`gmo_tui.screens.flows`).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from textual import on
 from textual.app import ComposeResult
 from textual.events import Resize
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
+from gmo_tui import config as cfg
+from gmo_tui import messages as msg
+from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
+from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.flows import OrderFlows
+from gmo_tui.screens.symbol_search import SymbolSearch
+from gmo_tui.session import Session, Severity
+from gmo_tui.trading.listener import AccountPart, FillSource
+from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
+from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.status_bar import StatusBar
 from gmo_tui.widgets.trades_tape import TradesTape
 from gmo_tui.widgets.watchlist import Watchlist
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WIDE_WIDTH = 140
 WIDE_HEIGHT = 34
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
 PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("account", "Account"))
+INTERVALS = tuple(KlineInterval)
+# at most one tape repaint a frame (60 fps); the chart every CHART_PAINT_S
+TAPE_PAINT_S = 1 / 60
+CHART_PAINT_S = 0.5
 
 
 class KeyFooter(RenderMemo, Footer):
@@ -36,12 +66,13 @@ class PaneTabs(RenderMemo, Tabs):
     """Textual's tab strip; its lines are reused while unchanged (RenderMemo)."""
 
 
-class MainScreen(RenderMemo, Screen):
+class MainScreen(RenderMemo, Screen[None]):
     DEFAULT_CSS = """
     MainScreen {
         layout: grid; grid-size: 2 3; grid-columns: 38 1fr; grid-rows: auto 2 1fr;
     }
     MainScreen > MarketHeader { dock: top; }
+    MainScreen > BannerBar { dock: top; }
     MainScreen > StatusBar { dock: bottom; margin-bottom: 1; }
     MainScreen > #book { row-span: 3; height: 1fr; }
     #book { border: round $panel; border-title-color: $text-muted; }
@@ -59,12 +90,75 @@ class MainScreen(RenderMemo, Screen):
     MainScreen.-wide > #ticket { height: 1fr; }
     """
 
+    def __init__(self, session: Session, settings: cfg.Settings, mode: str) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self.mode = mode
+        self.flows = OrderFlows(session, self)
+        self.active_pane = "tape"
+        self.notices: list[str] = []
+        """Every notice said, oldest first (toasts fade; this does not)."""
+        self.fills_seen = 0
+        self._tape_timer = False
+        self._tape_painted = 0.0
+        self._chart_timer = False
+        self._touch: tuple[Decimal | None, Decimal | None] = (None, None)
+        self._watch_places: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ typed pane accessors
+    @property
+    def header(self) -> MarketHeader:
+        return self.query_one(MarketHeader)
+
+    @property
+    def banners(self) -> BannerBar:
+        return self.query_one(BannerBar)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def ladder(self) -> OrderBookLadder:
+        return self.query_one(OrderBookLadder)
+
+    @property
+    def ticket(self) -> OrderTicket:
+        return self.query_one(OrderTicket)
+
+    @property
+    def tape(self) -> TradesTape:
+        return self.query_one(TradesTape)
+
+    @property
+    def chart(self) -> CandleChart:
+        return self.query_one(CandleChart)
+
+    @property
+    def watchlist(self) -> Watchlist:
+        return self.query_one(Watchlist)
+
+    @property
+    def account(self) -> AccountPanel:
+        return self.query_one(AccountPanel)
+
+    @property
+    def orders(self) -> OrdersTable:
+        return self.query_one(OrdersTable)
+
+    @property
+    def positions(self) -> PositionsTable:
+        return self.query_one(PositionsTable)
+
+    # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         # flat on purpose: every container layer would be repainted under its panes each frame.
         # Initial classes are given here so nothing restyles right after the first paint.
         size = self.app.size
         self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
         yield MarketHeader(id="header")
+        yield BannerBar(id="banners")
         yield StatusBar(id="status")
         yield KeyFooter()
         yield OrderBookLadder(id="book")
@@ -76,19 +170,30 @@ class MainScreen(RenderMemo, Screen):
         yield AccountPanel(id="account", classes="pane -inactive")
 
     def on_mount(self) -> None:
-        self.query_one("#book").border_title = "Book  [ ] group"
-        for key, title in (
-            ("chart", "Chart  , . interval"),
-            ("tape", "Trades"),
-            ("watchlist", "Watchlist"),
-            ("account", "Account"),
+        self.ladder.border_title = "Book  [ ] group"
+        for pane, title in (
+            (self.chart, "Chart  , . interval"),
+            (self.tape, "Trades"),
+            (self.watchlist, "Watchlist"),
+            (self.account, "Account"),
         ):
-            self.query_one(f"#{key}").border_title = title
-        self.active_pane = "tape"
+            pane.border_title = title
         self._apply_layout(self.size.width, self.size.height)
-        start = getattr(self.app, "start_ui", None)
-        if start is not None:
-            start()
+        session = self.session
+        header = self.header
+        header.mode, header.symbol = self.mode, session.symbol
+        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT:
+            header.endpoint = self.settings.endpoint
+        self.status.streams = {"book": "CONNECTING", "trades": "CONNECTING", "ticker": "CONNECTING"}
+        has_key = session.service is not None
+        self.account.set_has_key(has_key, cfg.HOW_TO_ADD_KEY)
+        self.ticket.private = has_key
+        if has_key:
+            self.status.set_stream("private", "CONNECTING")
+            self.ticket.set_entry_reason("reconciling with the exchange")
+        self.chart.show_loading(session.symbol, session.interval)
+        self.account.market_now = session.market_time
+        self.ladder.focus()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -101,7 +206,7 @@ class MainScreen(RenderMemo, Screen):
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
         self._arrange(wide)
-        self._show_pane(getattr(self, "active_pane", "tape"))
+        self._show_pane(self.active_pane)
 
     def _arrange(self, wide: bool) -> None:
         """Grid cells follow the DOM order. Wide: the tape sits right next to the ladder, so
@@ -135,3 +240,389 @@ class MainScreen(RenderMemo, Screen):
             key = event.tab.id.removeprefix("tab-")
             self.active_pane = key
             self._show_pane(key)
+
+    # ------------------------------------------------------------------ FlowHost
+    def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None:
+        self.app.push_screen(dialog, then)
+
+    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        self.run_worker(work, group="orders", description=what, exit_on_error=False)
+
+    def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None:
+        self.notices.append(text)
+        log.info("notice: %s", text)
+        self.app.notify(text, severity=severity.value, timeout=timeout)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ actions (bindings)
+    def action_ticket(self, side: str) -> None:
+        book = self.session.books[self.session.symbol]
+        side_ = Side(side)
+        self.show_pane(self.active_pane)
+        self.ticket.prepare(side_, book.best_bid if side_ is Side.BUY else book.best_ask)
+
+    def action_focus_book(self) -> None:
+        self.ladder.focus()
+
+    def _focus_account(self, tab: str, table: Widget) -> None:
+        self.show_pane("account")
+        self.account.active = tab
+        table.focus()
+
+    def action_focus_orders(self) -> None:
+        self._focus_account("orders", self.orders)
+
+    def action_focus_positions(self) -> None:
+        self._focus_account("positions", self.positions)
+
+    def action_pane(self, key: str) -> None:
+        self.show_pane(key)
+
+    def action_interval(self, delta: int) -> None:
+        index = INTERVALS.index(self.session.interval) + delta
+        self.set_chart_interval(INTERVALS[max(0, min(len(INTERVALS) - 1, index))])
+
+    def action_search(self) -> None:
+        def chosen(symbol: str | None) -> None:
+            if symbol:
+                self.switch_symbol(symbol)
+
+        self.app.push_screen(SymbolSearch(self.session.symbols(), self.session.symbol), chosen)
+
+    # ------------------------------------------------------------------ symbol / interval
+    def switch_symbol(self, symbol: str) -> None:
+        """Make ``symbol`` current: resubscribe (the old one first) and re-render every pane."""
+        session = self.session
+        if not session.set_symbol(symbol):
+            return
+        header = self.header
+        header.symbol = symbol
+        header.ticker = session.tickers.get(symbol)
+        self._touch = (None, None)
+        self.ladder.clear()
+        self._apply_rules()
+        self.chart.show_loading(symbol, session.interval)
+        self._show_header_change()
+        self.on_account_part(msg.AccountPartChanged(AccountPart.ORDERS))
+        self.on_account_part(msg.AccountPartChanged(AccountPart.POSITIONS))
+        self.on_account_part(msg.AccountPartChanged(AccountPart.FILLS))
+        if session.books[symbol].snapshots:
+            self._show_book()
+        self.run_worker(session.resubscribe(symbol), group="resubscribe", exclusive=True)
+        self.run_worker(
+            session.load_klines(symbol, session.interval), group="klines", exclusive=True
+        )
+
+    def set_chart_interval(self, interval: KlineInterval) -> None:
+        session = self.session
+        if session.set_chart_interval(interval):
+            self.chart.show_loading(session.symbol, interval)
+            self.run_worker(
+                session.load_klines(session.symbol, interval), group="klines", exclusive=True
+            )
+
+    @on(msg.SymbolChosen)
+    def on_symbol_chosen(self, message: msg.SymbolChosen) -> None:
+        self.switch_symbol(message.symbol)
+
+    @on(msg.IntervalChosen)
+    def on_interval_chosen(self, message: msg.IntervalChosen) -> None:
+        self.set_chart_interval(message.interval)
+
+    @on(msg.PricePicked)
+    def on_price_picked(self, message: msg.PricePicked) -> None:
+        self.ticket.set_price(message.price)
+        if message.side is not None:
+            self.ticket.prepare(message.side, message.price)
+
+    # ------------------------------------------------------------------ one handler per action
+    @on(msg.TicketSubmitted)
+    def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
+        self.flows.submit(message.intent)
+
+    @on(msg.CancelOrder)
+    def on_cancel_order(self, message: msg.CancelOrder) -> None:
+        self.flows.cancel(message.order_id)
+
+    @on(msg.ChangeOrder)
+    def on_change_order(self, message: msg.ChangeOrder) -> None:
+        self.flows.change(message.order_id)
+
+    @on(msg.CancelAll)
+    def on_cancel_all(self, message: msg.CancelAll) -> None:
+        self.flows.cancel_all()
+
+    @on(msg.ClosePosition)
+    def on_close_position(self, message: msg.ClosePosition) -> None:
+        self.flows.close(message.position_id)
+
+    @on(msg.CloseAll)
+    def on_close_all(self, message: msg.CloseAll) -> None:
+        self.flows.close_all()
+
+    @on(msg.ChangeLosscut)
+    def on_change_losscut(self, message: msg.ChangeLosscut) -> None:
+        self.flows.losscut(message.position_id)
+
+    @on(msg.TransferRequested)
+    def on_transfer_requested(self, message: msg.TransferRequested) -> None:
+        if self.session.service is None:
+            self.say(cfg.HOW_TO_ADD_KEY, Severity.ERROR)
+            return
+        amount = fmt(message.amount, 0)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(
+                    self.session.transfer(message.amount, message.transfer_type),
+                    group="transfer",
+                    exclusive=True,
+                )
+
+        self.ask(
+            ConfirmScreen(
+                f"Transfer {amount} JPY?",
+                [("Amount", f"{amount} JPY"), ("Type", message.transfer_type.value)],
+            ),
+            answered,
+        )
+
+    @on(msg.HistoryRequested)
+    def on_history_requested(self, message: msg.HistoryRequested) -> None:
+        if self.session.service is not None:
+            self.run_worker(
+                self.session.load_history(message.start, message.end),
+                group="history",
+                exclusive=True,
+            )
+
+    # ------------------------------------------------------------------ market messages
+    def _places(self) -> tuple[int, int]:
+        rule = self.session.rules.get(self.session.symbol)
+        if rule is None:
+            return 0, 4
+        return decimals_of(rule.tick_size), decimals_of(rule.size_step)
+
+    def _apply_rules(self) -> None:
+        session = self.session
+        rule = session.rules.get(session.symbol)
+        if rule is None:
+            return
+        self.ladder.set_rules(rule.tick_size, rule.size_step)
+        self.tape.set_tape(session.tapes[session.symbol], rule.tick_size, rule.size_step)
+        self.chart.tick = rule.tick_size
+        self.header.tick = rule.tick_size
+        self.ticket.set_symbol(session.symbol, rule)
+
+    @on(msg.RulesLoaded)
+    def on_rules_loaded(self) -> None:
+        session = self.session
+        self._watch_places = {s: decimals_of(r.tick_size) for s, r in session.rules.items()}
+        self.header.symbol = session.symbol
+        self._apply_rules()
+        self._show_watchlist()
+
+    def own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
+        """The user's resting LIMIT orders by (side, price), from the service's tracker."""
+        service, symbol = self.session.service, self.session.symbol
+        if service is None:
+            return {}
+        return {
+            (side, price): size
+            for side in (Side.BUY, Side.SELL)
+            for price, size in service.tracker.own_levels(symbol, side).items()
+        }
+
+    def _show_book(self) -> None:
+        session = self.session
+        book = session.books[session.symbol]
+        self.ladder.set_book(book, self.own_levels())
+        # the header's bid/ask come from the ticker (about once a second): a header repaint on
+        # every book would widen each frame's repaint to the whole screen
+        self.ticket.set_touch(book.best_bid, book.best_ask)
+        touch = (book.best_bid, book.best_ask)
+        if touch != self._touch:
+            self._touch = touch
+            if session.service is not None and len(session.service.positions):
+                self._show_positions()
+
+    @on(msg.BookUpdated)
+    def on_book_updated(self, message: msg.BookUpdated) -> None:
+        if message.symbol == self.session.symbol:
+            self._show_book()
+
+    @on(msg.TradesArrived)
+    def on_trades_arrived(self, message: msg.TradesArrived) -> None:
+        if message.symbol != self.session.symbol:
+            return
+        # leading edge: the first print after a quiet spell paints at once; a burst then costs
+        # at most one tape repaint every TAPE_PAINT_S; no timer runs while nothing trades
+        if not self._tape_timer:
+            wait = self._tape_painted + TAPE_PAINT_S - self.session.now()
+            if wait <= 0:
+                self._paint_tape()
+            else:
+                self._tape_timer = True
+                self.set_timer(wait, self._paint_tape)
+        if not self._chart_timer:
+            self._chart_timer = True
+            self.set_timer(CHART_PAINT_S, self._paint_chart)
+
+    def _paint_tape(self) -> None:
+        self._tape_timer = False
+        self._tape_painted = self.session.now()
+        self.tape.update()
+
+    def _paint_chart(self) -> None:
+        self._chart_timer = False
+        self.chart.refresh_if_changed()
+
+    @on(msg.KlinesLoaded)
+    def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:
+        series = self.session.candles
+        if (message.symbol, message.interval) == (series.symbol, series.interval):
+            self.chart.show_series(series)
+
+    def change_24h(self, symbol: str) -> Decimal | None:
+        """The 24h change as a fraction; None until the reference price 24h ago is loaded."""
+        watch = self.session.watchlist
+        if symbol not in watch:
+            return None
+        row = watch.row(symbol)
+        pct = None if row.provisional else row.change_pct
+        return None if pct is None else pct / 100
+
+    def _show_header_change(self) -> None:
+        self.header.change = self.change_24h(self.session.symbol)
+
+    def _show_watchlist(self) -> None:
+        session = self.session
+        self.watchlist.show(session.watchlist.rows(session.symbols()), self._watch_places)
+
+    @on(msg.TickersUpdated)
+    def on_tickers_updated(self) -> None:
+        session = self.session
+        self.header.ticker = session.tickers.get(session.symbol)
+        self._show_header_change()
+        if session.rules:
+            self._show_watchlist()
+
+    @on(msg.StreamStateChanged)
+    def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
+        bar = self.status
+        if message.stream == "public":
+            # the socket's state is every channel's state; a channel shows on its own only
+            # while it differs (e.g. trades STALE on a live socket)
+            for name in ("book", "trades", "ticker"):
+                bar.set_stream(name, message.state)
+        elif message.stream.startswith("private."):
+            # a private channel shows only while it differs from the socket (STALE)
+            name = "private:" + message.stream.removeprefix("private.")
+            if message.state == bar.streams.get("private"):
+                bar.drop_stream(name)
+                return
+            bar.set_stream(name, message.state)
+            return
+        bar.set_stream(message.stream, message.state)
+
+    @on(msg.ExchangeStatusChanged)
+    def on_exchange_status_changed(self, message: msg.ExchangeStatusChanged) -> None:
+        previous = self.header.exchange_status
+        self.header.exchange_status = message.status.value
+        if message.status is ExchangeStatus.OPEN and previous not in ("?", "OPEN"):
+            self.say("Exchange OPEN again")
+
+    @on(msg.BannerChanged)
+    def on_banner_changed(self, message: msg.BannerChanged) -> None:
+        self.banners.set_banner(message.banner, message.reason)
+        if message.reason is not None:
+            self.notices.append(message.reason)
+
+    @on(msg.Notice)
+    def on_notice(self, message: msg.Notice) -> None:
+        self.say(message.text, message.severity)
+
+    # ------------------------------------------------------------------ account messages
+    def _show_positions(self) -> None:
+        service, symbol = self.session.service, self.session.symbol
+        if service is None:
+            return
+        book = self.session.books[symbol]
+        tp, sp = self._places()
+        positions = service.positions.all(symbol)
+        pnl = {p.position_id: service.positions.unrealised(p, book) for p in positions}
+        self.positions.show(positions, pnl, tp, sp, self.app.theme_variables)
+
+    @on(msg.AccountPartChanged)
+    def on_account_part(self, message: msg.AccountPartChanged) -> None:
+        service, symbol = self.session.service, self.session.symbol
+        if service is None:
+            return
+        tp, sp = self._places()
+        colours = self.app.theme_variables
+        match message.part:
+            case AccountPart.ORDERS:
+                self.orders.show(service.tracker.active(symbol), tp, sp, colours)
+                self.ladder.set_own(self.own_levels())
+            case AccountPart.POSITIONS:
+                self._show_positions()
+            case AccountPart.FILLS:
+                self.account.show_executions(service.fills.latest(symbol=symbol), tp, sp, colours)
+
+    @on(msg.FillArrived)
+    def on_fill_arrived(self, message: msg.FillArrived) -> None:
+        fill = message.fill
+        self.fills_seen += 1
+        rule = self.session.rules.get(fill.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        late = " (recovered from the exchange)" if message.source is FillSource.RECONCILE else ""
+        self.say(
+            f"Fill: {fill.side.value} {fill.size:f} {fill.symbol} @ {fmt(fill.price, pd)}"
+            f" (order {fill.order_id}, fee {fmt(fill.fee, 0)} JPY){late}"
+        )
+        if self.settings.bell:
+            self.app.bell()
+
+    @on(msg.BalancesChanged)
+    def on_balances_changed(self) -> None:
+        account, panel = self.session.account, self.account
+        if account.margin is not None:
+            panel.show_margin(account.margin)
+        panel.show_assets(account)
+        if account.volume is not None:
+            panel.show_volume(account.volume)
+
+    @on(msg.HistoryUpdated)
+    def on_history_updated(self, message: msg.HistoryUpdated) -> None:
+        p = message.progress
+        if not p.done:
+            self.account.show_history_status(f"fetching window {p.window + 1} of {p.windows}…")
+            return
+        crypto = ", ".join(p.assets) or "none"
+        more = f"; {p.skipped} more held assets not fetched" if p.skipped else ""
+        self.account.show_history(
+            p.rows,
+            f"{len(p.rows)} entries from {p.windows} windows of 30 minutes"
+            f" · JPY and crypto {crypto} (held assets and {self.session.symbol}'s base){more}",
+        )
+
+    @on(msg.TradingNoticed)
+    def on_trading_noticed(self, message: msg.TradingNoticed) -> None:
+        notice = message.notice
+        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(
+            notice.level, Severity.INFO
+        )
+        match notice.kind:
+            case NoticeKind.REJECTED:
+                # the action's own result already says so, with the exchange's message
+                log.info("trading notice: %s", notice.message)
+            case NoticeKind.ENABLED | NoticeKind.RECONCILED:
+                self.status.message = notice.message
+            case _:
+                self.say(notice.message, severity)
+
+    @on(msg.EntryChanged)
+    def on_entry_changed(self, message: msg.EntryChanged) -> None:
+        self.ticket.set_entry_reason(None if message.enabled else message.reason)
+        self.status.message = (
+            "Order entry enabled" if message.enabled else f"Entry off: {message.reason}"
+        )

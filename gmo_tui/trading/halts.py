@@ -1,22 +1,29 @@
-"""Maintenance and pre-open halts (a mixin of :class:`gmo_tui.trading.service.TradingService`).
+"""Maintenance and pre-open halts of the trading service (:class:`Halts`).
 
-A status other than OPEN, or ERR-5201/5202/5203 from any call, halts order entry
-(``entry_enabled`` False, ``halted_reason`` set, a HALTED notice for the banner) and starts
-polling ``/v1/status`` every ``status_poll_interval`` seconds. When the exchange is OPEN again:
-a REOPENED notice, the ``reopened`` event set and the ``on_reopen`` callback awaited (the app
-gets a new WS token and reconnects its streams there), then the journal is reconciled and
-orders/fills back-filled, and only then is order entry re-enabled.
+A status other than OPEN, or ERR-5201/5202/5203 from any call, closes the EXCHANGE_OPEN gate
+(``reason`` set, a HALTED notice for the banner) and starts polling ``/v1/status`` every
+``poll_interval`` seconds. When the exchange is OPEN again: a REOPENED notice and the
+``reopened`` event set (the app gets a new WS token and reconnects its streams; it opens BOOK
+again only once the book stream is live), then the account is reconciled
+(:attr:`ReconcileReason.MAINTENANCE_END`), and only then does EXCHANGE_OPEN open. Entry is
+enabled again when every gate is open.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
+from gmo_tui.exchange import models
+from gmo_tui.exchange.enums import ExchangeStatus
 from gmo_tui.exchange.errors import ApiError, GmoError
+from gmo_tui.trading.gates import Gate
+from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import NoticeKind
+
+if TYPE_CHECKING:
+    from gmo_tui.trading.service import TradingService
 
 log = logging.getLogger(__name__)
 
@@ -27,82 +34,106 @@ HALT_CODES = {
 }
 
 
-class HaltsMixin:
-    def maybe_halt(self: Any, exc: BaseException) -> bool:
-        """Halt on a maintenance/pre-open error; True if it was one."""
-        if isinstance(exc, ApiError):
-            for code in exc.all_codes:
-                if code in HALT_CODES:
-                    self.halt(f"{code} {HALT_CODES[code]}")
-                    return True
-        return False
+def halt_code(exc: BaseException) -> str | None:
+    """The first maintenance/pre-open code of an API error (``None`` for anything else)."""
+    if isinstance(exc, ApiError):
+        for code in exc.all_codes:
+            if code in HALT_CODES:
+                return code
+    return None
 
-    def halt(self: Any, reason: str) -> None:
-        first = self.halted_reason is None
-        self.halted_reason = reason
-        self.entry_enabled = False
+
+class Halts:
+    """The EXCHANGE_OPEN gate of one :class:`TradingService`."""
+
+    def __init__(self, service: TradingService, *, poll_interval: float = 15.0) -> None:
+        self.service = service
+        self.poll_interval = poll_interval
+        self.reason: str | None = None
+        self.reopened = asyncio.Event()
+        self._reopening = False
+        self._poll_task: asyncio.Task[None] | None = None
+
+    def maybe_halt(self, exc: BaseException) -> bool:
+        """Halt on a maintenance/pre-open error; True if it was one."""
+        code = halt_code(exc)
+        if code is None:
+            return False
+        self.halt(f"{code} {HALT_CODES[code]}")
+        return True
+
+    def halt(self, reason: str) -> None:
+        first = self.reason is None
+        self.reason = reason
         self.reopened.clear()
+        self.service.set_gate(Gate.EXCHANGE_OPEN, False, f"order entry halted: {reason}")
         if first:
-            self.notify(NoticeKind.HALTED, f"Order entry halted: {reason}", "error")
+            self.service.notify(NoticeKind.HALTED, f"Order entry halted: {reason}", "error")
         if self._poll_task is None or self._poll_task.done():
             self._poll_task = asyncio.get_running_loop().create_task(self._poll_status())
 
-    async def on_exchange_status(self: Any, status: Any) -> None:
-        """Feed an exchange status (models.Status, ExchangeStatus or its text)."""
-        value = getattr(status, "status", status)
-        value = str(getattr(value, "value", value))
-        if value != "OPEN":
-            self.halt(f"exchange status {value}")
-        elif self.halted_reason is not None:
-            await self._reopen()
+    def opened(self) -> None:
+        """The exchange is known OPEN with nothing to catch up on (start-up)."""
+        self.reason = None
+        self.service.set_gate(Gate.EXCHANGE_OPEN, True)
 
-    async def _poll_status(self: Any) -> None:
-        while self.halted_reason is not None:
-            await asyncio.sleep(self.status_poll_interval)
+    async def on_exchange_status(self, status: models.Status | ExchangeStatus | str) -> None:
+        """Feed an exchange status (models.Status, ExchangeStatus or its text)."""
+        value = status.status if isinstance(status, models.Status) else ExchangeStatus(status)
+        if value is not ExchangeStatus.OPEN:
+            self.halt(f"exchange status {value.value}")
+        elif self.reason is not None:
+            await self.reopen()
+
+    async def _poll_status(self) -> None:
+        while self.reason is not None:
+            await asyncio.sleep(self.poll_interval)
             if self._reopening:
                 continue
-            if self.halted_reason is None:
+            if self.reason is None:
                 return
             try:
-                status = await self.rest.get_status()
+                status = await self.service.rest.get_status()
             except GmoError as exc:
                 log.info("status poll while halted: %s", exc)
                 continue
-            if status.status.value == "OPEN":
-                await self._reopen()
-                if self.halted_reason is None:
+            if status.status is ExchangeStatus.OPEN:
+                await self.reopen()
+                if self.reason is None:
                     return
             else:
-                self.halted_reason = f"exchange status {status.status.value}"
+                self.reason = f"exchange status {status.status.value}"
 
-    async def _reopen(self: Any) -> None:
-        if self._reopening or self.halted_reason is None:
+    async def reopen(self) -> None:
+        """OPEN again: reconcile, then open EXCHANGE_OPEN (unless it halted again meanwhile)."""
+        if self._reopening or self.reason is None:
             return
         self._reopening = True
         try:
-            self.notify(
+            self.service.notify(
                 NoticeKind.REOPENED,
                 "The exchange is OPEN again: reconnecting and reconciling before order entry",
             )
             self.reopened.set()
-            if self.on_reopen is not None:
-                try:
-                    result = self.on_reopen()
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:
-                    log.exception("on_reopen callback failed")
             try:
-                await self.reconcile_journal()
-                await self.backfill()
+                await self.service.reconciler.start_up(ReconcileReason.MAINTENANCE_END)
             except GmoError as exc:
-                if isinstance(exc, ApiError) and any(c in HALT_CODES for c in exc.all_codes):
-                    self.halted_reason = f"{exc.code} {HALT_CODES.get(exc.code, '')}".strip()
+                code = halt_code(exc)
+                if code is not None:
+                    self.reason = f"{code} {HALT_CODES[code]}"
                     self.reopened.clear()
                     return
                 log.warning("reconciliation after reopen: %s", exc)
-            self.halted_reason = None
-            self._started = True
-            self.enable("the exchange reopened")
+            self.reason = None
+            self.service.set_gate(Gate.EXCHANGE_OPEN, True)
         finally:
             self._reopening = False
+
+    async def aclose(self) -> None:
+        task, self._poll_task = self._poll_task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass

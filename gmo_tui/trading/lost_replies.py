@@ -1,11 +1,29 @@
-"""Finding out what happened to an order whose reply was lost.
+"""Finding out what happened to an order whose reply was lost, and the paged REST reads that
+reconciliation shares.
 
 GMO Coin has no client order id, so an order-creating intent (order, close order, close bulk)
-whose reply never came is looked for on the exchange: in ``activeOrders`` (still resting) and in
-``latestExecutions`` (filled at once, e.g. a MARKET order), matched by
-:func:`gmo_tui.market.orders.find_lost_order` (symbol, side, type, size, price, time; never an
-order already claimed by another intent; two candidates are reported, never guessed). It is
-polled on a bounded schedule; the request itself is never re-sent.
+whose reply never came is looked for on the exchange by its fields and the *order's own
+creation time* (the ``timestamp`` of its row in ``activeOrders`` / ``/v1/orders``, never the
+time of its first fill: a resting order may fill long after it was placed):
+
+1. every page of ``activeOrders`` of the intent's symbol (still resting);
+2. ``latestExecutions`` of the symbol, page after page until the fills are older than the
+   send time minus the window (an order placed then cannot have filled earlier);
+3. ``/v1/orders`` by id (10 per request) for every order those fills belong to that is not
+   resting: its row gives its creation time, size, price and final status.
+
+:func:`gmo_tui.market.orders.find_lost_order` then matches (symbol, side, type, size, price,
+creation time within the window of the send; never an order already claimed by another intent;
+two candidates are reported, never guessed). It is polled on a bounded schedule; the request
+itself is never re-sent.
+
+What proves "no order reached the exchange"? Nothing these records hold: an order that was
+placed and then canceled or expired without a fill (a FAK/FOK/SOK order that could not trade,
+a cancel from another device, a maintenance) leaves no row in ``activeOrders`` nor in
+``latestExecutions``, and ``/v1/orders`` needs its id. So for no order type does "not found"
+prove "not placed": the intent stays UNKNOWN, the notice says what was checked, and identical
+intents stay blocked until the trader settles it (``acknowledge_unknown``). Only our own
+journal proves "never sent" (an intent journaled but never marked SENT).
 """
 
 from __future__ import annotations
@@ -13,12 +31,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from decimal import Decimal
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.errors import GmoError
+from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import Resolution, find_lost_order
 from gmo_tui.trading.journal import IntentKind, JournalEntry
@@ -27,25 +47,30 @@ log = logging.getLogger(__name__)
 
 #: seconds to wait before each poll of a lost reply (bounded: after the last one it is settled)
 DEFAULT_POLL_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
-#: an order's exchange timestamp must be this close to the (exchange-clock) send time
+#: an order's creation time on the exchange must be this close to the (exchange-clock) send time
 MATCH_WINDOW = timedelta(seconds=15)
+#: the page size of every paged read (the exchange's maximum)
+PAGE_SIZE = 100
+#: a bound on pages per read (100 pages of 100 rows), so a broken pager cannot loop forever
+MAX_PAGES = 100
 
 
 def intent_of(entry: JournalEntry) -> OrderIntent:
     """The market-layer intent of a journaled order-creating entry."""
     kind = ExecutionType(entry.execution_type or "MARKET")
-    close = entry.kind is IntentKind.CLOSE
+    close = entry.kind is not IntentKind.ORDER
     return OrderIntent(
         symbol=entry.symbol or "",
         side=Side(entry.side or "BUY"),
         execution_type=kind,
-        size=entry.size,
+        size=entry.size if entry.size is not None else Decimal(0),
         price=None if kind is ExecutionType.MARKET else entry.price,
         time_in_force=TimeInForce(entry.time_in_force) if entry.time_in_force else None,
         losscut_price=entry.losscut_price,
         cancel_before=bool(entry.cancel_before),
         settle="close" if close else "open",
-        position_id=entry.position_id if close else None,
+        # a bulk close settles several positions: 0 stands for "no single one"
+        position_id=(entry.position_id or 0) if close else None,
     )
 
 
@@ -55,58 +80,158 @@ def sent_at_of(entry: JournalEntry) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+@dataclass(slots=True)
+class Reads:
+    """What one search read: the rows and how many GETs it took."""
+
+    active: list[models.Order]
+    executions: list[models.Execution]
+    orders: list[models.Order]
+    requests: int = 0
+    active_pages: int = 0
+    execution_pages: int = 0
+
+
+async def read_active_orders(
+    rest: GmoRestClient, symbol: str, page_size: int = PAGE_SIZE
+) -> tuple[list[models.Order], int]:
+    """Every page of ``activeOrders`` of ``symbol``; (rows, pages read)."""
+    rows: list[models.Order] = []
+    page = 0
+    while page < MAX_PAGES:
+        page += 1
+        reply = await rest.get_active_orders(symbol, page, page_size)
+        rows.extend(reply.list)
+        if len(reply.list) < page_size:
+            break
+    return rows, page
+
+
+async def read_latest_executions(
+    rest: GmoRestClient,
+    symbol: str,
+    *,
+    enough: Callable[[Sequence[models.Execution]], bool],
+    page_size: int = PAGE_SIZE,
+) -> tuple[list[models.Execution], int]:
+    """``latestExecutions`` of ``symbol`` (newest first), page after page until a page is short
+    or ``enough(page)`` says the older pages cannot hold what is looked for; (rows, pages)."""
+    rows: list[models.Execution] = []
+    page = 0
+    while page < MAX_PAGES:
+        page += 1
+        reply = await rest.get_latest_executions(symbol, page, page_size)
+        rows.extend(reply.list)
+        if len(reply.list) < page_size or enough(reply.list):
+            break
+    return rows, page
+
+
+async def read_orders(
+    rest: GmoRestClient, order_ids: Collection[int]
+) -> tuple[list[models.Order], int]:
+    """``/v1/orders`` for the ids, 10 per request; (rows, requests)."""
+    ids = sorted(set(order_ids))
+    rows: list[models.Order] = []
+    requests = 0
+    for start in range(0, len(ids), 10):
+        rows.extend(await rest.get_orders(ids[start : start + 10]))
+        requests += 1
+    return rows, requests
+
+
 class LostReplyResolver:
     """Looks for the order an unresolved intent may have created, on a bounded schedule.
 
     ``claimed`` returns the order ids already attributed to some intent (journal + tracker);
-    ``on_orders``/``on_executions`` feed what was fetched to the market state on the way;
     ``on_error`` sees every failed poll (the service halts on maintenance errors).
     """
 
     def __init__(
         self,
-        rest: Any,
+        rest: GmoRestClient,
         *,
         claimed: Callable[[], Collection[int]],
         delays: Sequence[float] = DEFAULT_POLL_DELAYS,
         window: timedelta = MATCH_WINDOW,
-        on_orders: Callable[[Sequence[models.Order]], None] | None = None,
-        on_executions: Callable[[Sequence[models.Execution]], None] | None = None,
         on_error: Callable[[GmoError], object] | None = None,
-    ):
+        page_size: int = PAGE_SIZE,
+    ) -> None:
         self.rest = rest
         self.claimed = claimed
         self.delays = tuple(delays)
         self.window = window
-        self.on_orders = on_orders
-        self.on_executions = on_executions
         self.on_error = on_error
+        self.page_size = page_size
         self.polls = 0
+        self.last_reads: Reads | None = None
 
-    async def look_once(self, entry: JournalEntry) -> Resolution:
-        """One round: activeOrders + latestExecutions of the intent's symbol, then matching."""
-        self.polls += 1
+    async def read(self, entry: JournalEntry) -> Reads:
+        """Every row the search for ``entry`` needs (see the module docstring)."""
         symbol = entry.symbol or ""
-        active = await self.rest.get_active_orders(symbol, 1, 100)
-        latest = await self.rest.get_latest_executions(symbol, 1, 100)
-        if self.on_orders is not None and active.list:
-            self.on_orders(list(active.list))
-        if self.on_executions is not None and latest.list:
-            self.on_executions(list(latest.list))
-        return find_lost_order(
+        since = sent_at_of(entry) - self.window
+        active, active_pages = await read_active_orders(self.rest, symbol, self.page_size)
+        latest, latest_pages = await read_latest_executions(
+            self.rest,
+            symbol,
+            enough=lambda page: min(e.timestamp for e in page) < since,
+            page_size=self.page_size,
+        )
+        reads = Reads(active, latest, [], active_pages + latest_pages, active_pages, latest_pages)
+        await self.fetch_fill_orders(entry, reads)
+        return reads
+
+    async def fetch_fill_orders(self, entry: JournalEntry, reads: Reads) -> None:
+        """The ``/v1/orders`` rows of the not-resting, unclaimed orders that have fills on the
+        intent's symbol and side since the window opened (their creation time decides)."""
+        since = sent_at_of(entry) - self.window
+        known = {o.order_id for o in reads.active} | {o.order_id for o in reads.orders}
+        claimed = set(self.claimed())
+        wanted = {
+            e.order_id
+            for e in reads.executions
+            if e.order_id not in known
+            and e.order_id not in claimed
+            and e.symbol == entry.symbol
+            and e.side.value == entry.side
+            and e.timestamp >= since
+        }
+        rows, requests = await read_orders(self.rest, wanted)
+        reads.orders.extend(rows)
+        reads.requests += requests
+
+    def match(self, entry: JournalEntry, reads: Reads) -> Resolution:
+        found = find_lost_order(
             intent_of(entry),
             sent_at_of(entry),
-            active.list,
-            latest.list,
+            [*reads.active, *reads.orders],
+            reads.executions,
             window=self.window,
             claimed=set(self.claimed()),
         )
+        return found
+
+    def checked(self, entry: JournalEntry, reads: Reads) -> str:
+        """What a search read, in words (for the notice when nothing matched)."""
+        since = (sent_at_of(entry) - self.window).strftime("%H:%M:%S UTC")
+        return (
+            f"activeOrders ({reads.active_pages} page(s), {len(reads.active)} orders), "
+            f"latestExecutions back to {since} ({reads.execution_pages} page(s)) and "
+            f"{len(reads.orders)} order(s) by id"
+        )
+
+    async def look_once(self, entry: JournalEntry) -> Resolution:
+        """One round: read, then match."""
+        self.polls += 1
+        reads = await self.read(entry)
+        self.last_reads = reads
+        return self.match(entry, reads)
 
     async def resolve(self, entry: JournalEntry) -> Resolution | None:
         """Poll until one match is found or the schedule ends (then: not found, or ambiguous).
 
         ``None`` when no poll could look at all (e.g. maintenance): the intent stays UNKNOWN
-        and is looked up again by the next reconciliation; never concluded "not found" blind.
+        and is looked up again by the next reconciliation.
         """
         last: Resolution | None = None
         for delay in self.delays:

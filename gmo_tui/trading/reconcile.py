@@ -1,13 +1,20 @@
-"""Reconciliation with the exchange: start-up, lost replies and back-fill (a mixin of
-:class:`gmo_tui.trading.service.TradingService`).
+"""Reconciliation with the exchange (:class:`Reconciler`, composed into the trading service).
 
-* :meth:`start`: every unresolved journal intent is settled BEFORE order entry is enabled:
-  PENDING (journaled, crash before send) becomes ABANDONED and is never sent; SENT (no reply
-  recorded) and UNKNOWN are looked for on the exchange (lost-reply matching).
-* Lost replies: a background task per UNKNOWN intent polls on a bounded schedule.
-* Back-fill (:meth:`backfill`): active orders and latest executions per symbol of interest and
-  every tracked open order, over REST; run after each private-stream reconnect and after a
-  halt. Fills are de-duplicated by executionId in the ledger, so replays change nothing.
+* Start-up (:meth:`Reconciler.start`): every unresolved journal intent is settled BEFORE order
+  entry is enabled: PENDING (journaled, crash before send) becomes ABANDONED and is never
+  sent; SENT (no reply recorded) and UNKNOWN are looked for on the exchange (lost-reply
+  matching, :mod:`gmo_tui.trading.lost_replies`). Then a full :meth:`Reconciler.reconcile`,
+  and the RECONCILED gate opens.
+* :meth:`Reconciler.reconcile`: for the symbols of interest, every page of ``activeOrders``,
+  ``latestExecutions`` back to the newest fill already in the ledger, ``/v1/orders`` for the
+  tracked orders that left ``activeOrders`` (and ``/v1/executions`` for their missing fills),
+  and every page of ``openPositions`` of the margin symbols whose positions may have moved.
+  Fills go through the service's one fill path (ledger deduped by executionId, journal status
+  of the intent, ``listener.on_fill(RECONCILE)`` once). UNKNOWN intents are matched against
+  what was read. A TIMER reconcile with nothing paging costs ``2 + 2 * symbols`` GETs at most
+  (activeOrders and latestExecutions per symbol, and at most a couple of ``/v1/orders`` calls).
+* When (:meth:`Reconciler.due`): while anything is working, open or unresolved, every
+  ``reconcile_every_s``; at once after a gap (a private channel STALE, a reconnect).
 """
 
 from __future__ import annotations
@@ -15,57 +22,109 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from gmo_tui.exchange import models
+from gmo_tui.exchange.enums import ExchangeStatus
 from gmo_tui.exchange.errors import GmoError
-from gmo_tui.market.orders import OrderState
+from gmo_tui.exchange.stream_base import StreamState, StreamStatus
+from gmo_tui.market.orders import OrderState, Resolution
+from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, JournalEntry
-from gmo_tui.trading.lost_replies import intent_of, sent_at_of
+from gmo_tui.trading.listener import AccountPart, FillSource
+from gmo_tui.trading.lost_replies import (
+    Reads,
+    intent_of,
+    read_active_orders,
+    read_latest_executions,
+    read_orders,
+    sent_at_of,
+)
 from gmo_tui.trading.results import NoticeKind
+
+if TYPE_CHECKING:
+    from gmo_tui.trading.service import TradingService
 
 log = logging.getLogger(__name__)
 
+#: pages of latestExecutions read when the ledger has no fill of the symbol yet
+FIRST_READ_PAGES = 5
 
-class ReconcileMixin:
-    """Start-up reconciliation, lost-reply resolution and REST back-fill."""
+
+class ReconcileReason(StrEnum):
+    START = "START"
+    TIMER = "TIMER"
+    RECONNECT = "RECONNECT"
+    SILENCE = "SILENCE"
+    MAINTENANCE_END = "MAINTENANCE_END"
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    new_fills: int
+    orders_changed: int
+    positions_changed: int
+    requests: int
+
+
+_OrderSnapshot = dict[str, tuple[OrderState, Decimal, Decimal | None]]
+
+
+class Reconciler:
+    """Start-up reconciliation, lost-reply resolution and REST reconciliation of one service."""
+
+    def __init__(self, service: TradingService) -> None:
+        self.service = service
+        self.monotonic = time.monotonic
+        self.page_size = service.resolver.page_size
+        self.last_at: float | None = None
+        self.gap: ReconcileReason | None = None
+        self.reports = 0
+        self._resolving: dict[int, asyncio.Task[None]] = {}
+        self._lock = asyncio.Lock()
+        self._private_state: StreamState | None = None
+        self._private_was_live = False
+        self._reconnected_at = -1e9
 
     # ------------------------------------------------------------------ start-up
 
-    async def start(self: Any) -> None:
-        """Reconcile unresolved journal intents and back-fill orders and fills of the symbols of
-        interest (watched, and those of recent journal intents), then enable order entry
-        (unless the exchange is not OPEN: then entry stays halted and /v1/status is polled)."""
-        self.entry_enabled = False
+    async def start(self) -> None:
+        """Status (which also samples the server clock), CLOCK, then :meth:`start_up`; entry
+        stays closed while the exchange is not OPEN (and /v1/status is polled)."""
+        svc = self.service
+        svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
         try:
-            status = await self.rest.get_status()  # also gives the client its clock offset
+            status = await svc.rest.get_status()
         except GmoError as exc:
-            status = None
-            log.warning("status at start-up failed: %s", exc)
-        if status is not None and status.status.value != "OPEN":
-            self._started = True
-            self.halt(f"exchange status {status.status.value}")
+            if svc.on_rest_error(exc):
+                return
+            raise
+        svc.check_clock()
+        if status.status is not ExchangeStatus.OPEN:
+            svc.halts.halt(f"exchange status {status.status.value}")
             return
         try:
-            await self.reconcile_journal()
-            await self.backfill()
+            await self.start_up(ReconcileReason.START)
         except GmoError as exc:
-            self._started = True
-            if not self.maybe_halt(exc):
-                raise
-            return
-        self._started = True
-        if self.halted_reason is None:
-            self.enable("reconciled with the exchange")
+            if svc.on_rest_error(exc):
+                return
+            raise
+        svc.halts.opened()
 
-    def enable(self: Any, why: str) -> None:
-        self.entry_enabled = True
-        self.notify(NoticeKind.ENABLED, f"Order entry enabled ({why})")
+    async def start_up(self, reason: ReconcileReason) -> None:
+        """The journal, then the account; RECONCILED opens when both are done."""
+        self.service.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        await self.reconcile_journal()
+        await self.reconcile(reason)
+        self.service.check_clock()
+        self.service.set_gate(Gate.RECONCILED, True)
 
-    async def aclose(self: Any) -> None:
-        """Stop the background tasks (status polling, lost-reply resolution)."""
-        tasks = [t for t in (self._poll_task, *self._resolving.values()) if t is not None]
+    async def aclose(self) -> None:
+        tasks = list(self._resolving.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -73,37 +132,37 @@ class ReconcileMixin:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
-        self._poll_task = None
         self._resolving.clear()
 
-    def _track_entry(self: Any, entry: JournalEntry) -> None:
+    def _track_entry(self, entry: JournalEntry) -> None:
         """Follow a journaled order intent in the tracker as UNKNOWN (after a restart)."""
+        tracker = self.service.tracker
         key = str(entry.id)
-        if not entry.kind.creates_order or entry.kind is IntentKind.CLOSE_BULK:
+        if entry.kind not in (IntentKind.ORDER, IntentKind.CLOSE):
             return
-        if self.tracker.by_key(key) is not None:
+        if tracker.by_key(key) is not None:
             return
         try:
-            self.tracker.track_intent(key, intent_of(entry))
+            tracker.track_intent(key, intent_of(entry))
         except (ValueError, TypeError) as exc:
             log.warning("cannot track intent %s: %s", entry.id, exc)
             return
-        self.tracker.mark_sent(key, sent_at_of(entry))
-        self.tracker.mark_unknown(key)
+        tracker.mark_sent(key, sent_at_of(entry))
+        tracker.mark_unknown(key)
 
-    async def reconcile_journal(self: Any) -> tuple[int, int]:
-        """PENDING -> ABANDONED (never sent); SENT/UNKNOWN -> resolved by matching.
-        Returns (abandoned, resolved)."""
-        entries = [e for e in self.journal.unresolved() if e.id not in self._resolving]
-        abandoned = resolved = 0
+    async def reconcile_journal(self) -> tuple[int, int]:
+        """PENDING -> ABANDONED (never sent); SENT/UNKNOWN -> looked up. (abandoned, looked)."""
+        svc = self.service
+        entries = [e for e in svc.journal.unresolved() if e.id not in self._resolving]
+        abandoned = looked = 0
         lookups = []
         for entry in entries:
             if entry.state is IntentState.PENDING:
-                self.journal.mark_abandoned(entry.id)
-                if self.tracker.by_key(str(entry.id)) is not None:
-                    self.tracker.mark_abandoned(str(entry.id))
+                await svc.journal_write(svc.journal.mark_abandoned, entry.id)
+                if svc.tracker.by_key(str(entry.id)) is not None:
+                    svc.tracker.mark_abandoned(str(entry.id))
                 abandoned += 1
-                self.notify(
+                svc.notify(
                     NoticeKind.ABANDONED,
                     f"Intent {entry.id} ({entry.kind.value} {entry.side or ''} "
                     f"{entry.symbol or ''}) was journaled but never sent: it will not be sent",
@@ -112,33 +171,36 @@ class ReconcileMixin:
                 )
                 continue
             if entry.state is IntentState.SENT:
-                self.journal.mark_unknown(entry.id, "sent before a restart; no reply recorded")
-                entry = self.journal.get(entry.id)
+                await svc.journal_write(
+                    svc.journal.mark_unknown, entry.id, "sent before a restart; no reply recorded"
+                )
+                entry = svc.journal.get(entry.id)
             self._track_entry(entry)
             lookups.append(self.resolve_intent(entry))
-            resolved += 1
+            looked += 1
         # at most one unresolved intent per identity exists (identical ones are blocked), so
         # they cannot claim each other's orders: look them all up at once
         await asyncio.gather(*lookups)
         if entries:
-            self.notify(
+            svc.changed(AccountPart.ORDERS)
+            svc.notify(
                 NoticeKind.RECONCILED,
-                f"Journal reconciled: {abandoned} abandoned (never sent), {resolved} looked up",
-                data={"abandoned": abandoned, "resolved": resolved},
+                f"Journal reconciled: {abandoned} abandoned (never sent), {looked} looked up",
+                data={"abandoned": abandoned, "resolved": looked},
             )
-        return abandoned, resolved
+        return abandoned, looked
 
     # ------------------------------------------------------------------ lost replies
 
-    def _start_resolution(self: Any, intent_id: int) -> None:
+    def start_resolution(self, intent_id: int) -> None:
         if intent_id in self._resolving:
             return
         task = asyncio.get_running_loop().create_task(self._resolve_task(intent_id))
         self._resolving[intent_id] = task
 
-    async def _resolve_task(self: Any, intent_id: int) -> None:
+    async def _resolve_task(self, intent_id: int) -> None:
         try:
-            await self.resolve_intent(self.journal.get(intent_id))
+            await self.resolve_intent(self.service.journal.get(intent_id))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -146,67 +208,71 @@ class ReconcileMixin:
         finally:
             self._resolving.pop(intent_id, None)
 
-    async def wait_resolved(self: Any, timeout: float | None = None) -> None:
-        """Wait until every lost-reply resolution in progress has finished."""
+    async def wait_resolved(self, timeout: float | None = None) -> None:
         while self._resolving:
             await asyncio.wait_for(
                 asyncio.gather(*list(self._resolving.values()), return_exceptions=True), timeout
             )
 
-    @property
-    def unknown_intents(self: Any) -> list[JournalEntry]:
-        """Intents whose outcome is still unknown (show them as UNKNOWN)."""
-        return [e for e in self.journal.unresolved() if e.state is IntentState.UNKNOWN]
+    def unknown_intents(self) -> list[JournalEntry]:
+        return [e for e in self.service.journal.unresolved() if e.state is IntentState.UNKNOWN]
 
-    async def resolve_intent(self: Any, entry: JournalEntry) -> None:
+    async def resolve_intent(self, entry: JournalEntry) -> None:
         if entry.kind.creates_order:
-            await self._resolve_creating(entry)
+            res = await self.service.resolver.resolve(entry)
+            await self.settle_creating(entry, res, self.service.resolver.last_reads)
         elif entry.kind is IntentKind.CHANGE:
             await self._resolve_change(entry)
         else:
             await self._resolve_by_query(entry)
 
-    async def _resolve_creating(self: Any, entry: JournalEntry) -> None:
-        res = await self.resolver.resolve(entry)
+    async def settle_creating(
+        self, entry: JournalEntry, res: Resolution | None, reads: Reads | None
+    ) -> bool:
+        """Apply the outcome of a search for an order-creating intent; True when settled."""
+        svc = self.service
         key = str(entry.id)
-        tracked = self.tracker.by_key(key) is not None
+        tracked = svc.tracker.by_key(key) is not None
         if res is None:
-            self.journal.add_event(entry.id, "lookup_failed")
-            self.notify(
+            await svc.journal_write(svc.journal.add_event, entry.id, "lookup_failed")
+            svc.notify(
                 NoticeKind.UNKNOWN,
                 f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
-                "be looked up again before order entry resumes",
+                "be looked up again",
                 "warning",
                 intent_id=entry.id,
             )
-            return
+            return False
         if res.found and res.order_id is not None:
             order_id = res.order_id
-            self.journal.mark_resolved(entry.id, order_id, "found on the exchange")
+            await svc.journal_write(
+                svc.journal.mark_resolved, entry.id, order_id, "found on the exchange"
+            )
             if tracked:
-                self.tracker.mark_accepted(key, order_id)
+                svc.tracker.mark_accepted(key, order_id)
             order = res.order
             try:
-                rows = await self.rest.get_orders([order_id])
+                rows = await svc.rest.get_orders([order_id])
                 order = rows[0] if rows else order
             except GmoError as exc:
                 log.warning("order %s after resolution: %s", order_id, exc)
+            await svc.record_fills(res.executions, FillSource.RECONCILE)
             if order is not None:
-                self.apply_orders([order])
-                self.journal.record_order_state(order_id, order.status.value)
+                await svc.apply_orders([order])
                 await self.backfill_fills([order])
-            self.apply_executions(res.executions)
             status = order.status.value if order is not None else "found"
-            self.notify(
+            svc.notify(
                 NoticeKind.RESOLVED,
                 f"Intent {entry.id} resolved: it is order {order_id} ({status})",
                 intent_id=entry.id,
                 order_id=order_id,
+                data={"status": status},
             )
-        elif res.status == "ambiguous":
+            return True
+        if res.status == "ambiguous":
             ids = list(res.candidates)
-            self.journal.add_event(entry.id, "ambiguous", candidates=ids)
-            self.notify(
+            await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
+            svc.notify(
                 NoticeKind.AMBIGUOUS,
                 f"Intent {entry.id} matches several orders {ids}: it stays UNKNOWN until you "
                 "settle it (identical orders stay blocked)",
@@ -214,168 +280,286 @@ class ReconcileMixin:
                 intent_id=entry.id,
                 data={"candidates": ids},
             )
-        else:
-            self.journal.mark_resolved(entry.id, None, "not found on the exchange: no effect")
-            if tracked:
-                self.tracker.mark_abandoned(key)
-            self.notify(
-                NoticeKind.RESOLVED,
-                f"Intent {entry.id} resolved: no order reached the exchange",
-                intent_id=entry.id,
-            )
+            return False
+        checked = svc.resolver.checked(entry, reads) if reads is not None else "nothing"
+        await svc.journal_write(svc.journal.add_event, entry.id, "not_found", checked=checked)
+        svc.notify(
+            NoticeKind.UNKNOWN,
+            f"Intent {entry.id}: no matching order found; checked {checked}. It may never have "
+            "reached the exchange, or been canceled without a fill: the exchange's records "
+            "cannot tell. It stays UNKNOWN and identical orders stay blocked until you settle it",
+            "warning",
+            intent_id=entry.id,
+            data={"checked": checked},
+        )
+        return False
 
-    def acknowledge_unknown(self: Any, intent_id: int, order_id: int | None = None) -> None:
-        """The user settles an ambiguous UNKNOWN intent by hand (its order, or none)."""
-        self.journal.mark_resolved(intent_id, order_id, "settled by the user")
+    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+        """The user settles an UNKNOWN intent by hand (its order, or none)."""
+        svc = self.service
+        svc.journal.mark_resolved(intent_id, order_id, "settled by the user")
         key = str(intent_id)
-        if self.tracker.by_key(key) is not None:
+        if svc.tracker.by_key(key) is not None:
             if order_id is None:
-                self.tracker.mark_abandoned(key)
+                svc.tracker.mark_abandoned(key)
             else:
-                self.tracker.mark_accepted(key, order_id)
+                svc.tracker.mark_accepted(key, order_id)
+        svc.changed(AccountPart.ORDERS)
 
-    async def _resolve_change(self: Any, entry: JournalEntry) -> None:
+    async def _resolve_change(self, entry: JournalEntry) -> None:
+        svc = self.service
         order_id = entry.target_order_id
-        order = None
-        for delay in self.resolver.delays:
-            await asyncio.sleep(delay)
-            try:
-                rows = await self.rest.get_orders([order_id])
-            except GmoError as exc:
-                log.warning("change resolution poll: %s", exc)
-                continue
-            self.apply_orders(rows)
-            order = rows[0] if rows else None
-            if order is None or order.status.value != "MODIFYING":
-                break
+        order: models.Order | None = None
+        if order_id is not None:
+            for delay in svc.resolver.delays:
+                await asyncio.sleep(delay)
+                try:
+                    rows = await svc.rest.get_orders([order_id])
+                except GmoError as exc:
+                    log.warning("change resolution poll: %s", exc)
+                    continue
+                await svc.apply_orders(rows)
+                order = rows[0] if rows else None
+                if order is None or order.status.value != "MODIFYING":
+                    break
         applied = order is not None and entry.price is not None and order.price == entry.price
-        self.journal.mark_resolved(
-            entry.id, None, "change applied" if applied else "change not applied"
+        await svc.journal_write(
+            svc.journal.mark_resolved,
+            entry.id,
+            None,
+            "change applied" if applied else "change not applied",
         )
         state = f" (order is {order.status.value})" if order is not None else ""
-        self.notify(
+        svc.notify(
             NoticeKind.RESOLVED,
             f"Change of order {order_id}: {'applied' if applied else 'not applied'}{state}",
             intent_id=entry.id,
             order_id=order_id,
         )
 
-    async def _resolve_by_query(self: Any, entry: JournalEntry) -> None:
+    async def _resolve_by_query(self, entry: JournalEntry) -> None:
         """Cancels and losscut changes: looking is enough; the order tells what happened."""
+        svc = self.service
         detail = "outcome unknown; check the orders"
         if entry.target_order_id is not None:
             try:
-                rows = await self.rest.get_orders([entry.target_order_id])
-                self.apply_orders(rows)
+                rows = await svc.rest.get_orders([entry.target_order_id])
+                await svc.apply_orders(rows)
                 await self.backfill_fills(rows)
                 detail = f"order is {rows[0].status.value}" if rows else "order not found"
             except GmoError as exc:
                 detail = f"query failed: {exc}"
         elif entry.kind is IntentKind.CANCEL_BULK and entry.symbol:
             try:
-                page = await self.rest.get_active_orders(entry.symbol, 1, 100)
-                self.apply_orders(page.list)
-                detail = f"{len(page.list)} orders still active on {entry.symbol}"
+                active, _ = await read_active_orders(svc.rest, entry.symbol, self.page_size)
+                await svc.apply_orders(active)
+                detail = f"{len(active)} orders still active on {entry.symbol}"
             except GmoError as exc:
                 detail = f"query failed: {exc}"
-        self.journal.mark_resolved(entry.id, None, detail)
-        self.notify(
+        await svc.journal_write(svc.journal.mark_resolved, entry.id, None, detail)
+        svc.notify(
             NoticeKind.RESOLVED,
             f"{entry.kind.value} (intent {entry.id}): {detail}",
             intent_id=entry.id,
         )
 
-    # ------------------------------------------------------------------ back-fill
+    # ------------------------------------------------------------------ reconciliation
 
-    async def backfill_fills(self: Any, orders: Iterable[models.Order]) -> None:
-        """Every fill of each (partly) filled order, from /v1/executions."""
+    async def backfill_fills(self, orders: Iterable[models.Order]) -> int:
+        """Every fill of each (partly) filled order the ledger misses, from /v1/executions;
+        returns the number of GETs."""
+        svc = self.service
+        requests = 0
         for order in orders:
-            if order.executed_size > 0:
+            tracked = svc.tracker.get(order.order_id)
+            known = tracked.fill_sum if tracked is not None else Decimal(0)
+            if order.executed_size > known:
                 try:
-                    rows = await self.rest.get_executions(order_id=order.order_id)
+                    rows = await svc.rest.get_executions(order_id=order.order_id)
                 except GmoError as exc:
                     log.warning("fills of order %s: %s", order.order_id, exc)
                     continue
-                self.apply_executions(rows)
+                finally:
+                    requests += 1
+                await svc.record_fills(rows, FillSource.RECONCILE)
+        return requests
 
-    def symbols_of_interest(self: Any) -> set[str]:
-        symbols = set(self.watch_symbols)
-        symbols.update(o.symbol for o in self.tracker.orders())
-        symbols.update(e.symbol for e in self.journal.entries()[-200:] if e.symbol)
-        return {s for s in symbols if not self.rules or s in self.rules}
+    def symbols_of_interest(self, reason: ReconcileReason) -> list[str]:
+        """Watched symbols, those of live or unresolved orders and open positions; on START
+        also those of recent journal intents."""
+        svc = self.service
+        symbols = set(svc.watch_symbols)
+        symbols.update(o.symbol for o in svc.tracker.orders() if not o.is_terminal)
+        symbols.update(p.symbol for p in svc.positions.all())
+        symbols.update(e.symbol for e in svc.journal.unresolved() if e.symbol)
+        if reason is ReconcileReason.START:
+            symbols.update(e.symbol for e in svc.journal.entries()[-200:] if e.symbol)
+        return sorted(s for s in symbols if not svc.rules or s in svc.rules)
 
-    async def backfill(self: Any) -> None:
-        """Orders and fills over REST: active orders and latest executions per symbol of
-        interest, then every tracked order not known to be finished (status and fills)."""
-        for symbol in sorted(self.symbols_of_interest()):
-            page = await self.rest.get_active_orders(symbol, 1, 100)
-            self.apply_orders(page.list)
-            latest = await self.rest.get_latest_executions(symbol, 1, 100)
-            self.apply_executions(latest.list)
-        open_ids = sorted(
+    def has_open_state(self) -> bool:
+        svc = self.service
+        if any(o.is_active or o.state.is_in_flight for o in svc.tracker.orders()):
+            return True
+        if len(svc.positions) > 0:
+            return True
+        return bool(svc.journal.unresolved())
+
+    def due(self, now: float) -> bool:
+        """``now`` on ``time.monotonic``: a gap flagged, or open state and the last
+        reconciliation older than ``reconcile_every_s``."""
+        if self.gap is not None:
+            return True
+        if not self.has_open_state():
+            return False
+        return self.last_at is None or now - self.last_at >= self.service.reconcile_every_s
+
+    def flag_gap(self, reason: ReconcileReason) -> None:
+        """Something may have been missed: :meth:`due` is True until the next reconcile."""
+        self.gap = reason
+
+    def _orders_snapshot(self) -> _OrderSnapshot:
+        return {o.key: (o.state, o.filled, o.price) for o in self.service.tracker.orders()}
+
+    def _positions_snapshot(self) -> dict[int, tuple[Decimal, Decimal | None]]:
+        return {p.position_id: (p.size, p.losscut_price) for p in self.service.positions.all()}
+
+    async def load_positions(self, symbols: Sequence[str]) -> int:
+        """Every page of ``openPositions`` of the margin symbols; returns the GETs."""
+        svc = self.service
+        requests = 0
+        for symbol in symbols:
+            if not symbol.endswith("_JPY"):
+                continue
+            rows: list[models.Position] = []
+            page = 0
+            while True:
+                page += 1
+                reply = await svc.rest.get_open_positions(symbol, page, self.page_size)
+                requests += 1
+                rows.extend(reply.list)
+                if len(reply.list) < self.page_size:
+                    break
+            svc.positions.load(rows, symbol)
+        return requests
+
+    async def reconcile(self, reason: ReconcileReason) -> ReconcileReport:
+        """Read the account of the symbols of interest back over REST and apply it."""
+        async with self._lock:
+            return await self._reconcile(reason)
+
+    async def _reconcile(self, reason: ReconcileReason) -> ReconcileReport:
+        svc = self.service
+        orders_before = self._orders_snapshot()
+        positions_before = self._positions_snapshot()
+        symbols = self.symbols_of_interest(reason)
+        requests = 0
+        new_fills = 0
+        reads: dict[str, Reads] = {}
+        moved: set[str] = set()  # symbols whose positions may have changed
+        for symbol in symbols:
+            active, pages = await read_active_orders(svc.rest, symbol, self.page_size)
+            requests += pages
+            await svc.apply_orders(active)
+            first_read = not svc.fills.latest(1, symbol)
+            budget = [FIRST_READ_PAGES]
+
+            def enough(page: Sequence[models.Execution], budget: list[int] = budget) -> bool:
+                budget[0] -= 1
+                return budget[0] <= 0 or any(e.execution_id in svc.fills for e in page)
+
+            latest, pages = await read_latest_executions(
+                svc.rest,
+                symbol,
+                enough=enough
+                if first_read
+                else (lambda page: any(e.execution_id in svc.fills for e in page)),
+                page_size=self.page_size,
+            )
+            requests += pages
+            fills = await svc.record_fills(reversed(latest), FillSource.RECONCILE)
+            new_fills += len(fills)
+            if fills:
+                moved.add(symbol)
+            reads[symbol] = Reads(active, latest, [], pages, 0, pages)
+        # tracked orders that left activeOrders: their final status (and fills) by id
+        resting = {o.order_id for r in reads.values() for o in r.active}
+        gone = [
             o.order_id
-            for o in self.tracker.orders()
+            for o in svc.tracker.orders()
             if o.order_id is not None
-            and o.state not in (OrderState.CANCELED, OrderState.EXPIRED)
-            and not (o.state is OrderState.EXECUTED and o.fill_sum >= o.size)
+            and o.is_active
+            and o.symbol in reads
+            and o.order_id not in resting
+        ]
+        rows, n = await read_orders(svc.rest, gone)
+        requests += n
+        await svc.apply_orders(rows)
+        requests += await self.backfill_fills(rows)
+        moved.update(o.symbol for o in rows if o.executed_size > 0)
+        # UNKNOWN order intents: matched against what was just read
+        for entry in self.unknown_intents():
+            if not entry.kind.creates_order or entry.id in self._resolving:
+                continue
+            if entry.symbol is None or entry.symbol not in reads:
+                continue
+            found = reads[entry.symbol]
+            search = Reads(list(found.active), list(found.executions), [])
+            await svc.resolver.fetch_fill_orders(entry, search)
+            requests += search.requests
+            res = svc.resolver.match(entry, search)
+            if res.found or res.status == "ambiguous":
+                await self.settle_creating(entry, res, search)
+        # positions: all on a start, reconnect, silence or reopening; on the timer only where
+        # a fill may have moved them
+        if reason is ReconcileReason.TIMER:
+            margin = sorted(moved)
+        else:
+            margin = symbols
+        requests += await self.load_positions(margin)
+        orders_after = self._orders_snapshot()
+        orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
+        positions_after = self._positions_snapshot()
+        positions_changed = len(
+            set(positions_after.items()).symmetric_difference(positions_before.items())
         )
-        for start in range(0, len(open_ids), 10):
-            rows = await self.rest.get_orders(open_ids[start : start + 10])
-            self.apply_orders(rows)
-            await self.backfill_fills(rows)
+        if positions_changed:
+            svc.changed(AccountPart.POSITIONS)
+        self.last_at = self.monotonic()
+        self.gap = None
+        self.reports += 1
+        return ReconcileReport(new_fills, orders_changed, positions_changed, requests)
 
-    async def on_private_event(self: Any, event: Any, *, apply: bool = True) -> None:
-        """A private WebSocket event (orderEvents/executionEvents). With ``apply`` (default)
-        it is applied to the tracker and the fills ledger (de-duplicated by executionId);
-        either way, a status change of one of our journaled orders is written to the journal
-        (off the event loop)."""
-        if apply:
-            if isinstance(event, models.OrderEvent | models.ExecutionEvent):
-                self.tracker.apply(event)
-            if isinstance(event, models.ExecutionEvent) and self.fills is not None:
-                self.fills.add(event)
-        order_id = getattr(event, "order_id", None)
-        if order_id is None or not isinstance(event, models.OrderEvent | models.ExecutionEvent):
-            return
-        tracked = self.tracker.get(order_id)
-        status = tracked.state.value if tracked is not None else None
-        if isinstance(event, models.OrderEvent) and status is None:
-            status = event.order_status.value
-        if status is None or self._journaled_status.get(order_id) == status:
-            return
-        if order_id not in self.journal.claimed_order_ids():
-            return
-        self._journaled_status[order_id] = status
-        filled = tracked.filled if tracked is not None else None
-        data = {} if filled is None else {"filled": filled}
-        await asyncio.to_thread(self.journal.record_order_state, order_id, status, **data)
+    # ------------------------------------------------------------------ private stream
 
-    async def on_private_reconnected(self: Any) -> None:
-        """The private stream is LIVE again after a reconnect: back-fill what was missed."""
-        self._backfilled_at = time.monotonic()
+    async def on_private_reconnected(self) -> None:
+        """The private stream is LIVE again after a reconnect: reconcile what was missed."""
+        self._reconnected_at = self.monotonic()
         try:
-            await self.backfill()
+            await self.reconcile(ReconcileReason.RECONNECT)
         except GmoError as exc:
-            if not self.maybe_halt(exc):
-                log.warning("back-fill after reconnect failed: %s", exc)
+            self.flag_gap(ReconcileReason.RECONNECT)
+            if not self.service.on_rest_error(exc):
+                log.warning("reconcile after reconnect failed: %s", exc)
                 raise
 
-    async def on_stream_status(self: Any, status: Any) -> None:
-        """Feed :class:`gmo_tui.exchange.streams.StreamStatus` of the private stream: when the
-        socket is LIVE again after RECONNECTING/DOWN/STALE, back-fill over REST. (Use this or
-        call :meth:`on_private_reconnected` yourself; a back-fill under 1 s old is not redone.)"""
-        if getattr(status, "stream", None) != "private" or getattr(status, "channel", None):
+    async def on_stream_status(self, status: object) -> None:
+        """Every StreamStatus of the private stream: a channel going STALE flags a gap (a
+        SILENCE reconcile is due at once); the socket LIVE again after a drop reconciles now
+        (unless :meth:`on_private_reconnected` ran for it under 1 s ago)."""
+        if not isinstance(status, StreamStatus) or status.stream != "private":
             return
-        state = str(getattr(status.state, "value", status.state))
+        if status.channel is not None:
+            if status.state is StreamState.STALE:
+                self.flag_gap(ReconcileReason.SILENCE)
+            return
         previous = self._private_state
-        self._private_state = state
-        recently = time.monotonic() - getattr(self, "_backfilled_at", -1e9) < 1.0
-        if (
-            state == "LIVE"
-            and previous in ("RECONNECTING", "DOWN", "CONNECTING", "STALE")
-            and self._private_was_live
-            and not recently  # the caller already called on_private_reconnected for it
-        ):
-            await self.on_private_reconnected()
-        if state == "LIVE":
-            self._private_was_live = True
+        self._private_state = status.state
+        if status.state is not StreamState.LIVE:
+            if self._private_was_live:
+                self.flag_gap(ReconcileReason.RECONNECT)
+            return
+        recently = self.monotonic() - self._reconnected_at < 1.0
+        if previous is not None and previous is not StreamState.LIVE and self._private_was_live:
+            if not recently:
+                await self.on_private_reconnected()
+        self._private_was_live = True

@@ -62,6 +62,7 @@ class NoticeKind(StrEnum):
     RECONCILED = "RECONCILED"  # start-up/back-fill reconciliation summary
     KILL_SWITCH = "KILL_SWITCH"
     ABANDONED = "ABANDONED"  # a journaled intent found never sent after a crash
+    AUTH = "AUTH"  # the exchange rejected the API key or signature: entry closed until restart
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,18 +2,25 @@
 
 The pipeline for anything that creates exposure::
 
-    entry enabled? (start-up reconciled, not halted) -> identical intent unresolved? (BLOCKED)
+    entry gates open? (gates.py; BLOCKED with the first closed gate's reason)
+    -> identical intent unresolved? (BLOCKED)
     -> pre-trade checks (market.safety.check_order incl. the kill switch: HARD -> REFUSED,
-       SOFT -> NEEDS_CONFIRM unless confirmed) -> journal the intent (committed)
-    -> journal "sent" (committed) -> REST call
-    -> accepted(order_id) | rejected(code) | lost reply (UNKNOWN: found by matching on a bounded
-       polling schedule, never re-sent) | ERR-5201/5202/5203 (halt entry, poll /v1/status)
+       SOFT -> NEEDS_CONFIRM unless confirmed) -> journal the intent (committed, off the loop)
+    -> journal "sent" (committed, off the loop) -> REST call
+    -> accepted(order_id) | rejected(code) | lost reply (UNKNOWN: looked for on the exchange,
+       never re-sent) | ERR-5201/5202/5203 (EXCHANGE_OPEN closed, /v1/status polled)
 
-Cancels skip the pre-trade checks and the kill switch (they reduce exposure). A cancel answered
-ERR-5122/5123 queries the order: a fill wins the race (EXECUTED, fills recorded). Notices reach
-the UI through the ``notify`` callback as :class:`~gmo_tui.trading.results.TradingNotice`.
-Maintenance handling lives in :mod:`gmo_tui.trading.halts`, reconciliation and back-fill in
-:mod:`gmo_tui.trading.reconcile`.
+The checks are pure (:meth:`check`, :meth:`check_change`, :meth:`check_close`,
+:meth:`check_close_all`): the app runs them before its first dialog, so the one confirm shows
+the warning. Cancels skip the checks and the kill switch (they reduce exposure); they are
+blocked only while AUTH, EXCHANGE_OPEN or RECONCILED is closed. A cancel answered
+ERR-5122/5123 queries the order: a fill wins the race.
+
+The service owns the only copies of the account: orders (``tracker``), fills (``fills``) and
+positions (``positions``). Private events update them at once (:meth:`on_private_event`);
+REST only back-fills and reconciles (:class:`~gmo_tui.trading.reconcile.Reconciler`). Every
+fill newly added to the ledger, whatever its source, reaches ``listener.on_fill`` once.
+Maintenance lives in :class:`~gmo_tui.trading.halts.Halts`.
 """
 
 from __future__ import annotations
@@ -24,131 +31,183 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.errors import (
     ApiError,
+    AuthenticationError,
     GmoError,
     OrderNotChangeableError,
     OrderNotFoundError,
     ReplyLost,
-    TransportError,
-    ValidationError,
 )
+from gmo_tui.exchange.rest import GmoRestClient
+from gmo_tui.market.book import Book
+from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderTracker
-from gmo_tui.market.safety import KillSwitch, check_order
-from gmo_tui.trading.halts import HaltsMixin
+from gmo_tui.market.positions import Positions
+from gmo_tui.market.safety import KillSwitch, SafetyLimits, check_order
+from gmo_tui.trading.gates import EntryGates, Gate
+from gmo_tui.trading.halts import Halts
 from gmo_tui.trading.journal import IntentKind, Journal, JournalEntry
+from gmo_tui.trading.listener import AccountPart, FillSource, NullListener, TradingListener
 from gmo_tui.trading.lost_replies import DEFAULT_POLL_DELAYS, LostReplyResolver
-from gmo_tui.trading.reconcile import ReconcileMixin
+from gmo_tui.trading.reconcile import Reconciler, ReconcileReason, ReconcileReport
 from gmo_tui.trading.results import NoticeKind, Outcome, SubmitResult, TradingNotice
+
+__all__ = ["ReconcileReason", "ReconcileReport", "TradingService", "intent_key"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+IntentKey = tuple[str, str, str, Decimal | None, Decimal | None]
 
-def intent_key(symbol: Any, side: Any, execution_type: Any, size: Any, price: Any) -> tuple:
+#: the exchange codes that mean "this key or signature is not accepted" (PROTOCOL.md,
+#: "Authentication"): bad signature, empty key, invalid auth, membership agreement missing
+AUTH_CODES = frozenset({"ERR-5010", "ERR-5011", "ERR-5012", "ERR-5014"})
+#: gates that block order-creating actions (the kill switch REFUSES through the pre-trade check)
+_ENTRY_IGNORES = frozenset({Gate.KILL_SWITCH})
+#: gates that block cancels (everything else may be closed: a cancel reduces exposure)
+_CANCEL_GATES = (Gate.AUTH, Gate.EXCHANGE_OPEN, Gate.RECONCILED)
+
+
+def _norm(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).normalize()
+
+
+def intent_key(
+    symbol: str,
+    side: Side | str,
+    execution_type: ExecutionType | str,
+    size: Decimal | None,
+    price: Decimal | None,
+) -> IntentKey:
     """What makes two order intents "identical" (same symbol/side/type/size/price)."""
-    return (
-        str(getattr(symbol, "value", symbol)),
-        str(getattr(side, "value", side)),
-        str(getattr(execution_type, "value", execution_type)),
-        None if size is None else Decimal(size).normalize(),
-        None if price is None else Decimal(price).normalize(),
+    return (symbol, str(side), str(execution_type), _norm(size), _norm(price))
+
+
+def entry_key(entry: JournalEntry) -> IntentKey:
+    return intent_key(
+        entry.symbol or "",
+        entry.side or "",
+        entry.execution_type or "",
+        entry.size,
+        entry.price,
     )
 
 
-def entry_key(entry: JournalEntry) -> tuple:
-    return intent_key(entry.symbol, entry.side, entry.execution_type, entry.size, entry.price)
-
-
-def _wire(value: Any) -> str | None:
-    return None if value is None else str(getattr(value, "value", value))
-
-
-class TradingService(ReconcileMixin, HaltsMixin):
+class TradingService:
     """Safe order entry on top of :class:`gmo_tui.exchange.rest.GmoRestClient`.
 
-    ``tracker`` (market.orders.OrderTracker), ``fills`` (market.fills.FillLedger), ``books``
-    (symbol -> market.book.Book), ``rules`` (symbol -> SymbolRule), ``limits``
-    (market.safety.SafetyLimits). Optional: ``positions`` (market.positions.Positions, to find a
-    position for :meth:`close`), ``on_reopen`` (called, and awaited if async, when the exchange
-    is OPEN again after a halt and before reconciliation: the app gets a new WS token and
-    reconnects its streams there), ``status_poll_interval`` (seconds between /v1/status polls
-    while halted), ``resolve_delays`` (the lost-reply polling schedule), ``watch_symbols``
-    (always back-filled), ``stage_hook(stage, intent_id)`` called at "journaled", "sending"
-    (SENT committed, request not yet out), "sent" (reply received, not yet recorded) and
-    "replied" (crash tests).
+    ``tracker``, ``fills`` and ``positions`` are the only copies of the account's orders,
+    fills and positions. ``books`` (symbol -> Book), ``rules`` (symbol -> SymbolRule),
+    ``limits`` (SafetyLimits). ``listener`` hears notices, fills, model changes and gate
+    changes. ``clock_skew_limit_s``: the CLOCK gate closes when the server clock is further
+    than this from the local one. ``reconcile_every_s``: :meth:`reconcile_due` period.
+    Optional, for tests: ``clock`` (wall seconds), ``status_poll_interval`` (seconds between
+    /v1/status polls while halted), ``resolve_delays`` (the lost-reply polling schedule),
+    ``stage_hook(stage, intent_id)`` called at "journaled", "sending" (SENT committed, request
+    not yet out), "sent" (reply received, not yet recorded) and "replied" (crash tests).
     """
 
     def __init__(
         self,
-        rest: Any,
+        rest: GmoRestClient,
         *,
         tracker: OrderTracker,
-        fills: Any,
-        books: Mapping[str, Any],
+        fills: FillLedger,
+        books: Mapping[str, Book],
         rules: Mapping[str, models.SymbolRule],
-        limits: Any,
+        limits: SafetyLimits,
         journal: Journal,
-        notify: Callable[[TradingNotice], None],
+        positions: Positions | None = None,
+        watch_symbols: Iterable[str] = (),
+        listener: TradingListener | None = None,
+        clock_skew_limit_s: float = 300.0,
+        reconcile_every_s: float = 5.0,
         clock: Callable[[], float] = time.time,
-        positions: Any = None,
-        on_reopen: Callable[[], Awaitable[None] | None] | None = None,
         status_poll_interval: float = 15.0,
         resolve_delays: Sequence[float] = DEFAULT_POLL_DELAYS,
-        watch_symbols: Iterable[str] = (),
         stage_hook: Callable[[str, int], None] | None = None,
-    ):
+    ) -> None:
         self.rest = rest
         self.tracker = tracker
         self.fills = fills
+        self.positions = positions if positions is not None else Positions()
         self.books = books
         self.rules = rules
         self.limits = limits
         self.journal = journal
-        self.positions = positions
-        self._notify = notify
+        self.listener: TradingListener = listener if listener is not None else NullListener()
         self.clock = clock
-        self.on_reopen = on_reopen
-        self.status_poll_interval = status_poll_interval
-        self.watch_symbols = set(watch_symbols)
+        self.clock_skew_limit_s = clock_skew_limit_s
+        self.reconcile_every_s = reconcile_every_s
+        self.watch_symbols: set[str] = set(watch_symbols)
         self.stage_hook = stage_hook
+        self.gates = EntryGates()
+        self.killswitch = KillSwitch()
         self.resolver = LostReplyResolver(
             rest,
             claimed=self.claimed_order_ids,
             delays=resolve_delays,
-            on_orders=self.apply_orders,
-            on_executions=self.apply_executions,
-            on_error=self.maybe_halt,
+            on_error=self.on_rest_error,
         )
-        self.killswitch = KillSwitch()
-        self.entry_enabled = False
-        self.halted_reason: str | None = None
-        self.reopened = asyncio.Event()
-        self._started = False
-        self._reopening = False
-        self._poll_task: asyncio.Task | None = None
-        self._resolving: dict[int, asyncio.Task] = {}
+        self.halts = Halts(self, poll_interval=status_poll_interval)
+        self.reconciler = Reconciler(self)
         self._journaled_status: dict[int, str] = {}
-        self._private_state: str | None = None
-        self._private_was_live = False
-        self._inflight: dict[int, tuple] = {}  # intent id -> identity key, request on the wire
+        self._inflight: dict[int, IntentKey] = {}  # intent id -> identity key, on the wire
         self._lock = asyncio.Lock()  # the identity check and the journal write go together
 
     # ------------------------------------------------------------------ small helpers
 
-    def notify(self, kind: NoticeKind, message: str, level: str = "info", **kw: Any) -> None:
+    def notify(
+        self,
+        kind: NoticeKind,
+        message: str,
+        level: str = "info",
+        *,
+        intent_id: int | None = None,
+        order_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        notice = TradingNotice(
+            kind=kind,
+            message=message,
+            level=level,
+            intent_id=intent_id,
+            order_id=order_id,
+            data=data or {},
+        )
         try:
-            self._notify(TradingNotice(kind=kind, message=message, level=level, **kw))
+            self.listener.on_notice(notice)
         except Exception:  # the UI callback must never break order handling
-            log.exception("notify callback failed")
+            log.exception("listener.on_notice failed")
 
-    async def _journal_write(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A journal write on the hot path, committed (fsync) in a worker thread so the event
-        loop (the UI) never blocks on the disk; awaited, so it is durable before we go on."""
+    def changed(self, part: AccountPart) -> None:
+        try:
+            self.listener.on_account_changed(part)
+        except Exception:
+            log.exception("listener.on_account_changed failed")
+
+    def set_gate(self, gate: Gate, ok: bool, reason: str = "") -> bool:
+        """Open or close one gate and tell the listener when entry was enabled or disabled.
+        (The app may call ``gates.set`` directly; this also notifies.) True when it changed."""
+        changed = self.gates.set(gate, ok, reason)
+        if changed:
+            if self.gates.enabled:
+                self.notify(NoticeKind.ENABLED, "Order entry enabled")
+            try:
+                self.listener.on_entry_changed(self.gates)
+            except Exception:
+                log.exception("listener.on_entry_changed failed")
+        return changed
+
+    async def journal_write(self, write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A journal write committed (fsync) in a worker thread so the event loop never blocks
+        on the disk; awaited, so it is durable before we go on."""
         return await asyncio.to_thread(write, *args, **kwargs)
 
     def _stage(self, stage: str, intent_id: int) -> None:
@@ -157,21 +216,125 @@ class TradingService(ReconcileMixin, HaltsMixin):
 
     def exchange_now_ms(self) -> int:
         """Now on the exchange's clock: local time + the REST client's measured offset."""
-        offset = getattr(getattr(self.rest, "clock", None), "offset_ms", 0) or 0
-        return int(self.clock() * 1000) + int(offset)
+        return int(self.clock() * 1000) + int(self.rest.clock.offset_ms)
 
     def claimed_order_ids(self) -> set[int]:
         return self.journal.claimed_order_ids() | self.tracker.claimed_ids()
 
-    def apply_orders(self, orders: Iterable[models.Order]) -> None:
+    @property
+    def entry_enabled(self) -> bool:
+        """Every gate open."""
+        return self.gates.enabled
+
+    @property
+    def reopened(self) -> asyncio.Event:
+        """Set when the exchange is OPEN again after a halt (cleared by a new halt)."""
+        return self.halts.reopened
+
+    @property
+    def halted_reason(self) -> str | None:
+        """Why the exchange is not open for orders (``None`` when it is)."""
+        return self.halts.reason
+
+    # ------------------------------------------------------------------ account updates
+
+    async def record_fills(
+        self, items: Iterable[models.Execution | models.ExecutionEvent], source: FillSource
+    ) -> list[Fill]:
+        """The one path of every fill: tracker, ledger (deduped by executionId), the journal
+        status of the order's intent, then ``listener.on_fill`` once per new executionId."""
+        new: list[Fill] = []
+        orders: set[int] = set()
+        for item in items:
+            self.tracker.apply(item)
+            orders.add(item.order_id)
+            fill = self.fills.add(item)
+            if fill is not None:
+                new.append(fill)
+        for order_id in sorted(orders):
+            await self.journal_order_state(order_id)
+        for fill in new:
+            try:
+                self.listener.on_fill(fill, source)
+            except Exception:
+                log.exception("listener.on_fill failed")
+        if new:
+            self.changed(AccountPart.FILLS)
+        if orders:
+            self.changed(AccountPart.ORDERS)
+        return new
+
+    async def apply_orders(self, orders: Iterable[models.Order]) -> None:
+        """Order rows from REST: the tracker, and the journal status of our intents."""
+        ids: list[int] = []
         for order in orders:
             self.tracker.apply_rest_order(order)
+            ids.append(order.order_id)
+        for order_id in ids:
+            await self.journal_order_state(order_id)
+        if ids:
+            self.changed(AccountPart.ORDERS)
 
-    def apply_executions(self, executions: Iterable[models.Execution]) -> None:
-        for execution in executions:
-            self.tracker.apply_rest_execution(execution)
-            if self.fills is not None:
-                self.fills.add(execution)
+    async def journal_order_state(self, order_id: int) -> None:
+        """Write a changed exchange status of one of our journaled orders (off the loop)."""
+        tracked = self.tracker.get(order_id)
+        if tracked is None or tracked.state.is_in_flight:
+            return
+        status = tracked.state.value
+        if self._journaled_status.get(order_id) == status:
+            return
+        if order_id not in self.journal.claimed_order_ids():
+            return
+        self._journaled_status[order_id] = status
+        await self.journal_write(
+            self.journal.record_order_state, order_id, status, filled=tracked.filled
+        )
+
+    async def on_private_event(self, event: object) -> None:
+        """A private WebSocket event, applied at once: orders and fills to the tracker and the
+        ledger (new fills to ``listener.on_fill(STREAM)``), positions and summaries to
+        ``positions``; status changes of our orders journaled off the loop. No REST."""
+        if isinstance(event, models.ExecutionEvent):
+            await self.record_fills([event], FillSource.STREAM)
+        elif isinstance(event, models.OrderEvent):
+            self.tracker.apply(event)
+            await self.journal_order_state(event.order_id)
+            self.changed(AccountPart.ORDERS)
+        elif isinstance(event, models.PositionEvent):
+            self.positions.apply_event(event)
+            self.changed(AccountPart.POSITIONS)
+        elif isinstance(event, models.PositionSummaryEvent):
+            self.positions.apply_summary_event(event)
+            self.changed(AccountPart.POSITIONS)
+
+    def on_rest_error(self, exc: BaseException) -> bool:
+        """Every failed exchange call passes here: maintenance halts entry, a rejected key
+        closes AUTH. True when it was one of those."""
+        if not isinstance(exc, ApiError):
+            return False
+        if isinstance(exc, AuthenticationError) and AUTH_CODES.intersection(exc.all_codes):
+            self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
+            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
+            return True
+        return self.halts.maybe_halt(exc)
+
+    def check_clock(self) -> None:
+        """CLOCK: closed while the server clock is further than ``clock_skew_limit_s`` from the
+        local clock (the REST client then refuses to adopt the offset: see exchange/clock.py)."""
+        server = self.rest.clock
+        server.skew_limit_ms = self.clock_skew_limit_s * 1000.0
+        if server.skewed:
+            seconds = server.measured_offset_ms / 1000.0
+            self.set_gate(
+                Gate.CLOCK,
+                False,
+                f"the exchange clock is {seconds:+.0f} s from this computer's "
+                f"(limit {self.clock_skew_limit_s:.0f} s): fix the local clock",
+            )
+        else:
+            self.set_gate(Gate.CLOCK, True)
+
+    # ------------------------------------------------------------------ kill switch
 
     @property
     def kill_switch(self) -> bool:
@@ -183,29 +346,40 @@ class TradingService(ReconcileMixin, HaltsMixin):
 
     def set_kill_switch(self, on: bool, reason: str = "engaged by the user") -> None:
         """Refuse every new order while on (cancels still go through)."""
-        if bool(on) == bool(self.killswitch):
+        if on == bool(self.killswitch):
             return
         if on:
             self.killswitch.engage(reason)
+            self.set_gate(Gate.KILL_SWITCH, False, f"kill switch ON ({reason})")
             self.notify(
                 NoticeKind.KILL_SWITCH, f"Kill switch ON ({reason}): new orders refused", "warning"
             )
         else:
             self.killswitch.release()
+            self.set_gate(Gate.KILL_SWITCH, True)
             self.notify(NoticeKind.KILL_SWITCH, "Kill switch off")
 
-    def _blocked(self) -> SubmitResult | None:
-        if self.entry_enabled:
-            return None
-        if self.halted_reason:
-            reason = f"order entry halted: {self.halted_reason}"
-        elif not self._started:
-            reason = "reconciling with the exchange; order entry not enabled yet"
-        else:
-            reason = "order entry disabled"
-        return SubmitResult(Outcome.BLOCKED, reason=reason)
+    # ------------------------------------------------------------------ gates
 
-    def _identical_unresolved(self, key: tuple) -> JournalEntry | None:
+    def _blocked(self) -> SubmitResult | None:
+        """Order-creating actions and changes: every gate but the kill switch (which the
+        pre-trade check REFUSES with its finding)."""
+        closed = self.gates.closed(ignore=_ENTRY_IGNORES)
+        if not closed:
+            return None
+        gate, why = closed[0]
+        if gate is Gate.EXCHANGE_OPEN and self.halts.reason is not None:
+            why = f"order entry halted: {self.halts.reason}"
+        return SubmitResult(Outcome.BLOCKED, reason=why)
+
+    def _cancel_blocked(self) -> SubmitResult | None:
+        for gate in _CANCEL_GATES:
+            why = self.gates.reason_of(gate)
+            if why is not None:
+                return SubmitResult(Outcome.BLOCKED, reason=why)
+        return None
+
+    def _identical_unresolved(self, key: IntentKey) -> JournalEntry | None:
         for intent_id, other in self._inflight.items():
             if other == key:
                 return self.journal.get(intent_id)
@@ -214,7 +388,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
                 return entry
         return None
 
-    def _identical_blocked(self, key: tuple) -> SubmitResult | None:
+    def _identical_blocked(self, key: IntentKey) -> SubmitResult | None:
         same = self._identical_unresolved(key)
         if same is None:
             return None
@@ -227,10 +401,11 @@ class TradingService(ReconcileMixin, HaltsMixin):
             ),
         )
 
-    # ------------------------------------------------------------------ pre-trade checks
+    # ------------------------------------------------------------------ pure pre-trade checks
 
     def check(self, intent: OrderIntent, *, confirmed: bool = False) -> SubmitResult | None:
-        """Pre-trade checks, no network: ``None`` when the order may go."""
+        """Pre-trade checks, no I/O: ``None`` when the order may go; REFUSED (hard findings,
+        incl. the hard notional limit and the kill switch); NEEDS_CONFIRM (soft findings)."""
         rule = self.rules.get(intent.symbol)
         if rule is None:
             return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {intent.symbol}")
@@ -245,6 +420,91 @@ class TradingService(ReconcileMixin, HaltsMixin):
                 Outcome.NEEDS_CONFIRM, findings=result.soft, reason="confirm to send"
             )
         return None
+
+    def check_change(
+        self, order_id: int, price: Decimal, *, confirmed: bool = False
+    ) -> SubmitResult | None:
+        """The new price checked as a new order at that price for the order's remaining size
+        (a change far from the touch is a soft finding, beyond the hard level refused)."""
+        tracked = self.tracker.get(order_id)
+        if tracked is None:
+            return SubmitResult(Outcome.REFUSED, order_id=order_id, reason="unknown order")
+        if tracked.execution_type is ExecutionType.MARKET:
+            return SubmitResult(
+                Outcome.REFUSED, order_id=order_id, reason="a MARKET order has no price to change"
+            )
+        probe = OrderIntent(
+            symbol=tracked.symbol,
+            side=tracked.side,
+            execution_type=tracked.execution_type,
+            size=tracked.remaining if tracked.remaining > 0 else tracked.size,
+            price=price,
+        )
+        return self.check(probe, confirmed=confirmed)
+
+    def _close_intent(
+        self,
+        position: models.Position,
+        size: Decimal | None,
+        execution_type: ExecutionType,
+        price: Decimal | None,
+    ) -> OrderIntent:
+        return OrderIntent(
+            symbol=position.symbol,
+            side=position.side.opposite,
+            execution_type=execution_type,
+            size=position.size if size is None else size,
+            price=None if execution_type is ExecutionType.MARKET else price,
+            settle="close",
+            position_id=position.position_id,
+        )
+
+    def check_close(
+        self,
+        position_id: int,
+        size: Decimal | None = None,
+        *,
+        execution_type: ExecutionType = ExecutionType.MARKET,
+        price: Decimal | None = None,
+        confirmed: bool = False,
+    ) -> SubmitResult | None:
+        """The close order's checks (for MARKET: book depth and the slippage estimate) on the
+        position as ``positions`` holds it; ``size`` None closes all of it."""
+        position = self.positions.get(position_id)
+        if position is None:
+            return SubmitResult(Outcome.REFUSED, reason=f"unknown position {position_id}")
+        intent = self._close_intent(position, size, execution_type, price)
+        return self.check(intent, confirmed=confirmed)
+
+    def _close_all_sizes(self, symbol: str, side: Side | None) -> dict[Side, Decimal]:
+        """The closing order's side -> total size of the positions it closes."""
+        sizes: dict[Side, Decimal] = {}
+        for position in self.positions.all(symbol):
+            order_side = position.side.opposite
+            if side is None or order_side is side:
+                sizes[order_side] = sizes.get(order_side, Decimal(0)) + position.size
+        return sizes
+
+    def check_close_all(
+        self, symbol: str, side: Side | None = None, *, confirmed: bool = False
+    ) -> SubmitResult | None:
+        """closeBulkOrder's checks. ``side`` is the closing ORDER's side as in GMO's API (SELL
+        closes the BUY positions); ``None``: every position of ``symbol``."""
+        sizes = self._close_all_sizes(symbol, side)
+        if not sizes:
+            which = "" if side is None else f"{side.opposite} "
+            return SubmitResult(Outcome.REFUSED, reason=f"no {which}positions on {symbol}")
+        needs: SubmitResult | None = None
+        for order_side, size in sorted(sizes.items()):
+            intent = OrderIntent(
+                symbol, order_side, ExecutionType.MARKET, size, settle="close", position_id=0
+            )  # a bulk close settles several positions: 0 stands for "no single one"
+            result = self.check(intent, confirmed=confirmed)
+            if result is not None and result.outcome is Outcome.REFUSED:
+                return result
+            if result is not None and needs is None:
+                needs = result
+        return needs
 
     # ------------------------------------------------------------------ new orders
 
@@ -264,25 +524,28 @@ class TradingService(ReconcileMixin, HaltsMixin):
             refused = self.check(intent, confirmed=confirmed)
             if refused is not None:
                 return refused
-            intent_id = await self._journal_write(
+            intent_id = await self.journal_write(
                 self.journal.record_intent,
                 kind,
                 symbol=intent.symbol,
-                side=_wire(intent.side),
-                execution_type=_wire(intent.execution_type),
+                side=intent.side.value,
+                execution_type=intent.execution_type.value,
                 size=intent.size,
                 price=intent.price,
-                time_in_force=_wire(intent.time_in_force),
+                time_in_force=None if intent.time_in_force is None else intent.time_in_force.value,
                 losscut_price=intent.losscut_price,
                 cancel_before=intent.cancel_before,
                 position_id=intent.position_id,
             )
             self._inflight[intent_id] = key
         self.tracker.track_intent(str(intent_id), intent)
+        self.changed(AccountPart.ORDERS)
         self._stage("journaled", intent_id)
         cancel_before = True if intent.cancel_before else None
         try:
             if intent.is_close:
+                if intent.position_id is None:
+                    raise ValueError("a close intent needs a position id")
                 call = self.rest.close_order(
                     intent.symbol,
                     intent.side,
@@ -312,54 +575,55 @@ class TradingService(ReconcileMixin, HaltsMixin):
         """Send an order-creating request that is already journaled; record every outcome."""
         key = str(intent_id)
         sent_ms = self.exchange_now_ms()
-        await self._journal_write(self.journal.mark_sent, intent_id, sent_ms)
+        await self.journal_write(self.journal.mark_sent, intent_id, sent_ms)
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_sent(key, datetime.fromtimestamp(sent_ms / 1000, tz=UTC))
         self._stage("sending", intent_id)
         try:
             order_id = int(await call)
         except asyncio.CancelledError:
-            self.journal.mark_unknown(intent_id, "cancelled while in flight")
+            await asyncio.shield(
+                self.journal_write(self.journal.mark_unknown, intent_id, "cancelled in flight")
+            )
             if self.tracker.by_key(key) is not None:
                 self.tracker.mark_unknown(key)
-            self._start_resolution(intent_id)
+            self.reconciler.start_resolution(intent_id)
             raise
         except ReplyLost as exc:
             self._stage("sent", intent_id)
-            return self._lost(intent_id, exc)
-        except (ValidationError, TransportError, ApiError) as exc:
+            return await self._lost(intent_id, exc)
+        except GmoError as exc:
             self._stage("sent", intent_id)
-            return self._failed(intent_id, exc)
-        except Exception as exc:  # anything else after sending: unknown, never "failed"
-            self._stage("sent", intent_id)
-            return self._lost(intent_id, exc)
+            return await self._failed(intent_id, exc)
         self._stage("sent", intent_id)
-        await self._journal_write(self.journal.mark_accepted, intent_id, order_id)
+        await self.journal_write(self.journal.mark_accepted, intent_id, order_id)
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_accepted(key, order_id)
+        self.changed(AccountPart.ORDERS)
         self._stage("replied", intent_id)
         return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
 
-    def _failed(self, intent_id: int, exc: GmoError) -> SubmitResult:
-        """The exchange refused it, or it never left: record, maybe halt, tell the user."""
+    async def _failed(self, intent_id: int, exc: GmoError) -> SubmitResult:
         key = str(intent_id)
         if isinstance(exc, ApiError):
             code = exc.code or f"status {exc.status}"
-            self.journal.mark_rejected(intent_id, code, str(exc))
+            await self.journal_write(self.journal.mark_rejected, intent_id, code, str(exc))
             if self.tracker.by_key(key) is not None:
                 self.tracker.mark_rejected(key, code)
-            self.maybe_halt(exc)
+            self.on_rest_error(exc)
             self.notify(NoticeKind.REJECTED, f"Rejected: {exc}", "error", intent_id=intent_id)
             return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc)
         # ValidationError, or a TransportError before anything was sent: nothing reached it
-        self.journal.mark_rejected(intent_id, "NOT_SENT", str(exc))
+        await self.journal_write(self.journal.mark_rejected, intent_id, "NOT_SENT", str(exc))
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_rejected(key, "NOT_SENT")
         self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", "error", intent_id=intent_id)
         return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc, reason="not sent")
 
-    def _lost(self, intent_id: int, exc: BaseException) -> SubmitResult:
-        self.journal.mark_unknown(intent_id, f"reply lost: {type(exc).__name__}")
+    async def _lost(self, intent_id: int, exc: BaseException) -> SubmitResult:
+        await self.journal_write(
+            self.journal.mark_unknown, intent_id, f"reply lost: {type(exc).__name__}"
+        )
         if self.tracker.by_key(str(intent_id)) is not None:
             self.tracker.mark_unknown(str(intent_id))
         self.notify(
@@ -369,18 +633,18 @@ class TradingService(ReconcileMixin, HaltsMixin):
             "warning",
             intent_id=intent_id,
         )
-        self._start_resolution(intent_id)
+        self.reconciler.start_resolution(intent_id)
         return SubmitResult(Outcome.UNKNOWN, intent_id=intent_id, error=exc)
 
     # ------------------------------------------------------------------ change / cancel
 
     async def _send_plain(
-        self, kind: IntentKind, call: Callable[[], Awaitable[Any]], **fields: Any
-    ) -> tuple[int, Any, GmoError | None]:
+        self, kind: IntentKind, call: Callable[[], Awaitable[T]], **fields: Any
+    ) -> tuple[int, T | None, GmoError | None]:
         """Journal, send and time-stamp a request that creates no order."""
-        intent_id = await self._journal_write(self.journal.record_intent, kind, **fields)
+        intent_id = await self.journal_write(self.journal.record_intent, kind, **fields)
         self._stage("journaled", intent_id)
-        await self._journal_write(self.journal.mark_sent, intent_id, self.exchange_now_ms())
+        await self.journal_write(self.journal.mark_sent, intent_id, self.exchange_now_ms())
         try:
             reply = await call()
         except GmoError as exc:
@@ -397,10 +661,9 @@ class TradingService(ReconcileMixin, HaltsMixin):
         *,
         confirmed: bool = False,
     ) -> SubmitResult:
-        """changeOrder. The new price passes the same checks as a new order at that price for
-        the order's remaining size (HARD: REFUSED; SOFT: NEEDS_CONFIRM unless ``confirmed``;
-        the kill switch refuses changes too). Blocked while an earlier change of the same order
-        is unresolved. A lost reply is UNKNOWN and resolved by reading the order back."""
+        """changeOrder, after :meth:`check_change` (HARD: REFUSED; SOFT: NEEDS_CONFIRM unless
+        ``confirmed``; the kill switch refuses changes too). Blocked while an earlier change of
+        the same order is unresolved. A lost reply is UNKNOWN, resolved by reading the order."""
         blocked = self._blocked()
         if blocked is not None:
             return blocked
@@ -414,15 +677,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
                     f"{entry.state.value}",
                 )
         tracked = self.tracker.get(order_id)
-        if tracked is not None and tracked.execution_type is not ExecutionType.MARKET:
-            probe = OrderIntent(
-                symbol=tracked.symbol,
-                side=tracked.side,
-                execution_type=tracked.execution_type,
-                size=tracked.remaining if tracked.remaining > 0 else tracked.size,
-                price=price,
-            )
-            refused = self.check(probe, confirmed=confirmed)
+        if tracked is not None:
+            refused = self.check_change(order_id, price, confirmed=confirmed)
             if refused is not None:
                 return refused
         intent_id, _, exc = await self._send_plain(
@@ -434,17 +690,18 @@ class TradingService(ReconcileMixin, HaltsMixin):
             losscut_price=losscut_price,
         )
         if exc is None:
-            await self._journal_write(self.journal.mark_accepted, intent_id)
+            await self.journal_write(self.journal.mark_accepted, intent_id)
             if tracked is not None:
                 self.tracker.mark_modifying(order_id)
+                self.changed(AccountPart.ORDERS)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
             if tracked is not None:
                 self.tracker.mark_modifying(order_id)
-            self._lost(intent_id, exc)
+            await self._lost(intent_id, exc)
             return SubmitResult(Outcome.UNKNOWN, order_id=order_id, intent_id=intent_id, error=exc)
-        result = self._failed(intent_id, exc)
+        result = await self._failed(intent_id, exc)
         if isinstance(exc, OrderNotChangeableError | OrderNotFoundError):
             found = await self.query_race(order_id, "change")
             return SubmitResult(
@@ -455,7 +712,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
     async def cancel(self, order_id: int) -> SubmitResult:
         """cancelOrder (allowed with the kill switch on). On ERR-5122/5123 the order is
         queried and its fills recorded: a fill wins the race."""
-        blocked = self._blocked()
+        blocked = self._cancel_blocked()
         if blocked is not None:
             return blocked
         tracked = self.tracker.get(order_id)
@@ -466,16 +723,17 @@ class TradingService(ReconcileMixin, HaltsMixin):
             symbol=None if tracked is None else tracked.symbol,
         )
         if exc is None:
-            await self._journal_write(self.journal.mark_accepted, intent_id)
+            await self.journal_write(self.journal.mark_accepted, intent_id)
             if tracked is not None:
                 self.tracker.mark_cancelling(order_id)
+                self.changed(AccountPart.ORDERS)
             self._stage("replied", intent_id)
             return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
-            self.journal.mark_unknown(intent_id, "reply lost")
-            self._start_resolution(intent_id)
+            await self.journal_write(self.journal.mark_unknown, intent_id, "reply lost")
+            self.reconciler.start_resolution(intent_id)
             return SubmitResult(Outcome.UNKNOWN, order_id=order_id, intent_id=intent_id, error=exc)
-        self._failed(intent_id, exc)
+        await self._failed(intent_id, exc)
         found = None
         if isinstance(exc, OrderNotChangeableError | OrderNotFoundError):
             found = await self.query_race(order_id, "cancel")
@@ -490,8 +748,8 @@ class TradingService(ReconcileMixin, HaltsMixin):
         except GmoError as exc:
             log.warning("query after a %s race failed: %s", what, exc)
             return None
-        self.apply_orders(orders)
-        await self.backfill_fills(orders)
+        await self.apply_orders(orders)
+        await self.reconciler.backfill_fills(orders)
         order = orders[0] if orders else None
         if order is None:
             self.notify(
@@ -501,7 +759,6 @@ class TradingService(ReconcileMixin, HaltsMixin):
                 order_id=order_id,
             )
             return None
-        self.journal.record_order_state(order.order_id, order.status.value)
         filled = f" (filled {order.executed_size} of {order.size})" if order.executed_size else ""
         self.notify(
             NoticeKind.CANCEL_RACE,
@@ -513,7 +770,7 @@ class TradingService(ReconcileMixin, HaltsMixin):
 
     async def cancel_all(self, symbol: str) -> SubmitResult:
         """cancelBulkOrder for one symbol (allowed with the kill switch on)."""
-        blocked = self._blocked()
+        blocked = self._cancel_blocked()
         if blocked is not None:
             return blocked
         intent_id, reply, exc = await self._send_plain(
@@ -521,83 +778,77 @@ class TradingService(ReconcileMixin, HaltsMixin):
         )
         if exc is None:
             ids = tuple(int(i) for i in reply or ())
-            self.journal.mark_accepted(intent_id)
-            self.journal.add_event(intent_id, "cancelling", order_ids=list(ids))
+            await self.journal_write(self.journal.mark_accepted, intent_id)
+            await self.journal_write(
+                self.journal.add_event, intent_id, "cancelling", order_ids=list(ids)
+            )
+            for order_id in ids:
+                self.tracker.mark_cancelling(order_id)
+            self.changed(AccountPart.ORDERS)
             return SubmitResult(Outcome.ACCEPTED, intent_id=intent_id, order_ids=ids)
         if isinstance(exc, ReplyLost):
-            self.journal.mark_unknown(intent_id, "reply lost")
-            self._start_resolution(intent_id)
+            await self.journal_write(self.journal.mark_unknown, intent_id, "reply lost")
+            self.reconciler.start_resolution(intent_id)
             return SubmitResult(Outcome.UNKNOWN, intent_id=intent_id, error=exc)
-        return self._failed(intent_id, exc)
+        return await self._failed(intent_id, exc)
 
     # ------------------------------------------------------------------ positions
 
     async def close(
         self,
         position_id: int,
-        size: Decimal,
+        size: Decimal | None = None,
         *,
-        execution_type: ExecutionType | str = "MARKET",
+        execution_type: ExecutionType = ExecutionType.MARKET,
         price: Decimal | None = None,
         confirmed: bool = False,
     ) -> SubmitResult:
-        """closeOrder for (part of) one position: the closing side is opposite the position's.
-        Goes through the same checks as :meth:`submit`."""
+        """closeOrder for (part of) one position (``size`` None: all of it): the closing side
+        is opposite the position's. Goes through the same checks as :meth:`submit`."""
         blocked = self._blocked()
         if blocked is not None:
             return blocked
         position = await self._position(position_id)
         if position is None:
             return SubmitResult(Outcome.REFUSED, reason=f"unknown position {position_id}")
-        kind = ExecutionType(_wire(execution_type))
-        intent = OrderIntent(
-            symbol=position.symbol,
-            side=position.side.opposite,
-            execution_type=kind,
-            size=size,
-            price=None if kind is ExecutionType.MARKET else price,
-            settle="close",
-            position_id=position_id,
-        )
+        intent = self._close_intent(position, size, execution_type, price)
         return await self.submit(intent, confirmed=confirmed)
 
     async def _position(self, position_id: int) -> models.Position | None:
-        if self.positions is not None:
-            found = self.positions.get(position_id)
-            if found is not None:
-                return found
-        for symbol in sorted(s for s in self.rules if s.endswith("_JPY")):
-            page = await self.rest.get_open_positions(symbol)
-            for position in page.list:
-                if position.position_id == position_id:
-                    return position
-        return None
+        found = self.positions.get(position_id)
+        if found is not None:
+            return found
+        await self.reconciler.load_positions(sorted(s for s in self.rules if s.endswith("_JPY")))
+        return self.positions.get(position_id)
 
     async def close_all(
-        self, symbol: str, side: Side | str, size: Decimal | None = None
+        self, symbol: str, side: Side | None = None, *, confirmed: bool = False
     ) -> SubmitResult:
-        """closeBulkOrder: a MARKET order on ``side`` closing the opposite-side positions of
-        ``symbol``; ``size`` defaults to their total (fetched from the exchange). The kill
-        switch refuses it (it is a new order)."""
+        """closeBulkOrder: a MARKET order on ``side`` (the closing ORDER's side, as in GMO's
+        API: SELL closes the BUY positions) for the total size of the positions it closes, as
+        read from the exchange just before. ``side`` None closes both sides (one request per
+        side; the first result that is not ACCEPTED is returned, else the last)."""
         blocked = self._blocked()
         if blocked is not None:
             return blocked
-        if self.killswitch:
-            return SubmitResult(
-                Outcome.REFUSED, reason=f"kill switch engaged: {self.killswitch.reason}"
-            )
-        side = Side(_wire(side))
-        if size is None:
-            page = await self.rest.get_open_positions(symbol)
-            size = sum((p.size for p in page.list if p.side == side.opposite), Decimal(0))
-        if size <= 0:
-            return SubmitResult(Outcome.REFUSED, reason=f"no {side.opposite} positions on {symbol}")
+        await self.reconciler.load_positions([symbol])
+        refused = self.check_close_all(symbol, side, confirmed=confirmed)
+        if refused is not None:
+            return refused
+        result = SubmitResult(Outcome.REFUSED, reason=f"no positions on {symbol}")
+        for order_side, size in sorted(self._close_all_sizes(symbol, side).items()):
+            result = await self._close_bulk(symbol, order_side, size)
+            if result.outcome is not Outcome.ACCEPTED:
+                return result
+        return result
+
+    async def _close_bulk(self, symbol: str, side: Side, size: Decimal) -> SubmitResult:
         key = intent_key(symbol, side, ExecutionType.MARKET, size, None)
         async with self._lock:
             blocked = self._identical_blocked(key)
             if blocked is not None:
                 return blocked
-            intent_id = await self._journal_write(
+            intent_id = await self.journal_write(
                 self.journal.record_intent,
                 IntentKind.CLOSE_BULK,
                 symbol=symbol,
@@ -626,10 +877,61 @@ class TradingService(ReconcileMixin, HaltsMixin):
             losscut_price=losscut_price,
         )
         if exc is None:
-            self.journal.mark_accepted(intent_id)
+            await self.journal_write(self.journal.mark_accepted, intent_id)
             return SubmitResult(Outcome.ACCEPTED, intent_id=intent_id)
         if isinstance(exc, ReplyLost):
             # setting a losscut price is idempotent: the user may simply set it again
-            self.journal.mark_resolved(intent_id, None, "reply lost; re-check the position")
+            await self.journal_write(
+                self.journal.mark_resolved, intent_id, None, "reply lost; re-check the position"
+            )
             return SubmitResult(Outcome.UNKNOWN, intent_id=intent_id, error=exc)
-        return self._failed(intent_id, exc)
+        return await self._failed(intent_id, exc)
+
+    # ------------------------------------------------------------------ lifecycle (delegates)
+
+    async def start(self) -> None:
+        """Start-up: status, journal reconciliation, then :meth:`reconcile` (START); RECONCILED
+        opens when done (see :class:`~gmo_tui.trading.reconcile.Reconciler`)."""
+        await self.reconciler.start()
+
+    async def aclose(self) -> None:
+        """Stop the background tasks (status polling, lost-reply resolution)."""
+        await self.halts.aclose()
+        await self.reconciler.aclose()
+
+    async def reconcile(self, reason: ReconcileReason) -> ReconcileReport:
+        """Read the account back over REST and apply it; see :meth:`Reconciler.reconcile`."""
+        return await self.reconciler.reconcile(reason)
+
+    def reconcile_due(self, now: float) -> bool:
+        """``now`` is ``time.monotonic()``; see :meth:`Reconciler.due`."""
+        return self.reconciler.due(now)
+
+    def has_open_state(self) -> bool:
+        """Anything working, open or unresolved: orders, positions, journal intents."""
+        return self.reconciler.has_open_state()
+
+    async def on_private_reconnected(self) -> None:
+        """The private stream is LIVE again after a reconnect: reconcile what was missed."""
+        await self.reconciler.on_private_reconnected()
+
+    async def on_stream_status(self, status: object) -> None:
+        """Feed every StreamStatus of the private stream (see :meth:`Reconciler.on_stream_status`)."""
+        await self.reconciler.on_stream_status(status)
+
+    async def on_exchange_status(self, status: models.Status | str) -> None:
+        """Feed the exchange status (OPEN / MAINTENANCE / PREOPEN) from the poll or socket."""
+        await self.halts.on_exchange_status(status)
+
+    async def wait_resolved(self, timeout: float | None = None) -> None:
+        """Wait until every lost-reply resolution in progress has finished."""
+        await self.reconciler.wait_resolved(timeout)
+
+    @property
+    def unknown_intents(self) -> list[JournalEntry]:
+        """Intents whose outcome is still unknown (show them as UNKNOWN)."""
+        return self.reconciler.unknown_intents()
+
+    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+        """The user settles an UNKNOWN intent by hand (its order, or none)."""
+        self.reconciler.acknowledge_unknown(intent_id, order_id)

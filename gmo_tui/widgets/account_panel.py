@@ -4,8 +4,9 @@ how to add an API key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,12 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from gmo_tui.exchange.enums import Side, TransferType
-from gmo_tui.exchange.models import Execution, Margin, TradingVolume
+from gmo_tui.exchange.models import Margin, TradingVolume
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
+from gmo_tui.market.fills import Fill
+from gmo_tui.market.formatting import JST, fmt, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
-from gmo_tui.widgets.formatting import JST, fmt
 from gmo_tui.widgets.keyed_table import KeyedTable
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
@@ -52,8 +54,10 @@ class AccountPanel(Vertical):
     TransferRequested = TransferRequested
     HistoryRequested = HistoryRequested
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.market_now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The exchange's "now" for the default history range (set by the screen)."""
         self.has_key = True
         self.no_key_text = ""
 
@@ -156,12 +160,7 @@ class AccountPanel(Vertical):
                 )
 
     def on_mount(self) -> None:
-        clock = getattr(self.app, "market_time", None)
-        now = (
-            (clock() if clock else datetime.now(UTC))
-            .astimezone(JST)
-            .replace(second=0, microsecond=0)
-        )
+        now = self.market_now().astimezone(JST).replace(second=0, microsecond=0)
         self.query_one("#history-from", Input).value = (now - timedelta(hours=2)).strftime(
             "%Y-%m-%d %H:%M"
         )
@@ -181,13 +180,14 @@ class AccountPanel(Vertical):
     # ------------------------------------------------------------------ data
     def show_executions(
         self,
-        executions: Iterable[Execution],
+        fills: Iterable[Fill],
         tick_places: int,
         size_places: int,
         colours: dict[str, str],
     ) -> None:
+        """The service's fill ledger (no copy kept), newest first."""
         rows = []
-        for e in sorted(executions, key=lambda e: e.execution_id, reverse=True):
+        for e in sorted(fills, key=lambda e: e.execution_id, reverse=True):
             side = Text(e.side.value, style=colours.get("bid" if e.side is Side.BUY else "ask", ""))
             pnl = Text(
                 fmt(e.loss_gain, 0, sign=True) if e.loss_gain else "-",
@@ -200,7 +200,7 @@ class AccountPanel(Vertical):
                 (
                     str(e.execution_id),
                     (
-                        e.timestamp.astimezone(JST).strftime("%m-%d %H:%M:%S"),
+                        jst_time(e.timestamp, "%m-%d %H:%M:%S"),
                         str(e.execution_id),
                         str(e.order_id),
                         side,
@@ -245,7 +245,9 @@ class AccountPanel(Vertical):
             ("Margin ratio", f"{fmt(margin.margin_ratio, 1)}%"),
             ("Margin call", margin.margin_call_status.value),
             ("Unrealised P&L", fmt(margin.profit_loss, 0, sign=True) + " JPY"),
-            ("Actual P&L", fmt(margin.actual_profit_loss, 0, sign=True) + " JPY"),
+            # GMO's actualProfitLoss is "the summary of the current evaluated amount": the
+            # account's value (cash and margin plus unrealised P&L), not a profit figure
+            ("Account value", fmt(margin.actual_profit_loss, 0) + " JPY"),
             ("Transferable", fmt(margin.transferable_amount, 0) + " JPY"),
         ]
         self.query_one("#margin-table", KeyedTable).sync((k, (k, v)) for k, v in items)
@@ -279,7 +281,7 @@ class AccountPanel(Vertical):
                 (
                     f"{kind}-{index}",
                     (
-                        e.timestamp.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"),
+                        jst_time(e.timestamp, "%Y-%m-%d %H:%M:%S"),
                         kind,
                         e.symbol,
                         Text(f"{e.amount:f}", justify="right"),
@@ -289,6 +291,9 @@ class AccountPanel(Vertical):
                 )
             )
         self.query_one("#history-table", KeyedTable).sync(out)
+        self.show_history_status(status)
+
+    def show_history_status(self, status: str) -> None:
         self.query_one("#history-status", Static).update(status)
 
     # ------------------------------------------------------------------ forms
@@ -300,7 +305,7 @@ class AccountPanel(Vertical):
                 self.notify(err or "amount must be positive", severity="error")
                 return
             kind = TransferType(self.query_one("#transfer-type", Cycler).value)
-            self.post_message(TransferRequested(amount, kind.value))
+            self.post_message(TransferRequested(amount, kind))
         elif event.button.id == "history-fetch":
             try:
                 start = _parse_jst(self.query_one("#history-from", Input).value)
@@ -317,9 +322,7 @@ class AccountPanel(Vertical):
         event.stop()
 
     def action_leave(self) -> None:
-        focus_book = getattr(self.app, "action_focus_book", None)
-        if focus_book is not None:
-            focus_book()
+        self.screen.set_focus(self.screen.query_one("#book"))
 
 
 def _parse_jst(text: str) -> datetime:

@@ -17,8 +17,8 @@ from textual.widget import Widget
 
 from gmo_tui.exchange.enums import KlineInterval
 from gmo_tui.market.candles import Candle, CandleSeries
+from gmo_tui.market.formatting import JST, compact, decimals_of, fmt
 from gmo_tui.messages import IntervalChosen
-from gmo_tui.widgets.formatting import JST, compact, decimals_of, fmt
 
 INTERVALS = tuple(KlineInterval)
 
@@ -63,7 +63,8 @@ class CandleChart(Widget, can_focus=True):
         self.status = "" if len(series) else "no candles"
         self._invalidate()
 
-    def set_loading(self, symbol: str, interval: KlineInterval) -> None:
+    def show_loading(self, symbol: str, interval: KlineInterval) -> None:
+        """Blank, saying loading…, until :meth:`show_series` (not Widget.loading)."""
         self.symbol, self.interval = symbol, interval
         self.series = None
         self.status = "loading…"

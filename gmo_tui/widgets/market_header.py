@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from gmo_tui.exchange.models import Ticker
-from gmo_tui.widgets.formatting import compact, decimals_of, fmt
+from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.widgets.render_memo import RenderMemo
 
 
@@ -28,6 +28,8 @@ class MarketHeader(RenderMemo, Widget):
     exchange_status: reactive[str] = reactive("?")
     mode: reactive[str] = reactive("LIVE")
     tick: reactive[Decimal] = reactive(Decimal("1"))
+    endpoint: reactive[str] = reactive("")
+    """A non-default endpoint (shown so nobody mistakes it for the real exchange)."""
 
     def watch_exchange_status(self, status: str) -> None:
         self.set_class(status != "OPEN", "-maintenance")
@@ -48,6 +50,8 @@ class MarketHeader(RenderMemo, Widget):
             f" {self.mode} ",
             style=_style(self, "warning" if self.mode == "DEMO" else "primary", True),
         )
+        if self.endpoint:
+            text.append(f" {self.endpoint} ", style=_style(self, "warning"))
         status = self.exchange_status
         text.append(f" {status} ", style=_style(self, "success" if status == "OPEN" else "error"))
         text.append(f" {self.symbol} ", style="bold")

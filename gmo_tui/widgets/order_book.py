@@ -21,9 +21,9 @@ from textual.strip import Strip
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.market.book import Book
+from gmo_tui.market.formatting import decimals_of, fmt, group_price
 from gmo_tui.messages import GroupingChanged, PricePicked
 from gmo_tui.widgets.direct_lines import DirectLines
-from gmo_tui.widgets.formatting import decimals_of, fmt, group_price
 
 Level = tuple[Decimal, Decimal]
 
@@ -200,7 +200,10 @@ class OrderBookLadder(DirectLines, can_focus=True):
                     i,
                 )
             )
-        if asks and bids:
+        if book is not None and book.snapshots and not book.sane:
+            # a crossed (or one-sided) book has no spread and no mid: say what is wrong
+            rows.append(("insane", book.issue or "book not sane"))
+        elif asks and bids:
             spread = asks[0][0] - bids[0][0]
             mid = (asks[0][0] + bids[0][0]) / 2
             rows.append(("spread", spread, mid))
@@ -369,6 +372,9 @@ class OrderBookLadder(DirectLines, can_focus=True):
                 width
             )
             return Strip([Segment(text, ctx.header)], width)
+        if kind == "insane":
+            text = f"⚠ {str(row[1]).upper()}".center(width)[:width]
+            return Strip([Segment(text, ctx.spread + Style(bold=True, reverse=True))], width)
         if kind == "spread":
             spread, mid = row[1], row[2]
             if spread is None:
@@ -439,7 +445,9 @@ class OrderBookLadder(DirectLines, can_focus=True):
             return
         current = self._cursor_row()
         if current is None:
-            spread = next((y for y, r in enumerate(self._rows) if r[0] == "spread"), levels[0])
+            spread = next(
+                (y for y, r in enumerate(self._rows) if r[0] in ("spread", "insane")), levels[0]
+            )
             target = (
                 next((y for y in levels if y > spread), levels[-1])
                 if delta > 0

@@ -19,10 +19,10 @@ from textual.widgets import Checkbox, Input, Label, Static
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.models import SymbolRule
 from gmo_tui.market import rules
+from gmo_tui.market.formatting import fmt
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.messages import TicketSubmitted
 from gmo_tui.widgets.cycler import Cycler
-from gmo_tui.widgets.formatting import fmt
 from gmo_tui.widgets.render_memo import RenderMemo
 
 TIF_CHOICES = {
@@ -77,6 +77,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.best_bid: Decimal | None = None
         self.best_ask: Decimal | None = None
         self.private = True
+        self.entry_reason: str | None = None
+        """Why order entry is disabled (``EntryGates.reason``); None while it is enabled."""
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -120,6 +122,12 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if "SOK" in choices and self.symbol and not rules.allows_sok(self.symbol):
             choices = tuple(c for c in choices if c != "SOK")
         return choices
+
+    def set_entry_reason(self, reason: str | None) -> None:
+        """Order entry disabled for ``reason`` (None: enabled); shown in the ticket."""
+        if reason != self.entry_reason:
+            self.entry_reason = reason
+            self._validate()
 
     def set_touch(self, bid: Decimal | None, ask: Decimal | None) -> None:
         self.best_bid, self.best_ask = bid, ask
@@ -209,6 +217,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         errors: dict[str, str] = {}
         if not self.private:
             errors["key"] = "no API key: order entry needs credentials (see ? help)"
+        elif self.entry_reason is not None:
+            errors["entry"] = f"order entry disabled: {self.entry_reason}"
         rule = self.rule
         kind = self.kind
         price = size = losscut = None

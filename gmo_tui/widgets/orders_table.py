@@ -1,4 +1,5 @@
-"""Active orders of the symbol: ``c`` cancel, ``e`` change price, ``C`` cancel all."""
+"""Active orders of the symbol, rendered from the service's order tracker (no copy kept):
+``c`` cancel, ``e`` change price, ``C`` cancel all."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from rich.text import Text
 from textual.binding import Binding
 
 from gmo_tui.exchange.enums import Side
-from gmo_tui.exchange.models import Order
-from gmo_tui.messages import OrderAction
-from gmo_tui.widgets.formatting import JST, decimals_of, fmt
+from gmo_tui.market.formatting import fmt, jst_time
+from gmo_tui.market.orders import TrackedOrder
+from gmo_tui.messages import CancelAll, CancelOrder, ChangeOrder
 from gmo_tui.widgets.keyed_table import KeyedTable
 
 
@@ -18,27 +19,26 @@ class OrdersTable(KeyedTable):
     BINDINGS = [
         Binding(
             "c",
-            "act('cancel')",
+            "cancel",
             "Cancel order",
             id="orders.cancel",
             tooltip="Cancel the selected order",
         ),
         Binding(
             "e",
-            "act('change')",
+            "change",
             "Change price",
             id="orders.change",
             tooltip="Change the selected order's price",
         ),
         Binding(
             "C",
-            "act('cancel_all')",
+            "cancel_all",
             "Cancel all",
             id="orders.cancel_all",
             tooltip="Cancel every order of the symbol",
         ),
     ]
-    OrderAction = OrderAction
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -55,46 +55,56 @@ class OrdersTable(KeyedTable):
             ],
             **kwargs,
         )
-        self.orders: dict[int, Order] = {}
 
     def show(
-        self, orders: Iterable[Order], tick_places: int, size_places: int, colours: dict[str, str]
+        self,
+        orders: Iterable[TrackedOrder],
+        tick_places: int,
+        size_places: int,
+        colours: dict[str, str],
     ) -> None:
-        self.orders = {o.order_id: o for o in orders}
+        """The tracker's active orders (``OrderTracker.active``), newest first."""
         rows = []
-        for o in sorted(self.orders.values(), key=lambda o: o.order_id, reverse=True):
+        for o in orders:
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
+            key = str(o.order_id) if o.order_id is not None else o.key
             rows.append(
                 (
-                    str(o.order_id),
+                    key,
                     (
-                        str(o.order_id),
+                        "-" if o.order_id is None else str(o.order_id),
                         Text(o.side.value, style=colour),
                         o.execution_type.value,
                         Text(fmt(o.price, tick_places), justify="right"),
                         Text(fmt(o.size, size_places, commas=False), justify="right"),
-                        Text(fmt(o.executed_size, size_places, commas=False), justify="right"),
-                        o.status.value,
-                        o.time_in_force.value,
-                        o.timestamp.astimezone(JST).strftime("%H:%M:%S"),
+                        Text(fmt(o.filled, size_places, commas=False), justify="right"),
+                        o.state.value,
+                        "-" if o.time_in_force is None else o.time_in_force.value,
+                        "-" if o.ordered_at is None else jst_time(o.ordered_at),
                     ),
                 )
             )
         self.sync(rows)
 
-    def selected_order(self) -> Order | None:
+    def selected_order_id(self) -> int | None:
         key = self.selected_key
-        return self.orders.get(int(key)) if key else None
+        return int(key) if key and key.isdigit() else None
 
-    def action_act(self, action: str) -> None:
-        if action == "cancel_all":
-            self.post_message(OrderAction("cancel_all"))
-            return
-        order = self.selected_order()
-        if order is None:
+    def _selected(self) -> int | None:
+        order_id = self.selected_order_id()
+        if order_id is None:
             self.notify("No order selected", severity="warning")
-            return
-        self.post_message(OrderAction(action, order.order_id))
+        return order_id
 
+    def action_cancel(self) -> None:
+        order_id = self._selected()
+        if order_id is not None:
+            self.post_message(CancelOrder(order_id))
 
-__all__ = ["OrdersTable", "decimals_of"]
+    def action_change(self) -> None:
+        order_id = self._selected()
+        if order_id is not None:
+            self.post_message(ChangeOrder(order_id))
+
+    def action_cancel_all(self) -> None:
+        self.post_message(CancelAll())

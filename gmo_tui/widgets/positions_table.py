@@ -1,6 +1,6 @@
-"""Open margin positions of the app's :class:`gmo_tui.market.positions.Positions` with the live
-P&L the app marks against a sane book: ``x`` close, ``l`` change losscut, ``X`` close all of
-the symbol."""
+"""Open margin positions of the service's :class:`gmo_tui.market.positions.Positions` (no copy
+kept) with the live P&L marked against a sane book: ``x`` close, ``l`` change losscut, ``X``
+close all of the symbol."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from textual.binding import Binding
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.exchange.models import Position
-from gmo_tui.messages import OrderAction
-from gmo_tui.widgets.formatting import fmt
+from gmo_tui.market.formatting import fmt
+from gmo_tui.messages import ChangeLosscut, CloseAll, ClosePosition
 from gmo_tui.widgets.keyed_table import KeyedTable
 
 
@@ -21,27 +21,26 @@ class PositionsTable(KeyedTable):
     BINDINGS = [
         Binding(
             "x",
-            "act('close')",
+            "close",
             "Close position",
             id="positions.close",
             tooltip="Close the selected position at market",
         ),
         Binding(
             "l",
-            "act('losscut')",
+            "losscut",
             "Losscut",
             id="positions.losscut",
             tooltip="Change the selected position's losscut price",
         ),
         Binding(
             "X",
-            "act('close_all')",
+            "close_all",
             "Close all",
             id="positions.close_all",
             tooltip="Close every position of the symbol",
         ),
     ]
-    OrderAction = OrderAction
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -56,7 +55,6 @@ class PositionsTable(KeyedTable):
             ],
             **kwargs,
         )
-        self.positions: dict[int, Position] = {}
 
     def show(
         self,
@@ -66,9 +64,8 @@ class PositionsTable(KeyedTable):
         size_places: int,
         colours: dict[str, str],
     ) -> None:
-        self.positions = {p.position_id: p for p in positions}
         rows = []
-        for p in sorted(self.positions.values(), key=lambda p: p.position_id):
+        for p in sorted(positions, key=lambda p: p.position_id):
             live = pnl.get(p.position_id)
             pnl_text = Text("-", justify="right")
             if live is not None:
@@ -99,16 +96,22 @@ class PositionsTable(KeyedTable):
             )
         self.sync(rows)
 
-    def selected_position(self) -> Position | None:
+    def _selected(self) -> int | None:
         key = self.selected_key
-        return self.positions.get(int(key)) if key else None
-
-    def action_act(self, action: str) -> None:
-        if action == "close_all":
-            self.post_message(OrderAction("close_all"))
-            return
-        position = self.selected_position()
-        if position is None:
+        if not key:
             self.notify("No position selected", severity="warning")
-            return
-        self.post_message(OrderAction(action, position.position_id))
+            return None
+        return int(key)
+
+    def action_close(self) -> None:
+        position_id = self._selected()
+        if position_id is not None:
+            self.post_message(ClosePosition(position_id))
+
+    def action_losscut(self) -> None:
+        position_id = self._selected()
+        if position_id is not None:
+            self.post_message(ChangeLosscut(position_id))
+
+    def action_close_all(self) -> None:
+        self.post_message(CloseAll())

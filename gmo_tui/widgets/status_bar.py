@@ -16,6 +16,7 @@ STATE_VARIABLE = {
     "RECONNECTING": "warning",
     "DOWN": "error",
     "OFF": "text-muted",
+    "CROSSED": "error",
 }
 
 
@@ -35,6 +36,12 @@ class StatusBar(RenderMemo, Widget):
         if self.streams.get(name) != state:
             streams = dict(self.streams)
             streams[name] = state
+            self.streams = streams
+
+    def drop_stream(self, name: str) -> None:
+        if name in self.streams:
+            streams = dict(self.streams)
+            del streams[name]
             self.streams = streams
 
     def render(self) -> Text:

@@ -15,9 +15,9 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 from gmo_tui.exchange.enums import Side
+from gmo_tui.market.formatting import JST, decimals_of, fmt
 from gmo_tui.market.tape import Print, Tape
 from gmo_tui.widgets.direct_lines import DirectLines
-from gmo_tui.widgets.formatting import JST, decimals_of, fmt
 
 
 class TradesTape(DirectLines):

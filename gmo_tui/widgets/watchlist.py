@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from rich.text import Text
 
+from gmo_tui.market.formatting import fmt
 from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
-from gmo_tui.widgets.formatting import fmt
 from gmo_tui.widgets.keyed_table import KeyedTable
 
 SPARKS = "▁▂▃▄▅▆▇█"

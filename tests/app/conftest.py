@@ -123,16 +123,20 @@ async def wait_for(
 async def wait_ready(pilot: Any, app: GmoTuiApp, *, trading: bool = True) -> None:
     """The book is on screen and (with credentials) order entry is enabled."""
     await wait_for(
-        pilot, lambda: app.books[app.symbol].snapshots > 0 and app.rules, "book and rules"
+        pilot,
+        lambda: app.session.books[app.session.symbol].snapshots > 0 and app.session.rules,
+        "book and rules",
     )
     if trading:
         await wait_for(
-            pilot, lambda: app.service is not None and app.service.entry_enabled, "order entry"
+            pilot,
+            lambda: app.session.service is not None and app.session.service.gates.enabled,
+            "order entry",
         )
 
 
 def tick_price(app: GmoTuiApp, price: Decimal, ticks: int) -> Decimal:
-    rule = app.rules[app.symbol]
+    rule = app.session.rules[app.session.symbol]
     return price + rule.tick_size * ticks
 
 

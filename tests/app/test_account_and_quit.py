@@ -3,7 +3,7 @@ the private WebSocket token deleted."""
 
 from __future__ import annotations
 
-from gmo_tui.messages import ExchangeStatusChanged, HistoryLoaded
+from gmo_tui.messages import ExchangeStatusChanged, HistoryUpdated
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.market_header import MarketHeader
@@ -12,11 +12,11 @@ from tests.app.conftest import replace_input, wait_for, wait_ready
 
 async def test_history_transfer_maintenance_and_clean_quit(sim, make_app):
     app = make_app(sim, ticker_poll_seconds=0.2, status_poll_seconds=0.2)
-    loaded: list[HistoryLoaded] = []
+    loaded: list[HistoryUpdated] = []
     statuses: list[ExchangeStatusChanged] = []
 
     def hook(message):
-        if isinstance(message, HistoryLoaded) and message.kind == "done":
+        if isinstance(message, HistoryUpdated) and message.progress.done:
             loaded.append(message)
         elif isinstance(message, ExchangeStatusChanged):
             statuses.append(message)
@@ -38,7 +38,7 @@ async def test_history_transfer_maintenance_and_clean_quit(sim, make_app):
         await replace_input(pilot, "2026-01-01 11:00")
         panel.query_one("#history-fetch").press()
         await wait_for(pilot, lambda: loaded, "history loaded")
-        assert loaded[0].windows == 4
+        assert loaded[0].progress.windows == 4
         assert "4 windows" in str(panel.query_one("#history-status").render())
 
         # Transfer: confirm, then the exchange's answer is shown
@@ -50,7 +50,9 @@ async def test_history_transfer_maintenance_and_clean_quit(sim, make_app):
         await pilot.press("y")
         await wait_for(
             pilot,
-            lambda: any(n.startswith(("Transferred", "Transfer rejected")) for n in app.notices),
+            lambda: any(
+                n.startswith(("Transferred", "Transfer rejected")) for n in app.main.notices
+            ),
             "transfer result",
         )
 
@@ -64,7 +66,7 @@ async def test_history_transfer_maintenance_and_clean_quit(sim, make_app):
         await sim.control("status", {"status": "OPEN"})
         await wait_for(pilot, lambda: header.exchange_status == "OPEN", "open again", timeout=10)
 
-        app.action_focus_book()  # out of the form's inputs, where q is just a letter
+        app.main.action_focus_book()  # out of the form's inputs, where q is just a letter
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, "app exited")
     state = await sim.control("state", {})

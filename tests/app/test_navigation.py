@@ -14,7 +14,7 @@ from tests.app.conftest import type_text, wait_for, wait_ready
 
 
 def subscribed(app) -> set[tuple[str, str | None]]:
-    return {(s.channel, s.symbol) for s in app.public.subscriptions}
+    return {(s.channel, s.symbol) for s in app.session.public.subscriptions}
 
 
 async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_app):
@@ -36,7 +36,7 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
         await wait_for(pilot, lambda: isinstance(app.screen, SymbolSearch), "symbol search")
         await type_text(pilot, "eth_j")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.symbol == "ETH_JPY", "switched to ETH_JPY")
+        await wait_for(pilot, lambda: app.session.symbol == "ETH_JPY", "switched to ETH_JPY")
         await wait_for(
             pilot,
             lambda: (
@@ -53,11 +53,11 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
             "ETH book",
         )
         ladder = app.main.query_one(OrderBookLadder)
-        assert ladder._book is app.books["ETH_JPY"]
+        assert ladder._book is app.session.books["ETH_JPY"]
 
         # ctrl+p: the palette's symbol provider
         await _palette(pilot, app, "Symbol: XRP_JPY", "XRP_JPY")
-        await wait_for(pilot, lambda: app.symbol == "XRP_JPY", "switched to XRP_JPY")
+        await wait_for(pilot, lambda: app.session.symbol == "XRP_JPY", "switched to XRP_JPY")
         assert app.main.query_one("#header").symbol == "XRP_JPY"
 
         # `.` / `,`: candle interval, klines reloaded for the new interval
@@ -74,7 +74,7 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
             ),
             "5min klines",
         )
-        assert app.interval is KlineInterval.MIN5 and chart.interval is KlineInterval.MIN5
+        assert app.session.interval is KlineInterval.MIN5 and chart.interval is KlineInterval.MIN5
         await pilot.press("comma")
         await wait_for(pilot, lambda: chart.interval is KlineInterval.MIN1, "back to 1min")
         await app.shutdown()
@@ -90,7 +90,9 @@ async def test_without_credentials_private_panes_say_how(sim, make_app):
         await wait_ready(pilot, app, trading=False)
         notes = [str(n.render()) for n in app.main.query_one(AccountPanel).query(".no-key")]
         assert notes and all("GMO_API_KEY" in n for n in notes)
-        assert app.service is None and "private" not in app.main.query_one("#status").streams
+        assert (
+            app.session.service is None and "private" not in app.main.query_one("#status").streams
+        )
         await wait_for(pilot, lambda: trades, "a trade on the tape")
         assert app.theme == "gmo-blue-orange" and app.theme_variables["bid"] == "#56b4e9"
         # the keymap moved "Buy" to B; the ticket opens but says why it cannot send
@@ -105,7 +107,7 @@ async def test_without_credentials_private_panes_say_how(sim, make_app):
             lambda: "API key" in str(app.main.query_one("#ticket-error").render()),
             "no-key reason",
         )
-        app.action_focus_book()
+        app.main.action_focus_book()
         # ? lists every key with its id for the keymap
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")

@@ -18,10 +18,12 @@ from tests.app.conftest import focus_to, replace_input, type_text, wait_for, wai
 async def place_resting_buy(pilot, app, size: str = "0.01", ticks_below: int = 200) -> Decimal:
     """b -> (price a little under the bid so it rests) -> size -> Enter -> y."""
     await focus_to(pilot, app, "b", "ticket-size")
-    best_bid = app.books[app.symbol].best_bid
+    best_bid = app.session.books[app.session.symbol].best_bid
     ticket_price = Decimal(app.main.query_one("#ticket-price").value)
-    assert abs(ticket_price - best_bid) <= app.rules[app.symbol].tick_size * 20_000  # the touch
-    price = best_bid - app.rules[app.symbol].tick_size * ticks_below
+    assert (
+        abs(ticket_price - best_bid) <= app.session.rules[app.session.symbol].tick_size * 20_000
+    )  # the touch
+    price = best_bid - app.session.rules[app.session.symbol].tick_size * ticks_below
     await focus_to(pilot, app, "shift+tab", "ticket-price")
     await replace_input(pilot, format(price, "f"))
     await focus_to(pilot, app, "tab", "ticket-size")
@@ -46,14 +48,14 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         assert submitted and submitted[0].intent.price == price
         table = app.query_one(OrdersTable)
         await wait_for(pilot, lambda: table.row_count == 1, "order in the Orders table")
-        order = next(iter(table.orders.values()))
+        order = app.session.service.tracker.active("BTC_JPY")[0]
         assert order.price == price and order.size == Decimal("0.01")
         active = await rest.get_active_orders("BTC_JPY")
         assert [o.order_id for o in active.list] == [order.order_id]
-        assert any("Accepted" in n for n in app.notices)
+        assert any("Accepted" in n for n in app.main.notices)
         # the ladder marks the user's resting order at its level
         ladder = app.main.query_one(OrderBookLadder)
-        assert app._own_levels() == {(order.side, price): Decimal("0.01")}
+        assert app.main.own_levels() == {(order.side, price): Decimal("0.01")}
         await wait_for(
             pilot,
             lambda: any(r[0] == "bid" and r[1] == price and r[5] for r in ladder._rows),
@@ -64,7 +66,7 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         await sim.control("fill", {"orderId": order.order_id})
         await wait_for(
             pilot,
-            lambda: any(n.startswith("Fill: BUY 0.01 BTC_JPY") for n in app.notices),
+            lambda: any(n.startswith("Fill: BUY 0.01 BTC_JPY") for n in app.main.notices),
             "fill notice",
         )
         await wait_for(pilot, lambda: table.row_count == 0, "order gone from Orders")
@@ -79,12 +81,15 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         positions = app.main.query_one(PositionsTable)
         await wait_for(
             pilot,
-            lambda: any(p.price == price for p in positions.positions.values()),
+            lambda: (
+                any(p.price == price for p in app.session.service.positions.all("BTC_JPY"))
+                and positions.row_count >= 1
+            ),
             "position listed",
         )
         await wait_for(
             pilot,
-            lambda: any(n.startswith("Position") and "opened" in n for n in app.notices),
+            lambda: any(n.startswith("Position") and "opened" in n for n in app.main.notices),
             "position notice",
         )
         await app.shutdown()
@@ -101,7 +106,7 @@ async def test_change_price_then_cancel(sim, make_app, rest):
         await wait_for(pilot, lambda: app.focused is table, "orders table focused")
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ValueDialog), "price dialog")
-        new_price = price - app.rules["BTC_JPY"].tick_size * 10
+        new_price = price - app.session.rules["BTC_JPY"].tick_size * 10
         await replace_input(pilot, format(new_price, "f"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm change")
@@ -113,7 +118,10 @@ async def test_change_price_then_cancel(sim, make_app, rest):
 
         await wait_for(
             pilot,
-            lambda: [o.price for o in table.orders.values()] == [new_price],
+            lambda: (
+                [o.price for o in app.session.service.tracker.active("BTC_JPY")] == [new_price]
+                and table.get_cell(table.selected_key, "price").plain == format(new_price, ",f")
+            ),
             "new price shown",
         )
         assert await exchange_price() == [new_price]
@@ -154,9 +162,9 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
         await focus_to(pilot, app, "s", "ticket-size")
-        ask = app.books["BTC"].best_ask
+        ask = app.session.books["BTC"].best_ask
         await focus_to(pilot, app, "shift+tab", "ticket-price")
-        await replace_input(pilot, format(ask + app.rules["BTC"].tick_size * 100, "f"))
+        await replace_input(pilot, format(ask + app.session.rules["BTC"].tick_size * 100, "f"))
         await focus_to(pilot, app, "tab", "ticket-size")
         await type_text(pilot, "1")  # 1 BTC: the demo account holds 0.5
         await pilot.press("enter")
@@ -168,7 +176,7 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
             lambda: (
                 isinstance(app.screen, ConfirmScreen)
                 and app.screen.findings
-                or any("Rejected" in n for n in app.notices)
+                or any("Rejected" in n for n in app.main.notices)
             ),
             "warning dialog or rejection",
         )
@@ -176,7 +184,7 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
             assert app.screen.has_class("-warning")
             await pilot.press("y")
         notice = await wait_for(
-            pilot, lambda: next((n for n in app.notices if "Rejected" in n), None), "rejection"
+            pilot, lambda: next((n for n in app.main.notices if "Rejected" in n), None), "rejection"
         )
         assert "ERR-208" in notice
         assert ERROR_MESSAGES["ERR-208"] in notice
@@ -187,13 +195,16 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
         await replace_input(pilot, "0.01")
         await focus_to(pilot, app, "shift+tab", "ticket-price")
         await replace_input(
-            pilot, format(app.books["BTC"].best_ask + app.rules["BTC"].tick_size * 500, "f")
+            pilot,
+            format(
+                app.session.books["BTC"].best_ask + app.session.rules["BTC"].tick_size * 500, "f"
+            ),
         )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
         await wait_for(
-            pilot, lambda: any(n.startswith("UNKNOWN") for n in app.notices), "UNKNOWN notice"
+            pilot, lambda: any(n.startswith("UNKNOWN") for n in app.main.notices), "UNKNOWN notice"
         )
         table = app.main.query_one(OrdersTable)
         await wait_for(

@@ -7,16 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from gmo_tui.trading.listener import FillSource
 from textual.app import App, ComposeResult
 
-from gmo_tui.exchange.enums import Side
-from gmo_tui.exchange.models import BookLevel, OrderBook, Ticker, Trade
+from gmo_tui.exchange.enums import SettleType, Side
+from gmo_tui.exchange.models import BookLevel, OrderBook
 from gmo_tui.market.book import Book
+from gmo_tui.market.fills import Fill
 from gmo_tui.messages import (
     BookUpdated,
+    FillArrived,
+    Notice,
     PricePicked,
     StreamStateChanged,
-    TickerUpdated,
+    TickersUpdated,
     TradesArrived,
 )
 from gmo_tui.themes import DOMAIN_DEFAULTS
@@ -93,26 +97,33 @@ async def test_ladder_repaints_only_changed_rows_and_picks_prices():
         assert ladder.step == Decimal(1)
 
 
-def test_snapshot_messages_coalesce_by_key_and_trades_never_do():
+def test_snapshot_messages_coalesce_by_key_and_fills_never_do():
+    """Cues to re-read a model coalesce per key (the tape model keeps every print, so a
+    TradesArrived cue coalesces too); fills and notices never do."""
     assert BookUpdated("BTC").can_replace(BookUpdated("BTC"))
     assert not BookUpdated("BTC").can_replace(BookUpdated("ETH"))
-    ticker = Ticker(
-        symbol="BTC",
-        ask=Decimal(2),
-        bid=Decimal(1),
-        high=Decimal(2),
-        last=Decimal(1),
-        low=Decimal(1),
-        volume=Decimal(1),
-        timestamp=NOW,
-    )
-    assert TickerUpdated(ticker).can_replace(TickerUpdated(ticker))
+    assert TradesArrived("BTC").can_replace(TradesArrived("BTC"))
+    assert not TradesArrived("BTC").can_replace(TradesArrived("ETH"))
+    assert TickersUpdated().can_replace(TickersUpdated())
     assert StreamStateChanged("public", "LIVE").can_replace(StreamStateChanged("public", "STALE"))
     assert not StreamStateChanged("public", "LIVE").can_replace(
         StreamStateChanged("private", "LIVE")
     )
-    trade = Trade(price=Decimal(1), side=Side.BUY, size=Decimal(1), timestamp=NOW)
-    assert not TradesArrived("BTC", (trade,)).can_replace(TradesArrived("BTC", (trade,)))
+    fill = Fill(
+        execution_id=1,
+        order_id=2,
+        symbol="BTC",
+        side=Side.BUY,
+        settle_type=SettleType.OPEN,
+        price=Decimal(1),
+        size=Decimal(1),
+        fee=Decimal(0),
+        loss_gain=Decimal(0),
+        timestamp=NOW,
+    )
+    first = FillArrived(fill, FillSource.STREAM)
+    assert not FillArrived(fill, FillSource.STREAM).can_replace(first)
+    assert not Notice("a").can_replace(Notice("a"))
 
 
 class TableApp(App):

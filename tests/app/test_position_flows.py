@@ -37,9 +37,10 @@ async def test_losscut_close_and_close_all(sim, make_app, rest):
         await wait_for(pilot, lambda: table.row_count == 3, "three positions listed")
 
         # l: new losscut price for the selected position
-        first = table.selected_position()
+        positions = app.session.service.positions
+        first = positions.get(int(table.selected_key or 0))
         assert first is not None
-        tick = app.rules["BTC_JPY"].tick_size
+        tick = app.session.rules["BTC_JPY"].tick_size
         losscut = (first.price * Decimal("0.8") / tick).to_integral_value() * tick
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ValueDialog), "losscut dialog")
@@ -53,8 +54,8 @@ async def test_losscut_close_and_close_all(sim, make_app, rest):
             pilot,
             app,
             lambda: (
-                table.positions.get(first.position_id)
-                and table.positions[first.position_id].losscut_price == losscut
+                positions.get(first.position_id)
+                and positions.get(first.position_id).losscut_price == losscut
             ),
             "losscut changed",
         )

@@ -69,21 +69,28 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
     """Every pane has its data: book, tape, candles, account tables, streams live (and, when
     the watchlist is on screen, every symbol's 24h change)."""
     await wait_for(
-        pilot, lambda: app.books["BTC_JPY"].snapshots and len(app.tapes["BTC_JPY"]), "book and tape"
+        pilot,
+        lambda: app.session.books["BTC_JPY"].snapshots and len(app.session.tapes["BTC_JPY"]),
+        "book and tape",
     )
     chart = app.main.query_one("#chart")
     await wait_for(pilot, lambda: chart.candles, "candles")
-    await wait_for(pilot, lambda: app.change_24h("BTC_JPY") is not None, "24h change")
+    await wait_for(pilot, lambda: app.main.change_24h("BTC_JPY") is not None, "24h change")
     if watchlist:
         await wait_for(
             pilot,
-            lambda: sum(not r.provisional for r in app.watch.rows()) == len(app.rules),
+            lambda: (
+                sum(not r.provisional for r in app.session.watchlist.rows())
+                == len(app.session.rules)
+            ),
             "24h changes",
         )
         watch = app.main.query_one("#watchlist")
-        await wait_for(pilot, lambda: watch.row_count == len(app.rules), "watchlist")
+        await wait_for(pilot, lambda: watch.row_count == len(app.session.rules), "watchlist")
     await wait_for(
-        pilot, lambda: app.service is not None and app.service.entry_enabled, "order entry"
+        pilot,
+        lambda: app.session.service is not None and app.session.service.gates.enabled,
+        "order entry",
     )
     await wait_for(pilot, lambda: app.main.query_one(OrdersTable).row_count == 2, "orders")
     await wait_for(pilot, lambda: app.main.query_one(PositionsTable).row_count == 1, "positions")

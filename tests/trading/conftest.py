@@ -20,10 +20,12 @@ import pytest
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.book import Books
-from gmo_tui.market.fills import FillLedger
+from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
+from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
 from gmo_tui.trading.service import TradingService
 
@@ -61,13 +63,45 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 @dataclass
+class RecordingListener:
+    """A :class:`TradingListener` that keeps everything it is told."""
+
+    notices: list[TradingNotice] = field(default_factory=list)
+    fills: list[tuple[Fill, FillSource]] = field(default_factory=list)
+    parts: list[AccountPart] = field(default_factory=list)
+    entry: list[bool] = field(default_factory=list)
+
+    def on_notice(self, notice: TradingNotice) -> None:
+        self.notices.append(notice)
+
+    def on_fill(self, fill: Fill, source: FillSource) -> None:
+        self.fills.append((fill, source))
+
+    def on_account_changed(self, part: AccountPart) -> None:
+        self.parts.append(part)
+
+    def on_entry_changed(self, gates: EntryGates) -> None:
+        self.entry.append(gates.enabled)
+
+
+def open_app_gates(service: TradingService) -> None:
+    """What the app's session opens: rules loaded, book live, private stream live."""
+    for gate in (Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM):
+        service.set_gate(gate, True)
+
+
+@dataclass
 class Rig:
     sim: Any
     rest: GmoRestClient
     transport: CountingTransport
     service: TradingService
     journal: Journal
-    notices: list[TradingNotice] = field(default_factory=list)
+    listener: RecordingListener
+
+    @property
+    def notices(self) -> list[TradingNotice]:
+        return self.listener.notices
 
     @property
     def account(self) -> Any:
@@ -95,7 +129,7 @@ async def build_rig(sim: Any, journal_path: Any, *, timeout: float = 10.0, **opt
     )
     rules = {r.symbol: r for r in await rest.get_symbols()}
     journal = Journal(journal_path)
-    notices: list[TradingNotice] = []
+    listener = RecordingListener()
     settings: dict[str, Any] = {
         "tracker": OrderTracker(),
         "fills": FillLedger(),
@@ -103,14 +137,15 @@ async def build_rig(sim: Any, journal_path: Any, *, timeout: float = 10.0, **opt
         "rules": rules,
         "limits": SafetyLimits(),
         "journal": journal,
-        "notify": notices.append,
+        "listener": listener,
         "resolve_delays": FAST_POLLS,
         "status_poll_interval": 0.05,
     }
     settings.update(options)
     service = TradingService(rest, **settings)
+    open_app_gates(service)
     transport.calls.clear()
-    return Rig(sim, rest, transport, service, journal, notices)
+    return Rig(sim, rest, transport, service, journal, listener)
 
 
 @pytest.fixture

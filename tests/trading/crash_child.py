@@ -22,6 +22,7 @@ from gmo_tui.market.fills import FillLedger
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.service import TradingService
 
@@ -45,9 +46,10 @@ async def main(endpoint: str, journal_path: str, side: str, size: str, offset: s
             rules=rules,
             limits=SafetyLimits(),
             journal=Journal(journal_path),
-            notify=lambda notice: None,
             stage_hook=crash_hook,
         )
+        for gate in (Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM):  # what the app opens
+            service.set_gate(gate, True)
         await service.start()
         price = books["BTC"].best_bid - Decimal(offset)
         result = await service.submit(

@@ -1,12 +1,28 @@
-"""Number formatting shared by the panes: Decimal in, fixed-width text out (never float)."""
+"""Number and time formatting, and GMO's JST trading day (06:00 JST): Decimal in, text out.
+
+One place for the JST zone, the 06:00 trading day and ``fmt``; ``market/``, ``trading/`` and
+the panes import it (no Textual here).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 JST = timezone(timedelta(hours=9), "JST")
 """Times on screen are the exchange's (Japan) time, whatever the terminal's zone."""
+DAY_ROLLOVER = timedelta(hours=6)
+"""GMO's trading day (klines, daily figures) starts at 06:00 JST."""
+
+
+def gmo_day(now: datetime) -> date:
+    """GMO's trading day of ``now``: the JST date, rolling over at 06:00 JST."""
+    return (now.astimezone(JST) - DAY_ROLLOVER).date()
+
+
+def jst_time(moment: datetime, pattern: str = "%H:%M:%S") -> str:
+    """``moment`` as JST wall-clock text."""
+    return moment.astimezone(JST).strftime(pattern)
 
 
 def decimals_of(step: Decimal) -> int:

@@ -1,0 +1,371 @@
+"""Order flows: each user action from its dialog to the outcome on screen.
+
+Pre-trade findings come from the service's pure checks (``check`` / ``check_change`` /
+``check_close`` / ``check_close_all``) before any dialog, so a soft finding is in the one
+confirm the user answers, and ``y`` sends with ``confirmed=True``. Every confirmed action is
+sent, or refused with its reason on screen; outcomes are matched on :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from textual.screen import ModalScreen
+
+from gmo_tui import config as cfg
+from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.exchange.errors import ApiError
+from gmo_tui.market import rules as market_rules
+from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.session import Session, Severity
+from gmo_tui.trading.results import Outcome, SubmitResult
+from gmo_tui.trading.service import TradingService
+
+T = TypeVar("T")
+Lines = list[tuple[str, str]]
+Send = Callable[[bool], Awaitable[SubmitResult]]
+"""An action, given ``confirmed``."""
+
+
+class FlowHost(Protocol):
+    """What the flows need from the screen: dialogs, a worker, a message line."""
+
+    def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None: ...
+    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None: ...
+    def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
+    def action_focus_book(self) -> None: ...
+
+
+def finding_texts(result: SubmitResult) -> list[str]:
+    return [str(getattr(f, "message", f)) for f in result.findings]
+
+
+class OrderFlows:
+    """The actions of the ticket, the Orders and the Positions tables."""
+
+    def __init__(self, session: Session, host: FlowHost) -> None:
+        self.session = session
+        self.host = host
+
+    # ------------------------------------------------------------------ helpers
+    def _service(self, *, entry: bool) -> TradingService | None:
+        """The service, or None with the reason said (no key; entry disabled and why)."""
+        service = self.session.service
+        if service is None:
+            self.host.say(cfg.HOW_TO_ADD_KEY, Severity.ERROR)
+            return None
+        if entry and not service.gates.enabled:
+            self.host.say(
+                f"Order entry disabled: {service.gates.reason or 'not ready'}",
+                Severity.ERROR,
+                12,
+            )
+            return None
+        return service
+
+    def _places(self, symbol: str) -> int:
+        rule = self.session.rules.get(symbol)
+        return decimals_of(rule.tick_size) if rule else 0
+
+    def _confirm(
+        self,
+        title: str,
+        lines: Lines,
+        what: str,
+        send: Send,
+        check: SubmitResult | None,
+        *,
+        danger: bool = False,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send
+        (and ``then()``, e.g. back to the book after a ticket's order)."""
+        if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
+            self._report(check, what, send)
+            return
+        findings = finding_texts(check) if check is not None else []
+        confirmed = check is not None
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.host.run_flow(self._send(send, what, confirmed), what)
+                if then is not None:
+                    then()
+
+        self.host.ask(
+            ConfirmScreen(
+                "Check these numbers" if findings else title,
+                lines,
+                findings=findings,
+                warning=bool(findings),
+                danger=danger,
+            ),
+            answered,
+        )
+
+    async def _send(self, send: Send, what: str, confirmed: bool) -> None:
+        self._report(await send(confirmed), what, send)
+
+    def _report(self, result: SubmitResult, what: str, send: Send) -> None:
+        match result.outcome:
+            case Outcome.ACCEPTED:
+                order = f" (order {result.order_id})" if result.order_id else ""
+                self.host.say(f"Accepted: {what}{order}")
+            case Outcome.NEEDS_CONFIRM:
+                # the market moved between the check and the send: ask again, with the findings
+                self._confirm(what, [("Action", what)], what, send, result)
+            case Outcome.REJECTED:
+                error = result.error
+                if isinstance(error, ApiError):
+                    text = "; ".join(f"{m.code}: {m.text}" for m in error.messages) or str(error)
+                else:
+                    text = str(error or result.reason)
+                self.host.say(f"Rejected: {what}: {text}", Severity.ERROR, 12)
+            case Outcome.UNKNOWN:
+                self.host.say(
+                    f"UNKNOWN outcome: {what}: the reply was lost; checking the exchange"
+                    " (never re-sent)",
+                    Severity.WARNING,
+                    15,
+                )
+            case Outcome.REFUSED | Outcome.BLOCKED:
+                reasons = finding_texts(result) or [str(result.reason or result.outcome.value)]
+                self.host.say(
+                    f"{result.outcome.value.title()}: {what}: {'; '.join(reasons)}",
+                    Severity.ERROR,
+                    12,
+                )
+
+    # ------------------------------------------------------------------ the ticket
+    def describe_intent(self, intent: OrderIntent) -> Lines:
+        session = self.session
+        rule = session.rules.get(intent.symbol)
+        pd = self._places(intent.symbol)
+        book = session.books[intent.symbol]
+        touch = book.best_ask if intent.side is Side.BUY else book.best_bid
+        touch_name = "best ask" if intent.side is Side.BUY else "best bid"
+        lines = [
+            ("Symbol", intent.symbol),
+            ("Side", intent.side.value),
+            ("Type", intent.execution_type.value),
+            ("Time in force", intent.time_in_force.value if intent.time_in_force else "default"),
+            ("Size", f"{intent.size:f}"),
+        ]
+        if intent.price is not None:
+            lines.append(("Price", fmt(intent.price, pd)))
+        if intent.losscut_price is not None:
+            lines.append(("Losscut", fmt(intent.losscut_price, pd)))
+        if intent.cancel_before:
+            lines.append(("cancelBefore", "true"))
+        ref = intent.price if intent.price is not None else touch
+        if touch is not None:
+            lines.append((f"Touch ({touch_name})", fmt(touch, pd)))
+            if intent.price is not None:
+                diff = intent.price - touch
+                pct = diff / touch * 100 if touch else Decimal(0)
+                lines.append(
+                    ("Distance", f"{fmt(diff, pd, sign=True)} ({fmt(pct, 2, sign=True)}%)")
+                )
+        if ref is not None:
+            notional = ref * intent.size
+            approx = "≈ " if intent.price is None else ""
+            lines.append(("Notional", f"{approx}{fmt(notional, 0)} JPY"))
+            # the account's own rate (tier) when the trading volume is loaded, else the symbol's
+            fees = session.account.fees(intent.symbol)
+            taker = fees[0] if fees is not None else rule.taker_fee if rule is not None else None
+            if taker is not None:
+                lines.append(("Fee (taker)", f"≤ {fmt(notional * taker, 0)} JPY"))
+        return lines
+
+    def submit(self, intent: OrderIntent) -> None:
+        service = self._service(entry=True)
+        if service is None:
+            return
+        self._confirm(
+            f"Send {intent.side.value} {intent.execution_type.value}?",
+            self.describe_intent(intent),
+            f"{intent.side.value} {intent.size:f} {intent.symbol}",
+            partial(_submit, service, intent),
+            service.check(intent),
+            then=self.host.action_focus_book,
+        )
+
+    # ------------------------------------------------------------------ orders
+    def cancel(self, order_id: int) -> None:
+        service = self._service(entry=False)
+        if service is None:
+            return
+        order = service.tracker.get(order_id)
+        lines = [("Order", str(order_id))]
+        if order is not None:
+            pd = self._places(order.symbol)
+            lines += [
+                ("Side", order.side.value),
+                ("Price", fmt(order.price, pd)),
+                ("Size", f"{order.size:f}"),
+            ]
+        self._confirm(
+            f"Cancel order {order_id}?",
+            lines,
+            f"cancel order {order_id}",
+            lambda _confirmed: service.cancel(order_id),
+            None,
+        )
+
+    def cancel_all(self) -> None:
+        service = self._service(entry=False)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        count = len(service.tracker.active(symbol, include_in_flight=False))
+        self._confirm(
+            f"Cancel ALL {count} orders of {symbol}?",
+            [("Symbol", symbol), ("Orders", str(count))],
+            f"cancel all {symbol}",
+            lambda _confirmed: service.cancel_all(symbol),
+            None,
+            danger=True,
+        )
+
+    def change(self, order_id: int) -> None:
+        service = self._service(entry=True)
+        if service is None:
+            return
+        order = service.tracker.get(order_id)
+        rule = None if order is None else self.session.rules.get(order.symbol)
+        if order is None or rule is None or order.price is None:
+            self.host.say(f"Order {order_id} cannot be changed here", Severity.WARNING)
+            return
+        old = order.price
+        pd = self._places(order.symbol)
+
+        def chosen(price: Decimal | None) -> None:
+            if price is None:
+                return
+            what = f"change order {order_id} to {fmt(price, pd)}"
+            self._confirm(
+                f"Change order {order_id}?",
+                [
+                    ("Order", str(order_id)),
+                    ("Old price", fmt(old, pd)),
+                    ("New price", fmt(price, pd)),
+                ],
+                what,
+                lambda confirmed: service.change(order_id, price, confirmed=confirmed),
+                service.check_change(order_id, price),
+            )
+
+        self.host.ask(
+            ValueDialog(
+                f"New price for order {order_id} ({order.side.value} {order.size:f})",
+                format(old, "f"),
+                partial(market_rules.validate_price, rule),
+            ),
+            chosen,
+        )
+
+    # ------------------------------------------------------------------ positions
+    def close(self, position_id: int) -> None:
+        service = self._service(entry=True)
+        if service is None:
+            return
+        position = service.positions.get(position_id)
+        if position is None:
+            self.host.say(f"Position {position_id} is not open", Severity.WARNING)
+            return
+        pd = self._places(position.symbol)
+        size = position.size
+        self._confirm(
+            f"Close position {position_id}?",
+            [
+                ("Position", str(position_id)),
+                ("Side", position.side.value),
+                ("Size", f"{size:f}"),
+                ("Open price", fmt(position.price, pd)),
+                ("Close", f"MARKET {position.side.opposite.value}"),
+            ],
+            f"close position {position_id}",
+            lambda confirmed: service.close(position_id, size, confirmed=confirmed),
+            service.check_close(position_id, size),
+        )
+
+    def close_all(self) -> None:
+        service = self._service(entry=True)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        open_positions = service.positions.all(symbol)
+        if not open_positions:
+            self.host.say(f"No open positions on {symbol}", Severity.WARNING)
+            return
+        for side in sorted({p.side for p in open_positions}):
+            size = sum((p.size for p in open_positions if p.side is side), Decimal(0))
+            closing = side.opposite
+            self._confirm(
+                f"Close ALL {side.value} positions of {symbol}?",
+                [
+                    ("Symbol", symbol),
+                    ("Positions", side.value),
+                    ("Total size", f"{size:f}"),
+                    ("Order", f"MARKET {closing.value} (closeBulkOrder)"),
+                ],
+                f"close all {side.value} {symbol}",
+                partial(_close_all, service, symbol, closing),
+                service.check_close_all(symbol, closing),
+                danger=True,
+            )
+
+    def losscut(self, position_id: int) -> None:
+        service = self._service(entry=False)
+        if service is None:
+            return
+        position = service.positions.get(position_id)
+        rule = None if position is None else self.session.rules.get(position.symbol)
+        if position is None or rule is None:
+            self.host.say(f"Position {position_id} is not open", Severity.WARNING)
+            return
+        pd = self._places(position.symbol)
+        old = position.losscut_price
+
+        def chosen(price: Decimal | None) -> None:
+            if price is None:
+                return
+            self._confirm(
+                f"Change losscut of position {position_id}?",
+                [
+                    ("Position", str(position_id)),
+                    ("Old losscut", fmt(old, pd)),
+                    ("New losscut", fmt(price, pd)),
+                ],
+                f"losscut of position {position_id}",
+                lambda _confirmed: service.change_losscut(position_id, price),
+                None,
+            )
+
+        self.host.ask(
+            ValueDialog(
+                f"Losscut price for position {position_id}",
+                format(old, "f"),
+                partial(market_rules.validate_price, rule),
+            ),
+            chosen,
+        )
+
+
+async def _submit(service: TradingService, intent: OrderIntent, confirmed: bool) -> SubmitResult:
+    return await service.submit(intent, confirmed=confirmed)
+
+
+async def _close_all(
+    service: TradingService, symbol: str, closing: Side, confirmed: bool
+) -> SubmitResult:
+    return await service.close_all(symbol, closing, confirmed=confirmed)
+
+
+__all__ = ["ExecutionType", "FlowHost", "OrderFlows"]

@@ -1,0 +1,260 @@
+"""Issue 10 against the built-in exchange, driving the real app: confirmed actions are sent
+(one confirm that already shows the warning), a fill the socket never delivers reaches the
+screen, typed-ahead keys never answer a warning, Margin/Assets follow every fill, and a rejected
+key or a maintenance is a permanent banner with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+from textual import events
+
+from gmo_tui.app import GmoTuiApp
+from gmo_tui.config import Settings
+from gmo_tui.exchange.auth import Credentials
+from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.messages import BalancesChanged, EntryChanged, TicketSubmitted
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.session import Banner
+from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.banner_bar import BannerBar
+from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
+from tests.app.conftest import FAST_WS_INTERVAL, focus_to, replace_input, wait_for, wait_ready
+
+PRIVATE_CHANNELS = ["executionEvents", "orderEvents", "positionEvents", "positionSummaryEvents"]
+
+
+def on_tick(app: GmoTuiApp, price: Decimal) -> Decimal:
+    tick = app.session.rules[app.session.symbol].tick_size
+    return (price / tick).to_integral_value() * tick
+
+
+async def resting_order(app: GmoTuiApp, rest: Any, pilot: Any) -> int:
+    """A BUY LIMIT well under the bid, placed by another client; listed in Orders."""
+    book = await rest.get_orderbook("BTC_JPY")
+    order_id = await rest.place_order(
+        "BTC_JPY", "BUY", "LIMIT", Decimal("0.01"), price=book.bids[-1].price
+    )
+    table = app.main.query_one(OrdersTable)
+    await wait_for(pilot, lambda: str(order_id) in table.keys(), "order listed")
+    return order_id
+
+
+async def test_a_change_far_from_the_touch_is_one_warning_confirm_and_is_sent(sim, make_app, rest):
+    """Finding 1 (`e`): the soft finding is in the first and only confirm; `y` sends it."""
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        order_id = await resting_order(app, rest, pilot)
+        table = app.main.query_one(OrdersTable)
+        await focus_to(pilot, app, "o", table.id or "orders-table")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ValueDialog), "price dialog")
+        far = on_tick(app, app.session.books["BTC_JPY"].best_bid * Decimal("0.87"))
+        await replace_input(pilot, format(far, "f"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert dialog.findings and dialog.has_class("-warning"), "the warning is in it"
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: any(
+                n.startswith(f"Accepted: change order {order_id}") for n in app.main.notices
+            ),
+            "change accepted",
+        )
+        assert not isinstance(app.screen, ConfirmScreen), "no second dialog"
+        active = await rest.get_active_orders("BTC_JPY")
+        assert [o.price for o in active.list if o.order_id == order_id] == [far]
+        await app.shutdown()
+
+
+async def test_a_close_with_a_soft_slippage_finding_is_one_warning_confirm_and_is_sent(
+    sim, make_app, rest
+):
+    """Finding 1 (`x`): the close's slippage finding is known before the dialog."""
+    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    # any slippage at all is a soft finding (the hard limit stays at its default)
+    app = make_app(sim, safety={"soft_slippage_pct": "-1"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        table = app.main.query_one(PositionsTable)
+        await focus_to(pilot, app, "p", table.id or "positions-table")
+        await wait_for(pilot, lambda: table.row_count == 1, "the position listed")
+        position_id = int(table.selected_key or 0)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert any("slippage" in f or "worse" in f for f in dialog.findings), dialog.findings
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 0, "the position gone")
+        assert not isinstance(app.screen, ConfirmScreen), "no second dialog"
+        positions = await rest.get_open_positions("BTC_JPY")
+        assert position_id not in {p.position_id for p in positions.list}
+        await app.shutdown()
+
+
+async def test_a_fill_the_socket_never_delivers_is_on_screen_within_10_s(sim, make_app, rest):
+    """Findings 3 and 4: private channels silent, the order filled at the exchange: the fill
+    notice and bell, the order gone, the position shown, all from reconciliation; the silent
+    channel shows in the status bar."""
+    app = make_app(sim, bell=True)
+    bells: list[float] = []
+    app.bell = lambda: bells.append(asyncio.get_running_loop().time())  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        order_id = await resting_order(app, rest, pilot)
+        await sim.control("silence", {"channels": PRIVATE_CHANNELS})
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await sim.control("fill", {"orderId": order_id})
+        orders = app.main.query_one(OrdersTable)
+        positions = app.main.query_one(PositionsTable)
+        await wait_for(
+            pilot,
+            lambda: (
+                any(n.startswith("Fill:") and f"order {order_id}" in n for n in app.main.notices)
+                and str(order_id) not in orders.keys()
+                and positions.row_count == 1
+                and bells
+            ),
+            "the fill on screen",
+            timeout=10,
+        )
+        elapsed = loop.time() - start
+        print(f"socket-silent fill on screen after {elapsed:.1f} s")
+        assert elapsed < 10
+        bar = app.main.query_one("#status")
+        await wait_for(
+            pilot,
+            lambda: bar.streams.get("private:positionSummaryEvents") == "STALE",
+            "the silent channel in the status bar",
+            timeout=15,
+        )
+        await app.shutdown()
+
+
+async def test_keys_typed_before_a_warning_was_shown_never_answer_it(sim, make_app, rest):
+    """Finding 6: Enter, `y` typed ahead (before the dialog was on screen) are dropped; a `y`
+    pressed after it is shown sends the order."""
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        ask = app.session.books["BTC_JPY"].best_ask
+        assert ask is not None
+        # a BUY 1.5 % through the ask: a soft collar finding
+        intent = OrderIntent(
+            symbol="BTC_JPY",
+            side=Side.BUY,
+            execution_type=ExecutionType.LIMIT,
+            size=Decimal("0.01"),
+            price=on_tick(app, ask * Decimal("1.015")),
+        )
+        typed_ahead = [events.Key("enter", "\r"), events.Key("y", "y"), events.Key("enter", "\r")]
+        app.main.post_message(TicketSubmitted(intent))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the warning")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen) and dialog.findings
+        for key in typed_ahead:
+            app.post_message(key)
+        await pilot.pause(0.5)
+        assert app.screen is dialog, "typed-ahead keys did not answer it"
+        assert dialog.dropped == 3
+        assert (await rest.get_active_orders("BTC_JPY")).list == ()
+        assert not any(n.startswith("Accepted") for n in app.main.notices)
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: any(n.startswith("Accepted") for n in app.main.notices), "sent"
+        )
+        await app.shutdown()
+
+
+async def test_margin_follows_a_fill_at_once_and_names_the_account_value(sim, make_app, rest):
+    """Finding 7: a fill right after a balances poll still refreshes Margin/Assets (trailing
+    debounce, never skipped); GMO's actualProfitLoss is labelled as the account value."""
+    refreshed: list[float] = []
+    app = make_app(sim)
+
+    def hook(message: Any) -> None:
+        if isinstance(message, BalancesChanged):
+            refreshed.append(asyncio.get_running_loop().time())
+
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        panel = app.main.query_one(AccountPanel)
+        margin = panel.query_one("#margin-table")
+        await wait_for(pilot, lambda: margin.row_count > 0, "margin shown")
+        labels = list(margin.keys())
+        assert "Account value" in labels and "Actual P&L" not in labels
+        in_use = app.session.account.margin.margin
+        count = len(refreshed)
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await wait_for(
+            pilot,
+            lambda: app.session.account.margin.margin != in_use,
+            "margin after the fill",
+            timeout=5,
+        )
+        assert len(refreshed) > count and loop.time() - start < 5
+        await app.shutdown()
+
+
+async def test_a_rejected_key_is_a_permanent_banner_and_disables_the_ticket(sim, tmp_path):
+    """Finding 8: a wrong secret: a banner with the reason (not a fading toast) and the
+    ticket says why entry is disabled, before any dialog."""
+    settings = Settings(endpoint=sim.endpoint, bell=False, ws_command_interval=FAST_WS_INTERVAL)
+    creds = Credentials(sim.api_key, "not-the-secret", source="test")
+    app = GmoTuiApp(settings, creds, mode="DEMO", journal_path=str(tmp_path / "j.sqlite"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        banner = app.main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.AUTH in banner.reasons, "the auth banner")
+        assert "rejected" in banner.reasons[Banner.AUTH]
+        await pilot.pause(8)  # longer than any toast
+        assert Banner.AUTH in banner.reasons and banner.display
+        service = app.session.service
+        assert service is not None and not service.gates.enabled
+        await focus_to(pilot, app, "b", "ticket-size")
+        await pilot.press("1", "enter")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        error = str(app.main.query_one("#ticket-error").render())
+        assert "disabled" in error and (service.gates.reason or "")[:20] in error
+        await app.shutdown()
+
+
+async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_book(sim, make_app):
+    """Finding 8: with the status poll far away, the refused socket (503) raises the banner at
+    once; entry re-opens only once the book stream is live again."""
+    app = make_app(sim, status_poll_seconds=120, ticker_poll_seconds=60)
+    reopened: list[bool] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, EntryChanged) and message.enabled:
+            reopened.append(app.session.book_live)
+
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        banner = app.main.query_one(BannerBar)
+        await sim.control("status", {"status": "MAINTENANCE"})
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await wait_for(pilot, lambda: Banner.MAINTENANCE in banner.reasons, "banner", timeout=8)
+        assert loop.time() - start < 8
+        assert app.session.service is not None and not app.session.service.gates.enabled
+        reopened.clear()
+        await sim.control("status", {"status": "OPEN"})
+        await wait_for(pilot, lambda: Banner.MAINTENANCE not in banner.reasons, "banner gone", 20)
+        await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry again", 20)
+        assert reopened and all(reopened), "entry re-opened only with the book stream live"
+        await app.shutdown()
