@@ -72,6 +72,9 @@ class Settings:
     allows one command a second per IP)."""
     demo: bool = False
     """Run against the built-in exchange (set by ``--demo``)."""
+    output_pacing: bool = True
+    """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
+    so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
 
     def safety_limits(self) -> Any:
         """A ``SafetyLimits`` from :mod:`gmo_tui.market.safety` built from ``safety``."""
@@ -102,6 +105,7 @@ _ENV = {
     "GMO_TUI_ENDPOINT": "endpoint",
     "GMO_TUI_TIER": "tier",
     "GMO_TUI_BELL": "bell",
+    "GMO_TUI_OUTPUT_PACING": "output_pacing",
 }
 
 

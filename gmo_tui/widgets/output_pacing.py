@@ -1,0 +1,158 @@
+"""Output pacing: when the terminal (or the SSH channel behind it) takes the app's output
+slower than the app makes it, hold frames back and paint the latest state once it has caught
+up, so the screen is never more than about one frame behind the market.
+
+Textual writes every frame to the terminal from a writer thread (``textual-output``,
+``textual/drivers/_writer_thread.py``) fed by a queue of up to 30 writes; the main thread only
+blocks once that queue is full. On a slow link the queue fills with stale frames, each of
+which is still written out in turn, and what the trader sees falls seconds behind while every
+figure looks live. The queue's length is the signal: a frame still queued one poll after it
+was written means the terminal is behind.
+
+:class:`OutputPacer` polls that backlog once a frame period (a plain event-loop callback, not
+a Textual timer, so an idle app pays next to nothing). While the backlog stays, it holds an
+``App.batch_update()`` open: Textual keeps collecting dirty widgets and regions but paints
+nothing. When the writer has drained, it closes the batch and asks the screen for the one
+frame that shows everything changed meanwhile. A layout refresh made while holding (its paint
+would be dropped by the batch) is answered by a full repaint on release.
+
+:attr:`OutputPacer.held_frames` counts the frame periods spent holding; the status bar shows
+it as ``link slow`` while it grows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from textual.app import App, ScreenStackError
+from textual.drivers._writer_thread import WriterThread
+from textual.screen import Screen
+
+FRAME_S = 1 / 60
+"""How often the backlog is looked at while the app paints freely (Textual's frame period)."""
+HOLD_POLL_S = 0.004
+"""How often it is looked at while holding: the caught-up terminal gets its frame promptly."""
+
+Backlog = Callable[[], int | None]
+"""Writes queued for the terminal and not yet taken by the writer thread (None: unknown)."""
+
+
+def writer_backlog(app: App[object]) -> int | None:
+    """The number of writes waiting in the app driver's writer-thread queue; None when the
+    driver has no writer thread (headless, web, Windows)."""
+    try:
+        from textual.drivers.linux_driver import LinuxDriver
+    except ImportError:  # no termios: not a POSIX terminal
+        return None
+    driver = app._driver
+    if not isinstance(driver, LinuxDriver) or not isinstance(driver._writer_thread, WriterThread):
+        return None
+    return driver._writer_thread._queue.qsize()
+
+
+class OutputPacer:
+    """Holds painting while the terminal is behind (see the module docstring).
+
+    ``backlog`` reads the writer's queue (:func:`writer_backlog` by default); ``enabled`` is
+    the one switch (``output_pacing`` in the config): off, the pacer never holds.
+    """
+
+    def __init__(
+        self,
+        app: App[object],
+        *,
+        enabled: bool = True,
+        backlog: Backlog | None = None,
+        on_change: Callable[[int], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.enabled = enabled
+        self._backlog: Backlog = backlog or (lambda: writer_backlog(app))
+        self._on_change = on_change
+        self._hold: contextlib.ExitStack | None = None
+        self._held_screen: Screen[object] | None = None
+        self._behind_polls = 0
+        self._layout_while_held = False
+        self._handle: asyncio.TimerHandle | None = None
+        self.held_frames = 0
+        """Frame periods during which painting was held for the terminal (never reset)."""
+        self.holds = 0
+        """Times painting was held (each ends with one frame of the latest state)."""
+
+    @property
+    def holding(self) -> bool:
+        return self._hold is not None
+
+    def start(self) -> None:
+        """Begin polling (call once the app runs; a no-op when switched off)."""
+        if self.enabled and self._handle is None:
+            self._schedule(FRAME_S)
+
+    def stop(self) -> None:
+        """Stop polling and paint again freely."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._release()
+
+    def _schedule(self, delay: float) -> None:
+        self._handle = asyncio.get_running_loop().call_later(delay, self.poll)
+
+    def poll(self) -> None:
+        """Look at the backlog once: hold, keep holding, or release (the poll callback)."""
+        self._handle = None
+        if not self.app.is_running:
+            self._release()
+            return
+        queued = self._backlog()
+        if self._hold is None:
+            # a frame that is still queued a whole frame period later: the terminal is behind
+            self._behind_polls = self._behind_polls + 1 if queued else 0
+            if self._behind_polls >= 2:
+                self._begin_hold()
+        elif queued:
+            self.held_frames += 1
+        else:
+            self._release()
+        self._schedule(HOLD_POLL_S if self._hold is not None else FRAME_S)
+
+    def _begin_hold(self) -> None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(self.app.batch_update())
+        self._hold = stack
+        self._behind_polls = 0
+        self._layout_while_held = False
+        self.holds += 1
+        self.held_frames += 1
+        screen = self._held_screen = self.app.screen
+        screen.screen_layout_refresh_signal.subscribe(
+            self.app, self._layout_refreshed, immediate=True
+        )
+        if self._on_change is not None:
+            self._on_change(self.held_frames)
+
+    def _layout_refreshed(self, _screen: object) -> None:
+        if self._hold is not None:
+            self._layout_while_held = True
+
+    def _release(self) -> None:
+        hold, self._hold = self._hold, None
+        if hold is None:
+            return
+        held_screen, self._held_screen = self._held_screen, None
+        if held_screen is not None:
+            held_screen.screen_layout_refresh_signal.unsubscribe(self.app)
+        hold.close()
+        try:
+            screen = self.app.screen
+        except ScreenStackError:  # shutting down: nothing left to paint
+            return
+        if self._layout_while_held or screen is not held_screen:
+            # the batch dropped the paint of a layout change (or of a screen pushed or popped
+            # meanwhile): draw the whole screen once
+            screen.refresh()
+        screen.check_idle()
+        if self._on_change is not None:
+            self._on_change(self.held_frames)
