@@ -16,6 +16,11 @@ nothing. When the writer has drained, it closes the batch and asks the screen fo
 frame that shows everything changed meanwhile. A layout refresh made while holding (its paint
 would be dropped by the batch) is answered by a full repaint on release.
 
+The queue alone sees the lag only once the kernel's pty buffer (or an SSH channel) is full:
+a buffer's worth behind. So once the writer has backed up, a
+:class:`~gmo_tui.widgets.link_estimate.LinkEstimate` learns the link's rate from the bytes the
+process wrote meanwhile and keeps holding while more than about a frame is still on its way.
+
 :attr:`OutputPacer.held_frames` counts the frame periods spent holding; the status bar shows
 it as ``link slow`` while it grows.
 """
@@ -24,11 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 
 from textual.app import App, ScreenStackError
 from textual.drivers._writer_thread import WriterThread
 from textual.screen import Screen
+
+from gmo_tui.widgets.link_estimate import LinkEstimate, bytes_written
 
 FRAME_S = 1 / 60
 """How often the backlog is looked at while the app paints freely (Textual's frame period)."""
@@ -55,8 +63,9 @@ def writer_backlog(app: App[object]) -> int | None:
 class OutputPacer:
     """Holds painting while the terminal is behind (see the module docstring).
 
-    ``backlog`` reads the writer's queue (:func:`writer_backlog` by default); ``enabled`` is
-    the one switch (``output_pacing`` in the config): off, the pacer never holds.
+    ``backlog`` reads the writer's queue (:func:`writer_backlog` by default), ``written`` the
+    process's bytes written so far (:func:`~gmo_tui.widgets.link_estimate.bytes_written`);
+    ``enabled`` is the one switch (``output_pacing`` in the config): off, it never holds.
     """
 
     def __init__(
@@ -65,21 +74,28 @@ class OutputPacer:
         *,
         enabled: bool = True,
         backlog: Backlog | None = None,
-        on_change: Callable[[int], None] | None = None,
+        written: Callable[[], int | None] = bytes_written,
     ) -> None:
         self.app = app
         self.enabled = enabled
         self._backlog: Backlog = backlog or (lambda: writer_backlog(app))
-        self._on_change = on_change
+        self._written = written
+        self.link = LinkEstimate()
         self._hold: contextlib.ExitStack | None = None
         self._held_screen: Screen[object] | None = None
-        self._behind_polls = 0
+        self._was_queued = False
+        self._last_poll = 0.0
         self._layout_while_held = False
         self._handle: asyncio.TimerHandle | None = None
-        self.held_frames = 0
-        """Frame periods during which painting was held for the terminal (never reset)."""
+        self.held_seconds = 0.0
+        """Time painting was held for the terminal (never reset)."""
         self.holds = 0
         """Times painting was held (each ends with one frame of the latest state)."""
+
+    @property
+    def held_frames(self) -> int:
+        """Frame periods during which painting was held for the terminal (never reset)."""
+        return int(self.held_seconds / FRAME_S)
 
     @property
     def holding(self) -> bool:
@@ -106,32 +122,39 @@ class OutputPacer:
         if not self.app.is_running:
             self._release()
             return
-        queued = self._backlog()
+        now = time.monotonic()
+        queued = bool(self._backlog())
+        # a write still queued a whole poll later: the writer is blocked on the terminal
+        blocked = queued and self._was_queued
+        self._was_queued = queued
+        link = self.link
+        if blocked or link.tracking:
+            written = self._written()
+            if written is not None:
+                link.update(now, written, blocked)
+        else:
+            link.reset()
+        wanted = blocked or link.behind()
         if self._hold is None:
-            # a frame that is still queued a whole frame period later: the terminal is behind
-            self._behind_polls = self._behind_polls + 1 if queued else 0
-            if self._behind_polls >= 2:
+            if wanted:
                 self._begin_hold()
-        elif queued:
-            self.held_frames += 1
+        elif wanted:
+            self.held_seconds += now - self._last_poll
         else:
             self._release()
+        self._last_poll = now
         self._schedule(HOLD_POLL_S if self._hold is not None else FRAME_S)
 
     def _begin_hold(self) -> None:
         stack = contextlib.ExitStack()
         stack.enter_context(self.app.batch_update())
         self._hold = stack
-        self._behind_polls = 0
         self._layout_while_held = False
         self.holds += 1
-        self.held_frames += 1
         screen = self._held_screen = self.app.screen
         screen.screen_layout_refresh_signal.subscribe(
             self.app, self._layout_refreshed, immediate=True
         )
-        if self._on_change is not None:
-            self._on_change(self.held_frames)
 
     def _layout_refreshed(self, _screen: object) -> None:
         if self._hold is not None:
@@ -154,5 +177,3 @@ class OutputPacer:
             # meanwhile): draw the whole screen once
             screen.refresh()
         screen.check_idle()
-        if self._on_change is not None:
-            self._on_change(self.held_frames)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from gmo_tui.market.book import Book
 from gmo_tui.market.tape import Tape
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.widgets.link_estimate import LinkEstimate
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.output_pacing import OutputPacer, writer_backlog
 from gmo_tui.widgets.status_bar import StatusBar
@@ -66,7 +68,10 @@ class PacedPanes(App[None]):
         super().__init__()
         self.terminal = Terminal(*SIZE)
         self.queued = 0
-        self.pacer = OutputPacer(self, enabled=pacing, backlog=lambda: self.queued)
+        # the queue alone decides here; the byte-rate estimate is tested on its own below
+        self.pacer = OutputPacer(
+            self, enabled=pacing, backlog=lambda: self.queued, written=lambda: None
+        )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(DOMAIN_DEFAULTS)
@@ -156,3 +161,46 @@ def test_status_bar_says_when_frames_are_skipped() -> None:
     assert "link slow" not in bar.render().plain
     bar.link_held_frames = 12
     assert "link slow: 12 frames skipped" in bar.render().plain
+
+
+def test_link_estimate_learns_the_rate_and_holds_until_the_buffer_drains() -> None:
+    """A 100 KB/s link: the writer backs up for 0.5 s while 50 KB go out; then 20 KB more are
+    written at once. The estimate says behind until ~0.2 s of link time have passed."""
+    link = LinkEstimate()
+    assert not link.behind() and not link.tracking
+    link.update(0.0, 1_000_000, writer_blocked=True)
+    link.update(0.25, 1_025_000, writer_blocked=True)
+    assert link.tracking and link.rate is None
+    link.update(0.5, 1_050_000, writer_blocked=False)  # the queue drained: one sample
+    assert link.rate == pytest.approx(100_000, rel=0.02)
+    assert link.behind()  # the kernel's buffer is taken to be full
+    link.update(0.5, 1_070_000, writer_blocked=False)  # a 20 KB frame, at once
+    t, behind_until = 0.5, None
+    while t < 2.0:
+        t += 0.01
+        link.update(t, 1_070_000, writer_blocked=False)
+        if behind_until is None and not link.behind():
+            behind_until = t
+    assert behind_until is not None and 0.75 < behind_until < 0.9  # (16 + 20 - 5) KB / 100 KB/s
+    assert link.in_flight == 0
+
+
+def test_link_estimate_forgets_a_link_that_got_fast() -> None:
+    link = LinkEstimate()
+    link.update(0.0, 0, writer_blocked=True)
+    link.update(0.2, 20_000, writer_blocked=False)
+    assert link.rate == pytest.approx(100_000, rel=0.02)
+    written, t = 20_000, 0.2
+    while link.rate is not None and t < 200:  # the writer keeps up: the estimate creeps up
+        t += 0.5
+        written += int(link.rate * 0.5 * 0.5)
+        link.update(t, written, writer_blocked=False)
+        assert not link.behind() or t < 1.0  # the 16 KB taken to be buffered drain first
+    assert link.rate is None and not link.behind()
+
+
+def test_a_short_stall_is_no_sample() -> None:
+    link = LinkEstimate()
+    link.update(0.0, 0, writer_blocked=True)
+    link.update(0.02, 5_000, writer_blocked=False)
+    assert link.rate is None and not link.behind()
