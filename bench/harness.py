@@ -7,9 +7,9 @@ and /proc sampling of CPU time and memory.
   every chunk, so :meth:`AppPty.wait_for` can tell when given text first reached the terminal.
 * :func:`cpu_seconds` / :func:`rss_bytes` read ``/proc/<pid>/stat`` and ``/proc/<pid>/status``.
 * :func:`app_command`: how to start the app, from this checkout or from the one named by
-  ``$GMO_BENCH_CHECKOUT`` (a directory holding another version's ``gmo_tui/``, run with this
-  venv's Python and packages), so two versions are measured in one run against the same
-  exchange and bench code.
+  ``$GMO_BENCH_CHECKOUT`` (a directory holding another version's ``gmo_tui/``, run with its
+  own ``.venv`` if it has one, else this venv's Python and packages), so two versions are
+  measured in one run against the same exchange and bench code.
 """
 
 from __future__ import annotations
@@ -336,13 +336,16 @@ def app_command(args: list[str], variant: str | None = None) -> tuple[list[str],
     when given), from :func:`app_checkout` when it is set."""
     checkout = app_checkout()
     env: dict[str, str] = {}
+    python = PYTHON
+    if checkout and os.path.exists(os.path.join(checkout, ".venv", "bin", "python")):
+        python = os.path.join(checkout, ".venv", "bin", "python")  # its own packages
     if checkout:
         env["PYTHONPATH"] = checkout + (os.pathsep + _bench_only_path() if variant else "")
     elif variant:
         env["PYTHONPATH"] = str(ROOT)
     if variant:
-        return [PYTHON, "-m", "bench.variants", variant, *args], env
-    return ([PYTHON, "-m", "gmo_tui", *args] if checkout else [GMO_TUI, *args]), env
+        return [python, "-m", "bench.variants", variant, *args], env
+    return ([python, "-m", "gmo_tui", *args] if checkout else [GMO_TUI, *args]), env
 
 
 def app_against(
