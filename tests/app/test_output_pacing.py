@@ -37,9 +37,11 @@ class Terminal:
         self.cells = [[" "] * cols for _ in range(rows)]
         self.x = self.y = 0
         self.frames = 0
+        self.last = ""
 
     def feed(self, data: str) -> None:
         self.frames += 1
+        self.last = data
         pos = 0
         for m in ESCAPE.finditer(data):
             self._text(data[pos : m.start()])
