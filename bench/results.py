@@ -334,7 +334,7 @@ def _slowlink(d: dict[str, Any], label: str) -> list[str]:
         f"`{_cmd(d)}` — load average {_load(d)}",
         "",
         "| link | reader | n (missed) | p50 ms | p99 ms | max ms | first window p50 | last window p50"
-        " | app frames held | target p99 |",
+        " | `link slow` on screen (times) | target p99 |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, x in d["links"].items():
