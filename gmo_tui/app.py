@@ -1,4 +1,4 @@
-"""The Textual app: composes the headless :class:`~gmo_tui.session.Session` and the main screen.
+"""The Textual app: composes the headless :class:`~gmo_tui.session.session.Session` and the main screen.
 
 The session owns the client, the streams, the models and the trading service; the app's
 workers only run its loops (one per stream or poll), and worker errors land in one
@@ -30,7 +30,8 @@ from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session import Session
+from gmo_tui.session.listener import Banner
+from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
@@ -46,7 +47,7 @@ DAY_OPEN_RELOAD_S = 3600.0
 RESTART_AFTER_S = 3.0
 
 
-def _key(key: str, action: str, title: str, id: str, tooltip: str, show: bool = True) -> Binding:
+def _key(key: str, action: str, title: str, tooltip: str, *, id: str, show: bool = True) -> Binding:
     return Binding(key, action, title, show=show, id=id, tooltip=tooltip)
 
 
@@ -59,22 +60,52 @@ class GmoTuiApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     # the actions are the main screen's (``screen.``): a dialog on top does not run them
     BINDINGS = [
-        _key("b", "screen.ticket('BUY')", "Buy", "ticket.buy", "BUY LIMIT at the best bid"),
-        _key("s", "screen.ticket('SELL')", "Sell", "ticket.sell", "SELL LIMIT at the best ask"),
-        _key("o", "screen.focus_orders", "Orders", "focus.orders", "Focus the orders table"),
-        _key("p", "screen.focus_positions", "Positions", "focus.positions", "Focus the positions"),
-        _key("v", "screen.focus_book", "Book", "focus.book", "Focus the order book ladder"),
-        _key("slash", "screen.search", "Symbol", "symbol.search", "Search and switch symbol"),
-        _key("t", "screen.pane('tape')", "Tape", "pane.tape", "Show the trades tape", False),
-        _key("g", "screen.pane('chart')", "Chart", "pane.chart", "Show the chart", False),
+        _key("b", "screen.ticket('BUY')", "Buy", "BUY LIMIT at the best bid", id="ticket.buy"),
+        _key("s", "screen.ticket('SELL')", "Sell", "SELL LIMIT at the best ask", id="ticket.sell"),
+        _key("o", "screen.focus_orders", "Orders", "Focus the orders table", id="focus.orders"),
         _key(
-            "w", "screen.pane('watchlist')", "Watch", "pane.watchlist", "Show the watchlist", False
+            "p", "screen.focus_positions", "Positions", "Focus the positions", id="focus.positions"
         ),
-        _key("a", "screen.pane('account')", "Account", "pane.account", "Show the account", False),
-        _key("comma", "screen.interval(-1)", "Shorter", "chart.shorter", "Shorter candles", False),
-        _key("full_stop", "screen.interval(1)", "Longer", "chart.longer", "Longer candles", False),
-        _key("question_mark", "help", "Help", "app.help", "All keys"),
-        _key("q", "quit", "Quit", "app.quit", "Close streams and quit"),
+        _key("v", "screen.focus_book", "Book", "Focus the order book ladder", id="focus.book"),
+        _key("slash", "screen.search", "Symbol", "Search and switch symbol", id="symbol.search"),
+        _key(
+            "t", "screen.pane('tape')", "Tape", "Show the trades tape", id="pane.tape", show=False
+        ),
+        _key("g", "screen.pane('chart')", "Chart", "Show the chart", id="pane.chart", show=False),
+        _key(
+            "w",
+            "screen.pane('watchlist')",
+            "Watch",
+            "Show the watchlist",
+            id="pane.watchlist",
+            show=False,
+        ),
+        _key(
+            "a",
+            "screen.pane('account')",
+            "Account",
+            "Show the account",
+            id="pane.account",
+            show=False,
+        ),
+        _key(
+            "comma",
+            "screen.interval(-1)",
+            "Shorter",
+            "Shorter candles",
+            id="chart.shorter",
+            show=False,
+        ),
+        _key(
+            "full_stop",
+            "screen.interval(1)",
+            "Longer",
+            "Longer candles",
+            id="chart.longer",
+            show=False,
+        ),
+        _key("question_mark", "help", "Help", "All keys", id="app.help"),
+        _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
     ]
 
     def __init__(
@@ -88,6 +119,7 @@ class GmoTuiApp(App[None]):
         market_time: Callable[[], datetime] | None = None,
         show_metrics: bool = True,
         freeze_heap: bool = False,
+        clock_skew_limit_s: float = 300.0,
     ):
         super().__init__()
         self.settings = settings or cfg.Settings()
@@ -102,6 +134,7 @@ class GmoTuiApp(App[None]):
             journal_path=journal_path,
             now=now,
             market_time=market_time,
+            clock_skew_limit_s=clock_skew_limit_s,
         )
         self.main = MainScreen(self.session, self.settings, mode)
         self.pacer = OutputPacer(self, enabled=self.settings.output_pacing)
@@ -109,7 +142,8 @@ class GmoTuiApp(App[None]):
         self._closing_down = False
 
     def _post_to_main(self, message: Message) -> bool:
-        return self.main.post_message(message)
+        # nothing reaches the screen once the app is shutting down (its panes are going)
+        return self.is_running and self.main.post_message(message)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -123,10 +157,10 @@ class GmoTuiApp(App[None]):
         try:
             self.theme = self.settings.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
-            self.notify(
-                f"Unknown theme {self.settings.theme!r}; using gmo-dark", severity="warning"
-            )
             self.theme = "gmo-dark"
+            self.session.banner(
+                Banner.CONFIG, f"config: unknown theme {self.settings.theme!r}; using gmo-dark"
+            )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.bootstrap()
@@ -207,8 +241,12 @@ class GmoTuiApp(App[None]):
         }
 
     def update_metrics(self) -> None:
-        """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar."""
-        if not self.show_metrics or not self.main.is_mounted:
+        """Feed latency p50, server clock offset, REST budget in use, bad frames: status bar;
+        the entry gates' current reason in the ticket."""
+        if not self.is_running or not self.main.is_mounted:
+            return
+        self.main.show_entry()
+        if not self.show_metrics:
             return
         session = self.session
         rest = session.rest

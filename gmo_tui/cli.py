@@ -5,15 +5,22 @@
   account and connects to it (mode DEMO).
 * ``gmo-tui sim --host 127.0.0.1 --port 8765 --seed 42 [--control] [--api-key K --api-secret S]``
   runs the built-in exchange alone.
+* ``gmo-tui keys set|show|delete`` stores the API key and secret in the OS keyring, shows where
+  the app finds credentials (never the secret), or removes them
+  (:mod:`gmo_tui.keys_command`).
+
+Each sub-command has its parser lines in :func:`build_parser` and one ``run_*`` function.
+A bad config is refused (exit code 2, one message) before the UI starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--control", action="store_true", help="enable the /control endpoints (tests)")
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    from gmo_tui.keys_command import KeysAction
+
+    keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
+    keys.add_argument(
+        "action",
+        choices=[action.value for action in KeysAction],
+        help="set: store them (typed without echo, or two lines on stdin); show: where the app "
+        "finds credentials (never the secret); delete: remove them from the keyring",
+    )
     return parser
 
 
@@ -57,22 +73,73 @@ def run_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_keys(args: argparse.Namespace) -> int:
+    from gmo_tui import keys_command
+
+    action = keys_command.KeysAction(args.action)
+    return keys_command.run(action, sys.stdin, sys.stdout, sys.stderr)
+
+
+def binding_ids() -> frozenset[str]:
+    """Every binding id of the app's screens and widgets (the ids ``[keymap]`` may remap)."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import gmo_tui.app  # noqa: F401 - the app class and everything it composes
+    import gmo_tui.screens
+    import gmo_tui.widgets
+
+    for package in (gmo_tui.screens, gmo_tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    ids: set[str] = set()
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("gmo_tui."):
+            continue
+        for klass in cls.__mro__:
+            for binding in Binding.make_bindings(klass.__dict__.get("BINDINGS", ())):
+                if binding.id:
+                    ids.add(binding.id)
+    return frozenset(ids)
+
+
 def run_app(args: argparse.Namespace) -> int:
     from gmo_tui import config as cfg
     from gmo_tui import redact
 
-    log_path = cfg.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    try:
+        log_path = cfg.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    except OSError as exc:
+        print(f"gmo-tui: cannot open the log file: {exc}", file=sys.stderr)
+        return 2
     try:
         settings = cfg.load_settings(
-            symbol=args.symbol, theme=args.theme, endpoint=args.endpoint, demo=args.demo or None
+            binding_ids=binding_ids(),
+            symbol=args.symbol,
+            theme=args.theme,
+            endpoint=args.endpoint,
+            demo=args.demo or None,
         )
     except cfg.ConfigError as exc:
         print(f"gmo-tui: {exc}", file=sys.stderr)
         return 2
+    try:
+        journal_path = _journal_path(args.demo)
+    except OSError as exc:
+        print(f"gmo-tui: cannot create the order journal: {exc}", file=sys.stderr)
+        return 2
+    from gmo_tui.exchange.auth import Credentials
+
     sim_thread = None
     mode = "LIVE"
+    credentials: Credentials | None
     if args.demo:
-        from gmo_tui.exchange.auth import Credentials
         from gmo_tui.sim.runner import SimThread
 
         options: dict[str, object] = {"host": "127.0.0.1", "port": 0}
@@ -80,9 +147,7 @@ def run_app(args: argparse.Namespace) -> int:
             options["seed"] = args.seed
         sim_thread = SimThread(**options)
         endpoint = sim_thread.start()
-        settings = cfg.load_settings(
-            symbol=args.symbol, theme=args.theme, endpoint=endpoint, demo=True
-        )
+        settings = replace(settings, endpoint=endpoint)
         credentials = Credentials(sim_thread.api_key, sim_thread.api_secret, source="demo")
         for secret in credentials.secrets():
             redact.register_secret(secret)
@@ -106,7 +171,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings,
         credentials,
         mode=mode,
-        journal_path=_journal_path(args.demo),
+        journal_path=journal_path,
         freeze_heap=True,
     )
     try:
@@ -117,16 +182,24 @@ def run_app(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def _journal_path(demo: bool) -> str | None:
-    if not demo:
-        return None
+def _journal_path(demo: bool) -> str:
+    """The journal, created private (0600 in a 0700 dir) before SQLite opens it, so its
+    -wal/-shm files are private too: the demo's in a fresh temp dir, else the default one."""
     import tempfile
 
-    return os.path.join(tempfile.mkdtemp(prefix="gmo-tui-demo-"), "journal.sqlite")
+    from gmo_tui.private_files import private_database, private_dir
+    from gmo_tui.trading.journal import default_journal_path
+
+    if demo:
+        directory = private_dir(Path(tempfile.mkdtemp(prefix="gmo-tui-demo-")))
+        return str(private_database(directory / "journal.sqlite"))
+    return str(private_database(default_journal_path()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "sim":
         return run_sim(args)
+    if args.command == "keys":
+        return run_keys(args)
     return run_app(args)

@@ -1,36 +1,54 @@
 """Settings: typed dataclasses read from ``config.toml`` in the platformdirs config dir.
 
-Precedence: command-line flags > environment variables > ``config.toml`` > defaults.
+Precedence: command-line flags > environment variables > ``config.toml`` > defaults. Every value
+is checked before the UI starts (:mod:`gmo_tui.config_values`): a bad one is a
+:class:`ConfigError` naming the file (or variable, or flag), the key and what is allowed.
+
+The config directory, ``config.toml`` and the user's theme files are trusted only when no one
+else could have written them (:func:`gmo_tui.private_files.check_trusted`, as OpenSSH does).
 Credentials come from ``GMO_API_KEY``/``GMO_API_SECRET``, else a ``credentials.toml`` in the
-config dir that must not be readable by group or others (refused like OpenSSH does), else the OS
-keyring when the ``keyring`` package is importable. Logging goes to a file in the log dir through
-the one redaction filter of :mod:`gmo_tui.redact`.
+config dir that only the user can read, else the OS keyring (:mod:`gmo_tui.api_keys`). Logging
+goes to a private file in the log dir through the one redaction filter of :mod:`gmo_tui.redact`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import stat
 import tomllib
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from gmo_tui import redact
+from gmo_tui import api_keys, redact
+from gmo_tui.config_values import (
+    ConfigError,
+    endpoint_problem,
+    key_problem,
+    positive_seconds,
+    safety_limits,
+    show,
+)
 from gmo_tui.exchange.auth import Credentials
+from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.private_files import (
+    UntrustedPath,
+    check_secret,
+    check_trusted,
+    private_dir,
+    private_file,
+)
+
+__all__ = ["ConfigError", "Settings", "load_credentials", "load_settings", "setup_logging"]
 
 APP_NAME = "gmo-tui"
 DEFAULT_ENDPOINT = "https://api.coin.z.com"
 CONFIG_FILE = "config.toml"
 CREDENTIALS_FILE = "credentials.toml"
-
-
-class ConfigError(Exception):
-    """The configuration or credentials file cannot be used (the message says why)."""
+THEMES_DIR = "themes"
 
 
 def config_dir() -> Path:
@@ -46,7 +64,17 @@ def log_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the app reads at start-up."""
+    """Everything the app reads at start-up.
+
+    For example::
+
+        symbol = "ETH"
+        tier = 2
+        [keymap]
+        "ticket.buy" = "B"
+        [safety]
+        hard_max_notional = "1000000"
+    """
 
     symbol: str = "BTC_JPY"
     """Symbol shown at start (any symbol of /v1/symbols, e.g. ``BTC`` or ``BTC_JPY``)."""
@@ -54,15 +82,18 @@ class Settings:
     """Theme name: a file of themes/ (``gmo-dark``, ``gmo-light``, ``gmo-high-contrast``,
     ``gmo-blue-orange``), a theme from the config dir's themes/, or any built-in Textual theme."""
     endpoint: str = DEFAULT_ENDPOINT
-    """Base URL of the exchange; REST and WebSocket URLs are derived from it."""
+    """Base URL of the exchange; REST and WebSocket URLs are derived from it. Any other than
+    the default must be ``https://``, or ``http://`` on a loopback address."""
     tier: int = 1
     """API tier of the account (1: 20 GET + 20 POST per second; 2: 30 + 30)."""
     bell: bool = True
     """Ring the terminal bell on a fill."""
     keymap: dict[str, str] = field(default_factory=dict)
-    """Binding id -> keys, e.g. ``{"ticket.buy" = "B"}`` (see the help screen for the ids)."""
+    """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "B"`` (the help
+    screen lists the ids)."""
     safety: dict[str, Any] = field(default_factory=dict)
-    """Safety limits passed to ``SafetyLimits`` (e.g. ``max_notional_jpy = "1000000"``)."""
+    """The ``[safety]`` table: fields of ``SafetyLimits`` (e.g. ``hard_max_notional =
+    "1000000"``, ``[safety.max_size] BTC = "0.5"``)."""
     ticker_poll_seconds: float = 5.0
     """How often the watchlist polls /v1/ticker for every symbol."""
     status_poll_seconds: float = 30.0
@@ -71,32 +102,19 @@ class Settings:
     """Seconds between WebSocket subscribe/unsubscribe commands, shared by both streams (GMO
     allows one command a second per IP)."""
     demo: bool = False
-    """Run against the built-in exchange (set by ``--demo``)."""
+    """Run against the built-in exchange (set by ``--demo`` only)."""
     output_pacing: bool = True
     """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
     so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
 
-    def safety_limits(self) -> Any:
-        """A ``SafetyLimits`` from :mod:`gmo_tui.market.safety` built from ``safety``."""
-        from gmo_tui.market.safety import SafetyLimits
+    @property
+    def endpoint_is_default(self) -> bool:
+        """True for GMO Coin's own endpoint; the header shows any other."""
+        return self.endpoint.strip().rstrip("/") == DEFAULT_ENDPOINT
 
-        defaults = SafetyLimits()
-        kwargs: dict[str, Any] = {}
-        for key, value in self.safety.items():
-            if not hasattr(defaults, key):
-                raise ConfigError(f"unknown safety limit {key!r} in {CONFIG_FILE}")
-            current = getattr(defaults, key)
-            if isinstance(value, dict):
-                kwargs[key] = {str(k): Decimal(str(v)) for k, v in value.items()}
-            elif isinstance(current, Decimal):
-                kwargs[key] = Decimal(str(value))
-            elif isinstance(current, float):
-                kwargs[key] = float(value)
-            elif isinstance(current, int) or current is None:
-                kwargs[key] = int(value)
-            else:
-                kwargs[key] = value
-        return SafetyLimits(**kwargs)
+    def safety_limits(self) -> SafetyLimits:
+        """A ``SafetyLimits`` built from ``safety`` (:class:`ConfigError` if it is not one)."""
+        return safety_limits(self.safety, CONFIG_FILE)
 
 
 _ENV = {
@@ -107,126 +125,241 @@ _ENV = {
     "GMO_TUI_BELL": "bell",
     "GMO_TUI_OUTPUT_PACING": "output_pacing",
 }
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _coerce(name: str, value: Any) -> Any:
-    default = Settings.__dataclass_fields__[name].default
-    if isinstance(default, bool):
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, float):
-        return float(value)
-    if isinstance(default, Decimal):
-        return Decimal(str(value))
-    if name in ("keymap", "safety"):
-        if not isinstance(value, dict):
-            raise ConfigError(f"`{name}` must be a table in {CONFIG_FILE}")
-        return dict(value)
-    return str(value)
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+Checked = tuple[Any, str | None]
+"""(typed value, None), or (None, what is allowed)."""
+
+
+def _nonempty(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    return (text, None) if text else (None, "a non-empty string")
+
+
+def _endpoint(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    if text is None:
+        return None, 'a URL such as "https://api.coin.z.com"'
+    return (text, None) if (problem := endpoint_problem(text)) is None else (None, problem)
+
+
+def _tier(value: Any, text_source: bool) -> Checked:
+    if text_source and isinstance(value, str) and value.strip() in ("1", "2"):
+        return int(value), None
+    if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
+        return value, None
+    return None, "1 or 2 (the API tier of the account)"
+
+
+def _flag(value: Any, text_source: bool) -> Checked:
+    if isinstance(value, bool):
+        return value, None
+    if text_source and isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE, None
+    return None, "true or false"
+
+
+def _seconds(value: Any, text_source: bool) -> Checked:
+    seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
+    return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
+
+
+def _table(name: str) -> Callable[[Any, bool], Checked]:
+    def check(value: Any, text_source: bool) -> Checked:
+        return (dict(value), None) if isinstance(value, Mapping) else (None, f"a table: [{name}]")
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
+    "symbol": _nonempty,
+    "theme": _nonempty,
+    "endpoint": _endpoint,
+    "tier": _tier,
+    "bell": _flag,
+    "keymap": _table("keymap"),
+    "safety": _table("safety"),
+    "ticker_poll_seconds": _seconds,
+    "status_poll_seconds": _seconds,
+    "ws_command_interval": _seconds,
+    "demo": _flag,
+    "output_pacing": _flag,
+}
+"""One check per field of :class:`Settings`; ``text_source``: the value comes from an
+environment variable or a flag (always a string) rather than TOML."""
+assert set(_CHECKS) == set(Settings.__dataclass_fields__)
+
+
+def _check_keymap(
+    keymap: Mapping[str, Any], where: str, binding_ids: Collection[str] | None
+) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for binding_id, keys in keymap.items():
+        if binding_ids is not None and binding_id not in binding_ids:
+            raise ConfigError(
+                f"{where}: [keymap] {show(binding_id)} is not a binding id; the help screen "
+                f"(?) lists them, e.g. {', '.join(sorted(binding_ids)[:4])}"
+            )
+        if (problem := key_problem(keys)) is not None:
+            raise ConfigError(f"{where}: [keymap] {show(binding_id)} = {show(keys)}: {problem}")
+        checked[binding_id] = keys
+    return checked
 
 
 def load_settings(
-    path: Path | None = None, env: dict[str, str] | None = None, **overrides: Any
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    binding_ids: Collection[str] | None = None,
+    **overrides: Any,
 ) -> Settings:
-    """Defaults, then ``config.toml``, then environment, then ``overrides`` (non-None flags)."""
+    """Defaults, then ``config.toml``, then environment, then ``overrides`` (non-None flags).
+
+    ``path`` defaults to ``config.toml`` in :func:`config_dir`; its directory, the file and the
+    directory's ``themes/`` must be trusted. ``binding_ids``: every binding id of the app, when
+    known; a keymap entry for any other id is an error. Raises :class:`ConfigError`.
+    """
     env = os.environ if env is None else env
     path = path or config_dir() / CONFIG_FILE
+    check_config_dir(path.parent)
     values: dict[str, Any] = {}
     if path.exists():
+        _trusted(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-        known = set(Settings.__dataclass_fields__)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        allowed = [name for name in Settings.__dataclass_fields__ if name != "demo"]
         for key, value in data.items():
-            if key not in known:
-                raise ConfigError(f"{path}: unknown setting {key!r}")
-            values[key] = _coerce(key, value)
+            if key not in allowed:
+                raise ConfigError(f"{path}: unknown setting {key!r}; allowed: {', '.join(allowed)}")
+            values[key] = _checked(key, value, str(path), text_source=False)
+        if "keymap" in values:
+            values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids)
+        if "safety" in values:
+            safety_limits(values["safety"], str(path))
     for var, name in _ENV.items():
         if env.get(var):
-            values[name] = _coerce(name, env[var])
+            values[name] = _checked(name, env[var], f"environment variable {var}", text_source=True)
     for name, value in overrides.items():
         if value is not None:
-            values[name] = _coerce(name, value)
+            flag = "--" + name.replace("_", "-")
+            values[name] = _checked(name, value, flag, text_source=isinstance(value, str))
     return replace(Settings(), **values)
 
 
-def _check_private(path: Path) -> None:
-    if os.name != "posix":
+def _checked(name: str, value: Any, where: str, *, text_source: bool) -> Any:
+    typed, allowed = _CHECKS[name](value, text_source)
+    if allowed is not None:
+        raise ConfigError(f"{where}: {name} = {show(value)}: {allowed}")
+    return typed
+
+
+def _trusted(path: Path, check: Callable[[Path], None] = check_trusted) -> None:
+    try:
+        check(path)
+    except UntrustedPath as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def check_config_dir(directory: Path) -> None:
+    """Refuse (:class:`ConfigError`) a config dir, or a theme file in its ``themes/``, that
+    someone else could have written. A missing directory is fine."""
+    if not directory.is_dir():
         return
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(
-            f"{path} is accessible by group or others (mode {stat.S_IMODE(mode):o}); "
-            f"refusing to use it. Run: chmod 600 {path}"
-        )
+    for ancestor in _ancestors_in_home(directory):
+        _trusted(ancestor)
+    _trusted(directory)
+    themes = directory / THEMES_DIR
+    if themes.is_dir():
+        _trusted(themes)
+        for theme in sorted(themes.glob("*.toml")):
+            _trusted(theme)
+
+
+def _ancestors_in_home(directory: Path) -> list[Path]:
+    """The directories from the home dir (included) down to ``directory`` (excluded), when
+    ``directory`` is inside home: as OpenSSH, a writable ``~/.config`` would let someone swap
+    the whole config dir."""
+    try:
+        home = Path.home().resolve()
+        inside = directory.resolve().relative_to(home)
+    except (RuntimeError, ValueError, OSError):
+        return []
+    found = [home]
+    for part in inside.parts[:-1]:
+        found.append(found[-1] / part)
+    return found
 
 
 def load_credentials(
-    env: dict[str, str] | None = None, directory: Path | None = None, *, use_keyring: bool = True
+    env: Mapping[str, str] | None = None,
+    directory: Path | None = None,
+    *,
+    use_keyring: bool = True,
 ) -> Credentials | None:
     """The API key and secret, or None when none are configured (public panes still work).
 
-    Raises :class:`ConfigError` when the credentials file exists but is group/other accessible
-    or malformed.
+    Looks at the environment, then ``credentials.toml`` in ``directory`` (the config dir), then
+    the OS keyring. Raises :class:`ConfigError` when only half of a pair is in the environment,
+    or the credentials file or its directory is not private to the user, or malformed.
     """
     env = os.environ if env is None else env
     key, secret = env.get("GMO_API_KEY", ""), env.get("GMO_API_SECRET", "")
+    if bool(key) != bool(secret):
+        have, missing = ("GMO_API_KEY", "GMO_API_SECRET")[:: 1 if key else -1]
+        raise ConfigError(f"{have} is set but {missing} is not: set both, or neither")
     if key and secret:
-        creds = Credentials(key, secret, source="environment")
+        creds: Credentials | None = Credentials(key, secret, source="environment")
     else:
-        creds = _from_file((directory or config_dir()) / CREDENTIALS_FILE)
+        creds = credentials_from_file((directory or config_dir()) / CREDENTIALS_FILE)
         if creds is None and use_keyring:
-            creds = _from_keyring()
+            creds = api_keys.read_keyring()
     if creds is not None:
         for value in creds.secrets():
             redact.register_secret(value)
     return creds
 
 
-def _from_file(path: Path) -> Credentials | None:
+def credentials_from_file(path: Path) -> Credentials | None:
+    """The pair in ``path`` (None when there is no such file); :class:`ConfigError` when the
+    file or its directory is not private to the user, or it is not ``api_key``/``api_secret``."""
     if not path.exists():
         return None
-    _check_private(path)
+    _trusted(path.parent)
+    _trusted(path, check_secret)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         raise ConfigError(f"{path} is not valid TOML") from None
-    key, secret = str(data.get("api_key", "")), str(data.get("api_secret", ""))
-    if not key or not secret:
-        raise ConfigError(f"{path} must define both api_key and api_secret")
-    return Credentials(key, secret, source=str(path))
-
-
-def _from_keyring() -> Credentials | None:
-    try:
-        import keyring  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        key = keyring.get_password(APP_NAME, "api_key")
-        secret = keyring.get_password(APP_NAME, "api_secret")
-    except Exception:  # noqa: BLE001 - a broken keyring backend must not stop the app
-        return None
-    if key and secret:
-        return Credentials(key, secret, source="keyring")
-    return None
+    unknown = sorted(set(data) - {"api_key", "api_secret"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r}; allowed: api_key, api_secret")
+    key, secret = data.get("api_key"), data.get("api_secret")
+    if not isinstance(key, str) or not isinstance(secret, str) or not key or not secret:
+        raise ConfigError(f'{path} must define both api_key = "..." and api_secret = "..."')
+    return Credentials(key.strip(), secret.strip(), source=str(path))
 
 
 HOW_TO_ADD_KEY = (
     "No API key. Set GMO_API_KEY and GMO_API_SECRET, or write api_key / api_secret to "
-    f"{config_dir() / CREDENTIALS_FILE} (chmod 600). Try `gmo-tui --demo` for a funded demo."
+    f"{config_dir() / CREDENTIALS_FILE} (chmod 600), or run `gmo-tui keys set`. "
+    "Try `gmo-tui --demo` for a funded demo."
 )
 
 
 def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> Path:
-    """Log to ``gmo-tui.log`` in the log dir through the redaction filter; returns the path."""
-    directory = directory or log_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "gmo-tui.log"
+    """Log to ``gmo-tui.log`` (0600, in a 0700 log dir) through the redaction filter; returns
+    the path."""
+    directory = private_dir(directory or log_dir())
+    path = private_file(directory / "gmo-tui.log")
     handler = redact.install(
         logging.FileHandler(path, encoding="utf-8"),
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"),

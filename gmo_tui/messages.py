@@ -1,6 +1,6 @@
 """Every Message of the app, as small dataclasses, and the listener that posts them.
 
-:class:`ScreenListener` implements the session's :class:`~gmo_tui.session.SessionListener` by
+:class:`ScreenListener` implements the session's :class:`~gmo_tui.session.listener.SessionListener` by
 posting one of these to the main screen. Snapshot-like messages (book, tickers, stream state,
 account parts …) override ``can_replace`` so a newer one replaces an unprocessed older one of
 the same key: panes read the models, so only the latest cue matters. Fills, notices and the
@@ -19,7 +19,7 @@ from textual.message import Message
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, TransferType
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.intent import OrderIntent
-from gmo_tui.session import Banner, HistoryProgress, Severity
+from gmo_tui.session.listener import Banner, HistoryProgress, Severity
 from gmo_tui.trading.gates import EntryGates
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice

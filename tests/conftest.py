@@ -14,10 +14,14 @@ canary plugin fails the run if any piece of them, or of any WS token, shows up a
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+
+# no test reads or writes the machine's own keyring: the keys tests set their own backend
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 pytest.register_assert_rewrite("tests.canary")
 

@@ -1,4 +1,5 @@
-"""The layers stay apart: the protocol, the market models and the exchange never import Textual."""
+"""The layers stay apart: the protocol, the market models, the trading service and the exchange
+never import Textual."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "gmo_tui"
-HEADLESS = ["exchange", "market", "sim"]
+HEADLESS = ["exchange", "market", "sim", "trading"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -54,5 +55,26 @@ def test_simulator_shares_only_the_protocol_with_the_app() -> None:
         for path in sorted((ROOT / "sim").rglob("*.py"))
         for name in _imports(path)
         if name.startswith("gmo_tui.") and not name.startswith(("gmo_tui.sim", "gmo_tui.exchange"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("path", ["session", "market/formatting.py"])
+def test_the_session_and_formatting_never_import_textual(path: str) -> None:
+    """The headless session (issue 10) runs without Textual: the app only composes it."""
+    files = [ROOT / path] if path.endswith(".py") else sorted((ROOT / path).rglob("*.py"))
+    assert files
+    names = {name for file in files for name in _imports(file)}
+    assert not [n for n in names if n.split(".")[0] in ("textual", "rich")]
+
+
+def test_trading_never_imports_the_app() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "trading").rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith("gmo_tui.")
+        and not name.startswith(("gmo_tui.trading", "gmo_tui.market", "gmo_tui.exchange"))
+        and name != "gmo_tui.private_files"  # headless file modes
     ]
     assert offenders == []

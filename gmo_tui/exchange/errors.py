@@ -121,6 +121,17 @@ class ApiError(GmoError):
 class AuthenticationError(ApiError):
     codes = frozenset({"ERR-5007", "ERR-5010", "ERR-5011", "ERR-5012", "ERR-5014"})
 
+    @property
+    def key_rejected(self) -> bool:
+        """The exchange refuses this API key or its signature (no retry can fix it)."""
+        return bool(KEY_REJECTED_CODES.intersection(self.all_codes))
+
+
+#: the codes that mean "this key or signature is not accepted" (PROTOCOL.md, "Authentication"):
+#: bad signature, empty key, invalid auth, membership agreement not completed (not ERR-5007, a
+#: missing timestamp: our bug, nor ERR-5008/5009, the clock)
+KEY_REJECTED_CODES = frozenset({"ERR-5010", "ERR-5011", "ERR-5012", "ERR-5014"})
+
 
 class TimestampError(ApiError):
     codes = frozenset({"ERR-5008", "ERR-5009"})

@@ -28,6 +28,7 @@ from websockets.exceptions import InvalidStatus
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import PrivateChannel
+from gmo_tui.exchange.errors import AuthenticationError
 from gmo_tui.exchange.stream_base import StreamBase, Subscription, ws_url
 from gmo_tui.exchange.tokens import RedactingFilter, TokenManager, WsTokenApi
 
@@ -104,6 +105,10 @@ class PrivateStream(StreamBase):
 
     def _redact(self, text: str) -> str:
         return self.tokens.redact(text)
+
+    def _fatal(self, exc: BaseException) -> bool:
+        """The exchange rejected the API key (no token can be had until it is fixed)."""
+        return isinstance(exc, AuthenticationError) and exc.key_rejected
 
     def _event_key(self, event: Any) -> tuple[str, str | None]:
         return (_CHANNEL_OF[type(event)], None)

@@ -173,14 +173,18 @@ class GmoRestClient:
     # ------------------------------------------------------------------ private: account
 
     async def get_margin(self) -> models.Margin:
-        return await self._get("/v1/account/margin", None, models.Margin)
+        margin: models.Margin = await self._get("/v1/account/margin", None, models.Margin)
+        return margin
 
     async def get_assets(self) -> list[models.Asset]:
         return list(await self._get("/v1/account/assets", None, list[models.Asset]))
 
     async def get_trading_volume(self) -> models.TradingVolume:
         """This week's JPY volume, ``tier_level`` and per-symbol limits and fees."""
-        return await self._get("/v1/account/tradingVolume", None, models.TradingVolume)
+        volume: models.TradingVolume = await self._get(
+            "/v1/account/tradingVolume", None, models.TradingVolume
+        )
+        return volume
 
     async def get_fiat_deposit_history(
         self, from_ts: datetime, to_ts: datetime | None = None
@@ -227,7 +231,8 @@ class GmoRestClient:
     ) -> models.OrdersList:
         """Active orders of one symbol (``symbol`` is required: fetch per symbol)."""
         params = {"symbol": check.symbol(symbol), **check.page_count(page, count)}
-        return await self._get("/v1/activeOrders", params, models.OrdersList)
+        orders: models.OrdersList = await self._get("/v1/activeOrders", params, models.OrdersList)
+        return orders
 
     async def get_executions(
         self, *, order_id: int | None = None, execution_ids: Sequence[int] | None = None
@@ -247,14 +252,20 @@ class GmoRestClient:
     ) -> models.ExecutionsList:
         """Latest fills of one symbol, newest first."""
         params = {"symbol": check.symbol(symbol), **check.page_count(page, count)}
-        return await self._get("/v1/latestExecutions", params, models.ExecutionsList)
+        rows: models.ExecutionsList = await self._get(
+            "/v1/latestExecutions", params, models.ExecutionsList
+        )
+        return rows
 
     async def get_open_positions(
         self, symbol: str, page: int = 1, count: int = 100
     ) -> models.PositionsList:
         """Open positions of a margin symbol."""
         params = {"symbol": check.symbol(symbol), **check.page_count(page, count)}
-        return await self._get("/v1/openPositions", params, models.PositionsList)
+        positions: models.PositionsList = await self._get(
+            "/v1/openPositions", params, models.PositionsList
+        )
+        return positions
 
     async def get_position_summary(self, symbol: str | None = None) -> list[models.PositionSummary]:
         """Position totals per margin symbol and side (all symbols when omitted)."""
@@ -273,7 +284,8 @@ class GmoRestClient:
         path = "/v1/account/transfer"
         reply = await self._post(path, body, list[models.Transfer] | models.Transfer)
         if isinstance(reply, models.Transfer):
-            return reply
+            transfer: models.Transfer = reply
+            return transfer
         if not reply:
             raise ReplyUnreadable(
                 f"POST /private{path}: `data` holds no transfer",
@@ -282,7 +294,8 @@ class GmoRestClient:
                 body=b"",
                 sent_at_ms=self.clock.now_ms(),
             )
-        return reply[0]
+        first: models.Transfer = reply[0]
+        return first
 
     async def place_order(
         self,
@@ -335,7 +348,10 @@ class GmoRestClient:
     async def cancel_orders(self, order_ids: Sequence[int]) -> models.CancelOrdersResult:
         """Cancel several orders; the result lists accepted ids and per-id failures."""
         body = {"orderIds": check.id_list(order_ids, "order_ids", limit=None)}
-        return await self._post("/v1/cancelOrders", body, models.CancelOrdersResult)
+        result: models.CancelOrdersResult = await self._post(
+            "/v1/cancelOrders", body, models.CancelOrdersResult
+        )
+        return result
 
     async def cancel_bulk_order(
         self,
@@ -421,7 +437,10 @@ class GmoRestClient:
     async def create_ws_token(self) -> str:
         """A private WebSocket token (lives 60 minutes; at most 5 per key). Keep it secret."""
         payload = Payload(b"{}", secret=True)
-        return await self._transport.private("POST", "/v1/ws-auth", body=payload, type_=_Token)
+        token = await self._transport.private("POST", "/v1/ws-auth", body=payload, type_=_Token)
+        if token is None:  # _decode_data refuses a missing `data`: never reached
+            raise ProtocolError("POST /private/v1/ws-auth: reply has no token")
+        return token
 
     async def extend_ws_token(self, token: str) -> None:
         """Reset the token's life to 60 minutes (PUT; the body is not signed)."""

@@ -38,7 +38,7 @@ def enum(value: object, cls: type[E], name: str) -> E:
     if value is None:
         raise ValidationError(f"`{name}` is required")
     try:
-        return cls(value)
+        return cls(str(value))
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
         raise ValidationError(f"`{name}` must be one of {allowed}: {value!r}") from None

@@ -167,7 +167,7 @@ class Backoff:
         self._rng = rng
 
     def ceiling(self, attempt: int) -> float:
-        return min(self.cap, self.base * 2 ** min(max(attempt - 1, 0), 62))
+        return float(min(self.cap, self.base * 2 ** min(max(attempt - 1, 0), 62)))
 
     def delay(self, attempt: int) -> float:
         return self._rng() * self.ceiling(attempt)
@@ -257,7 +257,7 @@ class StreamBase:
 
     name = "stream"
     _live_on_first_frame = True
-    _decoder: msgspec.json.Decoder
+    _decoder: msgspec.json.Decoder[models.PublicEvent] | msgspec.json.Decoder[models.PrivateEvent]
 
     def __init__(
         self,
@@ -410,6 +410,10 @@ class StreamBase:
     async def _after_drop(self, deliberate: bool) -> None:
         """Called after a connection is lost (``deliberate``: by :meth:`request_reconnect`)."""
 
+    def _fatal(self, exc: BaseException) -> bool:
+        """An error no retry can fix: the loop stops with DOWN (its detail says why)."""
+        return False
+
     async def _after_close(self) -> None:
         """Called at the end of ``close()``."""
 
@@ -491,9 +495,14 @@ class StreamBase:
                     ) as ws:
                         connected_at = self._clock()
                         await self._session(ws)
-                except Exception as exc:  # every kind: retried below
+                except Exception as exc:  # every kind: retried below, unless fatal
                     self._last_exception = exc
                     reason = self._drop_reason(exc)
+                    if self._fatal(exc):
+                        self._emit_status(
+                            StreamState.DOWN, detail=f"stopped, a retry cannot fix it: {reason}"
+                        )
+                        return
                 finally:
                     self._ws = None
                     self._commands = None
@@ -595,12 +604,14 @@ class StreamBase:
                 counters["frames"] += 1
                 if live_on_frame and self._state is not StreamState.LIVE:
                     self._emit_status(StreamState.LIVE)
-                sub = subs.get(key_of(event))
-                if sub is not None:
-                    sub.last_frame = clock()
-                    if sub.stale:
-                        sub.stale = False
-                        self._emit_status(StreamState.LIVE, channel=sub.channel, symbol=sub.symbol)
+                known = subs.get(key_of(event))
+                if known is not None:
+                    known.last_frame = clock()
+                    if known.stale:
+                        known.stale = False
+                        self._emit_status(
+                            StreamState.LIVE, channel=known.channel, symbol=known.symbol
+                        )
                 self._emit(Received(event, received_at))
                 if self._out.qsize() > self.max_pending:
                     await self._wait_for_consumer()

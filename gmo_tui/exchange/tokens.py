@@ -121,7 +121,7 @@ class TokenManager:
     async def ensure_valid(self) -> str:
         """Extend the held token (proving it alive) or replace it; returns a usable token."""
         if self._token is not None and await self.extend():
-            return self._token  # type: ignore[return-value]
+            return self._token
         return await self.get()
 
     async def renew(self) -> str:

@@ -116,10 +116,8 @@ def _snippet(content: bytes) -> str:
 
 
 def _http_reason(code: int) -> str:
-    try:
-        return f"HTTP {code} {httpx.codes(code).phrase}"
-    except ValueError:
-        return f"HTTP {code}"
+    phrase = httpx.codes.get_reason_phrase(code)
+    return f"HTTP {code} {phrase}" if phrase else f"HTTP {code}"
 
 
 class RestTransport:

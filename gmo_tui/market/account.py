@@ -48,7 +48,7 @@ class TransferEntry:
     tx_hash: str = ""
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return (self.kind, self.symbol, self.timestamp, self.amount, self.tx_hash, self.address)
 
     @classmethod
@@ -72,7 +72,7 @@ class Account:
         self._assets: dict[str, Asset] = {}
         self.margin: Margin | None = None
         self.volume: TradingVolume | None = None
-        self._history: dict[tuple, TransferEntry] = {}
+        self._history: dict[tuple[object, ...], TransferEntry] = {}
         self.version = 0
 
     # ---------------------------------------------------------------- assets

@@ -14,6 +14,7 @@ Fees are JPY: positive for taker, negative for maker (a rebate).
 from __future__ import annotations
 
 from bisect import insort
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -151,9 +152,9 @@ class FillLedger:
         self.version += 1
         return fill
 
-    def extend(self, items) -> list[Fill]:
+    def extend(self, items: Iterable[ExecutionEvent | Execution | Fill]) -> list[Fill]:
         """Add many (e.g. a REST back-fill page); return the fills that were new."""
-        out = []
+        out: list[Fill] = []
         for item in items:
             fill = self.add(item)
             if fill is not None:

@@ -5,8 +5,8 @@ CANCELED, EXECUTED, EXPIRED, plus local ones:
 
 * PENDING: the intent is journaled, not yet sent;
 * SENT: the request is on the wire, awaiting the reply;
-* UNKNOWN: the reply was lost; the outcome is unknown (never "failed"); resolve it with
-  :meth:`OrderTracker.resolve_lost` / :func:`find_lost_order`;
+* UNKNOWN: the reply was lost; the outcome is unknown (never "failed"); the trading layer
+  looks for it with :func:`find_lost_order`;
 * REJECTED: the exchange refused it with an error code (``error_code``);
 * ABANDONED: the intent never became an exchange order (journaled but never sent, or a lost
   reply resolved as "not placed").
@@ -32,13 +32,13 @@ tracker does not know yet are parked and applied when the order shows up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from gmo_tui.exchange.enums import ExecutionType, OrderStatus, Side, TimeInForce
+from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side, TimeInForce
 from gmo_tui.exchange.models import ORDER_MSG_TYPES, Execution, ExecutionEvent, Order, OrderEvent
 from gmo_tui.market.intent import OrderIntent
 
@@ -51,6 +51,7 @@ __all__ = [
     "OrderState",
     "OrderTracker",
     "Resolution",
+    "ResolutionStatus",
     "TrackedOrder",
     "can_transition",
     "find_lost_order",
@@ -175,16 +176,17 @@ class TrackedOrder:
 # ------------------------------------------------------------------------------ lost replies
 
 
+class ResolutionStatus(StrEnum):
+    FOUND = "found"  # ``order_id`` set
+    NOT_FOUND = "not_found"  # nothing matched (which never proves the order was not placed)
+    AMBIGUOUS = "ambiguous"  # ``candidates`` lists every matching order id; never guessed
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """Outcome of looking for the order behind a lost reply.
+    """Outcome of looking for the order behind a lost reply (see :class:`ResolutionStatus`)."""
 
-    ``status`` is ``"found"`` (``order_id`` set), ``"not_found"`` (nothing matched yet: keep
-    polling, or give up after the schedule), or ``"ambiguous"`` (``candidates`` lists every
-    matching order id; never guessed).
-    """
-
-    status: str
+    status: ResolutionStatus
     order_id: int | None = None
     candidates: tuple[int, ...] = ()
     order: Order | None = None
@@ -192,32 +194,7 @@ class Resolution:
 
     @property
     def found(self) -> bool:
-        return self.status == "found"
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    order_id: int
-    symbol: str
-    side: Side
-    execution_type: ExecutionType | None
-    size: Decimal | None
-    price: Decimal | None
-    timestamp: datetime
-    settle: str | None = None
-
-
-def _price_ok(intent: OrderIntent, cand: _Candidate, from_fill: bool) -> bool:
-    if intent.execution_type is ExecutionType.MARKET:
-        return from_fill or cand.price == _ZERO
-    if cand.price is None or intent.price is None:
-        return False
-    if not from_fill:
-        return cand.price == intent.price
-    if intent.execution_type is ExecutionType.STOP:
-        return True  # a stop fills at the market once triggered
-    # A limit order fills at its price or better.
-    return cand.price <= intent.price if intent.side is Side.BUY else cand.price >= intent.price
+        return self.status is ResolutionStatus.FOUND
 
 
 def find_lost_order(
@@ -228,89 +205,48 @@ def find_lost_order(
     *,
     window: timedelta = timedelta(seconds=10),
     claimed: Iterable[int] = (),
-    extra: Iterable[_Candidate] = (),
 ) -> Resolution:
     """Find the exchange order created by a request whose reply was lost.
 
-    An order matches when it has the intent's symbol, side, execution type, size and price
-    (MARKET orders report price ``0``) and its timestamp is within ``window`` of ``sent_at``
-    (either side, to absorb clock offset), and its id is not in ``claimed`` (bound to another
-    tracked order). Executions (``latestExecutions``) cover orders that are already gone from
-    ``activeOrders``, e.g. a MARKET order that filled at once: their fills for one order id
-    must be on the intent's symbol and side, sum to no more than the intent's size, be at the
-    limit price or better, and the first must be within ``window``.
-    Two or more distinct matching ids give ``"ambiguous"``.
+    An order row (``activeOrders``, or ``/v1/orders`` by id) matches when it has the intent's
+    symbol, side, execution type, size, price (MARKET orders report price ``0``) and settle
+    type (margin symbols: OPEN for an order, CLOSE for a close order), its OWN timestamp (when
+    the exchange created it) is within ``window`` of ``sent_at`` (either side, to absorb clock
+    offset), and its id is not in ``claimed`` (bound to another intent). The time of a fill
+    says nothing: a resting order may fill long after it was placed. So ``executions`` only
+    travel with the match (``Resolution.executions``); an order known only from its fills is
+    not matched: fetch its row first (the trading layer does). Two or more matching ids give
+    AMBIGUOUS (never guessed); none gives NOT_FOUND, which never proves the order was not
+    placed (one canceled without a fill leaves no row to read without its id).
     """
     claimed_ids = set(claimed)
-    # Margin symbols: /v1/order opens (settleType OPEN), /v1/closeOrder closes (CLOSE).
-    want_settle = None
-    if intent.symbol.endswith("_JPY"):
-        want_settle = "CLOSE" if intent.is_close else "OPEN"
-    orders = list(orders)
-    executions = list(executions)
-    by_id: dict[int, Order] = {o.order_id: o for o in orders}
-    matches: dict[int, Order | None] = {}
-
-    def near(ts: datetime) -> bool:
-        return abs(ts - sent_at) <= window
-
-    def basic(c: _Candidate) -> bool:
-        return (
-            c.order_id not in claimed_ids
-            and c.symbol == intent.symbol
-            and c.side == intent.side
-            and (c.execution_type is None or c.execution_type == intent.execution_type)
-            and (want_settle is None or c.settle is None or str(c.settle) == want_settle)
-        )
-
+    want_settle: SettleType | None = None
+    if intent.symbol.endswith("_JPY"):  # margin: /v1/order opens, /v1/closeOrder closes
+        want_settle = SettleType.CLOSE if intent.is_close else SettleType.OPEN
+    matches: dict[int, Order] = {}
     for o in orders:
-        c = _Candidate(
-            o.order_id,
-            o.symbol,
-            o.side,
-            o.execution_type,
-            o.size,
-            o.price,
-            o.timestamp,
-            o.settle_type.value,
-        )
-        if basic(c) and c.size == intent.size and _price_ok(intent, c, False) and near(o.timestamp):
+        if (
+            o.order_id not in claimed_ids
+            and o.symbol == intent.symbol
+            and o.side is intent.side
+            and o.execution_type is intent.execution_type
+            and o.size == intent.size
+            and o.price == intent.wire_price
+            and (want_settle is None or o.settle_type is want_settle)
+            and abs(o.timestamp - sent_at) <= window
+        ):
             matches[o.order_id] = o
-    for c in extra:
-        if c.order_id in by_id:
-            continue  # the REST row is the better source
-        if basic(c) and c.size == intent.size and _price_ok(intent, c, False) and near(c.timestamp):
-            matches.setdefault(c.order_id, None)
-
-    fills: dict[int, list[Execution]] = {}
-    for e in executions:
-        fills.setdefault(e.order_id, []).append(e)
-    for order_id, rows in fills.items():
-        if order_id in by_id or order_id in matches:
-            continue  # judged by its order row
-        first = min(rows, key=lambda e: e.timestamp)
-        total = sum((e.size for e in rows), _ZERO)
-        cands = [
-            _Candidate(
-                order_id, e.symbol, e.side, None, None, e.price, e.timestamp, e.settle_type.value
-            )
-            for e in rows
-        ]
-        ok = all(basic(c) and _price_ok(intent, c, True) for c in cands)
-        if ok and total <= intent.size and near(first.timestamp):
-            matches[order_id] = None
-
     if not matches:
-        return Resolution("not_found")
+        return Resolution(ResolutionStatus.NOT_FOUND)
     if len(matches) > 1:
-        return Resolution("ambiguous", candidates=tuple(sorted(matches)))
-    (order_id,) = matches
+        return Resolution(ResolutionStatus.AMBIGUOUS, candidates=tuple(sorted(matches)))
+    ((order_id, order),) = matches.items()
     return Resolution(
-        "found",
+        ResolutionStatus.FOUND,
         order_id=order_id,
         candidates=(order_id,),
-        order=matches[order_id],
-        executions=tuple(fills.get(order_id, ())),
+        order=order,
+        executions=tuple(e for e in executions if e.order_id == order_id),
     )
 
 
@@ -338,7 +274,7 @@ class OrderTracker:
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TrackedOrder]:
         return iter(self._by_key.values())
 
     def get(self, order_id: int) -> TrackedOrder | None:
@@ -623,71 +559,6 @@ class OrderTracker:
             return self.apply_rest_execution(item)
         self._anomaly(f"unexpected input {type(item).__name__}")
         return None
-
-    # ---------------------------------------------------------------- lost replies
-
-    def resolve_lost(
-        self,
-        key: str,
-        orders: Sequence[Order] = (),
-        executions: Sequence[Execution] = (),
-        *,
-        window: timedelta = timedelta(seconds=10),
-        intent: OrderIntent | None = None,
-    ) -> Resolution:
-        """Look for the order behind the UNKNOWN (or SENT) intent ``key``; bind it if found.
-
-        Candidates are the REST rows given plus orders the tracker has only seen from the
-        exchange's events (not claimed by an intent). Found: the intent is bound
-        (:meth:`mark_accepted`) and the order row and fills are applied. Ambiguous or not
-        found: nothing changes. When the match came from executions only (no order row), the
-        order's final status is not known yet: fetch it (``/v1/orders?orderId=``) and apply it
-        with :meth:`apply_rest_order` (e.g. a partly filled MARKET order that then expired).
-        """
-        rec = self._by_key.get(key)
-        if rec is None or rec.sent_at is None:
-            self._anomaly(f"cannot resolve {key!r}: unknown intent or never sent")
-            return Resolution("not_found")
-        if intent is None:
-            intent = rec.intent
-        if intent is None:
-            intent = OrderIntent(
-                symbol=rec.symbol,
-                side=rec.side,
-                execution_type=rec.execution_type,
-                size=rec.size,
-                price=rec.price if rec.execution_type is not ExecutionType.MARKET else None,
-            )
-        extra = [
-            _Candidate(
-                o.order_id,
-                o.symbol,
-                o.side,
-                o.execution_type,
-                o.size,
-                o.wire_price,
-                o.ordered_at,
-                o.settle_type,
-            )
-            for o in self._by_key.values()
-            if not o.from_intent and o.order_id is not None and o.ordered_at is not None
-        ]
-        res = find_lost_order(
-            intent,
-            rec.sent_at,
-            orders,
-            executions,
-            window=window,
-            claimed=self.claimed_ids(),
-            extra=extra,
-        )
-        if res.found and res.order_id is not None:
-            self.mark_accepted(key, res.order_id)
-            if res.order is not None:
-                self.apply_rest_order(res.order)
-            for ex in res.executions:
-                self.apply_rest_execution(ex)
-        return res
 
     # ---------------------------------------------------------------- housekeeping
 

@@ -26,7 +26,7 @@ price cannot be checked); a MARKET order in that case is HARD-refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -205,7 +205,7 @@ def check_order(
         return fmt(x, max(sdec, _places(x)), grouping=False)
 
     if kill_switch:
-        reason = getattr(kill_switch, "reason", "") or "engaged"
+        reason = (kill_switch.reason if isinstance(kill_switch, KillSwitch) else "") or "engaged"
         hard(
             "kill_switch",
             f"kill switch is on ({reason}): new orders are halted; cancels still work",
@@ -332,7 +332,17 @@ def _no_book_reason(book: Book | None, now: float, limits: SafetyLimits, what: s
     return f"{what} cannot be checked against the market: {why}"
 
 
-def _collar(order, price, touch, touch_name, rule, limits, p, soft, hard) -> None:
+def _collar(
+    order: OrderIntent,
+    price: Decimal,
+    touch: Decimal,
+    touch_name: str,
+    rule: SymbolRule,
+    limits: SafetyLimits,
+    p: Callable[[Decimal], str],
+    soft: Callable[[str, str], None],
+    hard: Callable[[str, str], None],
+) -> None:
     buy = order.side is Side.BUY
     diff = price - touch
     # A stop order only triggers later; it is judged like a passive (resting) price.

@@ -104,12 +104,6 @@ class Watchlist:
         r.high, r.low, r.volume = ticker.high, ticker.low, ticker.volume
         return self._price(r, ticker.last, now, ticker.timestamp)
 
-    def update_price(
-        self, symbol: str, price: Decimal, now: float, at: datetime | None = None
-    ) -> WatchRow:
-        """A last price from elsewhere (e.g. a trade print)."""
-        return self._price(self.row(symbol), price, now, at)
-
     def _price(self, r: WatchRow, price: Decimal, now: float, at: datetime | None) -> WatchRow:
         r.last = price
         if r.reference is None:

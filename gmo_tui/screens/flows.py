@@ -8,10 +8,10 @@ sent, or refused with its reason on screen; outcomes are matched on :class:`Outc
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from textual.screen import ModalScreen
 
@@ -23,7 +23,8 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
-from gmo_tui.session import Session, Severity
+from gmo_tui.session.listener import Severity
+from gmo_tui.session.session import Session
 from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 
@@ -37,7 +38,7 @@ class FlowHost(Protocol):
     """What the flows need from the screen: dialogs, a worker, a message line."""
 
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None: ...
-    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None: ...
+    def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None: ...
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
     def action_focus_book(self) -> None: ...
 
@@ -94,7 +95,7 @@ class OrderFlows:
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.host.run_flow(self._send(send, what, confirmed), what)
+                self.host.run_flow(partial(self._send, send, what, confirmed), what)
                 if then is not None:
                     then()
 

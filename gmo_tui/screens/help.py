@@ -3,13 +3,15 @@ config file's keymap."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_INTRO = """[b]gmo-tui keys[/b]  (remap any of them in config.toml: [keymap] id = "key")
+HELP_INTRO = """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
 """
 
 
@@ -41,10 +43,12 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def binding_rows(bindings: list[Binding]) -> list[tuple[str, str, str]]:
+def binding_rows(
+    bindings: Iterable[Binding | tuple[str, str] | tuple[str, str, str]],
+) -> list[tuple[str, str, str]]:
     rows = []
     for b in bindings:
-        if not b.description:
+        if not isinstance(b, Binding) or not b.description:
             continue
         rows.append((b.key.replace("_", " "), b.description, b.id or ""))
     return rows

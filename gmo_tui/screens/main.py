@@ -10,9 +10,10 @@ session's models, and each action message of the panes with its own handler (the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +29,9 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
-from gmo_tui.session import Session, Severity
+from gmo_tui.session.listener import Banner, Severity
+from gmo_tui.session.loads import HISTORY_ASSETS
+from gmo_tui.session.session import Session
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -167,7 +170,7 @@ class MainScreen(RenderMemo, Screen[None]):
         yield CandleChart(id="chart", classes="pane -inactive")
         yield TradesTape(id="tape", classes="pane")
         yield Watchlist(id="watchlist", classes="pane -inactive")
-        yield AccountPanel(id="account", classes="pane -inactive")
+        yield AccountPanel(self.session.market_time, id="account", classes="pane -inactive")
 
     def on_mount(self) -> None:
         self.ladder.border_title = "Book  [ ] group"
@@ -182,7 +185,8 @@ class MainScreen(RenderMemo, Screen[None]):
         session = self.session
         header = self.header
         header.mode, header.symbol = self.mode, session.symbol
-        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT:
+        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT and self.mode != "DEMO":
+            # not GMO's own endpoint (DEMO already says it is the built-in exchange)
             header.endpoint = self.settings.endpoint
         self.status.streams = {"book": "CONNECTING", "trades": "CONNECTING", "ticker": "CONNECTING"}
         has_key = session.service is not None
@@ -192,7 +196,6 @@ class MainScreen(RenderMemo, Screen[None]):
             self.status.set_stream("private", "CONNECTING")
             self.ticket.set_entry_reason("reconciling with the exchange")
         self.chart.show_loading(session.symbol, session.interval)
-        self.account.market_now = session.market_time
         self.ladder.focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -245,8 +248,14 @@ class MainScreen(RenderMemo, Screen[None]):
     def ask(self, dialog: ModalScreen[T], then: Callable[[T | None], None]) -> None:
         self.app.push_screen(dialog, then)
 
-    def run_flow(self, work: Coroutine[Any, Any, None], what: str) -> None:
+    def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        # not exclusive: every confirmed action is sent, none cancels another
         self.run_worker(work, group="orders", description=what, exit_on_error=False)
+
+    def load(self, group: str, work: Callable[[], Awaitable[None]]) -> None:
+        """One of the session's loads as a worker (a newer one of ``group`` replaces it;
+        errors go to the app's one handler)."""
+        self.run_worker(work, group=group, description=group, exclusive=True, exit_on_error=False)
 
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None:
         self.notices.append(text)
@@ -302,23 +311,18 @@ class MainScreen(RenderMemo, Screen[None]):
         self._apply_rules()
         self.chart.show_loading(symbol, session.interval)
         self._show_header_change()
-        self.on_account_part(msg.AccountPartChanged(AccountPart.ORDERS))
-        self.on_account_part(msg.AccountPartChanged(AccountPart.POSITIONS))
-        self.on_account_part(msg.AccountPartChanged(AccountPart.FILLS))
+        for part in AccountPart:
+            self.show_account_part(part)
         if session.books[symbol].snapshots:
             self._show_book()
-        self.run_worker(session.resubscribe(symbol), group="resubscribe", exclusive=True)
-        self.run_worker(
-            session.load_klines(symbol, session.interval), group="klines", exclusive=True
-        )
+        self.load("resubscribe", partial(session.resubscribe, symbol))
+        self.load("klines", partial(session.load_klines, symbol, session.interval))
 
     def set_chart_interval(self, interval: KlineInterval) -> None:
         session = self.session
         if session.set_chart_interval(interval):
             self.chart.show_loading(session.symbol, interval)
-            self.run_worker(
-                session.load_klines(session.symbol, interval), group="klines", exclusive=True
-            )
+            self.load("klines", partial(session.load_klines, session.symbol, interval))
 
     @on(msg.SymbolChosen)
     def on_symbol_chosen(self, message: msg.SymbolChosen) -> None:
@@ -372,10 +376,9 @@ class MainScreen(RenderMemo, Screen[None]):
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.run_worker(
-                    self.session.transfer(message.amount, message.transfer_type),
-                    group="transfer",
-                    exclusive=True,
+                self.load(
+                    "transfer",
+                    partial(self.session.transfer, message.amount, message.transfer_type),
                 )
 
         self.ask(
@@ -389,11 +392,7 @@ class MainScreen(RenderMemo, Screen[None]):
     @on(msg.HistoryRequested)
     def on_history_requested(self, message: msg.HistoryRequested) -> None:
         if self.session.service is not None:
-            self.run_worker(
-                self.session.load_history(message.start, message.end),
-                group="history",
-                exclusive=True,
-            )
+            self.load("history", partial(self.session.load_history, message.start, message.end))
 
     # ------------------------------------------------------------------ market messages
     def _places(self) -> tuple[int, int]:
@@ -554,12 +553,16 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.AccountPartChanged)
     def on_account_part(self, message: msg.AccountPartChanged) -> None:
+        self.show_account_part(message.part)
+
+    def show_account_part(self, part: AccountPart) -> None:
+        """Re-render one pane from the service's model (the only copy)."""
         service, symbol = self.session.service, self.session.symbol
         if service is None:
             return
         tp, sp = self._places()
         colours = self.app.theme_variables
-        match message.part:
+        match part:
             case AccountPart.ORDERS:
                 self.orders.show(service.tracker.active(symbol), tp, sp, colours)
                 self.ladder.set_own(self.own_levels())
@@ -602,7 +605,8 @@ class MainScreen(RenderMemo, Screen[None]):
         self.account.show_history(
             p.rows,
             f"{len(p.rows)} entries from {p.windows} windows of 30 minutes"
-            f" · JPY and crypto {crypto} (held assets and {self.session.symbol}'s base){more}",
+            f" · JPY and crypto {crypto} (held assets and {self.session.symbol}'s base,"
+            f" at most {HISTORY_ASSETS}){more}",
         )
 
     @on(msg.TradingNoticed)
@@ -617,6 +621,9 @@ class MainScreen(RenderMemo, Screen[None]):
                 log.info("trading notice: %s", notice.message)
             case NoticeKind.ENABLED | NoticeKind.RECONCILED:
                 self.status.message = notice.message
+            case NoticeKind.AUTH:
+                self.banners.set_banner(Banner.AUTH, notice.message)
+                self.notices.append(notice.message)
             case _:
                 self.say(notice.message, severity)
 
@@ -626,3 +633,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.status.message = (
             "Order entry enabled" if message.enabled else f"Entry off: {message.reason}"
         )
+
+    def show_entry(self) -> None:
+        """The gates' current reason in the ticket (a gate may change its reason while entry
+        stays disabled, which posts no EntryChanged); called every second."""
+        service = self.session.service
+        if service is not None and not service.gates.enabled:
+            self.ticket.set_entry_reason(service.gates.reason)

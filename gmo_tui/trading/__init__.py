@@ -16,7 +16,13 @@ from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, Journal, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource, NullListener, TradingListener
 from gmo_tui.trading.reconcile import ReconcileReason, ReconcileReport
-from gmo_tui.trading.results import NoticeKind, Outcome, SubmitResult, TradingNotice
+from gmo_tui.trading.results import (
+    NoticeKind,
+    NoticeLevel,
+    Outcome,
+    SubmitResult,
+    TradingNotice,
+)
 from gmo_tui.trading.service import TradingService
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "NoticeKind",
+    "NoticeLevel",
     "NullListener",
     "Outcome",
     "ReconcileReason",

@@ -21,14 +21,17 @@ __all__ = ["Gate", "EntryGates"]
 
 
 class Gate(StrEnum):
+    """In the order their reasons are told: root causes (a rejected key, a wrong clock, the
+    exchange closed) before what they hold up (reconciliation, streams)."""
+
+    AUTH = "AUTH"
+    CLOCK = "CLOCK"
+    EXCHANGE_OPEN = "EXCHANGE_OPEN"
+    KILL_SWITCH = "KILL_SWITCH"
     RULES = "RULES"
     BOOK = "BOOK"
     PRIVATE_STREAM = "PRIVATE_STREAM"
     RECONCILED = "RECONCILED"
-    EXCHANGE_OPEN = "EXCHANGE_OPEN"
-    AUTH = "AUTH"
-    CLOCK = "CLOCK"
-    KILL_SWITCH = "KILL_SWITCH"
 
 
 _INITIAL_REASON: dict[Gate, str] = {
@@ -36,7 +39,7 @@ _INITIAL_REASON: dict[Gate, str] = {
     Gate.BOOK: "order book not live yet",
     Gate.PRIVATE_STREAM: "private stream not live yet",
     Gate.RECONCILED: "reconciling with the exchange",
-    Gate.EXCHANGE_OPEN: "exchange status not known yet",
+    Gate.EXCHANGE_OPEN: "reconciling with the exchange (its status not known yet)",
 }
 
 

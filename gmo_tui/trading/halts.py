@@ -20,7 +20,7 @@ from gmo_tui.exchange.enums import ExchangeStatus
 from gmo_tui.exchange.errors import ApiError, GmoError
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.reconcile import ReconcileReason
-from gmo_tui.trading.results import NoticeKind
+from gmo_tui.trading.results import NoticeKind, NoticeLevel
 
 if TYPE_CHECKING:
     from gmo_tui.trading.service import TradingService
@@ -68,7 +68,9 @@ class Halts:
         self.reopened.clear()
         self.service.set_gate(Gate.EXCHANGE_OPEN, False, f"order entry halted: {reason}")
         if first:
-            self.service.notify(NoticeKind.HALTED, f"Order entry halted: {reason}", "error")
+            self.service.notify(
+                NoticeKind.HALTED, f"Order entry halted: {reason}", NoticeLevel.ERROR
+            )
         if self._poll_task is None or self._poll_task.done():
             self._poll_task = asyncio.get_running_loop().create_task(self._poll_status())
 

@@ -17,20 +17,28 @@ Intent states::
     ABANDONED journaled but never sent (found PENDING after a crash); never sent later
 
 PENDING, SENT and UNKNOWN are *unresolved*: the service reconciles them before order entry.
+
+The files (the database, its ``-wal`` and ``-shm``) are created 0600 in a directory created
+0700, whatever the umask (:func:`gmo_tui.private_files.private_database`). Writes take the write connection; reads
+use their own connection (WAL lets them read the last commit while a write is syncing), so the
+event loop never waits for a write's fsync just to read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from gmo_tui.private_files import private_database
 
 SCHEMA_VERSION = 1
 
@@ -150,7 +158,6 @@ CREATE INDEX IF NOT EXISTS events_intent ON events(intent_id);
 
 def default_journal_path() -> Path:
     """``$GMO_TUI_DATA_DIR/journal.sqlite3``, else ``<user data dir>/gmo-tui/journal.sqlite3``."""
-    import os
 
     from platformdirs import user_data_dir
 
@@ -187,11 +194,14 @@ class Journal:
     in tests. ``clock`` gives the wall-clock seconds stored with each row.
     """
 
-    def __init__(self, path: str | Path | None = None, *, clock=time.time):
+    def __init__(
+        self, path: str | Path | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         if path is None:
             path = default_journal_path()
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            private_database(Path(path))
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
@@ -204,10 +214,19 @@ class Journal:
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
+        if in_memory:  # one database per connection: read through the writer
+            self._read_lock, self._reader = self._lock, self._db
+        else:
+            private_database(Path(path))  # the -wal/-shm SQLite just made
+            self._read_lock = threading.Lock()
+            self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
         with self._lock:
             self._db.close()
 
@@ -223,7 +242,12 @@ class Journal:
 
     # ------------------------------------------------------------------ writes
 
-    def _write(self, sql: str, params: tuple, event: tuple[int | None, str, dict] | None) -> int:
+    def _write(
+        self,
+        sql: str,
+        params: tuple[object, ...],
+        event: tuple[int | None, str, dict[str, Any]] | None,
+    ) -> int:
         """Run one statement and its event row in one committed transaction."""
         with self._lock:
             cur = self._db.cursor()
@@ -246,7 +270,7 @@ class Journal:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            return row_id
+            return row_id or 0
 
     def record_intent(
         self,
@@ -306,7 +330,7 @@ class Journal:
             ),
         )
 
-    def _update(self, intent_id: int, event: str, data: dict, **columns: Any) -> None:
+    def _update(self, intent_id: int, event: str, data: dict[str, Any], **columns: Any) -> None:
         columns["updated_at"] = self._clock()
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self._write(
@@ -378,15 +402,15 @@ class Journal:
 
     # ------------------------------------------------------------------ reads
 
-    def _rows(self, where: str = "", params: tuple = ()) -> list[JournalEntry]:
-        with self._lock:
-            rows = self._db.execute(
+    def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[JournalEntry]:
+        with self._read_lock:
+            rows = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM intents {where} ORDER BY id", params
             ).fetchall()
         return [self._entry(row) for row in rows]
 
     @staticmethod
-    def _entry(row: tuple) -> JournalEntry:
+    def _entry(row: tuple[Any, ...]) -> JournalEntry:
         (
             id_,
             kind,
@@ -447,21 +471,41 @@ class Journal:
 
     def claimed_order_ids(self) -> set[int]:
         """Order ids already attributed to one of our intents (never matched twice)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT DISTINCT order_id FROM intents WHERE order_id IS NOT NULL "
                 "AND kind IN ('ORDER','CLOSE','CLOSE_BULK')"
             ).fetchall()
         return {row[0] for row in rows}
 
+    def recent_symbols(self, intents: int = 200) -> set[str]:
+        """The symbols of the newest ``intents`` intents."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT DISTINCT symbol FROM (SELECT symbol FROM intents ORDER BY id DESC "
+                "LIMIT ?) WHERE symbol IS NOT NULL",
+                (intents,),
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def claims(self, order_id: int) -> bool:
+        """One of our order-creating intents created ``order_id`` (an indexed lookup)."""
+        with self._read_lock:
+            row = self._reader.execute(
+                "SELECT 1 FROM intents WHERE order_id = ? "
+                "AND kind IN ('ORDER','CLOSE','CLOSE_BULK') LIMIT 1",
+                (order_id,),
+            ).fetchone()
+        return row is not None
+
     def events(self, intent_id: int | None = None) -> list[JournalEvent]:
-        with self._lock:
+        with self._read_lock:
             if intent_id is None:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events ORDER BY seq"
                 ).fetchall()
             else:
-                rows = self._db.execute(
+                rows = self._reader.execute(
                     "SELECT intent_id, at, event, data FROM events WHERE intent_id = ? ORDER BY seq",
                     (intent_id,),
                 ).fetchall()

@@ -12,9 +12,9 @@ time of its first fill: a resting order may fill long after it was placed):
 3. ``/v1/orders`` by id (10 per request) for every order those fills belong to that is not
    resting: its row gives its creation time, size, price and final status.
 
-:func:`gmo_tui.market.orders.find_lost_order` then matches (symbol, side, type, size, price,
-creation time within the window of the send; never an order already claimed by another intent;
-two candidates are reported, never guessed). It is polled on a bounded schedule; the request
+:func:`gmo_tui.market.orders.find_lost_order` then matches the order rows (symbol, side, type,
+size, price, settle type, creation time within the window of the send; never an order already
+claimed by another intent; two candidates are reported, never guessed). It is polled on a bounded schedule; the request
 itself is never re-sent.
 
 What proves "no order reached the exchange"? Nothing these records hold: an order that was
@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from gmo_tui.exchange import models
-from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
+from gmo_tui.exchange.enums import ExecutionType, OrderStatus, Side, TimeInForce
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.intent import OrderIntent
@@ -51,6 +51,8 @@ DEFAULT_POLL_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 MATCH_WINDOW = timedelta(seconds=15)
 #: the page size of every paged read (the exchange's maximum)
 PAGE_SIZE = 100
+#: order statuses after which an order's row never changes (safe to keep)
+_FINISHED = frozenset({OrderStatus.EXECUTED, OrderStatus.CANCELED, OrderStatus.EXPIRED})
 #: a bound on pages per read (100 pages of 100 rows), so a broken pager cannot loop forever
 MAX_PAGES = 100
 
@@ -165,6 +167,7 @@ class LostReplyResolver:
         self.page_size = page_size
         self.polls = 0
         self.last_reads: Reads | None = None
+        self._finished: dict[int, models.Order] = {}  # rows that cannot change any more
 
     async def read(self, entry: JournalEntry) -> Reads:
         """Every row the search for ``entry`` needs (see the module docstring)."""
@@ -187,17 +190,22 @@ class LostReplyResolver:
         since = sent_at_of(entry) - self.window
         known = {o.order_id for o in reads.active} | {o.order_id for o in reads.orders}
         claimed = set(self.claimed())
+        side = Side(entry.side) if entry.side else None
         wanted = {
             e.order_id
             for e in reads.executions
             if e.order_id not in known
             and e.order_id not in claimed
             and e.symbol == entry.symbol
-            and e.side.value == entry.side
+            and e.side is side
             and e.timestamp >= since
         }
-        rows, requests = await read_orders(self.rest, wanted)
-        reads.orders.extend(rows)
+        cached = [self._finished[i] for i in sorted(wanted) if i in self._finished]
+        rows, requests = await read_orders(self.rest, wanted.difference(self._finished))
+        for row in rows:
+            if row.status in _FINISHED:
+                self._finished[row.order_id] = row
+        reads.orders.extend(cached + rows)
         reads.requests += requests
 
     def match(self, entry: JournalEntry, reads: Reads) -> Resolution:
@@ -227,14 +235,20 @@ class LostReplyResolver:
         self.last_reads = reads
         return self.match(entry, reads)
 
-    async def resolve(self, entry: JournalEntry) -> Resolution | None:
+    async def resolve(self, entry: JournalEntry, *, now_ms: int | None = None) -> Resolution | None:
         """Poll until one match is found or the schedule ends (then: not found, or ambiguous).
+        With ``now_ms`` (exchange clock) and the request sent longer ago than the schedule
+        lasts (a restart), one look is enough: whatever it did is on the exchange by now.
 
         ``None`` when no poll could look at all (e.g. maintenance): the intent stays UNKNOWN
         and is looked up again by the next reconciliation.
         """
+        delays = self.delays
+        sent_ms = sent_at_of(entry).timestamp() * 1000
+        if now_ms is not None and now_ms - sent_ms > 1000 * sum(delays):
+            delays = (0.0,)
         last: Resolution | None = None
-        for delay in self.delays:
+        for delay in delays:
             await asyncio.sleep(delay)
             try:
                 last = await self.look_once(entry)

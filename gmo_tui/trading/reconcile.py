@@ -8,7 +8,9 @@
 * :meth:`Reconciler.reconcile`: for the symbols of interest, every page of ``activeOrders``,
   ``latestExecutions`` back to the newest fill already in the ledger, ``/v1/orders`` for the
   tracked orders that left ``activeOrders`` (and ``/v1/executions`` for their missing fills),
-  and every page of ``openPositions`` of the margin symbols whose positions may have moved.
+  and every page of ``openPositions`` of the margin symbols whose positions may have moved
+  (after a start, a reconnect, a silence or a reopening: every symbol ``positionSummary``
+  shows positions on, plus those of interest).
   Fills go through the service's one fill path (ledger deduped by executionId, journal status
   of the intent, ``listener.on_fill(RECONCILE)`` once). UNKNOWN intents are matched against
   what was read. A TIMER reconcile with nothing paging costs ``2 + 2 * symbols`` GETs at most
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,10 +30,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gmo_tui.exchange import models
-from gmo_tui.exchange.enums import ExchangeStatus
+from gmo_tui.exchange.enums import ExchangeStatus, OrderStatus
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.stream_base import StreamState, StreamStatus
-from gmo_tui.market.orders import OrderState, Resolution
+from gmo_tui.market.orders import OrderState, Resolution, ResolutionStatus
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -44,7 +45,7 @@ from gmo_tui.trading.lost_replies import (
     read_orders,
     sent_at_of,
 )
-from gmo_tui.trading.results import NoticeKind
+from gmo_tui.trading.results import NoticeKind, NoticeLevel
 
 if TYPE_CHECKING:
     from gmo_tui.trading.service import TradingService
@@ -79,7 +80,6 @@ class Reconciler:
 
     def __init__(self, service: TradingService) -> None:
         self.service = service
-        self.monotonic = time.monotonic
         self.page_size = service.resolver.page_size
         self.last_at: float | None = None
         self.gap: ReconcileReason | None = None
@@ -89,14 +89,34 @@ class Reconciler:
         self._private_state: StreamState | None = None
         self._private_was_live = False
         self._reconnected_at = -1e9
+        self.attempted = False  # start() was called at least once
+        self._told_ambiguous: dict[int, tuple[int, ...]] = {}
+        self._starting = asyncio.Lock()
+        self._last_report = ReconcileReport(0, 0, 0, 0)
 
     # ------------------------------------------------------------------ start-up
 
     async def start(self) -> None:
         """Status (which also samples the server clock), CLOCK, then :meth:`start_up`; entry
-        stays closed while the exchange is not OPEN (and /v1/status is polled)."""
+        stays closed while the exchange is not OPEN (and /v1/status is polled). Returns with
+        RECONCILED still closed when the key was rejected (AUTH) or the clock is off (CLOCK);
+        other errors (e.g. the endpoint unreachable) raise. Until RECONCILED opens, a
+        :meth:`reconcile` (e.g. the timer's) runs the start again (unless AUTH is closed or the
+        exchange is halted: the reopening does it)."""
+        if self._starting.locked():
+            return  # a start is running (the owner's retry and the timer may meet)
+        async with self._starting:
+            self.attempted = True
+            try:
+                await self._start()
+            finally:
+                self.last_at = self.service.clock()
+
+    async def _start(self) -> None:
         svc = self.service
         svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        if not svc.gates.is_open(Gate.CLOCK):
+            svc.rest.clock.reset()  # a fresh measurement decides (the clock may be fixed)
         try:
             status = await svc.rest.get_status()
         except GmoError as exc:
@@ -104,6 +124,8 @@ class Reconciler:
                 return
             raise
         svc.check_clock()
+        if not svc.gates.is_open(Gate.CLOCK):
+            return  # signed requests would carry a wrong time: start() again later
         if status.status is not ExchangeStatus.OPEN:
             svc.halts.halt(f"exchange status {status.status.value}")
             return
@@ -119,7 +141,7 @@ class Reconciler:
         """The journal, then the account; RECONCILED opens when both are done."""
         self.service.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
         await self.reconcile_journal()
-        await self.reconcile(reason)
+        await self.run(reason)
         self.service.check_clock()
         self.service.set_gate(Gate.RECONCILED, True)
 
@@ -166,7 +188,7 @@ class Reconciler:
                     NoticeKind.ABANDONED,
                     f"Intent {entry.id} ({entry.kind.value} {entry.side or ''} "
                     f"{entry.symbol or ''}) was journaled but never sent: it will not be sent",
-                    "warning",
+                    NoticeLevel.WARNING,
                     intent_id=entry.id,
                 )
                 continue
@@ -176,7 +198,7 @@ class Reconciler:
                 )
                 entry = svc.journal.get(entry.id)
             self._track_entry(entry)
-            lookups.append(self.resolve_intent(entry))
+            lookups.append(self.resolve_intent(entry, restart=True))
             looked += 1
         # at most one unresolved intent per identity exists (identical ones are blocked), so
         # they cannot claim each other's orders: look them all up at once
@@ -217,9 +239,10 @@ class Reconciler:
     def unknown_intents(self) -> list[JournalEntry]:
         return [e for e in self.service.journal.unresolved() if e.state is IntentState.UNKNOWN]
 
-    async def resolve_intent(self, entry: JournalEntry) -> None:
+    async def resolve_intent(self, entry: JournalEntry, *, restart: bool = False) -> None:
         if entry.kind.creates_order:
-            res = await self.service.resolver.resolve(entry)
+            now_ms = self.service.exchange_now_ms() if restart else None
+            res = await self.service.resolver.resolve(entry, now_ms=now_ms)
             await self.settle_creating(entry, res, self.service.resolver.last_reads)
         elif entry.kind is IntentKind.CHANGE:
             await self._resolve_change(entry)
@@ -239,7 +262,7 @@ class Reconciler:
                 NoticeKind.UNKNOWN,
                 f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
                 "be looked up again",
-                "warning",
+                NoticeLevel.WARNING,
                 intent_id=entry.id,
             )
             return False
@@ -269,14 +292,17 @@ class Reconciler:
                 data={"status": status},
             )
             return True
-        if res.status == "ambiguous":
+        if res.status is ResolutionStatus.AMBIGUOUS:
+            if self._told_ambiguous.get(entry.id) == res.candidates:
+                return False  # said already (the timer's reconcile sees it every time)
+            self._told_ambiguous[entry.id] = res.candidates
             ids = list(res.candidates)
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
                 NoticeKind.AMBIGUOUS,
                 f"Intent {entry.id} matches several orders {ids}: it stays UNKNOWN until you "
                 "settle it (identical orders stay blocked)",
-                "error",
+                NoticeLevel.ERROR,
                 intent_id=entry.id,
                 data={"candidates": ids},
             )
@@ -288,16 +314,18 @@ class Reconciler:
             f"Intent {entry.id}: no matching order found; checked {checked}. It may never have "
             "reached the exchange, or been canceled without a fill: the exchange's records "
             "cannot tell. It stays UNKNOWN and identical orders stay blocked until you settle it",
-            "warning",
+            NoticeLevel.WARNING,
             intent_id=entry.id,
             data={"checked": checked},
         )
         return False
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
         """The user settles an UNKNOWN intent by hand (its order, or none)."""
         svc = self.service
-        svc.journal.mark_resolved(intent_id, order_id, "settled by the user")
+        await svc.journal_write(
+            svc.journal.mark_resolved, intent_id, order_id, "settled by the user"
+        )
         key = str(intent_id)
         if svc.tracker.by_key(key) is not None:
             if order_id is None:
@@ -320,7 +348,7 @@ class Reconciler:
                     continue
                 await svc.apply_orders(rows)
                 order = rows[0] if rows else None
-                if order is None or order.status.value != "MODIFYING":
+                if order is None or order.status is not OrderStatus.MODIFYING:
                     break
         applied = order is not None and entry.price is not None and order.price == entry.price
         await svc.journal_write(
@@ -393,7 +421,7 @@ class Reconciler:
         symbols.update(p.symbol for p in svc.positions.all())
         symbols.update(e.symbol for e in svc.journal.unresolved() if e.symbol)
         if reason is ReconcileReason.START:
-            symbols.update(e.symbol for e in svc.journal.entries()[-200:] if e.symbol)
+            symbols.update(svc.journal.recent_symbols(200))
         return sorted(s for s in symbols if not svc.rules or s in svc.rules)
 
     def has_open_state(self) -> bool:
@@ -404,9 +432,25 @@ class Reconciler:
             return True
         return bool(svc.journal.unresolved())
 
+    def needs_start(self) -> bool:
+        """Started once, not reconciled yet, and nothing that a retry cannot fix in the way."""
+        gates = self.service.gates
+        return (
+            self.attempted
+            and not gates.is_open(Gate.RECONCILED)
+            and gates.is_open(Gate.AUTH)
+            and self.service.halts.reason is None
+        )
+
     def due(self, now: float) -> bool:
-        """``now`` on ``time.monotonic``: a gap flagged, or open state and the last
-        reconciliation older than ``reconcile_every_s``."""
+        """``now`` on the service's clock (``time.time`` unless given): a gap flagged, or open
+        state (or a start to retry) and the last reconciliation older than
+        ``reconcile_every_s``."""
+        gates = self.service.gates
+        if not gates.is_open(Gate.AUTH) or self.service.halts.reason is not None:
+            return False  # every GET would fail: the restart / the reopening reconciles
+        if self.needs_start():
+            return self.last_at is None or now - self.last_at >= self.service.reconcile_every_s
         if self.gap is not None:
             return True
         if not self.has_open_state():
@@ -443,9 +487,26 @@ class Reconciler:
         return requests
 
     async def reconcile(self, reason: ReconcileReason) -> ReconcileReport:
-        """Read the account of the symbols of interest back over REST and apply it."""
+        """Read the account of the symbols of interest back over REST and apply it (or, while
+        the start-up reconciliation has not succeeded yet, run it again)."""
+        if self.needs_start():
+            await self.start()
+            return self._last_report
+        return await self.run(reason)
+
+    async def run(self, reason: ReconcileReason) -> ReconcileReport:
+        """One reconciliation, whatever the gates (the start-up and the reopening call it).
+        A failed GET closes the gate it concerns (maintenance, a rejected key) and raises; a
+        gap stays flagged so the next one is due at once."""
         async with self._lock:
-            return await self._reconcile(reason)
+            try:
+                report = await self._reconcile(reason)
+            except GmoError as exc:
+                self.flag_gap(reason)
+                self.service.on_rest_error(exc)
+                raise
+            self._last_report = report
+            return report
 
     async def _reconcile(self, reason: ReconcileReason) -> ReconcileReport:
         svc = self.service
@@ -457,8 +518,8 @@ class Reconciler:
         reads: dict[str, Reads] = {}
         moved: set[str] = set()  # symbols whose positions may have changed
         for symbol in symbols:
-            active, pages = await read_active_orders(svc.rest, symbol, self.page_size)
-            requests += pages
+            active, active_pages = await read_active_orders(svc.rest, symbol, self.page_size)
+            requests += active_pages
             await svc.apply_orders(active)
             first_read = not svc.fills.latest(1, symbol)
             budget = [FIRST_READ_PAGES]
@@ -467,7 +528,7 @@ class Reconciler:
                 budget[0] -= 1
                 return budget[0] <= 0 or any(e.execution_id in svc.fills for e in page)
 
-            latest, pages = await read_latest_executions(
+            latest, latest_pages = await read_latest_executions(
                 svc.rest,
                 symbol,
                 enough=enough
@@ -475,12 +536,14 @@ class Reconciler:
                 else (lambda page: any(e.execution_id in svc.fills for e in page)),
                 page_size=self.page_size,
             )
-            requests += pages
+            requests += latest_pages
             fills = await svc.record_fills(reversed(latest), FillSource.RECONCILE)
             new_fills += len(fills)
             if fills:
                 moved.add(symbol)
-            reads[symbol] = Reads(active, latest, [], pages, 0, pages)
+            reads[symbol] = Reads(
+                active, latest, [], active_pages + latest_pages, active_pages, latest_pages
+            )
         # tracked orders that left activeOrders: their final status (and fills) by id
         resting = {o.order_id for r in reads.values() for o in r.active}
         gone = [
@@ -507,24 +570,32 @@ class Reconciler:
             await svc.resolver.fetch_fill_orders(entry, search)
             requests += search.requests
             res = svc.resolver.match(entry, search)
-            if res.found or res.status == "ambiguous":
+            if res.status is not ResolutionStatus.NOT_FOUND:
                 await self.settle_creating(entry, res, search)
-        # positions: all on a start, reconnect, silence or reopening; on the timer only where
-        # a fill may have moved them
+        # positions: on a start, reconnect, silence or reopening every margin symbol that has
+        # some (positionSummary over all symbols says which) or is of interest; on the timer
+        # only where a fill may have moved them
         if reason is ReconcileReason.TIMER:
             margin = sorted(moved)
         else:
-            margin = symbols
+            summaries = await svc.rest.get_position_summary()
+            requests += 1
+            svc.positions.load_summaries(summaries)
+            held = {s.symbol for s in summaries if s.sum_position_quantity > 0}
+            margin = sorted(held.union(symbols, (p.symbol for p in svc.positions.all())))
         requests += await self.load_positions(margin)
         orders_after = self._orders_snapshot()
         orders_changed = sum(1 for k, v in orders_after.items() if orders_before.get(k) != v)
         positions_after = self._positions_snapshot()
-        positions_changed = len(
-            set(positions_after.items()).symmetric_difference(positions_before.items())
+        positions_changed = sum(
+            1
+            for pid in positions_before.keys() | positions_after.keys()
+            if positions_before.get(pid) != positions_after.get(pid)
         )
-        if positions_changed:
+        if positions_changed or reason is not ReconcileReason.TIMER:  # summaries reloaded too
             svc.changed(AccountPart.POSITIONS)
-        self.last_at = self.monotonic()
+        svc.check_clock()
+        self.last_at = svc.clock()
         self.gap = None
         self.reports += 1
         return ReconcileReport(new_fills, orders_changed, positions_changed, requests)
@@ -533,7 +604,7 @@ class Reconciler:
 
     async def on_private_reconnected(self) -> None:
         """The private stream is LIVE again after a reconnect: reconcile what was missed."""
-        self._reconnected_at = self.monotonic()
+        self._reconnected_at = self.service.clock()
         try:
             await self.reconcile(ReconcileReason.RECONNECT)
         except GmoError as exc:
@@ -558,7 +629,7 @@ class Reconciler:
             if self._private_was_live:
                 self.flag_gap(ReconcileReason.RECONNECT)
             return
-        recently = self.monotonic() - self._reconnected_at < 1.0
+        recently = self.service.clock() - self._reconnected_at < 1.0
         if previous is not None and previous is not StreamState.LIVE and self._private_was_live:
             if not recently:
                 await self.on_private_reconnected()

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gmo_tui.exchange.errors import ApiError
+from gmo_tui.exchange.models import Order
+from gmo_tui.market.safety import Finding
+
 
 class Outcome(StrEnum):
     NEEDS_CONFIRM = "NEEDS_CONFIRM"  # soft findings: ask the user, then submit(confirmed=True)
@@ -22,11 +26,11 @@ class SubmitResult:
     outcome: Outcome
     order_id: int | None = None
     intent_id: int | None = None
-    findings: tuple[Any, ...] = ()
+    findings: tuple[Finding, ...] = ()
     error: BaseException | None = None
     reason: str | None = None
     order_ids: tuple[int, ...] = ()
-    order: Any = None  # the exchange's models.Order when the service looked it up (cancel races)
+    order: Order | None = None  # the exchange's row when the service looked it up (races)
 
     @property
     def ok(self) -> bool:
@@ -35,7 +39,7 @@ class SubmitResult:
     @property
     def code(self) -> str | None:
         """The exchange's error code of a REJECTED result (e.g. ``ERR-5122``)."""
-        return getattr(self.error, "code", None) or None
+        return (self.error.code or None) if isinstance(self.error, ApiError) else None
 
     def __str__(self) -> str:
         parts = [self.outcome.value]
@@ -46,7 +50,7 @@ class SubmitResult:
         if self.error is not None:
             parts.append(str(self.error))
         for finding in self.findings:
-            parts.append(str(getattr(finding, "message", finding)))
+            parts.append(finding.message)
         return ": ".join(parts[:2]) + ("; " + "; ".join(parts[2:]) if len(parts) > 2 else "")
 
 
@@ -65,11 +69,17 @@ class NoticeKind(StrEnum):
     AUTH = "AUTH"  # the exchange rejected the API key or signature: entry closed until restart
 
 
+class NoticeLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(frozen=True, slots=True)
 class TradingNotice:
     kind: NoticeKind
     message: str
-    level: str = "info"  # "info" | "warning" | "error"
+    level: NoticeLevel = NoticeLevel.INFO
     intent_id: int | None = None
     order_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)

@@ -42,6 +42,7 @@ from gmo_tui.exchange.errors import (
     OrderNotChangeableError,
     OrderNotFoundError,
     ReplyLost,
+    TimestampError,
 )
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.market.book import Book
@@ -56,7 +57,13 @@ from gmo_tui.trading.journal import IntentKind, Journal, JournalEntry
 from gmo_tui.trading.listener import AccountPart, FillSource, NullListener, TradingListener
 from gmo_tui.trading.lost_replies import DEFAULT_POLL_DELAYS, LostReplyResolver
 from gmo_tui.trading.reconcile import Reconciler, ReconcileReason, ReconcileReport
-from gmo_tui.trading.results import NoticeKind, Outcome, SubmitResult, TradingNotice
+from gmo_tui.trading.results import (
+    NoticeKind,
+    NoticeLevel,
+    Outcome,
+    SubmitResult,
+    TradingNotice,
+)
 
 __all__ = ["ReconcileReason", "ReconcileReport", "TradingService", "intent_key"]
 
@@ -65,9 +72,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 IntentKey = tuple[str, str, str, Decimal | None, Decimal | None]
 
-#: the exchange codes that mean "this key or signature is not accepted" (PROTOCOL.md,
-#: "Authentication"): bad signature, empty key, invalid auth, membership agreement missing
-AUTH_CODES = frozenset({"ERR-5010", "ERR-5011", "ERR-5012", "ERR-5014"})
 #: gates that block order-creating actions (the kill switch REFUSES through the pre-trade check)
 _ENTRY_IGNORES = frozenset({Gate.KILL_SWITCH})
 #: gates that block cancels (everything else may be closed: a cancel reduces exposure)
@@ -148,6 +152,7 @@ class TradingService:
         self.watch_symbols: set[str] = set(watch_symbols)
         self.stage_hook = stage_hook
         self.gates = EntryGates()
+        rest.clock.skew_limit_ms = clock_skew_limit_s * 1000.0  # never adopted silently
         self.killswitch = KillSwitch()
         self.resolver = LostReplyResolver(
             rest,
@@ -157,7 +162,7 @@ class TradingService:
         )
         self.halts = Halts(self, poll_interval=status_poll_interval)
         self.reconciler = Reconciler(self)
-        self._journaled_status: dict[int, str] = {}
+        self._journaled_status: dict[int, tuple[str, Decimal]] = {}
         self._inflight: dict[int, IntentKey] = {}  # intent id -> identity key, on the wire
         self._lock = asyncio.Lock()  # the identity check and the journal write go together
 
@@ -167,7 +172,7 @@ class TradingService:
         self,
         kind: NoticeKind,
         message: str,
-        level: str = "info",
+        level: NoticeLevel = NoticeLevel.INFO,
         *,
         intent_id: int | None = None,
         order_id: int | None = None,
@@ -193,12 +198,13 @@ class TradingService:
             log.exception("listener.on_account_changed failed")
 
     def set_gate(self, gate: Gate, ok: bool, reason: str = "") -> bool:
-        """Open or close one gate and tell the listener when entry was enabled or disabled.
-        (The app may call ``gates.set`` directly; this also notifies.) True when it changed."""
+        """Open or close one gate; the listener hears when entry was enabled or disabled or
+        its reason changed. (``gates.set`` alone tells nobody.) True when enabled changed."""
+        before = self.gates.reason
         changed = self.gates.set(gate, ok, reason)
-        if changed:
-            if self.gates.enabled:
-                self.notify(NoticeKind.ENABLED, "Order entry enabled")
+        if changed and self.gates.enabled:
+            self.notify(NoticeKind.ENABLED, "Order entry enabled")
+        if changed or self.gates.reason != before:
             try:
                 self.listener.on_entry_changed(self.gates)
             except Exception:
@@ -276,16 +282,17 @@ class TradingService:
             self.changed(AccountPart.ORDERS)
 
     async def journal_order_state(self, order_id: int) -> None:
-        """Write a changed exchange status of one of our journaled orders (off the loop)."""
+        """Write a changed exchange status or filled size (a partial fill) of one of our
+        journaled orders (off the loop)."""
         tracked = self.tracker.get(order_id)
         if tracked is None or tracked.state.is_in_flight:
             return
         status = tracked.state.value
-        if self._journaled_status.get(order_id) == status:
+        if self._journaled_status.get(order_id) == (status, tracked.filled):
             return
-        if order_id not in self.journal.claimed_order_ids():
+        if not self.journal.claims(order_id):
             return
-        self._journaled_status[order_id] = status
+        self._journaled_status[order_id] = (status, tracked.filled)
         await self.journal_write(
             self.journal.record_order_state, order_id, status, filled=tracked.filled
         )
@@ -309,12 +316,15 @@ class TradingService:
 
     def on_rest_error(self, exc: BaseException) -> bool:
         """Every failed exchange call passes here: maintenance halts entry, a rejected key
-        closes AUTH. True when it was one of those."""
+        closes AUTH, a timestamp refusal re-checks CLOCK. True when a gate closed for it."""
         if not isinstance(exc, ApiError):
             return False
-        if isinstance(exc, AuthenticationError) and AUTH_CODES.intersection(exc.all_codes):
+        if isinstance(exc, TimestampError):
+            self.check_clock()  # the client re-synced its clock: is it beyond the limit now?
+            return not self.gates.is_open(Gate.CLOCK)
+        if isinstance(exc, AuthenticationError) and exc.key_rejected:
             self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
-            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", "error")
+            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", NoticeLevel.ERROR)
             return True
         return self.halts.maybe_halt(exc)
 
@@ -352,7 +362,9 @@ class TradingService:
             self.killswitch.engage(reason)
             self.set_gate(Gate.KILL_SWITCH, False, f"kill switch ON ({reason})")
             self.notify(
-                NoticeKind.KILL_SWITCH, f"Kill switch ON ({reason}): new orders refused", "warning"
+                NoticeKind.KILL_SWITCH,
+                f"Kill switch ON ({reason}): new orders refused",
+                NoticeLevel.WARNING,
             )
         else:
             self.killswitch.release()
@@ -601,6 +613,10 @@ class TradingService:
             self.tracker.mark_accepted(key, order_id)
         self.changed(AccountPart.ORDERS)
         self._stage("replied", intent_id)
+        # fills or an end may have come over the socket before the reply: journal them now
+        tracked = self.tracker.get(order_id)
+        if tracked is not None and (tracked.filled > 0 or tracked.is_terminal):
+            await self.journal_order_state(order_id)
         return SubmitResult(Outcome.ACCEPTED, order_id=order_id, intent_id=intent_id)
 
     async def _failed(self, intent_id: int, exc: GmoError) -> SubmitResult:
@@ -611,13 +627,15 @@ class TradingService:
             if self.tracker.by_key(key) is not None:
                 self.tracker.mark_rejected(key, code)
             self.on_rest_error(exc)
-            self.notify(NoticeKind.REJECTED, f"Rejected: {exc}", "error", intent_id=intent_id)
+            self.notify(
+                NoticeKind.REJECTED, f"Rejected: {exc}", NoticeLevel.ERROR, intent_id=intent_id
+            )
             return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc)
         # ValidationError, or a TransportError before anything was sent: nothing reached it
         await self.journal_write(self.journal.mark_rejected, intent_id, "NOT_SENT", str(exc))
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_rejected(key, "NOT_SENT")
-        self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", "error", intent_id=intent_id)
+        self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", NoticeLevel.ERROR, intent_id=intent_id)
         return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc, reason="not sent")
 
     async def _lost(self, intent_id: int, exc: BaseException) -> SubmitResult:
@@ -630,7 +648,7 @@ class TradingService:
             NoticeKind.UNKNOWN,
             f"Reply lost (intent {intent_id}): outcome UNKNOWN; looking for it on the exchange, "
             "it will not be re-sent",
-            "warning",
+            NoticeLevel.WARNING,
             intent_id=intent_id,
         )
         self.reconciler.start_resolution(intent_id)
@@ -755,7 +773,7 @@ class TradingService:
             self.notify(
                 NoticeKind.CANCEL_RACE,
                 f"Could not {what} order {order_id}: the exchange does not know it",
-                "warning",
+                NoticeLevel.WARNING,
                 order_id=order_id,
             )
             return None
@@ -763,7 +781,7 @@ class TradingService:
         self.notify(
             NoticeKind.CANCEL_RACE,
             f"Could not {what} order {order_id}: it is {order.status.value}{filled}",
-            "warning",
+            NoticeLevel.WARNING,
             order_id=order_id,
         )
         return order
@@ -904,7 +922,7 @@ class TradingService:
         return await self.reconciler.reconcile(reason)
 
     def reconcile_due(self, now: float) -> bool:
-        """``now`` is ``time.monotonic()``; see :meth:`Reconciler.due`."""
+        """``now`` on the service's ``clock`` (``time.time()``); see :meth:`Reconciler.due`."""
         return self.reconciler.due(now)
 
     def has_open_state(self) -> bool:
@@ -932,6 +950,7 @@ class TradingService:
         """Intents whose outcome is still unknown (show them as UNKNOWN)."""
         return self.reconciler.unknown_intents()
 
-    def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
-        """The user settles an UNKNOWN intent by hand (its order, or none)."""
-        self.reconciler.acknowledge_unknown(intent_id, order_id)
+    async def acknowledge_unknown(self, intent_id: int, order_id: int | None = None) -> None:
+        """The trader settles an UNKNOWN intent by hand (its order, or none): identical
+        intents are no longer blocked by it. Journaled off the loop."""
+        await self.reconciler.acknowledge_unknown(intent_id, order_id)

@@ -54,10 +54,10 @@ class AccountPanel(Vertical):
     TransferRequested = TransferRequested
     HistoryRequested = HistoryRequested
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, market_now: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.market_now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        """The exchange's "now" for the default history range (set by the screen)."""
+        self.market_now: Callable[[], datetime] = market_now or (lambda: datetime.now(UTC))
+        """The exchange's "now" for the default history range."""
         self.has_key = True
         self.no_key_text = ""
 
@@ -230,12 +230,8 @@ class AccountPanel(Vertical):
                     ),
                 )
             )
-        rows.append(
-            (
-                "__total__",
-                ("Total", "", "", Text(fmt(account.total_jpy, 0), justify="right", style="bold")),
-            )
-        )
+        total = Text(fmt(account.total_jpy, 0), justify="right", style="bold")
+        rows.append(("__total__", ("Total", Text(""), Text(""), total)))
         self.query_one("#assets-table", KeyedTable).sync(rows)
 
     def show_margin(self, margin: Margin) -> None:

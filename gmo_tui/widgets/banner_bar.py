@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from gmo_tui.session import Banner
+from gmo_tui.session.listener import Banner
 
 
 class BannerBar(Static):
@@ -14,8 +14,8 @@ class BannerBar(Static):
     BannerBar.-empty { display: none; }
     """
 
-    def __init__(self, **kwargs: str) -> None:
-        super().__init__("", classes="-empty", **kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, classes="-empty")
         self.reasons: dict[Banner, str] = {}
 
     def set_banner(self, banner: Banner, reason: str | None) -> None:

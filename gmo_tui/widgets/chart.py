@@ -172,7 +172,8 @@ class CandleChart(Widget, can_focus=True):
         for r in range(price_h):
             top, bottom = 2 * r, 2 * r + 1
             segs: list[Segment] = []
-            run_style, run = None, []
+            run_style = up
+            run: list[str] = []
             for hi_l, lo_l, body_t, body_b, rising in cols:
                 upper = body_t <= top <= body_b
                 lower = body_t <= bottom <= body_b

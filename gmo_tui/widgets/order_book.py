@@ -239,7 +239,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
                     scale = magnitude * step
                     break
             self._depth_scale = scale
-        return scale
+        return scale if scale is not None else Decimal(1)
 
     def _rebuild(self, force: bool = False) -> None:
         if not self.is_mounted or self.size.height == 0:
@@ -322,7 +322,8 @@ class OrderBookLadder(DirectLines, can_focus=True):
                 plain = (row_base + side, row_base + parts[0], row_base + parts[1])
                 styles[(kind, False, cursor)] = plain
                 # the cursor row shows the cursor colour instead of the depth bar
-                styles[(kind, True, cursor)] = plain if cursor else tuple(s + bar for s in plain)
+                barred = (plain[0] + bar, plain[1] + bar, plain[2] + bar)
+                styles[(kind, True, cursor)] = plain if cursor else barred
         price_w, size_w, cum_w = self._columns(width)
         ctx = self._ctx = _RowContext(
             key=key,

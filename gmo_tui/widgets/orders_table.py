@@ -63,9 +63,9 @@ class OrdersTable(KeyedTable):
         size_places: int,
         colours: dict[str, str],
     ) -> None:
-        """The tracker's active orders (``OrderTracker.active``), newest first."""
+        """The tracker's active orders (``OrderTracker.active``), newest order id first."""
         rows = []
-        for o in orders:
+        for o in sorted(orders, key=lambda o: o.order_id or 0, reverse=True):
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
             key = str(o.order_id) if o.order_id is not None else o.key
             rows.append(

@@ -19,7 +19,7 @@ from gmo_tui.market.intent import OrderIntent
 from gmo_tui.messages import BalancesChanged, EntryChanged, TicketSubmitted
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
-from gmo_tui.session import Banner
+from gmo_tui.session.listener import Banner
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.orders_table import OrdersTable
@@ -80,9 +80,14 @@ async def test_a_close_with_a_soft_slippage_finding_is_one_warning_confirm_and_i
     sim, make_app, rest
 ):
     """Finding 1 (`x`): the close's slippage finding is known before the dialog."""
-    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    # one position of a size that walks a few levels of the bids: its close has slippage
+    book = await rest.get_orderbook("BTC_JPY")
+    order_id = await rest.place_order(
+        "BTC_JPY", "BUY", "LIMIT", Decimal("0.1"), price=book.bids[-1].price
+    )
+    await sim.control("fill", {"orderId": order_id})
     # any slippage at all is a soft finding (the hard limit stays at its default)
-    app = make_app(sim, safety={"soft_slippage_pct": "-1"})
+    app = make_app(sim, safety={"soft_slippage_pct": "0"})
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
         table = app.main.query_one(PositionsTable)
@@ -132,6 +137,9 @@ async def test_a_fill_the_socket_never_delivers_is_on_screen_within_10_s(sim, ma
         elapsed = loop.time() - start
         print(f"socket-silent fill on screen after {elapsed:.1f} s")
         assert elapsed < 10
+        # it came from reconciliation (the socket said nothing), noticed like a live fill
+        notice = next(n for n in app.main.notices if n.startswith("Fill:"))
+        assert "recovered from the exchange" in notice
         bar = app.main.query_one("#status")
         await wait_for(
             pilot,
@@ -257,4 +265,51 @@ async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_bo
         await wait_for(pilot, lambda: Banner.MAINTENANCE not in banner.reasons, "banner gone", 20)
         await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry again", 20)
         assert reopened and all(reopened), "entry re-opened only with the book stream live"
+        await app.shutdown()
+
+
+async def test_a_config_error_is_a_banner_and_a_non_default_endpoint_is_in_the_header(sim):
+    """Finding 8 (config): an unknown theme is a permanent banner, not a fading toast; the
+    header names an endpoint that is not GMO's (outside DEMO, which says so already)."""
+    settings = Settings(
+        endpoint=sim.endpoint, theme="no-such-theme", ws_command_interval=FAST_WS_INTERVAL
+    )
+    app = GmoTuiApp(settings, None, mode="LIVE")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        banner = app.main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.CONFIG in banner.reasons, "the config banner")
+        assert "no-such-theme" in banner.reasons[Banner.CONFIG] and banner.display
+        assert app.theme == "gmo-dark"
+        assert sim.endpoint in str(app.main.header.render())
+        await app.shutdown()
+
+
+async def test_a_start_in_maintenance_brings_every_pane_back_once_open(sim, make_app):
+    """Finding 5 on screen: started while the exchange is in maintenance, the app shows the
+    banner; once OPEN the tape, chart, watchlist, symbol list and ticket all come back, and
+    the status says "Order entry enabled" only with every gate open."""
+    await sim.control("status", {"status": "MAINTENANCE"})
+    app = make_app(sim, status_poll_seconds=1, ticker_poll_seconds=1)
+    async with app.run_test(size=(160, 48)) as pilot:
+        main = app.main
+        banner = main.query_one(BannerBar)
+        await wait_for(pilot, lambda: Banner.MAINTENANCE in banner.reasons, "the banner")
+        await pilot.pause(1.0)
+        assert "Order entry enabled" not in main.status.message
+        await sim.control("status", {"status": "OPEN"})
+        await wait_for(
+            pilot,
+            lambda: (
+                len(main.tape.tape or ()) > 0
+                and main.chart.candles
+                and main.watchlist.row_count == len(app.session.rules) > 0
+                and main.ticket.rule is not None
+            ),
+            "every pane back",
+            timeout=20,
+        )
+        await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry", timeout=20)
+        await wait_for(pilot, lambda: "Order entry enabled" in main.status.message, "said")
+        assert Banner.MAINTENANCE not in banner.reasons
         await app.shutdown()

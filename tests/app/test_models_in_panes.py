@@ -16,7 +16,7 @@ from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import SOK_MARGIN_SYMBOLS, allows_sok
 from gmo_tui.messages import HistoryRequested, HistoryUpdated
-from gmo_tui.session import history_assets
+from gmo_tui.session.loads import history_assets
 from gmo_tui.sim.symbols import SOK_MARGIN_SYMBOLS as SIM_SOK_MARGIN_SYMBOLS
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.cycler import Cycler
@@ -188,7 +188,7 @@ async def test_history_fetches_held_assets_into_the_account_model(sim, make_app)
         held = {a.symbol for a in app.session.account.assets if a.amount and a.symbol != "JPY"}
         state = await sim.control("state", {})
         now = datetime.fromisoformat(state["now"].replace("Z", "+00:00"))
-        app.post_message(HistoryRequested(now - timedelta(hours=1), now))
+        app.main.post_message(HistoryRequested(now - timedelta(hours=1), now))
         await wait_for(pilot, lambda: loaded, "history loaded")
         done = loaded[0].progress
         assert set(done.assets) == ({"BTC"} | held) and "BTC" in done.assets

@@ -143,7 +143,8 @@ async def test_cancel_all_asks_first(sim, make_app, rest):
         await place_resting_buy(pilot, app, ticks_below=300)
         table = app.query_one(OrdersTable)
         await wait_for(pilot, lambda: table.row_count == 2, "two orders")
-        await pilot.press("o", "C")
+        await focus_to(pilot, app, "o", table.id or "orders-table")
+        await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm cancel all")
         await pilot.press("n")  # first say no: nothing is cancelled
         await pilot.pause(0.2)

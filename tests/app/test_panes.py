@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from gmo_tui.trading.listener import FillSource
 from textual.app import App, ComposeResult
 
 from gmo_tui.exchange.enums import SettleType, Side
@@ -24,6 +23,7 @@ from gmo_tui.messages import (
     TradesArrived,
 )
 from gmo_tui.themes import DOMAIN_DEFAULTS
+from gmo_tui.trading.listener import FillSource
 from gmo_tui.widgets.keyed_table import KeyedTable
 from gmo_tui.widgets.order_book import OrderBookLadder
 
@@ -142,3 +142,25 @@ async def test_keyed_table_updates_cells_by_key():
         assert table.cell_updates == 1 and list(table.rows) == row_keys  # same rows, one cell
         table.sync([("2", ("p", "q")), ("3", ("m", "n"))])
         assert table.keys() == ["2", "3"] and table.row_count == 2
+
+
+async def test_a_crossed_book_is_drawn_as_crossed_not_as_a_negative_spread():
+    """Finding 9: the spread row says the book is crossed; no "spread -3" and no mid."""
+    app = LadderApp()
+    book = Book("X")
+    async with app.run_test(size=(40, 12)) as pilot:
+        ladder = app.query_one(OrderBookLadder)
+        ladder.set_rules(Decimal(1), Decimal("0.01"))
+        crossed = OrderBook(
+            symbol="X",
+            bids=(BookLevel(Decimal(1003), Decimal(1)), BookLevel(Decimal(1002), Decimal(1))),
+            asks=(BookLevel(Decimal(1000), Decimal(1)), BookLevel(Decimal(1001), Decimal(1))),
+            timestamp=NOW,
+        )
+        book.apply(crossed, 0.0)
+        assert not book.sane
+        ladder.set_book(book)
+        await pilot.pause()
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        assert any("CROSSED" in line for line in lines), lines
+        assert not any("spread" in line for line in lines), lines

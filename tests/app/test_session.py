@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from gmo_tui.trading.gates import EntryGates, Gate
-from gmo_tui.trading.listener import AccountPart, FillSource
 
 from gmo_tui.config import Settings
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval
 from gmo_tui.exchange.models import BookLevel, OrderBook
 from gmo_tui.market.fills import Fill
-from gmo_tui.session import Banner, HistoryProgress, Session, Severity
+from gmo_tui.session.listener import Banner, HistoryProgress, Severity
+from gmo_tui.session.session import Session
+from gmo_tui.trading.gates import EntryGates, Gate
+from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
 
 FAST = {"ws_command_interval": 0.02, "ticker_poll_seconds": 0.3, "status_poll_seconds": 0.3}
@@ -216,7 +217,7 @@ async def test_a_crossed_book_is_said_crossed_and_closes_the_book_gate(sim, tmp_
         await until(lambda: listener.states.get("book") == "LIVE", "book live")
         await until(lambda: session.books["BTC_JPY"].sane, "a sane book")
         session.books.apply(crossed("BTC_JPY"), session.now() + 3600)
-        session._book_changed("BTC_JPY")
+        session.book_changed("BTC_JPY")
         assert listener.states["book"] == "CROSSED"
         assert session.gates is not None and not session.gates.is_open(Gate.BOOK)
         assert "crossed" in (session.gates.reason_of(Gate.BOOK) or "")

@@ -329,3 +329,28 @@ async def test_the_private_stream_survives_maintenance_with_a_new_token(sim, res
     assert event.event.order_id == order_id
     assert all(isinstance(i, StreamStatus | Received) for i in rec.items)
     await rec.stop()
+
+
+async def test_private_stream_stops_when_the_exchange_rejects_the_key(sim) -> None:
+    """Issue 10, finding 8: a wrong secret is not retried forever; the stream ends DOWN with
+    the exchange's reason (and never the secret)."""
+    bad = GmoRestClient(sim.endpoint, Credentials(sim.api_key, "wrong-secret", source="test"))
+    stream = PrivateStream(bad, sim.endpoint, **QUICK)
+    await stream.subscribe("orderEvents")
+    items = []
+
+    async def drain() -> None:
+        async for item in stream:
+            items.append(item)
+
+    try:
+        await asyncio.wait_for(drain(), 10)  # the iteration ends by itself
+    finally:
+        await stream.close()
+        await bad.aclose()
+    states = [i.state for i in items if isinstance(i, StreamStatus)]
+    assert states[-1] is StreamState.DOWN and StreamState.RECONNECTING not in states
+    detail = [i for i in items if isinstance(i, StreamStatus)][-1].detail
+    assert "ERR-5010" in detail and "AuthenticationError" in detail
+    assert "wrong-secret" not in detail
+    assert stream.counters["reconnects"] == 0

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
+from gmo_tui.exchange.models import Order
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import (
     TERMINAL,
@@ -166,59 +167,45 @@ def test_find_lost_limit_order_in_active_orders() -> None:
     assert find_lost_order(LIMIT_BUY, ts(0), orders, claimed=[5]).status == "not_found"
 
 
-def test_find_lost_market_order_via_executions_and_ambiguity() -> None:
+def _market_row(order_id: int, size: str = "1", at: float = 1) -> Order:
+    return rest_order(
+        order_id,
+        OrderStatus.EXECUTED,
+        executed=size,
+        size=size,
+        price="0",
+        execution_type=ExecutionType.MARKET,
+        at=at,
+    )
+
+
+def test_find_lost_market_order_by_its_row_and_ambiguity() -> None:
     intent = OrderIntent("BTC_JPY", Side.BUY, ExecutionType.MARKET, D(1))
     execs = [
         rest_execution(7, 1, "0.4", price="123", at=1),
         rest_execution(7, 2, "0.6", price="124", at=1),
+        rest_execution(9, 3, "1", price="124", at=1),  # another order's fill
     ]
-    res = find_lost_order(intent, ts(0), [], execs)
-    assert res.found and res.order_id == 7 and len(res.executions) == 2
-    more = [*execs, rest_execution(8, 3, "1", price="125", at=2)]
-    amb = find_lost_order(intent, ts(0), [], more)
+    res = find_lost_order(intent, ts(0), [_market_row(7)], execs)
+    assert res.found and res.order_id == 7 and [e.execution_id for e in res.executions] == [1, 2]
+    amb = find_lost_order(intent, ts(0), [_market_row(7), _market_row(8, at=2)], execs)
     assert amb.status == "ambiguous" and amb.candidates == (7, 8) and amb.order_id is None
-    over = [rest_execution(9, 4, "1.5", at=1)]
-    assert find_lost_order(intent, ts(0), [], over).status == "not_found"
-    market_row = [
-        rest_order(10, OrderStatus.EXECUTED, price="0", execution_type=ExecutionType.MARKET, at=1)
-    ]
-    assert find_lost_order(intent, ts(0), market_row).order_id == 10
+    assert find_lost_order(intent, ts(0), [_market_row(9, size="1.5")]).status == "not_found"
 
 
-def test_find_lost_limit_fill_must_be_at_price_or_better() -> None:
-    worse = [rest_execution(7, 1, "1", price="101", at=1)]
-    better = [rest_execution(8, 2, "1", price="99", at=1)]
-    assert find_lost_order(LIMIT_BUY, ts(0), [], worse).status == "not_found"
-    assert find_lost_order(LIMIT_BUY, ts(0), [], better).order_id == 8
-
-
-def test_tracker_resolves_unknown_and_binds() -> None:
-    t = OrderTracker()
-    t.track_intent("x", LIMIT_BUY)
-    t.mark_sent("x", ts(0))
-    t.mark_unknown("x")
-    # Another tracked intent already owns order 5: it must not be claimed twice.
-    t.track_intent("y", LIMIT_BUY)
-    t.mark_sent("y", ts(0))
-    t.mark_accepted("y", 5)
-    rows = [
-        rest_order(5, OrderStatus.ORDERED, at=1),
-        rest_order(6, OrderStatus.ORDERED, executed="0.5", at=1),
-    ]
-    res = t.resolve_lost("x", rows, [])
-    assert res.order_id == 6
-    rec = t.by_key("x")
-    assert rec.order_id == 6 and rec.state is S.ORDERED and rec.filled == D("0.5")
-
-
-def test_tracker_resolves_from_event_seen_orders() -> None:
-    t = OrderTracker()
-    t.track_intent("x", LIMIT_BUY)
-    t.mark_sent("x", ts(0))
-    t.mark_unknown("x")
-    t.apply_order_event(order_event(77, OrderStatus.ORDERED, at=1))
-    res = t.resolve_lost("x")
-    assert res.order_id == 77 and t.by_key("x").order_id == 77 and t.by_key("#77") is None
+def test_the_orders_own_time_decides_never_its_fills() -> None:
+    # placed at once, filled a minute later: found by the order's timestamp
+    late_fill = [rest_execution(8, 2, "1", price="100", at=60)]
+    row = rest_order(8, OrderStatus.EXECUTED, executed="1", at=1)
+    res = find_lost_order(LIMIT_BUY, ts(0), [row], late_fill)
+    assert res.found and res.order_id == 8 and len(res.executions) == 1
+    # fills alone (no order row) are never matched, whatever their time
+    assert find_lost_order(LIMIT_BUY, ts(0), [], late_fill).status == "not_found"
+    soon = [rest_execution(9, 3, "1", price="100", at=1)]
+    assert find_lost_order(LIMIT_BUY, ts(0), [], soon).status == "not_found"
+    # an order placed long before the send is not ours, even if it filled just after it
+    old = rest_order(10, OrderStatus.EXECUTED, executed="1", at=-60)
+    assert find_lost_order(LIMIT_BUY, ts(0), [old], soon).status == "not_found"
 
 
 # ------------------------------------------------------------------------------ properties
@@ -322,14 +309,7 @@ def test_close_intent_matches_only_close_orders() -> None:
         rest_order(2, OrderStatus.ORDERED, side=Side.SELL, at=1), settle_type=SettleType.CLOSE
     )
     assert find_lost_order(close, ts(0), [opening, closing]).order_id == 2
-    t = OrderTracker()
-    t.track_intent("c", close)
-    t.mark_sent("c", ts(0))
-    t.mark_unknown("c")
-    assert t.resolve_lost("c", [opening]).status == "not_found"
-    assert t.by_key("c").state is S.UNKNOWN
-    assert t.resolve_lost("c", [opening, closing]).order_id == 2
-    assert t.by_key("c").state is S.ORDERED
+    assert find_lost_order(close, ts(0), [opening]).status == "not_found"
 
 
 @settings(max_examples=200, deadline=None)

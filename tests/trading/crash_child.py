@@ -1,5 +1,8 @@
 """A tiny app process for the crash tests: places one order through the trading service and
-SIGKILLs itself at the stage named by ``GMO_TUI_CRASH_AT`` ("journaled", "sent", "replied").
+SIGKILLs itself at the stage named by ``GMO_TUI_CRASH_AT`` ("journaled", "sent", "replied"),
+or ``GMO_TUI_KILL_AFTER_S`` seconds after the request went out (while its reply is delayed).
+With ``GMO_TUI_WAIT_GO`` set it prints ``READY`` once started and sends the order only after a
+line on stdin (so the test can set the exchange's faults between the two).
 
 Usage: python crash_child.py ENDPOINT JOURNAL_PATH SIDE SIZE PRICE_OFFSET (the API key and
 secret come in the environment, ``GMO_TUI_API_KEY`` / ``GMO_TUI_API_SECRET``).
@@ -11,6 +14,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 import time
 from decimal import Decimal
 
@@ -27,9 +31,16 @@ from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.service import TradingService
 
 
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def crash_hook(stage: str, intent_id: int) -> None:
     if os.environ.get("GMO_TUI_CRASH_AT") == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
+        _die()
+    after = os.environ.get("GMO_TUI_KILL_AFTER_S")
+    if after and stage == "sending":
+        threading.Timer(float(after), _die).start()
 
 
 async def main(endpoint: str, journal_path: str, side: str, size: str, offset: str) -> None:
@@ -51,6 +62,9 @@ async def main(endpoint: str, journal_path: str, side: str, size: str, offset: s
         for gate in (Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM):  # what the app opens
             service.set_gate(gate, True)
         await service.start()
+        if os.environ.get("GMO_TUI_WAIT_GO"):
+            print("READY", flush=True)
+            await asyncio.to_thread(sys.stdin.readline)
         price = books["BTC"].best_bid - Decimal(offset)
         result = await service.submit(
             OrderIntent("BTC", Side(side), ExecutionType.LIMIT, Decimal(size), price)

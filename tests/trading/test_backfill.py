@@ -130,6 +130,10 @@ async def test_private_events_update_the_journal(rig) -> None:
     for event in list(events):  # everything again: duplicates change nothing twice
         await rig.service.on_private_event(event)
     assert rig.journal.get(placed.intent_id).order_status == "EXECUTED"
-    states = [e.data["status"] for e in rig.journal.events(placed.intent_id) if e.event == "state"]
-    assert states == ["ORDERED", "EXECUTED"]
+    states = [
+        (e.data["status"], Decimal(e.data["filled"]))
+        for e in rig.journal.events(placed.intent_id)
+        if e.event == "state"
+    ]  # the partial fill is journaled too
+    assert states == [("ORDERED", 0), ("ORDERED", Decimal("0.004")), ("EXECUTED", Decimal("0.01"))]
     assert sum(f.size for f in rig.service.fills.for_order(placed.order_id)) == Decimal("0.01")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gmo_tui.trading.gates import EntryGates, Gate
 
-APP_AND_SERVICE = (Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM, Gate.RECONCILED, Gate.EXCHANGE_OPEN)
+APP_AND_SERVICE = (Gate.EXCHANGE_OPEN, Gate.RULES, Gate.BOOK, Gate.PRIVATE_STREAM, Gate.RECONCILED)
 
 
 def test_every_gate_starts_closed_except_kill_switch_auth_and_clock() -> None:
@@ -14,6 +14,8 @@ def test_every_gate_starts_closed_except_kill_switch_auth_and_clock() -> None:
     assert [g for g, _ in gates.closed()] == list(APP_AND_SERVICE)
     for gate in (Gate.KILL_SWITCH, Gate.AUTH, Gate.CLOCK):
         assert gates.is_open(gate) and gates.reason_of(gate) is None
+    assert gates.reason == "reconciling with the exchange (its status not known yet)"
+    gates.set(Gate.EXCHANGE_OPEN, True)
     assert gates.reason == "trading rules not loaded yet"
 
 
@@ -39,9 +41,9 @@ def test_reason_follows_gate_order_not_closing_order() -> None:
     gates = EntryGates()
     for g in APP_AND_SERVICE:
         gates.set(g, True)
-    gates.set(Gate.KILL_SWITCH, False, "kill switch ON")
     gates.set(Gate.BOOK, False, "book of BTC is crossed")
-    assert gates.reason == "book of BTC is crossed"
-    assert gates.closed(ignore=frozenset({Gate.BOOK})) == [(Gate.KILL_SWITCH, "kill switch ON")]
+    gates.set(Gate.AUTH, False, "ERR-5010 bad signature")
+    assert gates.reason == "ERR-5010 bad signature"  # the root cause first
+    assert gates.closed(ignore=frozenset({Gate.AUTH})) == [(Gate.BOOK, "book of BTC is crossed")]
     gates.set(Gate.BOOK, False)  # no reason given: a default one, never empty
     assert gates.reason_of(Gate.BOOK)

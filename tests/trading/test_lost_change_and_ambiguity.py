@@ -9,6 +9,7 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.errors import ReplyLost
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.trading.journal import IntentState
+from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import Outcome
 
 
@@ -78,7 +79,12 @@ async def test_lost_order_matching_two_exchange_orders_is_ambiguous(rig) -> None
         o.id for o in rig.exchange_orders()
     )
     assert (await rig.service.submit(intent)).outcome is Outcome.BLOCKED
-    rig.service.acknowledge_unknown(result.intent_id, max(o.id for o in rig.exchange_orders()))
+    for _ in range(2):  # the timer sees the same two candidates: said once, not every time
+        await rig.service.reconcile(ReconcileReason.TIMER)
+    assert [n.kind.value for n in rig.notices].count("AMBIGUOUS") == 1
+    await rig.service.acknowledge_unknown(
+        result.intent_id, max(o.id for o in rig.exchange_orders())
+    )
     assert rig.journal.get(result.intent_id).state is IntentState.RESOLVED
     assert (await rig.service.submit(intent)).outcome is Outcome.ACCEPTED
 

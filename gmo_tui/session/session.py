@@ -13,12 +13,10 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -37,10 +35,7 @@ from gmo_tui.exchange.errors import (
     AuthenticationError,
     GmoError,
     MaintenanceError,
-    ProtocolError,
-    RateLimitError,
-    ServiceUnavailableError,
-    TransportError,
+    TimestampError,
 )
 from gmo_tui.exchange.rest import GmoRestClient, iter_history_windows
 from gmo_tui.exchange.streams import (
@@ -53,7 +48,7 @@ from gmo_tui.exchange.streams import (
     StreamState,
     StreamStatus,
 )
-from gmo_tui.market.account import Account, TransferEntry, TransferKind
+from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.fills import Fill, FillLedger
@@ -62,9 +57,12 @@ from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.positions import Positions
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
+from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
+from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
+from gmo_tui.session.loads import history_assets, kline_dates
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
-from gmo_tui.trading.listener import AccountPart, FillSource, TradingListener
+from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
 from gmo_tui.trading.service import ReconcileReason, TradingService
 
@@ -74,12 +72,12 @@ T = TypeVar("T")
 
 CHART_CANDLES = 1000
 SPARK_LEN = 12
-HISTORY_ASSETS = 8
-"""At most this many crypto assets get their deposit/withdrawal history fetched."""
 LATENCY_WINDOW = 200
 RETRY_FIRST_S = 0.5
 RETRY_CAP_S = 10.0
 RECONCILE_TICK_S = 0.5
+HALTED_STATUS_POLL_S = 2.0
+"""/v1/status every this many seconds while the exchange is not OPEN (or not known)."""
 BALANCES_POLL_S = 15.0
 BALANCES_DEBOUNCE_S = 0.3
 VOLUME_EVERY_S = 60.0
@@ -96,88 +94,8 @@ PUBLIC_CHANNELS = {
     PublicChannel.TRADES.value: "trades",
     PublicChannel.TICKER.value: "ticker",
 }
-RETRYABLE = (TransportError, ProtocolError, ServiceUnavailableError, RateLimitError, OSError)
-"""Failures that pass: the endpoint unreachable or down, maintenance, the rate limit."""
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
-
-
-class Severity(StrEnum):
-    INFO = "information"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-class Banner(StrEnum):
-    """Conditions shown permanently, with their reason, until resolved."""
-
-    CONFIG = "config"
-    UNREACHABLE = "unreachable"
-    MAINTENANCE = "maintenance"
-    AUTH = "auth"
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryProgress:
-    """Deposit/withdrawal history: ``done`` False while windows are being fetched."""
-
-    done: bool
-    window: int
-    windows: int
-    rows: tuple[TransferEntry, ...] = ()
-    assets: tuple[str, ...] = ()
-    skipped: int = 0
-
-
-class SessionListener(TradingListener, Protocol):
-    """What the session tells the UI. Every call is a cue to re-render from the models."""
-
-    def on_rules(self) -> None: ...
-    def on_book(self, symbol: str) -> None: ...
-    def on_trades(self, symbol: str) -> None: ...
-    def on_tickers(self, symbols: tuple[str, ...]) -> None: ...
-    def on_klines(self, symbol: str, interval: KlineInterval) -> None: ...
-    def on_stream_state(self, stream: str, state: str, detail: str) -> None: ...
-    def on_exchange_status(self, status: ExchangeStatus) -> None: ...
-    def on_balances(self) -> None: ...
-    def on_history(self, progress: HistoryProgress) -> None: ...
-    def on_banner(self, banner: Banner, reason: str | None) -> None: ...
-    def on_message(self, text: str, severity: Severity) -> None: ...
-
-
-def kline_dates(interval: KlineInterval, now: datetime) -> list[str]:
-    """The ``date`` values to fetch for a chart: the previous and the current day (or year)."""
-    day = gmo_day(now)
-    if interval.date_format == "YYYYMMDD":
-        return [(day - timedelta(days=1)).strftime("%Y%m%d"), day.strftime("%Y%m%d")]
-    return [str(day.year - 1), str(day.year)]
-
-
-def history_assets(
-    assets: Iterable[models.Asset], symbol: str, rules: Iterable[str], limit: int = HISTORY_ASSETS
-) -> tuple[list[str], int]:
-    """Crypto assets whose deposit/withdrawal history to fetch, and how many were left out.
-
-    The current symbol's base asset first, then the assets held (non-zero amount, in the
-    order given: the account model lists the largest JPY value first); JPY and anything that
-    is not a spot symbol of ``rules`` (when rules are known) are skipped; at most ``limit``."""
-    known = {s for s in rules if "_" not in s}
-    wanted: list[str] = []
-    for name in [symbol.split("_")[0], *(a.symbol for a in assets if a.amount != 0)]:
-        if name == "JPY" or name in wanted or (known and name not in known):
-            continue
-        wanted.append(name)
-    return wanted[:limit], max(0, len(wanted) - limit)
-
-
-def unreachable(exc: BaseException) -> bool:
-    """The endpoint did not answer (refused, timed out, DNS …), as opposed to answering no."""
-    return isinstance(exc, TransportError | OSError)
-
-
-def socket_says_down(detail: str) -> bool:
-    """A stream's reconnect reason that hints at maintenance or an unreachable endpoint."""
-    return any(hint in detail for hint in ("503", "Refused", "refused", "OSError"))
 
 
 class Session:
@@ -193,6 +111,7 @@ class Session:
         now: Callable[[], float] = time.time,
         market_time: Callable[[], datetime] | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        clock_skew_limit_s: float = 300.0,
     ) -> None:
         self.settings = settings
         self.credentials = credentials
@@ -240,6 +159,7 @@ class Session:
                 positions=Positions(),
                 watch_symbols=(self.symbol,),
                 listener=self,
+                clock_skew_limit_s=clock_skew_limit_s,
             )
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
@@ -249,6 +169,7 @@ class Session:
         self._book_ok: bool | None = None
         self._book_stream_live = False
         self._closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ small helpers
     def symbols(self) -> list[str]:
@@ -346,7 +267,7 @@ class Session:
             self.listener.on_trades(symbol)
         if self.books[symbol].snapshots == 0:
             self.books[symbol].apply(book, self.now())
-            self._book_changed(symbol)
+            self.book_changed(symbol)
 
     async def load_klines(self, symbol: str, interval: KlineInterval) -> None:
         klines: list[models.Kline] = []
@@ -406,7 +327,7 @@ class Session:
             return False
         self.symbol = symbol
         self._new_candles()
-        self._book_changed(symbol)
+        self.book_changed(symbol)
         if self.service is not None:
             self.service.watch_symbols.add(symbol)
         return True
@@ -439,7 +360,9 @@ class Session:
             self._channel_symbol[channel] = symbol
 
     # ------------------------------------------------------------------ public side
-    def _book_changed(self, symbol: str) -> None:
+    def book_changed(self, symbol: str) -> None:
+        """The book of ``symbol`` changed (stream or REST snapshot): the BOOK gate and the
+        book row of the status follow its sanity; the UI re-renders it."""
         if symbol == self.symbol:
             book = self.books[symbol]
             ok = self._book_stream_live and book.snapshots > 0 and book.sane
@@ -463,7 +386,7 @@ class Session:
                     books.apply(event, at)
                     if event.timestamp is not None:
                         latencies.append(at - event.timestamp.timestamp())
-                    self._book_changed(event.symbol)
+                    self.book_changed(event.symbol)
                 case Received(event=models.TradeEvent() as event):
                     symbol = event.symbol or self.symbol
                     tapes[symbol].append(event)
@@ -488,12 +411,14 @@ class Session:
             if live != self._book_stream_live:
                 self._book_stream_live = live
                 self._book_ok = None
-                self._book_changed(self.symbol)
+                self.book_changed(self.symbol)
             if not live and status.channel is None:
                 # the socket going down takes every channel with it
                 self._gate(Gate.BOOK, False, f"book stream {state.value}")
         if state is StreamState.RECONNECTING and socket_says_down(status.detail):
             self._status_wake.set()  # the socket hints at maintenance: ask /v1/status now
+        if state is StreamState.LIVE and self.exchange_status is not ExchangeStatus.OPEN:
+            self._status_wake.set()  # the socket is back: the exchange may be OPEN again
         if name == "book" and state is StreamState.LIVE and not self.books[self.symbol].sane:
             return  # the book row keeps saying CROSSED until a sane book arrives
         self.listener.on_stream_state(name, state.value, status.detail)
@@ -517,14 +442,18 @@ class Session:
                 for ticker in tickers:
                     self._ticker(ticker)
                 self.listener.on_tickers(tuple(t.symbol for t in tickers))
-            if self._status_wake.is_set() or self.now() - last_status >= (
-                self.settings.status_poll_seconds
-            ):
+            every = self.settings.status_poll_seconds
+            if self.exchange_status is not ExchangeStatus.OPEN:
+                every = min(every, HALTED_STATUS_POLL_S)  # notice the reopening soon
+            if self._status_wake.is_set() or self.now() - last_status >= every:
                 self._status_wake.clear()
                 last_status = self.now()
                 await self.poll_status()
+            wait = self.settings.ticker_poll_seconds
+            if self.exchange_status is not ExchangeStatus.OPEN:
+                wait = min(wait, HALTED_STATUS_POLL_S)
             try:
-                await asyncio.wait_for(self._status_wake.wait(), self.settings.ticker_poll_seconds)
+                await asyncio.wait_for(self._status_wake.wait(), wait)
             except TimeoutError:
                 pass
 
@@ -552,7 +481,9 @@ class Session:
                 )
         self.listener.on_exchange_status(status)
         if self.service is not None:
-            asyncio.create_task(self._status_to_service(status, previous))
+            task = asyncio.create_task(self._status_to_service(status, previous))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _status_to_service(
         self, status: ExchangeStatus, previous: ExchangeStatus | None
@@ -568,10 +499,19 @@ class Session:
         service = self.service
         assert service is not None
         await self.rules_loaded.wait()
-        try:
-            await self.retry("start-up reconciliation", service.start)
-        except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
-            self.banner(Banner.AUTH, f"API key rejected by the exchange: {exc}")
+        while True:
+            try:
+                await self.retry("start-up reconciliation", service.start)
+            except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
+                self.banner(Banner.AUTH, f"API key rejected by the exchange: {exc}")
+                return
+            except TimestampError as exc:  # the local clock is off: say so, try again later
+                why = service.gates.reason_of(Gate.CLOCK) or str(exc)
+                self.banner(Banner.CLOCK, f"Clock: {why}")
+                await asyncio.sleep(RETRY_CAP_S)
+                continue
+            self.banner(Banner.CLOCK, None)
+            return
 
     async def run_private_stream(self) -> None:
         """The private WebSocket: every event goes to the service at once (no REST); a
@@ -595,9 +535,7 @@ class Session:
                         self._private_notice(event)
                     case StreamStatus(channel=None) as status:
                         live = status.state is StreamState.LIVE
-                        self._gate(
-                            Gate.PRIVATE_STREAM, live, f"private stream {status.state.value}"
-                        )
+                        self._gate(Gate.PRIVATE_STREAM, live, self._private_reason(status))
                         self.listener.on_stream_state("private", status.state.value, status.detail)
                         self._private_detail(status.detail)
                         await service.on_stream_status(status)
@@ -619,7 +557,7 @@ class Session:
         finally:
             subscribing.cancel()
 
-    def _private_notice(self, event: models.PrivateEvent) -> None:
+    def _private_notice(self, event: object) -> None:
         """What a private event tells the trader beyond the models (fills: ``on_fill``)."""
         match event:
             case models.PositionEvent(msg_type="OPR") as e:
@@ -640,11 +578,20 @@ class Session:
                     f"Order {e.order_id} cancelled by the exchange: {kind}", Severity.WARNING
                 )
 
+    @staticmethod
+    def _auth_failure(detail: str) -> str | None:
+        """The exchange's words when a stream's failure was our key being rejected."""
+        if "AuthenticationError" not in detail:
+            return None
+        return "API key rejected by the exchange: " + detail.split("AuthenticationError: ")[-1]
+
+    def _private_reason(self, status: StreamStatus) -> str:
+        return self._auth_failure(status.detail) or f"private stream {status.state.value}"
+
     def _private_detail(self, detail: str) -> None:
-        if "AuthenticationError" in detail:
-            self.banner(
-                Banner.AUTH, f"API key rejected by the exchange: {detail.split(': ', 2)[-1]}"
-            )
+        rejected = self._auth_failure(detail)
+        if rejected is not None:
+            self.banner(Banner.AUTH, rejected)
         if socket_says_down(detail):
             self._status_wake.set()
 
@@ -690,6 +637,7 @@ class Session:
         """Margin and assets every BALANCES_POLL_S and BALANCES_DEBOUNCE_S after the last
         of a burst of fills; the trading volume (fee tier) every minute."""
         volume_at = -1e9
+        self._balances_wake.set()  # the first fetch at once
         while True:
             try:
                 await asyncio.wait_for(self._balances_wake.wait(), BALANCES_POLL_S)
@@ -761,6 +709,8 @@ class Session:
         if self._closed:
             return
         self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
         for stream in (self.private, self.public):
             if stream is not None:
                 try:
