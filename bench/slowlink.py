@@ -174,25 +174,35 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--delay", type=float, default=0.05, help="one-way delay, s")
     parser.add_argument("--timeout", type=float, default=10.0, help="a probe is missed after")
     parser.add_argument("--ssh", action="store_true", help="also through ssh to 127.0.0.1")
+    parser.add_argument("--ssh-only", action="store_true", help="only through ssh")
     parser.add_argument("--no-pacing", action="store_true", help="the app's output pacing off")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     links: dict[str, object] = {}
-    for rate in (int(r) for r in args.rates.split(",")):
-        links[link_name(rate)] = run_link(args, rate, None)
-    if args.ssh:
-        server = SshServer()
-        try:
-            for rate in (int(r) for r in args.rates.split(",")):
-                links[link_name(rate) + "-ssh"] = run_link(args, rate, server)
-        finally:
+    errors: dict[str, str] = {}
+    rates = [int(r) for r in args.rates.split(",")]
+    plans: list[tuple[str, int, bool]] = (
+        [] if args.ssh_only else [(link_name(r), r, False) for r in rates]
+    )
+    if args.ssh or args.ssh_only:
+        plans += [(link_name(r) + "-ssh", r, True) for r in rates]
+    server = SshServer() if any(ssh for _, _, ssh in plans) else None
+    try:
+        for name, rate, ssh in plans:
+            try:
+                links[name] = run_link(args, rate, server if ssh else None)
+            except SystemExit as exc:  # one link failing keeps the others' figures
+                errors[name] = str(exc)
+    finally:
+        if server is not None:
             server.close()
     result = {
         "terminal": "{}x{} pty".format(*terminal_size()),
         "load": "busy",
         "output_pacing": not args.no_pacing,
         "links": links,
+        "errors": errors,
         "note": (
             "reader = pty: the bench drains the app's own pty at the link rate; reader = ssh: "
             "it drains the terminal of an `ssh -tt` client connected to sshd on 127.0.0.1, "

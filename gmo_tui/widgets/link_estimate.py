@@ -27,7 +27,7 @@ ALLOWANCE_S = 0.05
 """In-flight bytes allowed before holding: this long at the link's rate..."""
 MIN_ALLOWANCE = 4096
 """...and never less than this many bytes."""
-PROBE_GROWTH = 0.05
+PROBE_GROWTH = 0.1
 """Relative growth of the rate estimate per second while the writer keeps up."""
 FAST_BYTES_PER_S = 8_000_000
 """A rate estimate beyond this: the link is fast again, the estimate is dropped."""
@@ -76,6 +76,7 @@ class LinkEstimate:
             if span >= MIN_SAMPLE_S and written > at:
                 sample = (written - at) / span
                 self.rate = sample if self.rate is None else (self.rate + sample) / 2
+                return  # a fresh measurement: nothing to drain or grow yet
         if self.rate is None or last is None:
             return
         dt = max(0.0, now - last[0])
