@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import App, ScreenStackError
 from textual.drivers._writer_thread import WriterThread
@@ -47,7 +48,7 @@ Backlog = Callable[[], int | None]
 """Writes queued for the terminal and not yet taken by the writer thread (None: unknown)."""
 
 
-def writer_backlog(app: App[object]) -> int | None:
+def writer_backlog(app: App[Any]) -> int | None:
     """The number of writes waiting in the app driver's writer-thread queue; None when the
     driver has no writer thread (headless, web, Windows)."""
     try:
@@ -70,7 +71,7 @@ class OutputPacer:
 
     def __init__(
         self,
-        app: App[object],
+        app: App[Any],
         *,
         enabled: bool = True,
         backlog: Backlog | None = None,
@@ -82,7 +83,7 @@ class OutputPacer:
         self._written = written
         self.link = LinkEstimate()
         self._hold: contextlib.ExitStack | None = None
-        self._held_screen: Screen[object] | None = None
+        self._held_screen: Screen[Any] | None = None
         self._was_queued = False
         self._last_poll = 0.0
         self._layout_while_held = False
