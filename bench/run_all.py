@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument("--slowlink-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--slowlink-ssh", action="store_true", help="slowlink also over ssh to 127.0.0.1"
+    )
     parser.add_argument("--out", default="/tmp/gmo-tui-bench")
     parser.add_argument("--reuse", action="store_true", help="keep results already in --out")
     parser.add_argument("--only", default=",".join(BENCHES))
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
                 cmd += ["--minutes", str(args.soak_minutes)]
             if name == "slowlink":
                 cmd += ["--seconds", str(args.slowlink_seconds)]
+                cmd += ["--ssh"] if args.slowlink_ssh else []
             print("running", key, " ".join(cmd[1:]), flush=True)
             run_env = {k: v for k, v in os.environ.items() if not k.startswith("GMO_BENCH_")}
             subprocess.run(
