@@ -9,8 +9,9 @@ which is still written out in turn, and what the trader sees falls seconds behin
 figure looks live. The queue's length is the signal: a frame still queued one poll after it
 was written means the terminal is behind.
 
-:class:`OutputPacer` polls that backlog once a frame period (a plain event-loop callback, not
-a Textual timer, so an idle app pays next to nothing). While the backlog stays, it holds an
+:class:`OutputPacer` polls that backlog once a frame period while writes are being seen
+queued, ten times a second otherwise (a plain event-loop callback, not a Textual timer, so an
+idle app pays next to nothing). While the backlog stays, it holds an
 ``App.batch_update()`` open: Textual keeps collecting dirty widgets and regions but paints
 nothing. When the writer has drained, it closes the batch and asks the screen for the one
 frame that shows everything changed meanwhile. A layout refresh made while holding (its paint
@@ -43,6 +44,9 @@ FRAME_S = 1 / 60
 """How often the backlog is looked at while the app paints freely (Textual's frame period)."""
 HOLD_POLL_S = 0.004
 """How often it is looked at while holding: the caught-up terminal gets its frame promptly."""
+QUIET_POLL_S = 0.1
+"""How often while no write has been seen queued for a second and no link rate is known:
+an idle app pays ten look-ups a second, not sixty."""
 
 Backlog = Callable[[], int | None]
 """Writes queued for the terminal and not yet taken by the writer thread (None: unknown)."""
@@ -85,6 +89,7 @@ class OutputPacer:
         self._hold: contextlib.ExitStack | None = None
         self._held_screen: Screen[Any] | None = None
         self._was_queued = False
+        self._queued_at = -1.0
         self._last_poll = 0.0
         self._layout_while_held = False
         self._handle: asyncio.TimerHandle | None = None
@@ -144,7 +149,14 @@ class OutputPacer:
         else:
             self._release()
         self._last_poll = now
-        self._schedule(HOLD_POLL_S if self._hold is not None else FRAME_S)
+        if queued:
+            self._queued_at = now
+        if self._hold is not None:
+            self._schedule(HOLD_POLL_S)
+        elif link.tracking or now - self._queued_at < 1.0:
+            self._schedule(FRAME_S)
+        else:
+            self._schedule(QUIET_POLL_S)
 
     def _begin_hold(self) -> None:
         stack = contextlib.ExitStack()

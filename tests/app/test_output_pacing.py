@@ -126,7 +126,10 @@ async def _run(pacing: bool) -> tuple[list[str], int, int, PacedPanes]:
         ladder.set_book(_book(0), {})
         await _settle(pilot, app)
         app.queued = 2  # the terminal stops taking output: frames stay queued
-        await pilot.pause(0.06)
+        for _ in range(30):  # the pacer notices within a couple of its polls
+            await pilot.pause(0.02)
+            if app.pacer.holding or not app.pacer.enabled:
+                break
         before = app.terminal.frames
         for step in range(1, 8):
             ladder.set_book(_book(step), {})
