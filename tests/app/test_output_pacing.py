@@ -114,9 +114,10 @@ async def _settle(pilot, app: PacedPanes) -> None:
         await pilot.pause(0.02)
 
 
-async def _run(pacing: bool) -> tuple[list[str], int, int, PacedPanes]:
-    """The same market moves, with the terminal behind for the middle ones: the final
-    terminal text, the frames written while behind, and in all."""
+async def _run(pacing: bool, relayout: bool = False) -> tuple[list[str], int, int, PacedPanes]:
+    """The same market moves, with the terminal behind for the middle ones (and, with
+    ``relayout``, the terminal narrowed meanwhile): the final terminal text, the frames
+    written while behind, and in all."""
     app = PacedPanes(pacing)
     async with app.run_test(size=SIZE) as pilot:
         ladder = app.query_one(OrderBookLadder)
@@ -134,7 +135,9 @@ async def _run(pacing: bool) -> tuple[list[str], int, int, PacedPanes]:
         for step in range(1, 8):
             ladder.set_book(_book(step), {})
             tape.append(trade(str(1000 + step), f"0.0{step}"))
-            tape_pane.set_tape(tape)
+            tape_pane.update()
+            if relayout and step == 4:
+                await pilot.resize_terminal(SIZE[0] - 10, SIZE[1])  # laid out while held
             await pilot.pause(0.03)
         while_behind = app.terminal.frames - before
         app.queued = 0  # caught up
@@ -150,6 +153,16 @@ async def test_paced_terminal_ends_on_the_same_screen() -> None:
     assert free_behind >= 5  # without pacing every move was another queued frame
     assert not app.pacer.holding
     assert any("1,007" in line for line in paced)  # the latest book is on screen
+    assert paced == free
+
+
+async def test_a_resize_while_held_ends_on_the_same_screen() -> None:
+    """The terminal narrows while painting is held: once it has caught up, the terminal
+    matches the unpaced one (Textual repaints the resized screen after the batch; the pacer's
+    own full repaint after a layout refresh made while held is a second safety net)."""
+    paced, paced_behind, _all, app = await _run(pacing=True, relayout=True)
+    free, _free_behind, _free_all, _ = await _run(pacing=False, relayout=True)
+    assert app.pacer.holds >= 1 and paced_behind == 0
     assert paced == free
 
 
