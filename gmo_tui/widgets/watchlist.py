@@ -14,6 +14,7 @@ from gmo_tui.market.formatting import fmt
 from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
 from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -34,7 +35,11 @@ def sparkline(values: Iterable[Decimal], width: int = SPARK_WIDTH) -> str:
     return "".join(SPARKS[int((p - lo) / span * (len(SPARKS) - 1))] for p in points)
 
 
-class Watchlist(KeyedTable):
+class Watchlist(RenderMemo, KeyedTable):
+    """(``RenderMemo``: Textual asks every pane whose clip overlaps a frame's dirty box for
+    all its lines; an unchanged watchlist hands back the same lines instead of re-rendering
+    its table every frame.)"""
+
     SymbolChosen = SymbolChosen
 
     def __init__(self, **kwargs):
