@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    sim.add_argument(
+        "--market",
+        choices=("recorded", "walk"),
+        default="recorded",
+        help="recorded: books and prints shaped by the recording shipped with the package "
+        "(default); walk: the tests' random walk with even levels",
+    )
     from gmo_tui.keys_command import KeysAction
 
     keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
@@ -100,6 +107,10 @@ def run_sim(args: argparse.Namespace) -> int:
         kwargs["api_key"] = args.api_key
     if args.api_secret:
         kwargs["api_secret"] = args.api_secret
+    if args.market == "recorded":
+        from gmo_tui.sim.market_recorded import recorded_market
+
+        kwargs["market"] = recorded_market()
     serve(**kwargs)  # prints the endpoint and the demo account's key and secret
     return 0
 
@@ -177,6 +188,9 @@ def run_app(args: argparse.Namespace) -> int:
         options: dict[str, object] = {"host": "127.0.0.1", "port": 0}
         if args.seed is not None:
             options["seed"] = args.seed
+        from gmo_tui.sim.market_recorded import recorded_market
+
+        options["market"] = recorded_market()
         sim_thread = SimThread(**options)
         endpoint = sim_thread.start()
         settings = replace(settings, endpoint=endpoint)
