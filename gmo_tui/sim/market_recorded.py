@@ -128,9 +128,6 @@ class RecordedMarket:
         rule = SYMBOL_RULES[symbol]
         return {key: min(size, rule.max_order_size) for key, size in want.items()}
 
-    def start_prices(self) -> dict[str, Decimal]:
-        return {symbol: self.engine.last_price(symbol) for symbol in SYMBOL_RULES}
-
     # ------------------------------------------------------------------ actions
 
     def quote(self, symbol: str, shape: BookShape) -> None:
@@ -220,6 +217,7 @@ class RecordedMarket:
         cursor.base = self.mid_of(symbol, last)
         cursor.origin = self.timeline.start_mid
         cursor.passes += 1
+        cursor.book = None  # a book of the pass before, for the map before: the pass opens on one
         cursor.index = 0
         cursor.at -= self.timeline.span
         self.passes_done += 1
