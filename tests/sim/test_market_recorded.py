@@ -49,7 +49,14 @@ def _state(**options: object) -> SimState:
     return SimState(seed=42, rates=ALL_PRINTS, **options)  # type: ignore[arg-type]
 
 
+def _stepping(state: SimState) -> RecordedMarket | SyntheticMarket:
+    market = state.market
+    assert isinstance(market, RecordedMarket | SyntheticMarket)
+    return market
+
+
 def _minute(state: SimState) -> Minute:
+    market = _stepping(state)
     seen = Minute()
     step = 0
 
@@ -59,7 +66,7 @@ def _minute(state: SimState) -> Minute:
 
     state.engine.add_listener(on_event)
     for step in range(int(60 / STEP_S)):
-        state.market.step(STEP_S)
+        market.step(STEP_S)
         if step % 5:
             continue
         for symbol in SYMBOL_RULES:
@@ -152,7 +159,7 @@ def test_a_resting_bid_fills_when_the_prints_reach_it() -> None:
             break
         # not filled yet: no print has reached its price
         assert all(p.trade.price > price for p in prints if p.symbol == symbol)
-        state.market.step(STEP_S)
+        _stepping(state).step(STEP_S)
     fills = engine.executions(DEMO_ACCOUNT, order_id=order_id)
     assert fills, "the bid never filled in two minutes"
     assert {fill.price for fill in fills} == {price}
@@ -210,7 +217,7 @@ def test_a_frozen_demo_market_does_not_move() -> None:
     state = SimState(seed=42, rates=MarketRates.frozen(), market=recorded_market())
     before = state.engine.orderbook("BTC")
     assert_sane(before, "BTC")
-    state.market.step(5.0)
+    _stepping(state).step(5.0)
     assert state.engine.orderbook("BTC") == before
 
 
