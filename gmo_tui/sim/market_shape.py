@@ -9,9 +9,10 @@ market maps recorded prices to its own with an affine map):
 * :class:`PrintShape`: one taker order (the prints of one side at one instant, summed) in lots.
 
 A symbol's lot (:func:`lot_of`) is the largest power of ten of its base asset worth at most
-``LOT_JPY`` yen at its reference price (0.001 BTC, 0.01 ETH, 100 XRP), at least its minimum
-order: a round size stays round in every symbol. :func:`demo_recording` is the recording
-shipped with the package (made by ``scripts/make_demo_market.py``).
+``LOT_JPY`` yen at its reference price (0.001 BTC and BTC_JPY, 0.01 ETH, 100 XRP): a round size
+stays round in every symbol, and a size below a symbol's minimum order becomes the minimum.
+:func:`demo_recording` is the recording shipped with the package (made by
+``scripts/make_demo_market.py``).
 """
 
 from __future__ import annotations
@@ -75,10 +76,9 @@ class Timeline:
 @cache
 def lot_of(symbol: str) -> Decimal:
     """The size one lot stands for in ``symbol`` (see the module docstring)."""
-    rule = SYMBOL_RULES[symbol]
     raw = LOT_JPY / REFERENCE_PRICES[symbol]
     exponent = int(raw.log10().to_integral_value(ROUND_FLOOR))
-    return max(Decimal(10) ** exponent, rule.min_order_size)
+    return Decimal(10) ** exponent
 
 
 def size_of(symbol: str, lots: Decimal) -> Decimal:
