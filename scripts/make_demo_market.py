@@ -1,6 +1,6 @@
 """Make the demo market's recording: ``gmo_tui/sim/data/demo_market.gmorec``.
 
-Nothing real is at hand to record, so this script *generates* a few minutes of one ``BTC``
+Nothing real is at hand to record, so this script *generates* ten minutes of one ``BTC``
 market, written as an ordinary gmo-tui recording (``orderbooks`` and ``trades`` frames exactly
 as the exchange sends them; ``gmo-tui replay`` plays it). The built-in exchange's demo market
 (:mod:`gmo_tui.sim.market_recorded`) takes the shape of every symbol's book and prints from it.
@@ -22,7 +22,7 @@ The model, stepped every 100 ms of generated time, deterministic from ``--seed``
 
 Books are written at most every 250 ms (top 40 levels a side), prints as they happen.
 
-    python scripts/make_demo_market.py [--seed 7] [--minutes 5] [--out PATH]
+    python scripts/make_demo_market.py [--seed 7] [--minutes 10] [--out PATH]
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def generate(out: Path, seed: int, minutes: float) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     if args.out.exists():
