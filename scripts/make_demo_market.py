@@ -20,7 +20,8 @@ The model, stepped every 100 ms of generated time, deterministic from ``--seed``
   walks the book and prints once per level it takes; when the fair value moves past the
   best quote an arbitrageur sweeps the book up to it (how the price moves).
 
-Books are written at most every 250 ms (top 40 levels a side), prints as they happen.
+Books are written at most every 250 ms (top 40 levels a side), prints as they happen, a ticker
+every second (its high, low and volume over the recording so far, not a made-up day).
 
     python scripts/make_demo_market.py [--seed 7] [--minutes 10] [--out PATH]
 """
@@ -270,12 +271,18 @@ def generate(out: Path, seed: int, minutes: float) -> int:
     )
     gen = Generator(seed)
     frames = 0
+    last: int | None = None
+    high = low = 0
+    volume = 0
     with RecordingWriter(out, header, fsync_interval=3600, clock_ns=lambda: _ns(START)) as writer:
-        next_book = 0.0
+        next_book = next_ticker = 0.0
         while gen.t < minutes * 60:
             prints = gen.step()
             at = START + timedelta(seconds=round(gen.t, 3))
             for side, price, qty in prints:
+                high, low = (price, price) if last is None else (max(high, price), min(low, price))
+                last = price
+                volume += qty
                 event = models.TradeEvent(
                     symbol=SYMBOL, side=side, price=Decimal(price), size=_size(qty), timestamp=at
                 )
@@ -288,6 +295,21 @@ def generate(out: Path, seed: int, minutes: float) -> int:
                 writer.write(Kind.PUBLIC, _encoder.encode(to_wire(book)), _ns(at))
                 frames += 1
                 next_book = gen.t + BOOK_EVERY_S
+            best_ask, best_bid = gen.asks.best(), gen.bids.best()
+            if gen.t >= next_ticker and last is not None and best_ask and best_bid:
+                ticker = models.TickerEvent(
+                    symbol=SYMBOL,
+                    ask=Decimal(best_ask),
+                    bid=Decimal(best_bid),
+                    high=Decimal(high),
+                    last=Decimal(last),
+                    low=Decimal(low),
+                    volume=_size(volume),
+                    timestamp=at,
+                )
+                writer.write(Kind.PUBLIC, _encoder.encode(to_wire(ticker)), _ns(at))
+                frames += 1
+                next_ticker = gen.t + 1.0
     return frames
 
 

@@ -13,13 +13,16 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from gmo_tui import cli
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
+from gmo_tui.record.controls import ReplayRemote
 from gmo_tui.record.reader import open_recording
+from gmo_tui.record.replay_source import replay_market
 from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.market import MarketRates, SyntheticMarket
 from gmo_tui.sim.market_recorded import RecordedMarket, recorded_market
@@ -242,3 +245,14 @@ async def test_the_exchange_serves_the_recorded_market_over_http() -> None:
     assert min(gaps) >= 1
     assert statistics.pstdev(gaps) / statistics.fmean(gaps) > 0.5
     assert Decimal(data["bids"][0]["price"]) < Decimal(data["asks"][0]["price"])
+
+
+async def test_the_shipped_recording_replays_like_any_other(make_sim: Any) -> None:
+    sim = await make_sim(market=replay_market(demo_recording(), autostart=False))
+    async with httpx.AsyncClient(base_url=sim.endpoint) as client:
+        remote = ReplayRemote(client)
+        await remote.step(40)  # the first frames hold a ticker, books and prints
+        ticker = (await client.get("/public/v1/ticker", params={"symbol": "BTC"})).json()
+        book = (await client.get("/public/v1/orderbooks", params={"symbol": "BTC"})).json()
+    assert ticker["status"] == 0 and Decimal(ticker["data"][0]["last"]) > 0
+    assert Decimal(book["data"]["bids"][0]["price"]) < Decimal(book["data"]["asks"][0]["price"])
