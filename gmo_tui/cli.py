@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="recorded: books and prints shaped by the recording shipped with the package "
         "(default); walk: the tests' random walk with even levels",
     )
+    sim.add_argument(
+        "--shape",
+        metavar="FILE",
+        default=None,
+        help="with --market recorded: shape the market by this recording (its first symbol) "
+        "instead of the shipped one, e.g. one made with `gmo-tui record`",
+    )
     from gmo_tui.keys_command import KeysAction
 
     keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
@@ -110,7 +117,12 @@ def run_sim(args: argparse.Namespace) -> int:
     if args.market == "recorded":
         from gmo_tui.sim.market_recorded import recorded_market
 
-        kwargs["market"] = recorded_market()
+        try:
+            kwargs["market"] = recorded_market(args.shape)
+        except (OSError, ValueError) as exc:  # FormatError is a ValueError
+            source = args.shape or "the shipped recording"
+            print(f"gmo-tui: cannot shape the market by {source}: {exc}", file=sys.stderr)
+            return 2
     serve(**kwargs)  # prints the endpoint and the demo account's key and secret
     return 0
 
@@ -190,7 +202,13 @@ def run_app(args: argparse.Namespace) -> int:
             options["seed"] = args.seed
         from gmo_tui.sim.market_recorded import recorded_market
 
-        options["market"] = recorded_market()
+        try:
+            options["market"] = recorded_market()
+        except (OSError, ValueError):  # a broken install: the demo still runs
+            logging.getLogger(__name__).warning(
+                "the demo market's recording is unreadable; the random walk runs instead",
+                exc_info=True,
+            )
         sim_thread = SimThread(**options)
         endpoint = sim_thread.start()
         settings = replace(settings, endpoint=endpoint)

@@ -33,6 +33,7 @@ from gmo_tui.sim.replay_view import decode_frame
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
 
 LOT_JPY = Decimal(15000)
+DEPTH = 40  # levels a side taken from each recorded book (a real one may hold hundreds)
 MAX_STRETCH = Decimal(4)
 _NS = 1_000_000_000
 
@@ -92,7 +93,7 @@ def size_of(symbol: str, lots: Decimal) -> Decimal:
 def _levels(
     levels: tuple[models.BookLevel, ...], lot: Decimal
 ) -> tuple[tuple[Decimal, Decimal], ...]:
-    return tuple((level.price, level.size / lot) for level in levels if level.size > 0)
+    return tuple((level.price, level.size / lot) for level in levels[:DEPTH] if level.size > 0)
 
 
 def load_timeline(path: str | os.PathLike[str] | None = None) -> Timeline:
@@ -101,7 +102,10 @@ def load_timeline(path: str | os.PathLike[str] | None = None) -> Timeline:
     Raises ``FormatError``/``OSError`` when the file is unreadable, ``ValueError`` when it holds
     no two-sided book."""
     target = demo_recording() if path is None else Path(path)
-    symbol = open_recording(target).header.symbols[0]
+    symbols = open_recording(target).header.symbols
+    if not symbols or symbols[0] not in SYMBOL_RULES:
+        raise ValueError(f"{target} records no symbol of the built-in exchange ({symbols})")
+    symbol = symbols[0]
     lot = lot_of(symbol)
     events: list[BookShape | PrintShape] = []
     first_ns: int | None = None

@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,17 +20,21 @@ import httpx
 import pytest
 
 from gmo_tui import cli
+from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.record.controls import ReplayRemote
+from gmo_tui.record.format import Header, Kind
 from gmo_tui.record.reader import open_recording
 from gmo_tui.record.replay_source import replay_market
+from gmo_tui.record.writer import RecordingWriter
 from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.market import MarketRates, SyntheticMarket
 from gmo_tui.sim.market_recorded import RecordedMarket, recorded_market
-from gmo_tui.sim.market_shape import Timeline, demo_recording, load_timeline
+from gmo_tui.sim.market_shape import BookShape, Timeline, demo_recording, load_timeline
 from gmo_tui.sim.runner import SimServer
 from gmo_tui.sim.state import DEMO_ACCOUNT, SimState
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
+from gmo_tui.sim.ws import encode
 from tests.sim.market_measures import assert_sane, gap_cv, round_share, sizes_of
 
 WATCHED = ("BTC", "ETH", "XRP", "BTC_JPY", "LINK")
@@ -256,3 +261,67 @@ async def test_the_shipped_recording_replays_like_any_other(make_sim: Any) -> No
         book = (await client.get("/public/v1/orderbooks", params={"symbol": "BTC"})).json()
     assert ticker["status"] == 0 and Decimal(ticker["data"][0]["last"]) > 0
     assert Decimal(book["data"]["bids"][0]["price"]) < Decimal(book["data"]["asks"][0]["price"])
+
+
+def _record_eth(path: Path, levels: int) -> None:
+    """Two minutes of a made-up ETH market with ``levels`` levels a side, as `record` writes."""
+    writer = RecordingWriter(path, Header(start="", endpoint="test", symbols=("ETH",)))
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    for second in range(120):
+        at = start + timedelta(seconds=second)
+        mid = 500_000 + 40 * (second % 7)
+        book = models.OrderBookEvent(
+            symbol="ETH",
+            asks=tuple(
+                models.BookLevel(price=Decimal(mid + 30 + 7 * i * i), size=Decimal("0.5"))
+                for i in range(levels)
+            ),
+            bids=tuple(
+                models.BookLevel(price=Decimal(mid - 30 - 5 * i * i), size=Decimal("2"))
+                for i in range(levels)
+            ),
+            timestamp=at,
+        )
+        trade = models.TradeEvent(
+            symbol="ETH", side=Side.BUY, price=Decimal(mid + 30), size=Decimal("0.3"), timestamp=at
+        )
+        for event in (book, trade):
+            writer.write(Kind.PUBLIC, encode(event), int(at.timestamp() * 1e9))
+    writer.close()
+
+
+def test_another_recording_can_shape_the_market(tmp_path: Path) -> None:
+    path = tmp_path / "eth.gmorec"
+    _record_eth(path, levels=120)
+    timeline = load_timeline(path)
+    state = _state(market=recorded_market(str(path)))
+    market = _stepping(state)
+    for _ in range(30):
+        market.step(1.0)
+    # ETH's lot is 0.01 ETH, BTC's 0.001 BTC: 0.5 ETH (50 lots) a level is 0.05 BTC in BTC,
+    # 2 ETH 0.2 BTC (on one side each; a mirrored pass swaps them)
+    btc = state.engine.orderbook("BTC")
+    assert_sane(btc, "BTC")
+    # (the best level may be part-eaten by a print since the last book)
+    modes = {statistics.mode(level.size for level in side) for side in (btc.asks, btc.bids)}
+    assert modes == {Decimal("0.05"), Decimal("0.2")}
+    # a deep book is cut to the levels a ladder uses
+    assert max(len(book.asks) for book in timeline.events if isinstance(book, BookShape)) == 40
+    assert len(btc.asks) <= 40
+
+
+def test_a_recording_that_cannot_shape_the_market_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.gmorec"
+    args = cli.build_parser().parse_args(["sim", "--shape", str(missing)])
+    assert cli.run_sim(args) == 2
+    assert f"cannot shape the market by {missing}" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.gmorec"
+    garbage.write_bytes(b"not a recording")
+    assert cli.run_sim(cli.build_parser().parse_args(["sim", "--shape", str(garbage)])) == 2
+    assert "not a gmo-tui recording" in capsys.readouterr().err
+    foreign = tmp_path / "foreign.gmorec"
+    RecordingWriter(foreign, Header(start="", endpoint="test", symbols=("FOO",))).close()
+    assert cli.run_sim(cli.build_parser().parse_args(["sim", "--shape", str(foreign)])) == 2
+    assert "no symbol of the built-in exchange" in capsys.readouterr().err
