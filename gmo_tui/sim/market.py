@@ -1,4 +1,4 @@
-"""The synthetic live market: a market maker quoting every symbol and takers printing trades.
+"""The random-walk market: a market maker quoting every symbol and takers printing trades.
 
 * The mid of each symbol does a seeded random walk around ``REFERENCE_PRICES`` in whole ticks
   (small gaussian steps, an occasional jump), one ``random.Random`` per symbol seeded from the
@@ -12,6 +12,9 @@
   second. Symbols without WebSocket subscribers move at ``idle_factor`` of those rates to keep
   CPU modest. A frozen market (``MarketRates.frozen()``) is built once (books, a half hour of
   trades) and then never moves.
+* :class:`Schedule` (when to step, event credits) and :func:`open_house_accounts` are shared with
+  the demo market of :mod:`~gmo_tui.sim.market_recorded`, which ``--demo`` and ``gmo-tui sim``
+  use; this random walk is ``SimState``'s default, the tests' market.
 """
 
 from __future__ import annotations
