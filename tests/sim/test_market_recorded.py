@@ -7,6 +7,8 @@ every print without a subscriber; the measures are in :mod:`tests.sim.market_mea
 
 from __future__ import annotations
 
+import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -36,6 +38,7 @@ from gmo_tui.sim.state import DEMO_ACCOUNT, SimState
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
 from gmo_tui.sim.ws import encode
 from tests.sim.market_measures import assert_sane, gap_cv, round_share, sizes_of
+from tests.sim.test_server_support import Gmo, connect, recv_json
 
 WATCHED = ("BTC", "ETH", "XRP", "BTC_JPY", "LINK")
 STEP_S = 0.1
@@ -325,3 +328,26 @@ def test_a_recording_that_cannot_shape_the_market_is_said_so(
     RecordingWriter(foreign, Header(start="", endpoint="test", symbols=("FOO",))).close()
     assert cli.run_sim(cli.build_parser().parse_args(["sim", "--shape", str(foreign)])) == 2
     assert "no symbol of the built-in exchange" in capsys.readouterr().err
+
+
+async def test_a_subscriber_sees_the_demo_market_move_live(make_sim: Any) -> None:
+    sim = await make_sim(market=recorded_market())
+    await sim.control("limits", {"ws_commands_per_s": 100})
+    async with Gmo(sim) as gmo, connect(gmo.ws_url("/ws/public/v1")) as ws:
+        for channel in ("trades", "orderbooks"):
+            await ws.send(json.dumps({"command": "subscribe", "channel": channel, "symbol": "BTC"}))
+        frames: dict[str, list[dict[str, Any]]] = {"trades": [], "orderbooks": []}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while loop.time() < deadline and (
+            len(frames["trades"]) < 5 or len(frames["orderbooks"]) < 5
+        ):
+            frame = await recv_json(ws, timeout=10)
+            frames[frame["channel"]].append(frame)
+    assert len(frames["trades"]) >= 5 and len(frames["orderbooks"]) >= 5
+    for frame in frames["orderbooks"]:
+        asks = [Decimal(level["price"]) for level in frame["asks"][:20]]
+        bids = [Decimal(level["price"]) for level in frame["bids"][:20]]
+        assert bids[0] < asks[0]
+        gaps = [int(b - a) for a, b in zip(asks, asks[1:], strict=False)]
+        assert statistics.pstdev(gaps) / statistics.fmean(gaps) > 0.5
