@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from gmo_tui.sim.state import SimState
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
