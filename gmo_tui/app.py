@@ -27,10 +27,11 @@ from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.heap import freeze_startup_heap
 from gmo_tui.messages import ScreenListener
+from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session.listener import Banner
+from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
 from gmo_tui.widgets.chart import CandleChart
@@ -103,6 +104,7 @@ class GmoTuiApp(App[None]):
             id="chart.longer",
             show=False,
         ),
+        _key("A", "screen.alerts", "Alerts", "Alerts: list, dismiss", id="alerts.list", show=False),
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
     ]
@@ -149,8 +151,11 @@ class GmoTuiApp(App[None]):
         return dict(DOMAIN_DEFAULTS)
 
     def on_mount(self) -> None:
-        for theme in load_themes(cfg.config_dir() / "themes"):
+        theme_problems: list[str] = []
+        for theme in load_themes(cfg.config_dir() / "themes", problems=theme_problems):
             self.register_theme(theme)
+        for problem in theme_problems:  # a user theme hard to read, or not loaded: say so
+            self.main.say(problem, Severity.WARNING, 20)
         try:
             self.theme = self.settings.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
@@ -169,6 +174,7 @@ class GmoTuiApp(App[None]):
             self.reconcile_clock()
             self.balances()
         self.set_interval(1.0, self.update_metrics)
+        self.set_interval(1.0, self.session.alerts.tick)  # streams not live for too long
         # the 24h reference moves with the clock: reload it hourly
         self.set_interval(DAY_OPEN_RELOAD_S, self.day_opens)
         # once the first book, candles and day opens are in: keep the start-up heap out of
@@ -270,6 +276,7 @@ class GmoTuiApp(App[None]):
             ("Positions table", binding_rows(PositionsTable.BINDINGS)),
             ("Chart", binding_rows(CandleChart.BINDINGS)),
             ("Dialogs", binding_rows(ConfirmScreen.BINDINGS)),
+            ("Alerts", binding_rows(AlertsScreen.BINDINGS)),
             ("Palette", [("ctrl+p", "Command palette: symbols, actions, themes", "")]),
         ]
         self.push_screen(HelpScreen(sections))

@@ -1,0 +1,37 @@
+"""The fired alerts not dismissed yet: one line under the banners (the newest, and how many
+more), shown until the trader dismisses them in the Alerts screen (``A``). Hidden when none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from gmo_tui.alerts import Fired
+
+
+class AlertStrip(Static):
+    DEFAULT_CSS = """
+    AlertStrip {
+        height: 1; background: $warning; color: $background; text-style: bold; padding: 0 1;
+    }
+    AlertStrip.-empty { display: none; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, classes="-empty")
+        self.shown: tuple[str, ...] = ()
+        """The alert ids on the line, newest first."""
+
+    def show(self, notices: Sequence[Fired]) -> None:
+        self.shown = tuple(f.alert_id for f in reversed(notices))
+        self.set_class(not notices, "-empty")
+        if not notices:
+            self.update("")
+            return
+        newest = notices[-1]
+        more = f" (+{len(notices) - 1} more)" if len(notices) > 1 else ""
+        self.update(
+            Text(f"⚑ ALERT {newest.title}: {newest.body}{more} · A: alerts list, to dismiss")
+        )
