@@ -82,7 +82,9 @@ class OrderBookLadder(DirectLines, can_focus=True):
         Binding("up", "cursor(-1)", "Level up", show=False, id="book.up"),
         Binding("down", "cursor(1)", "Level down", show=False, id="book.down"),
         Binding("enter", "pick", "Price to ticket", id="book.pick", tooltip="Ticket price = level"),
-        Binding("a", "alert", "Alert", id="book.alert", tooltip="Price alert at this level"),
+        Binding(
+            "a", "alert", "Alert", show=False, id="book.alert", tooltip="Price alert at this level"
+        ),
         Binding(
             "left_square_bracket",
             "group(-1)",
