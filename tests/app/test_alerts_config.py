@@ -89,3 +89,12 @@ async def test_a_user_theme_hard_to_read_is_said_on_screen(
         assert "mine-bad" in said[0] and "$bid" in said[0]
         assert "mine-bad" in app.available_themes  # a warning, not a refusal
         await app.shutdown()
+
+
+def test_the_readmes_alerts_example_is_real_config(config) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Alerts") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```", 10)]
+    config.write_text(example)
+    alerts = cfg.load_settings(config, env={}).alerts
+    assert alerts.osc is Osc.BOTH and alerts.command == ("notify-send-json", "--urgent")
