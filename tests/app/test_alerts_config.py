@@ -94,7 +94,8 @@ async def test_a_user_theme_hard_to_read_is_said_on_screen(
 def test_the_readmes_alerts_example_is_real_config(config) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Alerts") :]
-    example = section[section.index("```toml\n") + 8 : section.index("```", 10)]
+    start = section.index("```toml\n") + len("```toml\n")
+    example = section[start : section.index("```", start)]
     config.write_text(example)
     alerts = cfg.load_settings(config, env={}).alerts
     assert alerts.osc is Osc.BOTH and alerts.command == ("notify-send-json", "--urgent")
