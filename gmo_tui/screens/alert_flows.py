@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 from textual.screen import ModalScreen
 
 from gmo_tui.alerts import Alert, AlertKind, Delivery, Fired
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
@@ -43,33 +44,39 @@ def positive(text: str) -> tuple[Decimal | None, str | None]:
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        return None, "a number above 0"
+        return None, _("a number above 0")
     if not value.is_finite() or value <= 0:
-        return None, "a number above 0"
+        return None, _("a number above 0")
     return value, None
 
 
 def describe(alert: Alert, places: int | None = None) -> str:
     """One line saying what ``alert`` watches."""
     level = alert.level
-    where = alert.symbol or "any symbol"
+    where = alert.symbol or _("any symbol")
     match alert.kind:
-        case AlertKind.PRICE_ABOVE | AlertKind.PRICE_BELOW:
-            word = "above" if alert.kind is AlertKind.PRICE_ABOVE else "below"
+        case AlertKind.PRICE_ABOVE:
             shown = fmt(level, places) if places is not None else str(level)
-            return f"{where} crosses {word} {shown}"
+            return _("{symbol} crosses above {price}").format(symbol=where, price=shown)
+        case AlertKind.PRICE_BELOW:
+            shown = fmt(level, places) if places is not None else str(level)
+            return _("{symbol} crosses below {price}").format(symbol=where, price=shown)
         case AlertKind.PERCENT_MOVE:
-            return f"{where} moves {level}% within {alert.window_s:g} s"
+            return _("{symbol} moves {percent}% within {seconds} s").format(
+                symbol=where, percent=level, seconds=f"{alert.window_s:g}"
+            )
         case AlertKind.FILL:
-            return f"a fill on {where}"
+            return _("a fill on {symbol}").format(symbol=where)
         case AlertKind.LOSSCUT_NEAR:
-            return f"a position on {where} within {level}% of its losscut price"
+            return _("a position on {symbol} within {percent}% of its losscut price").format(
+                symbol=where, percent=level
+            )
         case AlertKind.MARGIN_BELOW:
-            return f"margin ratio under {level}%"
+            return _("margin ratio under {percent}%").format(percent=level)
         case AlertKind.STREAM_STALE:
-            return f"a stream not live for {level} s"
+            return _("a stream not live for {seconds} s").format(seconds=level)
         case AlertKind.MAINTENANCE:
-            return "exchange maintenance"
+            return _("exchange maintenance")
 
 
 class AlertFlows:
@@ -88,9 +95,10 @@ class AlertFlows:
         try:
             self.session.alerts.add(alert)
         except ValueError as exc:
-            self.host.say(f"Alert not set: {exc}", Severity.ERROR)
+            self.host.say(_("Alert not set: {problem}").format(problem=exc), Severity.ERROR)
             return None
-        self.host.say(f"Alert set: {describe(alert, self._places(alert.symbol))}")
+        shown = describe(alert, self._places(alert.symbol))
+        self.host.say(_("Alert set: {alert}").format(alert=shown))
         return alert
 
     # ------------------------------------------------------------------ making alerts
@@ -108,7 +116,9 @@ class AlertFlows:
         last = self.last_price(symbol)
         if last is None:
             self.host.say(
-                f"Alert not set: no price of {symbol} known yet to tell above from below",
+                _("Alert not set: no price of {symbol} known yet to tell above from below").format(
+                    symbol=symbol
+                ),
                 Severity.WARNING,
             )
             return None
@@ -131,49 +141,56 @@ class AlertFlows:
         defaults = session.settings.alerts
         match kind:
             case AlertKind.PRICE_ABOVE | AlertKind.PRICE_BELOW:
-                word = "above" if kind is AlertKind.PRICE_ABOVE else "below"
+                above = kind is AlertKind.PRICE_ABOVE
+                title = (
+                    _("Alert when {symbol} crosses above")
+                    if above
+                    else _("Alert when {symbol} crosses below")
+                )
                 last = self.last_price(symbol)
                 self._ask_number(
-                    f"Alert when {symbol} crosses {word}",
+                    title.format(symbol=symbol),
                     last if last is not None else Decimal(0),
-                    "a price · Enter to set · Escape to cancel",
+                    _("a price · Enter to set · Escape to cancel"),
                     lambda level: self.add(Alert(kind, level, symbol)),
                 )
             case AlertKind.PERCENT_MOVE:
 
                 def with_percent(percent: Decimal) -> None:
                     self._ask_number(
-                        f"… within how many seconds ({symbol} {percent}%)",
+                        _("… within how many seconds ({symbol} {percent}%)").format(
+                            symbol=symbol, percent=percent
+                        ),
                         WINDOW_DEFAULT,
-                        "seconds · Enter to set · Escape to cancel",
+                        _("seconds · Enter to set · Escape to cancel"),
                         lambda window: self.add(Alert(kind, percent, symbol, float(window))),
                     )
 
                 self._ask_number(
-                    f"Alert when {symbol} moves by %",
+                    _("Alert when {symbol} moves by %").format(symbol=symbol),
                     PERCENT_DEFAULT,
-                    "percent, either way · Enter for the window",
+                    _("percent, either way · Enter for the window"),
                     with_percent,
                 )
             case AlertKind.LOSSCUT_NEAR:
                 self._ask_number(
-                    "Alert when a position is within % of its losscut price",
+                    _("Alert when a position is within % of its losscut price"),
                     defaults.losscut_pct,
-                    "percent of the mark · Enter to set · Escape to cancel",
+                    _("percent of the mark · Enter to set · Escape to cancel"),
                     lambda level: self.add(Alert(kind, level)),
                 )
             case AlertKind.MARGIN_BELOW:
                 self._ask_number(
-                    "Alert when the margin ratio is under %",
+                    _("Alert when the margin ratio is under %"),
                     MARGIN_DEFAULT,
-                    "percent · Enter to set · Escape to cancel",
+                    _("percent · Enter to set · Escape to cancel"),
                     lambda level: self.add(Alert(kind, level)),
                 )
             case AlertKind.STREAM_STALE:
                 self._ask_number(
-                    "Alert when a stream is stale or disconnected for seconds",
+                    _("Alert when a stream is stale or disconnected for seconds"),
                     defaults.stale_after,
-                    "seconds · Enter to set · Escape to cancel",
+                    _("seconds · Enter to set · Escape to cancel"),
                     lambda level: self.add(Alert(kind, level)),
                 )
             case AlertKind.FILL | AlertKind.MAINTENANCE:
@@ -183,7 +200,8 @@ class AlertFlows:
     def fired(self, fired: Fired) -> None:
         """The notice that stays (and a toast), then the terminal and the hook."""
         self.host.show_alert_notices()
-        self.host.say(f"ALERT {fired.title}: {fired.body}", Severity.WARNING, 10)
+        text = _("ALERT {title}: {body}").format(title=fired.title, body=fired.body)
+        self.host.say(text, Severity.WARNING, 10)
         delivery = self.delivery
         if delivery is not None:
             self.host.run_flow(partial(self._deliver, delivery, fired), "alert delivery")
@@ -194,9 +212,15 @@ class AlertFlows:
             return
         command = delivery.settings.command[0]
         if result.timed_out:
-            why = f"killed after {delivery.settings.command_timeout:g} s"
+            text = _("Alert command {command} killed after {seconds} s").format(
+                command=command, seconds=f"{delivery.settings.command_timeout:g}"
+            )
         elif result.returncode is None:
-            why = f"could not start ({result.error})"
+            text = _("Alert command {command} could not start ({error})").format(
+                command=command, error=result.error
+            )
         else:
-            why = f"exited with status {result.returncode}"
-        self.host.say(f"Alert command {command} {why}", Severity.WARNING, 10)
+            text = _("Alert command {command} exited with status {code}").format(
+                command=command, code=result.returncode
+            )
+        self.host.say(text, Severity.WARNING, 10)

@@ -14,12 +14,13 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from gmo_tui.alerts import Alert, AlertState
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.formatting import decimals_of, jst_time
 from gmo_tui.screens.alert_flows import describe
 from gmo_tui.session.alerting import SessionAlerts
 from gmo_tui.session.session import Session
 
-COLUMNS = ("State", "Alert", "Set (JST)", "Fired (JST)")
+COLUMNS = (N_("State"), N_("Alert"), N_("Set (JST)"), N_("Fired (JST)"))
 
 
 def when(seconds: float | None) -> str:
@@ -31,10 +32,10 @@ def when(seconds: float | None) -> str:
 def state_of(alert: Alert, alerts: SessionAlerts) -> str:
     """NEW (fired, not dismissed), FIRED (done), ACTIVE (a condition holds), or ARMED."""
     if any(f.alert_id == alert.id for f in alerts.notices):
-        return "NEW"
+        return _("NEW")
     if alert.state is AlertState.FIRED:
-        return "FIRED"
-    return "ACTIVE" if alert.active else "ARMED"
+        return _("FIRED")
+    return _("ACTIVE") if alert.active else _("ARMED")
 
 
 class AlertsScreen(ModalScreen[None]):
@@ -67,16 +68,18 @@ class AlertsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Alerts", id="alerts-title")
+            yield Static(_("Alerts"), id="alerts-title")
             yield DataTable(cursor_type="row", zebra_stripes=True)
             yield Static(
-                "x dismiss · X dismiss all · d delete · Escape close · "
-                "a on the ladder or ctrl+p \u201cAlert:\u201d to add",
+                _(
+                    "x dismiss · X dismiss all · d delete · Escape close · "
+                    "a on the ladder or ctrl+p “Alert:” to add"
+                ),
                 id="alerts-hint",
             )
 
     def on_mount(self) -> None:
-        self.table.add_columns(*COLUMNS)
+        self.table.add_columns(*(_(label) for label in COLUMNS))
         self.show()
         self.table.focus()
 
@@ -97,11 +100,15 @@ class AlertsScreen(ModalScreen[None]):
                 key=alert.id,
             )
         if not rows:
-            table.add_row("—", "no alerts yet", "", "", key="")
+            table.add_row("—", _("no alerts yet"), "", "", key="")
         if keep is not None and keep in {a.id for a in rows}:
             table.move_cursor(row=table.get_row_index(keep))
         count = len(alerts.notices)
-        title = f"Alerts · {len(rows)} set · {count} new" if count else f"Alerts · {len(rows)} set"
+        title = (
+            _("Alerts · {count} set · {new} new").format(count=len(rows), new=count)
+            if count
+            else _("Alerts · {count} set").format(count=len(rows))
+        )
         self.query_one("#alerts-title", Static).update(title)
 
     def selected(self) -> str | None:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gmo_tui.alerts import Fired
+from gmo_tui.i18n import _
 
 
 class AlertStrip(Static):
@@ -31,7 +32,8 @@ class AlertStrip(Static):
             self.update("")
             return
         newest = notices[-1]
-        more = f" (+{len(notices) - 1} more)" if len(notices) > 1 else ""
-        self.update(
-            Text(f"⚑ ALERT {newest.title}: {newest.body}{more} · A: alerts list, to dismiss")
+        more = _(" (+{count} more)").format(count=len(notices) - 1) if len(notices) > 1 else ""
+        line = _("⚑ ALERT {title}: {body}{more} · A: alerts list, to dismiss").format(
+            title=newest.title, body=newest.body, more=more
         )
+        self.update(Text(line))

@@ -481,7 +481,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
     def action_alert(self) -> None:
         price = self.cursor_price
         if price is None:
-            self.notify("Alert: first put the cursor on a level (up / down)", severity="warning")
+            self.notify(_("Alert: first put the cursor on a level (up / down)"), severity="warning")
             return
         self.post_message(AlertAtPrice(price))
 

@@ -200,7 +200,7 @@ async def test_a_losscut_alert_from_the_palette_fires_after_a_move(
 
         await palette(pilot, app, "Alert: losscut proximity")
         await answer(pilot, app, format(pct, "f"))
-        (alert,) = app.session.alerts.engine.alerts
+        (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "the alert")
         assert (alert.kind, alert.level) == (AlertKind.LOSSCUT_NEAR, pct)
         await pilot.pause(0.5)
         assert seen.fired == []
@@ -230,7 +230,7 @@ async def test_a_stale_stream_alert_fires_under_sim_silence(sim: Any, make_app: 
         await wait_ready(pilot, app, trading=False)
         await palette(pilot, app, "Alert: stream stale or disconnected")
         await answer(pilot, app, "1")
-        (alert,) = app.session.alerts.engine.alerts
+        (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "the alert")
         assert (alert.kind, alert.level) == (AlertKind.STREAM_STALE, Decimal(1))
         await wait_for(pilot, lambda: app.session.book_live, "the book live")
         await pilot.pause(1.5)
@@ -303,6 +303,7 @@ async def test_alerts_from_the_palette_survive_a_restart(sim: Any, make_app: Any
         await palette(pilot, app, "Alert: percent move")
         await answer(pilot, app, "3")
         await answer(pilot, app, "60")
+        await wait_for(pilot, lambda: len(app.session.alerts.engine.alerts) == 2, "two alerts")
         made = {(a.kind, a.level, a.window_s) for a in app.session.alerts.engine.alerts}
         assert made == {
             (AlertKind.MARGIN_BELOW, Decimal(120), None),
