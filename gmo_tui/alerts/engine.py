@@ -123,7 +123,7 @@ class AlertEngine:
                         _("{symbol} last {price} crossed below {level}"),
                     )
                 )
-                words = {"symbol": symbol, "level": alert.level, "price": price}
+                words = {"symbol": symbol, "level": f"{alert.level:,}", "price": f"{price:,}"}
                 fired.append(
                     self._fire(
                         alert,
@@ -185,8 +185,8 @@ class AlertEngine:
                 words = {
                     "symbol": symbol,
                     "percent": f"{abs(move):.2f}",
-                    "ref": ref,
-                    "price": price,
+                    "ref": f"{ref:,}",
+                    "price": f"{price:,}",
                     "seconds": f"{alert.window_s:g}",
                 }
                 fired.append(
@@ -243,9 +243,9 @@ class AlertEngine:
                                 size=position.size,
                                 symbol=position.symbol,
                                 id=position.position_id,
-                                mark=mark,
+                                mark=f"{mark:,}",
                                 distance=f"{distance:.2f}",
-                                losscut=position.losscut_price,
+                                losscut=f"{position.losscut_price:,}",
                             ),
                             now,
                             position.symbol,
@@ -307,7 +307,7 @@ class AlertEngine:
                         side=_(fill.side.value),
                         size=fill.size,
                         symbol=fill.symbol,
-                        price=fill.price,
+                        price=f"{fill.price:,}",
                         order=fill.order_id,
                     ),
                     now,

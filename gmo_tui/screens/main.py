@@ -86,7 +86,7 @@ class MainScreen(RenderMemo, Screen[None]):
     }
     MainScreen > MarketHeader { dock: top; }
     MainScreen > BannerBar { dock: top; }
-    MainScreen > AlertStrip { dock: top; }
+    MainScreen > AlertStrip { dock: bottom; margin-bottom: 2; }
     MainScreen > StatusBar { dock: bottom; margin-bottom: 1; }
     MainScreen > #book { row-span: 3; height: 1fr; }
     #book { border: round $panel; border-title-color: $text-muted; }

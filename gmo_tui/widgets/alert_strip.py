@@ -1,4 +1,4 @@
-"""The fired alerts not dismissed yet: one line under the banners (the newest, and how many
+"""The fired alerts not dismissed yet: one line over the status bar (the newest, and how many
 more), shown until the trader dismisses them in the Alerts screen (``A``). Hidden when none."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class AlertStrip(Static):
             return
         newest = notices[-1]
         more = _(" (+{count} more)").format(count=len(notices) - 1) if len(notices) > 1 else ""
-        line = _("⚑ ALERT {title}: {body}{more} · A: alerts list, to dismiss").format(
+        line = _("⚑ ALERT {title}{more} · A to dismiss · {body}").format(
             title=newest.title, body=newest.body, more=more
         )
         self.update(Text(line))

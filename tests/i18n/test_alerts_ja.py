@@ -28,8 +28,9 @@ async def test_alerts_in_japanese(sim, make_app):
         strip = app.main.query_one(AlertStrip)
         await wait_for(pilot, lambda: strip.display, "the fired alert's line")
         line = str(strip.render())
-        assert line.startswith("⚑ アラート BTC_JPY 1 上抜け: BTC_JPY の最終約定価格 "), line
-        assert line.endswith("A: アラート一覧で確認"), line
+        assert line.startswith(
+            "⚑ アラート BTC_JPY 1 上抜け · A で確認 · BTC_JPY の最終約定価格 "
+        ), line
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen), "the Alerts list")
         screen = app.screen
