@@ -112,6 +112,9 @@ class Settings:
     """The ``[alerts]`` table: how a fired alert reaches you (``bell``, ``osc``, ``tmux``,
     ``command``, ``command_timeout``) and the defaults of alerts made from the UI
     (``stale_after``, ``losscut_pct``); see :mod:`gmo_tui.alerts`."""
+    output_pacing: bool = True
+    """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
+    so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
 
     @property
     def endpoint_is_default(self) -> bool:
@@ -130,6 +133,7 @@ _ENV = {
     "GMO_TUI_TIER": "tier",
     "GMO_TUI_BELL": "bell",
     "GMO_TUI_LANGUAGE": "language",
+    "GMO_TUI_OUTPUT_PACING": "output_pacing",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -217,6 +221,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "ws_command_interval": _seconds,
     "demo": _flag,
     "alerts": _alerts,
+    "output_pacing": _flag,
 }
 """One check per field of :class:`Settings`; ``text_source``: the value comes from an
 environment variable or a flag (always a string) rather than TOML."""
