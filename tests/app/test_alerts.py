@@ -327,3 +327,23 @@ async def test_alerts_from_the_palette_survive_a_restart(sim: Any, make_app: Any
     app3 = make_app(sim, credentials=False)
     kinds = [a.kind for a in app3.session.alerts.engine.alerts]
     assert kinds == [AlertKind.MARGIN_BELOW]
+
+
+async def test_a_maintenance_alert_fires_when_the_exchange_goes_into_maintenance(
+    sim: Any, make_app: Any
+) -> None:
+    seen = Seen()
+    app = make_app(sim, credentials=False, status_poll_seconds=1)
+    async with app.run_test(size=(120, 36), message_hook=seen) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await palette(pilot, app, "Alert: exchange maintenance")
+        (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "the alert")
+        assert alert.kind is AlertKind.MAINTENANCE
+        await pilot.pause(1.5)
+        assert seen.fired == []  # OPEN: nothing
+        await sim.control("status", {"status": "MAINTENANCE"})
+        await wait_for(pilot, lambda: seen.fired, "the maintenance alert", timeout=15)
+        (fired,) = seen.fired
+        assert fired.kind is AlertKind.MAINTENANCE and fired.title == "Maintenance"
+        await sim.control("status", {"status": "OPEN"})
+        await app.shutdown()
