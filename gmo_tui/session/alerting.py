@@ -86,7 +86,9 @@ class SessionAlerts:
         self._tell(self.engine.check_positions(positions, books))
 
     def margin(self, account: Account) -> None:
-        self._tell(self.engine.check_margin(account))
+        """The margin ratio, while margin is in use (with none, GMO's ratio is 0: no verdict)."""
+        if account.margin is not None and account.margin.margin > 0:
+            self._tell(self.engine.check_margin(account))
 
     def fill(self, fill: Fill) -> None:
         self._tell(self.engine.on_fill(fill))

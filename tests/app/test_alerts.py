@@ -347,3 +347,30 @@ async def test_a_maintenance_alert_fires_when_the_exchange_goes_into_maintenance
         assert fired.kind is AlertKind.MAINTENANCE and fired.title == "Maintenance"
         await sim.control("status", {"status": "OPEN"})
         await app.shutdown()
+
+
+async def test_a_margin_alert_fires_only_while_margin_is_in_use_and_under_its_level(
+    sim: Any, make_app: Any, rest: GmoRestClient
+) -> None:
+    seen = Seen()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 36), message_hook=seen) as pilot:
+        await wait_ready(pilot, app)
+        account = app.session.account
+        await wait_for(pilot, lambda: account.margin is not None, "the margin figures")
+        assert account.margin is not None and account.margin.margin == 0  # no position
+        await palette(pilot, app, "Alert: margin ratio")
+        await answer(pilot, app, "1000000000")
+        (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "the alert")
+        assert alert.kind is AlertKind.MARGIN_BELOW
+        before = account.margin
+        app.session.refresh_balances()
+        await wait_for(pilot, lambda: account.margin is not before, "the margin polled again")
+        await pilot.pause(0.5)
+        assert seen.fired == [], "a ratio of 0 with no margin in use is no verdict"
+        await rest.place_order(SYMBOL, "BUY", "MARKET", Decimal("0.01"))
+        await wait_for(pilot, lambda: seen.fired, "the margin alert", timeout=15)
+        (fired,) = seen.fired
+        assert fired.kind is AlertKind.MARGIN_BELOW
+        assert Decimal(fired.details["margin_ratio"]) > 0
+        await app.shutdown()
