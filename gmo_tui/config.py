@@ -189,7 +189,7 @@ def _seconds(value: Any, text_source: bool) -> Checked:
 
 def _alerts(value: Any, text_source: bool) -> Checked:
     if not isinstance(value, Mapping):
-        return None, "a table: [alerts]"
+        return None, _("a table: [{name}]").format(name="alerts")
     try:
         return AlertSettings.from_table(dict(value)), None
     except ValueError as exc:
