@@ -94,7 +94,25 @@ class AlertEngine:
         if alert.kind.one_shot:
             alert.state = AlertState.FIRED
         alert.fired_at = now
-        return Fired(alert.id, alert.kind, title, body, now, symbol or alert.symbol, details)
+        fired = Fired(alert.id, alert.kind, title, body, now, symbol or alert.symbol, details)
+        alert.pending = fired
+        return fired
+
+    @property
+    def pending(self) -> list[Fired]:
+        """The latest firing of each alert not dismissed yet, oldest first."""
+        return sorted((a.pending for a in self._alerts.values() if a.pending), key=lambda f: f.at)
+
+    def dismiss(self, alert_id: str | None = None) -> int:
+        """Dismiss the notice of ``alert_id`` (of every alert when None); how many went."""
+        gone = [
+            a for a in self._alerts.values() if a.pending is not None and alert_id in (None, a.id)
+        ]
+        for alert in gone:
+            alert.pending = None
+        if gone:
+            self._save()
+        return len(gone)
 
     # ------------------------------------------------------------------ prices
     def on_ticker(self, ticker: Ticker, now: float | None = None) -> list[Fired]:

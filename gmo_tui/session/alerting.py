@@ -4,8 +4,9 @@ and the fired alerts the trader has not dismissed yet. No Textual here.
 Prices: one source per symbol, so an older price from another source is never taken for a
 crossing: the trades of the symbol whose trades channel is subscribed, the tickers of every
 other symbol. Losscut distances are judged only on the current symbol's book while its stream
-is live (other books are not kept current: no verdict there). Every alert that fires is kept in
-:attr:`SessionAlerts.notices` until dismissed and told to the listener once.
+is live (other books are not kept current: no verdict there). Every alert that fires is told
+to the listener once, and its latest firing stays in :attr:`SessionAlerts.notices` (saved with
+the alert) until dismissed.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ class SessionAlerts:
     ) -> None:
         self.engine = AlertEngine(store, clock=now)
         self.listener = listener
-        self.notices: list[Fired] = []
-        """Fired alerts not dismissed yet, oldest first."""
+
+    @property
+    def notices(self) -> list[Fired]:
+        """The latest firing of each alert not dismissed yet, oldest first (saved with the
+        alerts: a notice stays across restarts until dismissed)."""
+        return self.engine.pending
 
     @property
     def problems(self) -> list[str]:
@@ -62,15 +67,11 @@ class SessionAlerts:
         return self.engine.remove(alert_id)
 
     def dismiss(self, alert_id: str | None = None) -> int:
-        """Dismiss the notices of ``alert_id`` (every notice when None); how many went."""
-        kept = [f for f in self.notices if alert_id is not None and f.alert_id != alert_id]
-        gone = len(self.notices) - len(kept)
-        self.notices = kept
-        return gone
+        """Dismiss the notice of ``alert_id`` (every notice when None); how many went."""
+        return self.engine.dismiss(alert_id)
 
     def _tell(self, fired: list[Fired]) -> None:
         for one in fired:
-            self.notices.append(one)
             self.listener.on_alert(one)
 
     # ------------------------------------------------------------------ what feeds them

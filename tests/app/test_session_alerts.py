@@ -38,7 +38,9 @@ def trade(symbol: str, price: str) -> Trade:
     )
 
 
-def test_one_price_source_per_symbol_and_notices_until_dismissed(tmp_path: Path) -> None:
+def test_one_price_source_per_symbol_and_notices_until_dismissed_even_across_restarts(
+    tmp_path: Path,
+) -> None:
     told = Told()
     alerts = SessionAlerts(AlertStore(tmp_path / "alerts.json"), told, lambda: 1000.0)
     btc = alerts.add(Alert(AlertKind.PRICE_ABOVE, Decimal(100), "BTC_JPY"))
@@ -54,9 +56,14 @@ def test_one_price_source_per_symbol_and_notices_until_dismissed(tmp_path: Path)
     alerts.ticker(ticker("ETH_JPY", "100"), "BTC_JPY")
     assert [f.alert_id for f in told.fired] == [btc.id, eth.id]
     assert [f.alert_id for f in alerts.notices] == [btc.id, eth.id]
+    # a notice not dismissed stays across a restart, with what it said
+    again = SessionAlerts(AlertStore(tmp_path / "alerts.json"), Told(), lambda: 2000.0)
+    assert again.notices == alerts.notices
+    assert again.dismiss(btc.id) == 1 and [f.alert_id for f in again.notices] == [eth.id]
     assert alerts.dismiss(btc.id) == 1 and [f.alert_id for f in alerts.notices] == [eth.id]
     assert alerts.remove(eth.id) and alerts.notices == []
     assert alerts.dismiss() == 0
+    assert SessionAlerts(AlertStore(tmp_path / "alerts.json"), Told(), lambda: 0.0).notices == []
 
 
 def test_the_alerts_file_is_next_to_the_journal(tmp_path: Path) -> None:
