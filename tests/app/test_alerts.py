@@ -18,6 +18,7 @@ from gmo_tui.config import Settings
 from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.messages import AlertFired
 from gmo_tui.screens.alerts import AlertsScreen
+from gmo_tui.screens.help import HelpScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.sim.market import MarketRates
 from gmo_tui.widgets.alert_strip import AlertStrip
@@ -373,4 +374,25 @@ async def test_a_margin_alert_fires_only_while_margin_is_in_use_and_under_its_le
         (fired,) = seen.fired
         assert fired.kind is AlertKind.MARGIN_BELOW
         assert Decimal(fired.details["margin_ratio"]) > 0
+        await app.shutdown()
+
+
+async def test_the_alert_keys_are_on_the_help_screen(sim: Any, make_app: Any) -> None:
+    app = make_app(sim, credentials=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        rows = {(key, ident) for _title, section in screen.sections for key, _d, ident in section}
+        assert {
+            ("a", "book.alert"),
+            ("A", "alerts.list"),
+            ("x", "alerts.dismiss"),
+            ("X", "alerts.dismiss_all"),
+            ("d", "alerts.delete"),
+        } <= rows
+        assert "Alerts" in [title for title, _section in screen.sections]
+        await pilot.press("escape")
         await app.shutdown()
