@@ -28,6 +28,35 @@ PALETTE_ACTIONS = (
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),
     ("pane('account')", N_("Show account tabs"), ""),
+    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; a on a ladder level sets one")),
+    (
+        "new_alert('price_above')",
+        N_("Alert: price crosses above"),
+        N_("The current symbol's last price"),
+    ),
+    (
+        "new_alert('price_below')",
+        N_("Alert: price crosses below"),
+        N_("The current symbol's last price"),
+    ),
+    (
+        "new_alert('percent_move')",
+        N_("Alert: percent move over a window"),
+        N_("Either way, in seconds"),
+    ),
+    (
+        "new_alert('losscut_near')",
+        N_("Alert: losscut proximity"),
+        N_("A position near its losscut"),
+    ),
+    ("new_alert('margin_below')", N_("Alert: margin ratio under %"), N_("GMO's margin ratio")),
+    (
+        "new_alert('stream_stale')",
+        N_("Alert: stream stale or disconnected"),
+        N_("For N seconds"),
+    ),
+    ("new_alert('fill')", N_("Alert: every fill"), N_("Any symbol")),
+    ("new_alert('maintenance')", N_("Alert: exchange maintenance"), N_("When it begins")),
     ("app.help", N_("Help: every key"), ""),
     ("app.quit", N_("Quit"), N_("Close the streams, delete the private token")),
 )

@@ -24,6 +24,7 @@ from typing import Any
 import platformdirs
 
 from gmo_tui import api_keys, redact
+from gmo_tui.alerts.settings import AlertSettings
 from gmo_tui.config_values import (
     ConfigError,
     endpoint_problem,
@@ -107,6 +108,10 @@ class Settings:
     allows one command a second per IP)."""
     demo: bool = False
     """Run against the built-in exchange (set by ``--demo`` only)."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """The ``[alerts]`` table: how a fired alert reaches you (``bell``, ``osc``, ``tmux``,
+    ``command``, ``command_timeout``) and the defaults of alerts made from the UI
+    (``stale_after``, ``losscut_pct``); see :mod:`gmo_tui.alerts`."""
     output_pacing: bool = True
     """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
     so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
@@ -182,6 +187,15 @@ def _seconds(value: Any, text_source: bool) -> Checked:
     return (seconds, None) if seconds is not None else (None, _("a number of seconds, 1 or more"))
 
 
+def _alerts(value: Any, text_source: bool) -> Checked:
+    if not isinstance(value, Mapping):
+        return None, _("a table: [{name}]").format(name="alerts")
+    try:
+        return AlertSettings.from_table(dict(value)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
 def _table(name: str) -> Callable[[Any, bool], Checked]:
     def check(value: Any, text_source: bool) -> Checked:
         return (
@@ -206,6 +220,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "status_poll_seconds": _seconds,
     "ws_command_interval": _seconds,
     "demo": _flag,
+    "alerts": _alerts,
     "output_pacing": _flag,
 }
 """One check per field of :class:`Settings`; ``text_source``: the value comes from an

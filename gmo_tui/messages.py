@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from textual.message import Message
 
+from gmo_tui.alerts import Fired
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, TransferType
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.intent import OrderIntent
@@ -153,6 +154,13 @@ class EntryChanged(_Snapshot):
     reason: str | None
 
 
+@dataclass
+class AlertFired(Message):
+    """An alert fired (the session keeps it until dismissed). Never coalesced."""
+
+    fired: Fired
+
+
 class ScreenListener:
     """The session's listener: every call becomes a message posted through ``post``."""
 
@@ -204,6 +212,9 @@ class ScreenListener:
     def on_entry_changed(self, gates: EntryGates) -> None:
         self.post(EntryChanged(gates.enabled, gates.reason))
 
+    def on_alert(self, fired: Fired) -> None:
+        self.post(AlertFired(fired))
+
 
 # ------------------------------------------------------------------ panes -> screen: one per action
 
@@ -214,6 +225,13 @@ class PricePicked(Message):
 
     price: Decimal
     side: Side | None = None
+
+
+@dataclass
+class AlertAtPrice(Message):
+    """``a`` on a ladder level: a price alert at ``price``."""
+
+    price: Decimal
 
 
 @dataclass

@@ -24,9 +24,12 @@ from textual.widgets import Footer, Tab, Tabs
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
+from gmo_tui.alerts import AlertKind, Delivery
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.screens.alert_flows import AlertFlows
+from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
@@ -36,6 +39,7 @@ from gmo_tui.session.session import Session
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.alert_strip import AlertStrip
 from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
@@ -82,6 +86,7 @@ class MainScreen(RenderMemo, Screen[None]):
     }
     MainScreen > MarketHeader { dock: top; }
     MainScreen > BannerBar { dock: top; }
+    MainScreen > AlertStrip { dock: bottom; margin-bottom: 2; }
     MainScreen > StatusBar { dock: bottom; margin-bottom: 1; }
     MainScreen > #book { row-span: 3; height: 1fr; }
     #book { border: round $panel; border-title-color: $text-muted; }
@@ -105,6 +110,9 @@ class MainScreen(RenderMemo, Screen[None]):
         self.settings = settings
         self.mode = mode
         self.flows = OrderFlows(session, self)
+        secrets = session.credentials.secrets() if session.credentials else ()
+        delivery = Delivery(settings.alerts, self.write_terminal, secrets=secrets)
+        self.alert_flows = AlertFlows(session, self, delivery)
         self.active_pane = "tape"
         self.notices: list[str] = []
         """Every notice said, oldest first (toasts fade; this does not)."""
@@ -168,6 +176,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
         yield MarketHeader(id="header")
         yield BannerBar(id="banners")
+        yield AlertStrip(id="alert-strip")
         yield StatusBar(id="status")
         yield KeyFooter()
         yield OrderBookLadder(id="book")
@@ -205,6 +214,9 @@ class MainScreen(RenderMemo, Screen[None]):
             self.ticket.set_entry_reason(_("reconciling with the exchange"))
         self.chart.show_loading(session.symbol, session.interval)
         self.ladder.focus()
+        for problem in session.alerts.problems:
+            self.say(problem, Severity.WARNING, 15)
+        self.show_alert_notices()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -304,6 +316,31 @@ class MainScreen(RenderMemo, Screen[None]):
                 self.switch_symbol(symbol)
 
         self.app.push_screen(SymbolSearch(self.session.symbols(), self.session.symbol), chosen)
+
+    # ------------------------------------------------------------------ alerts
+    def action_alerts(self) -> None:
+        self.app.push_screen(AlertsScreen(self.session, self.show_alert_notices))
+
+    def action_new_alert(self, kind: str) -> None:
+        self.alert_flows.new(AlertKind(kind))
+
+    def show_alert_notices(self) -> None:
+        self.query_one(AlertStrip).show(self.session.alerts.notices)
+
+    def write_terminal(self, data: bytes) -> None:
+        """Bytes to the terminal through the app's driver, in order with its frames (an
+        OSC notification or the bell moves no cursor: the screen is not disturbed)."""
+        driver = self.app._driver
+        if not self.app.is_headless and driver is not None:
+            driver.write(data.decode("utf-8"))
+
+    @on(msg.AlertAtPrice)
+    def on_alert_at_price(self, message: msg.AlertAtPrice) -> None:
+        self.alert_flows.at_price(message.price)
+
+    @on(msg.AlertFired)
+    def on_alert_fired(self, message: msg.AlertFired) -> None:
+        self.alert_flows.fired(message.fired)
 
     # ------------------------------------------------------------------ symbol / interval
     def switch_symbol(self, symbol: str) -> None:

@@ -21,6 +21,7 @@ from typing import TypeVar
 import httpx
 
 from gmo_tui import config as cfg
+from gmo_tui.alerts import AlertStore
 from gmo_tui.exchange import models
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import (
@@ -59,6 +60,7 @@ from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.positions import Positions
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
+from gmo_tui.session.alerting import SessionAlerts, alerts_path
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
 from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
 from gmo_tui.session.loads import history_assets, kline_dates
@@ -163,6 +165,7 @@ class Session:
                 listener=self,
                 clock_skew_limit_s=clock_skew_limit_s,
             )
+        self.alerts = SessionAlerts(AlertStore(alerts_path(journal_path)), listener, now)
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
         self._status_wake = asyncio.Event()
@@ -384,7 +387,13 @@ class Session:
                     self.listener.on_stream_state("book", CROSSED, book.issue or "")
                 elif self._book_stream_live:
                     self.listener.on_stream_state("book", StreamState.LIVE.value, "")
+            self.check_losscuts()
         self.listener.on_book(symbol)
+
+    def check_losscuts(self) -> None:
+        """Losscut alerts on the current symbol's book, while its stream is live."""
+        if self.service is not None and self._book_stream_live:
+            self.alerts.positions(self.service.positions, {self.symbol: self.books[self.symbol]})
 
     async def run_public_stream(self) -> None:
         """The public WebSocket: book, trades and ticker of the current symbol."""
@@ -400,11 +409,13 @@ class Session:
                 case Received(event=models.TradeEvent() as event):
                     symbol = event.symbol or self.symbol
                     tapes[symbol].append(event)
+                    self.alerts.trade(event, symbol)
                     if self.candles_live and symbol == self.candles.symbol:
                         self.candles.apply_trade(event)
                     self.listener.on_trades(symbol)
                 case Received(event=models.TickerEvent() as event):
                     self._ticker(event)
+                    self.alerts.ticker(event, self._channel_symbol.get("trades"))
                     self.listener.on_tickers((event.symbol,))
                 case StreamStatus() as status:
                     self._public_status(status)
@@ -414,6 +425,7 @@ class Session:
                     log.warning("public stream bad frame: %s", reason)
 
     def _public_status(self, status: StreamStatus) -> None:
+        self.alerts.stream(status)
         name = PUBLIC_CHANNELS.get(status.channel or "", "public")
         state = status.state
         if name in ("book", "public"):
@@ -451,6 +463,7 @@ class Session:
                 self.banner(Banner.UNREACHABLE, None)
                 for ticker in tickers:
                     self._ticker(ticker)
+                    self.alerts.ticker(ticker, self._channel_symbol.get("trades"))
                 self.listener.on_tickers(tuple(t.symbol for t in tickers))
             every = self.settings.status_poll_seconds
             if self.exchange_status is not ExchangeStatus.OPEN:
@@ -492,6 +505,7 @@ class Session:
                     ),
                 )
         self.listener.on_exchange_status(status)
+        self.alerts.exchange_status(status)
         if self.service is not None:
             task = asyncio.create_task(self._status_to_service(status, previous))
             self._tasks.add(task)
@@ -549,6 +563,7 @@ class Session:
                         await service.on_private_event(event)
                         self._private_notice(event)
                     case StreamStatus(channel=None) as status:
+                        self.alerts.stream(status)
                         live = status.state is StreamState.LIVE
                         self._gate(Gate.PRIVATE_STREAM, live, self._private_reason(status))
                         self.listener.on_stream_state("private", status.state.value, status.detail)
@@ -560,6 +575,7 @@ class Session:
                                 await self.reconcile(ReconcileReason.RECONNECT)
                             was_live = True
                     case StreamStatus(channel=channel) as status:
+                        self.alerts.stream(status)
                         name = f"private.{channel}"
                         self.listener.on_stream_state(name, status.state.value, status.detail)
                         await service.on_stream_status(status)
@@ -649,9 +665,12 @@ class Session:
     def on_fill(self, fill: Fill, source: FillSource) -> None:
         self.refresh_balances()
         self.listener.on_fill(fill, source)
+        self.alerts.fill(fill)
 
     def on_account_changed(self, part: AccountPart) -> None:
         self.listener.on_account_changed(part)
+        if part is AccountPart.POSITIONS:
+            self.check_losscuts()
 
     def on_entry_changed(self, gates: EntryGates) -> None:
         self.listener.on_entry_changed(gates)
@@ -693,6 +712,7 @@ class Session:
                     self.account.set_volume(volume)
                     rest.set_tier(volume.tier_level)
             self.listener.on_balances()
+            self.alerts.margin(self.account)
 
     # ------------------------------------------------------------------ account requests
     async def transfer(self, amount: Decimal, kind: TransferType) -> None:

@@ -24,7 +24,7 @@ from gmo_tui.i18n import _
 from gmo_tui.i18n.cells import center, fit, fit_right
 from gmo_tui.market.book import Book
 from gmo_tui.market.formatting import decimals_of, fmt, group_price
-from gmo_tui.messages import GroupingChanged, PricePicked
+from gmo_tui.messages import AlertAtPrice, GroupingChanged, PricePicked
 from gmo_tui.widgets.direct_lines import DirectLines
 
 Level = tuple[Decimal, Decimal]
@@ -84,6 +84,9 @@ class OrderBookLadder(DirectLines, can_focus=True):
         Binding("up", "cursor(-1)", "Level up", show=False, id="book.up"),
         Binding("down", "cursor(1)", "Level down", show=False, id="book.down"),
         Binding("enter", "pick", "Price to ticket", id="book.pick", tooltip="Ticket price = level"),
+        Binding(
+            "a", "alert", "Alert", show=False, id="book.alert", tooltip="Price alert at this level"
+        ),
         Binding(
             "left_square_bracket",
             "group(-1)",
@@ -474,6 +477,13 @@ class OrderBookLadder(DirectLines, can_focus=True):
         row = self._rows[y]
         # a click on an ask level is a price to buy at; a bid level, a price to sell at
         self.post_message(PricePicked(row[1], Side.BUY if row[0] == "ask" else Side.SELL))
+
+    def action_alert(self) -> None:
+        price = self.cursor_price
+        if price is None:
+            self.notify(_("Alert: first put the cursor on a level (up / down)"), severity="warning")
+            return
+        self.post_message(AlertAtPrice(price))
 
     def action_group(self, delta: int) -> None:
         new = max(0, min(len(GROUP_FACTORS) - 1, self.group_index + delta))
