@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 PALETTE_ACTIONS = (
     ("ticket('BUY')", "Buy: open the ticket (BUY LIMIT)", "Ticket at the best bid"),
     ("ticket('SELL')", "Sell: open the ticket (SELL LIMIT)", "Ticket at the best ask"),
+    ("market('BUY')", "Market buy: MARKET BUY of the active size (B)", "Slippage in the confirm"),
+    ("market('SELL')", "Market sell: MARKET SELL of the active size (S)", "Slippage in the confirm"),
+    ("flatten", "Flatten: cancel every order, close every position (F)", "Spot: cancels only"),
+    ("reverse", "Reverse the margin position (R)", "Close it, open the other side"),
+    ("focus_book", "Ladder: b/s limit, t stop, c cancel, m move at the cursor (v)", ""),
+    *(
+        (f"size_preset({n})", f"Size preset {n}: active order size ({n})", "[sizes] in config")
+        for n in range(1, 6)
+    ),
     ("focus_orders", "Orders: focus the orders table", "c cancel, e change, C cancel all"),
     ("focus_positions", "Positions: focus the positions table", "x close, l losscut, X all"),
     ("search", "Symbol search", "Type to filter symbols"),

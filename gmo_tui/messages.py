@@ -217,6 +217,37 @@ class PricePicked(Message):
 
 
 @dataclass
+class LadderLimit(Message):
+    """``b`` / ``s`` on the ladder: a LIMIT of the active size at ``price``."""
+
+    side: Side
+    price: Decimal
+
+
+@dataclass
+class LadderStop(Message):
+    """``t`` on the ladder: a STOP of the active size triggered at ``price`` (its side from
+    where ``price`` is relative to the market)."""
+
+    price: Decimal
+
+
+@dataclass
+class LadderCancel(Message):
+    """``c`` on the ladder: cancel my orders at the level ``price`` (levels ``step`` wide)."""
+
+    price: Decimal
+    step: Decimal
+
+
+@dataclass
+class LadderMove(Message):
+    """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+
+    price: Decimal
+
+
+@dataclass
 class GroupingChanged(Message):
     step: Decimal
 

@@ -16,11 +16,13 @@ from typing import Protocol, TypeVar
 from textual.screen import ModalScreen
 
 from gmo_tui import config as cfg
-from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.errors import ApiError
 from gmo_tui.market import rules as market_rules
-from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.formatting import decimals_of, fmt, group_price
 from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import TrackedOrder
+from gmo_tui.market.safety import walk_book
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
@@ -70,6 +72,17 @@ class OrderFlows:
             return None
         return service
 
+    def _skip(self, kind: str, notional: Decimal) -> bool:
+        """True when ``[confirm]`` sends ``kind`` without a dialog at ``notional`` JPY."""
+        below = self.session.settings.confirm_below(kind)
+        return below > 0 and notional < below
+
+    def _active_size(self, symbol: str) -> Decimal | None:
+        size = self.session.sizes.active(symbol)
+        if size is None:
+            self.host.say(f"No size for {symbol} yet (waiting for its rules)", Severity.WARNING)
+        return size
+
     def _places(self, symbol: str) -> int:
         rule = self.session.rules.get(symbol)
         return decimals_of(rule.tick_size) if rule else 0
@@ -84,11 +97,17 @@ class OrderFlows:
         *,
         danger: bool = False,
         then: Callable[[], None] | None = None,
+        skip: bool = False,
     ) -> None:
         """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send
-        (and ``then()``, e.g. back to the book after a ticket's order)."""
+        (and ``then()``, e.g. back to the book after a ticket's order). ``skip``: the user's
+        ``[confirm]`` lets this go without a dialog, which holds only while the checks found
+        nothing (a warning always shows its dialog)."""
         if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
             self._report(check, what, send)
+            return
+        if skip and check is None:
+            self.host.run_flow(partial(self._send, send, what, False), what)
             return
         findings = finding_texts(check) if check is not None else []
         confirmed = check is not None
@@ -195,6 +214,232 @@ class OrderFlows:
             partial(_submit, service, intent),
             service.check(intent),
             then=self.host.action_focus_book,
+        )
+
+    # ------------------------------------------------------------------ the ladder
+    def ladder_limit(self, side: Side, price: Decimal) -> None:
+        """``b`` / ``s`` on the ladder: a FAS LIMIT of the active size at ``price``."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(
+            symbol, side, ExecutionType.LIMIT, size, price, time_in_force=TimeInForce.FAS
+        )
+        self._confirm(
+            f"Send {side.value} LIMIT at {fmt(price, self._places(symbol))}?",
+            self.describe_intent(intent),
+            f"{side.value} LIMIT {size:f} {symbol} @ {fmt(price, self._places(symbol))}",
+            partial(_submit, service, intent),
+            service.check(intent),
+            skip=self._skip("ladder_limit", price * size),
+        )
+
+    def ladder_stop(self, price: Decimal) -> None:
+        """``t`` on the ladder: a STOP of the active size triggered at ``price``; above the
+        ask a BUY stop, below the bid a SELL stop, refused in between."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        book = self.session.books[symbol]
+        bid, ask = book.best_bid, book.best_ask
+        pd = self._places(symbol)
+        if ask is not None and price > ask:
+            side = Side.BUY
+        elif bid is not None and price < bid:
+            side = Side.SELL
+        else:
+            self.host.say(
+                f"No STOP at {fmt(price, pd)}: a BUY stop goes above the best ask, a SELL stop"
+                " below the best bid; move the cursor past the touch",
+                Severity.WARNING,
+            )
+            return
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(symbol, side, ExecutionType.STOP, size, price)
+        self._confirm(
+            f"Send {side.value} STOP at {fmt(price, pd)}?",
+            self.describe_intent(intent),
+            f"{side.value} STOP {size:f} {symbol} @ {fmt(price, pd)}",
+            partial(_submit, service, intent),
+            service.check(intent),
+        )
+
+    def cancel_level(self, price: Decimal, step: Decimal) -> None:
+        """``c`` on the ladder: cancel my orders at the level ``price`` (``step`` wide)."""
+        service = self._service(entry=False)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        pd = self._places(symbol)
+        orders = [
+            o
+            for o in service.tracker.active(symbol, include_in_flight=False)
+            if o.price is not None
+            and price in (group_price(o.price, step, up=True), group_price(o.price, step, up=False))
+        ]
+        if not orders:
+            self.host.say(f"No order of mine at {fmt(price, pd)}", Severity.WARNING)
+            return
+        ids = [o.order_id for o in orders if o.order_id is not None]
+        lines: Lines = [("Level", fmt(price, pd))]
+        lines += [
+            (f"Order {o.order_id}", f"{o.side.value} {o.execution_type.value} {o.remaining:f}")
+            for o in orders
+        ]
+        count = f"{len(ids)} order{'s' if len(ids) > 1 else ''}"
+        notional = sum((o.price * o.remaining for o in orders if o.price is not None), Decimal(0))
+        self._confirm(
+            f"Cancel {count} at {fmt(price, pd)}?",
+            lines,
+            f"cancel {count} at {fmt(price, pd)}",
+            partial(_cancel_each, service, ids),
+            None,
+            skip=self._skip("cancel", notional),
+        )
+
+    def move_to(self, price: Decimal) -> None:
+        """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+        service = self._service(entry=True)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        pd = self._places(symbol)
+        orders = [
+            o
+            for o in service.tracker.active(symbol, include_in_flight=False)
+            if o.price is not None and o.execution_type is not ExecutionType.MARKET
+        ]
+        if not orders:
+            self.host.say(f"No order of mine on {symbol} to move", Severity.WARNING)
+            return
+        order = min(orders, key=partial(_distance, price))
+        order_id = order.order_id
+        if order_id is None:
+            return
+        if order.price == price:
+            self.host.say(f"Order {order.order_id} is already at {fmt(price, pd)}")
+            return
+        old = order.price or Decimal(0)
+        self._confirm(
+            f"Move order {order_id}?",
+            [
+                ("Order", f"{order_id} {order.side.value} {order.execution_type.value}"),
+                ("Remaining", f"{order.remaining:f}"),
+                ("Old price", fmt(old, pd)),
+                ("New price", fmt(price, pd)),
+            ],
+            f"move order {order_id} to {fmt(price, pd)}",
+            lambda confirmed: service.change(order_id, price, confirmed=confirmed),
+            service.check_change(order_id, price),
+        )
+
+    # ------------------------------------------------------------------ market hotkeys
+    def market(self, side: Side) -> None:
+        """``B`` / ``S``: a MARKET order of the active size, the slippage estimate in the
+        confirm."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(symbol, side, ExecutionType.MARKET, size)
+        lines = self.describe_intent(intent) + self._slippage(intent)
+        self._confirm(
+            f"Send {side.value} MARKET {size:f}?",
+            lines,
+            f"{side.value} MARKET {size:f} {symbol}",
+            partial(_submit, service, intent),
+            service.check(intent),
+        )
+
+    def _slippage(self, intent: OrderIntent) -> Lines:
+        book = self.session.books[intent.symbol]
+        touch = book.best_ask if intent.side is Side.BUY else book.best_bid
+        filled, vwap = walk_book(book, intent.side, intent.size)
+        if touch is None or filled <= 0:
+            return [("Slippage", "unknown (no book)")]
+        pd = self._places(intent.symbol)
+        slip = abs(vwap - touch)
+        lines = [
+            ("Est. average", fmt(vwap, pd + 1)),
+            ("Slippage", f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
+        ]
+        if filled < intent.size:
+            lines.append(("Book depth", f"only {filled:f} shown: the rest fills further away"))
+        return lines
+
+    def flatten(self) -> None:
+        """``F``: cancel every order of the symbol, then close every position (spot: only
+        the cancel, and says so)."""
+        service = self._service(entry=False)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        rule = self.session.rules.get(symbol)
+        margin = rule is not None and rule.is_margin
+        orders = len(service.tracker.active(symbol, include_in_flight=False))
+        positions = service.positions.all(symbol) if margin else []
+        if not orders and not positions:
+            self.host.say(f"Nothing to flatten on {symbol}: no orders, no positions")
+            return
+        lines: Lines = [("Symbol", symbol), ("Cancel", f"{orders} orders (cancelBulkOrder)")]
+        for side in sorted({p.side for p in positions}):
+            size = sum((p.size for p in positions if p.side is side), Decimal(0))
+            lines.append((f"Close {side.value}", f"{size:f} MARKET {side.opposite.value}"))
+        if not margin:
+            lines.append(("Spot", "orders only: spot holdings are not positions, none sold"))
+        close_check = service.check_close_all(symbol) if positions else None
+        closing_refused = close_check is not None and close_check.outcome is Outcome.REFUSED
+        self._confirm(
+            f"Flatten {symbol}?",
+            lines,
+            f"flatten {symbol}",
+            partial(_flatten, service, symbol, bool(orders), bool(positions)),
+            # the close's soft findings join the one dialog; a refused close (say, the kill
+            # switch) still lets the cancels go, and its refusal is said after them
+            _merge(service.check_close_all(symbol)) if positions and not closing_refused else None,
+            danger=True,
+        )
+
+    def reverse(self) -> None:
+        """``R``: close the margin position of the symbol and open the opposite side of the
+        same size (one MARKET close, then one MARKET open)."""
+        service = self._service(entry=True)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        rule = self.session.rules.get(symbol)
+        if rule is None or not rule.is_margin:
+            self.host.say(f"{symbol} is spot: only margin positions reverse", Severity.WARNING)
+            return
+        positions = service.positions.all(symbol)
+        sides = {p.side for p in positions}
+        if len(sides) != 1:
+            self.host.say(
+                f"Reverse needs one open side on {symbol} ("
+                f"{'none' if not sides else 'both BUY and SELL are open'})",
+                Severity.WARNING,
+            )
+            return
+        side = sides.pop()
+        size = sum((p.size for p in positions), Decimal(0))
+        closing = side.opposite
+        opening = OrderIntent(symbol, closing, ExecutionType.MARKET, size)
+        self._confirm(
+            f"Reverse {side.value} {size:f} {symbol}?",
+            [
+                ("Symbol", symbol),
+                ("Close", f"{side.value} {size:f}: MARKET {closing.value} (closeBulkOrder)"),
+                ("Then open", f"{closing.value} {size:f} MARKET"),
+                *self._slippage(OrderIntent(symbol, closing, ExecutionType.MARKET, size * 2)),
+            ],
+            f"reverse {side.value} {size:f} {symbol}",
+            partial(_reverse, service, symbol, closing, opening),
+            _merge(service.check_close_all(symbol, closing), service.check(opening)),
+            danger=True,
         )
 
     # ------------------------------------------------------------------ orders
@@ -361,6 +606,58 @@ class OrderFlows:
 
 async def _submit(service: TradingService, intent: OrderIntent, confirmed: bool) -> SubmitResult:
     return await service.submit(intent, confirmed=confirmed)
+
+
+def _merge(*checks: SubmitResult | None) -> SubmitResult | None:
+    """The checks of a two-step action as one: the first refusal, else every soft finding in
+    one NEEDS_CONFIRM, else None."""
+    for check in checks:
+        if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
+            return check
+    findings = [f for check in checks if check is not None for f in check.findings]
+    if not findings:
+        return None
+    return SubmitResult(Outcome.NEEDS_CONFIRM, findings=tuple(findings), reason="confirm to send")
+
+
+def _distance(price: Decimal, order: TrackedOrder) -> Decimal:
+    return abs((order.price or Decimal(0)) - price)
+
+
+async def _cancel_each(service: TradingService, ids: list[int], confirmed: bool) -> SubmitResult:
+    """Cancel each order; the first result that is not ACCEPTED, else the last."""
+    result = SubmitResult(Outcome.REFUSED, reason="no orders")
+    for order_id in ids:
+        result = await service.cancel(order_id)
+        if result.outcome is not Outcome.ACCEPTED:
+            return result
+    return result
+
+
+async def _flatten(
+    service: TradingService, symbol: str, orders: bool, positions: bool, confirmed: bool
+) -> SubmitResult:
+    """Cancel every order of ``symbol``, then close every position (each step only when
+    there is something to do); the first result that is not ACCEPTED, else the last."""
+    result = SubmitResult(Outcome.ACCEPTED)
+    if orders:
+        result = await service.cancel_all(symbol)
+        if result.outcome is not Outcome.ACCEPTED:
+            return result
+    if positions:
+        result = await service.close_all(symbol, None, confirmed=confirmed)
+    return result
+
+
+async def _reverse(
+    service: TradingService, symbol: str, closing: Side, opening: OrderIntent, confirmed: bool
+) -> SubmitResult:
+    """Close the positions (closeBulkOrder), then open the opposite side; the open is sent
+    only when the close was accepted."""
+    result = await service.close_all(symbol, closing, confirmed=confirmed)
+    if result.outcome is not Outcome.ACCEPTED:
+        return result
+    return await service.submit(opening, confirmed=confirmed)
 
 
 async def _close_all(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import TypeVar
 
@@ -26,6 +26,7 @@ from gmo_tui import config as cfg
 from gmo_tui import messages as msg
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
 from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
@@ -272,6 +273,30 @@ class MainScreen(RenderMemo, Screen[None]):
     def action_focus_book(self) -> None:
         self.ladder.focus()
 
+    def action_size_preset(self, key: int) -> None:
+        """``1`` ... ``5``: the active size of the symbol (ticket, status bar)."""
+        if self.session.sizes.select(self.session.symbol, key) is None:
+            self.say(f"No size preset {key} for {self.session.symbol} yet", Severity.WARNING)
+        self.show_active_size()
+
+    def show_active_size(self) -> None:
+        """The active size in the ticket's size field and the status bar."""
+        sizes, symbol = self.session.sizes, self.session.symbol
+        size = sizes.active(symbol)
+        if size is None:
+            return
+        self.status.size_text = f"size {size:f} [{sizes.active_index(symbol) + 1}]"
+        self.ticket.set_size(size)
+
+    def action_market(self, side: str) -> None:
+        self.flows.market(Side(side))
+
+    def action_flatten(self) -> None:
+        self.flows.flatten()
+
+    def action_reverse(self) -> None:
+        self.flows.reverse()
+
     def _focus_account(self, tab: str, table: Widget) -> None:
         self.show_pane("account")
         self.account.active = tab
@@ -338,7 +363,28 @@ class MainScreen(RenderMemo, Screen[None]):
         if message.side is not None:
             self.ticket.prepare(message.side, message.price)
 
+    @on(msg.GroupingChanged)
+    def on_grouping_changed(self, message: msg.GroupingChanged) -> None:
+        tp, _ = self._places()
+        self.ladder.border_title = f"Book  [ ] group {fmt(message.step, tp)}"
+
     # ------------------------------------------------------------------ one handler per action
+    @on(msg.LadderLimit)
+    def on_ladder_limit(self, message: msg.LadderLimit) -> None:
+        self.flows.ladder_limit(message.side, message.price)
+
+    @on(msg.LadderStop)
+    def on_ladder_stop(self, message: msg.LadderStop) -> None:
+        self.flows.ladder_stop(message.price)
+
+    @on(msg.LadderCancel)
+    def on_ladder_cancel(self, message: msg.LadderCancel) -> None:
+        self.flows.cancel_level(message.price, message.step)
+
+    @on(msg.LadderMove)
+    def on_ladder_move(self, message: msg.LadderMove) -> None:
+        self.flows.move_to(message.price)
+
     @on(msg.TicketSubmitted)
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
         self.flows.submit(message.intent)
@@ -411,6 +457,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.chart.tick = rule.tick_size
         self.header.tick = rule.tick_size
         self.ticket.set_symbol(session.symbol, rule)
+        self.ladder.border_title = (
+            f"Book  [ ] group {fmt(rule.tick_size, decimals_of(rule.tick_size))}"
+        )
+        self.show_active_size()
 
     @on(msg.RulesLoaded)
     def on_rules_loaded(self) -> None:
@@ -541,10 +591,40 @@ class MainScreen(RenderMemo, Screen[None]):
         self.say(message.text, message.severity)
 
     # ------------------------------------------------------------------ account messages
+    def position_marks(self) -> dict[Decimal, str]:
+        """My average entry (E), break-even after fees (BE) and losscut prices (LC) of the
+        symbol's margin positions, for the ladder."""
+        service, symbol = self.session.service, self.session.symbol
+        rule = self.session.rules.get(symbol)
+        if service is None or rule is None:
+            return {}
+        positions = service.positions.all(symbol)
+        marks: dict[Decimal, str] = {}
+        for side in {p.side for p in positions}:
+            mine = [p for p in positions if p.side is side]
+            size = sum((p.size for p in mine), Decimal(0))
+            if size <= 0:
+                continue
+            entry = sum((p.price * p.size for p in mine), Decimal(0)) / size
+            entry = round_to_step(entry, rule.tick_size, ROUND_HALF_UP)
+            # the open's and the close's taker fees: the price the close must reach to net 0
+            fees = entry * max(rule.taker_fee, Decimal(0)) * 2
+            even = entry + fees if side is Side.BUY else entry - fees
+            even = round_to_step(
+                even, rule.tick_size, ROUND_CEILING if side is Side.BUY else ROUND_FLOOR
+            )
+            marks.setdefault(entry, "E")
+            marks.setdefault(even, "BE")
+            for p in mine:
+                if p.losscut_price:
+                    marks.setdefault(p.losscut_price, "LC")
+        return marks
+
     def _show_positions(self) -> None:
         service, symbol = self.session.service, self.session.symbol
         if service is None:
             return
+        self.ladder.set_marks(self.position_marks())
         book = self.session.books[symbol]
         tp, sp = self._places()
         positions = service.positions.all(symbol)

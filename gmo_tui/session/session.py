@@ -55,6 +55,7 @@ from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.formatting import gmo_day
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.positions import Positions
+from gmo_tui.market.sizing import SizePresets
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
@@ -146,6 +147,10 @@ class Session:
         self.exchange_status: ExchangeStatus | None = None
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self.rules_loaded = asyncio.Event()
+        self.sizes = SizePresets(self.rules)
+        """The size presets (keys ``1`` ... ``5``) and the active size of each symbol; the
+        ``[sizes]`` overrides apply once the rules are loaded."""
+        self._sizes_configured = False
         self.service: TradingService | None = None
         if credentials is not None:
             self.service = TradingService(
@@ -245,6 +250,11 @@ class Session:
             )
             self.symbol = self.symbols()[0]
             self._new_candles()
+        if not self._sizes_configured:
+            self._sizes_configured = True
+            self.sizes = SizePresets(self.rules, self.settings.size_overrides())
+            for problem in self.sizes.problems:
+                self.listener.on_message(f"config: {problem}", Severity.WARNING)
         self.rules_loaded.set()
         self._gate(Gate.RULES, True)
         self.listener.on_rules()

@@ -8,6 +8,7 @@ opens the confirm dialog; nothing is sent from here.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from textual.app import ComposeResult
@@ -45,6 +46,19 @@ def allowed_cancel_before(
     )
 
 
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
+    """A price as typed or as shown (grouped thousands: ``10,000,000``)."""
+    t = text.strip()
+    if "," in t:
+        if not _GROUPED.fullmatch(t):
+            return None, "commas only between groups of three digits (10,000,000)"
+        t = t.replace(",", "")
+    return rules.validate_price(rule, t)
+
+
 class OrderTicket(RenderMemo, Vertical, can_focus=False):
     DEFAULT_CSS = """
     OrderTicket { height: auto; border: round $primary; padding: 0 1; border-title-style: bold; }
@@ -64,7 +78,13 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     BINDINGS = [
         Binding("enter", "review", "Review order", id="ticket.review", tooltip="Check and confirm"),
         Binding("escape", "leave", "Leave ticket", show=False, id="ticket.leave"),
-        Binding("f2", "flip_side", "Flip side", id="ticket.flip", tooltip="BUY <-> SELL"),
+        Binding(
+            "f2",
+            "flip_side",
+            "Flip side",
+            id="ticket.flip",
+            tooltip="BUY <-> SELL, the price to the other side's touch",
+        ),
     ]
 
     Submitted = TicketSubmitted
@@ -80,6 +100,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.entry_reason: str | None = None
         """Why order entry is disabled (``EntryGates.reason``); None while it is enabled."""
         self.errors: dict[str, str] = {}
+        self.reviewed = False
+        """Enter was pressed: empty required fields now show their error too."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -89,7 +111,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         with Horizontal(id="row-price"):
             yield Label("Price", classes="label")
             yield Input(
-                id="ticket-price", placeholder="limit price", restrict=r"[0-9.]*", compact=True
+                id="ticket-price", placeholder="limit price", restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal():
             yield Label("Size", classes="label")
@@ -137,20 +159,27 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     def prepare(
         self, side: Side, price: Decimal | None, kind: ExecutionType = ExecutionType.LIMIT
     ) -> None:
-        """Open for ``side`` ``kind`` at ``price`` and focus the size (the `b`/`s` keys)."""
+        """Open for ``side`` ``kind`` at ``price`` and focus the size (the `b`/`s` keys); the
+        time in force starts from the kind's default (FAS for a LIMIT), never a MARKET's."""
         self.side = side
+        self.reviewed = False
         self.query_one("#ticket-side", Cycler).value = side.value
         self.query_one("#ticket-type", Cycler).value = kind.value
+        tif = self.tif_choices(kind)
+        self.query_one("#ticket-tif", Cycler).set_options(tif, tif[0])
         if price is not None:
             self.set_price(price)
         self.query_one("#ticket-size", Input).focus()
         self._refresh_fields()
 
     def set_price(self, price: Decimal) -> None:
+        """The price field, in the symbol's decimals with grouped thousands."""
         places = rules.price_decimals(self.rule) if self.rule else 0
-        self.query_one("#ticket-price", Input).value = format(
-            price.quantize(Decimal(1).scaleb(-places)) if places else price.to_integral_value(), "f"
-        )
+        self.query_one("#ticket-price", Input).value = fmt(price, places)
+
+    def set_size(self, size: Decimal) -> None:
+        """The active size (keys ``1`` ... ``5``) into the size field."""
+        self.query_one("#ticket-size", Input).value = format(size, "f")
 
     # ------------------------------------------------------------------ events
     def on_cycler_changed(self, event: Cycler.Changed) -> None:
@@ -182,12 +211,18 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self._validate()
 
     def action_flip_side(self) -> None:
+        """BUY <-> SELL; a LIMIT's price moves to the new side's touch (a BUY at the bid
+        becomes a SELL at the ask, never a SELL that crosses)."""
         self.query_one("#ticket-side", Cycler).action_cycle(1)
+        touch = self.best_bid if self.side is Side.BUY else self.best_ask
+        if self.kind is ExecutionType.LIMIT and touch is not None:
+            self.set_price(touch)
 
     def action_leave(self) -> None:
-        focus_book = getattr(self.app, "action_focus_book", None)
-        if focus_book is not None:
-            focus_book()
+        """Esc: back to the book ladder (``#book`` on the screen), where the keys trade."""
+        books = self.screen.query("#book")
+        if books:
+            books.first().focus()
 
     # ------------------------------------------------------------------ validation
     @property
@@ -215,6 +250,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if not self.is_mounted:
             return None
         errors: dict[str, str] = {}
+        quiet: set[str] = set()
+        """Fields still empty: not shown as errors until the user asks for a review."""
         if not self.private:
             errors["key"] = "no API key: order entry needs credentials (see ? help)"
         elif self.entry_reason is not None:
@@ -228,22 +265,29 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if rule is None:
             errors["symbol"] = "waiting for the symbol's trading rules…"
         else:
+            # an empty field is not an error yet: nothing red before the user typed
             if kind is not ExecutionType.MARKET:
-                price, err = rules.validate_price(rule, price_input.value)
+                price, err = _price(rule, price_input.value)
                 if err:
                     errors["price"] = err
+                    if not price_input.value.strip():
+                        quiet.add("price")
             size, err = rules.validate_size(rule, size_input.value)
             if err:
                 errors["size"] = err
+                if not size_input.value.strip():
+                    quiet.add("size")
             if rule.is_margin and kind is not ExecutionType.MARKET and losscut_input.value.strip():
-                losscut, err = rules.validate_price(rule, losscut_input.value)
+                losscut, err = _price(rule, losscut_input.value)
                 if err:
                     errors["losscut"] = "losscut " + err
-        price_input.set_class("price" in errors, "-invalid")
-        size_input.set_class("size" in errors, "-invalid")
+        if self.reviewed:
+            quiet.clear()
+        price_input.set_class("price" in errors and "price" not in quiet, "-invalid")
+        size_input.set_class("size" in errors and "size" not in quiet, "-invalid")
         losscut_input.set_class("losscut" in errors, "-invalid")
         self.errors = errors
-        first = next(iter(errors.values()), "")
+        first = next((e for k, e in errors.items() if k not in quiet), "")
         self.query_one("#ticket-error", Static).update(first)
         self.query_one("#ticket-estimate", Static).update(self._estimate(price, size))
         if errors or size is None or rule is None:
@@ -289,6 +333,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         return self.best_bid is not None and price <= self.best_bid
 
     def action_review(self) -> None:
+        self.reviewed = True
         intent = self._validate()
         if intent is None:
             if not self.errors:

@@ -31,6 +31,8 @@ class StatusBar(RenderMemo, Widget):
     rest_usage: reactive[float | None] = reactive(None)
     bad_frames: reactive[int] = reactive(0)
     message: reactive[str] = reactive("")
+    size_text: reactive[str] = reactive("")
+    """The active order size (keys 1-5), e.g. ``size 0.01 [1]``."""
 
     def set_stream(self, name: str, state: str) -> None:
         if self.streams.get(name) != state:
@@ -58,6 +60,8 @@ class StatusBar(RenderMemo, Widget):
         if self.bad_frames:
             colour = variables.get("warning", "")
             text.append(f"  bad frames {self.bad_frames}", style=f"bold {colour}".strip())
+        if self.size_text:
+            text.append(f"  {self.size_text}", style="bold")
         if self.message:
             text.append(f"  {self.message}", style="italic")
         return text
