@@ -613,11 +613,11 @@ class MainScreen(RenderMemo, Screen[None]):
             even = round_to_step(
                 even, rule.tick_size, ROUND_CEILING if side is Side.BUY else ROUND_FLOOR
             )
-            marks.setdefault(entry, "E")
-            marks.setdefault(even, "BE")
-            for p in mine:
-                if p.losscut_price:
-                    marks.setdefault(p.losscut_price, "LC")
+            tags = [(entry, "E"), (even, "BE")]
+            tags += [(p.losscut_price, "LC") for p in mine if p.losscut_price]
+            for price, tag in tags:
+                if tag not in marks.get(price, "").split("/"):
+                    marks[price] = f"{marks[price]}/{tag}" if price in marks else tag
         return marks
 
     def _show_positions(self) -> None:

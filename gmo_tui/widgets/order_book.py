@@ -58,6 +58,8 @@ class _RowContext:
 
 
 ROW_STRIPS_KEPT = 512
+CURSOR_ACTIONS = frozenset({"limit", "stop", "cancel_level", "move_here", "pick"})
+"""Actions on the cursor's price (hidden from the footer, and their keys passed on, without one)."""
 GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
@@ -184,6 +186,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
     def clear(self) -> None:
         self._book, self._own, self._marks = None, {}, {}
         self._cursor = None
+        self.refresh_bindings()
         self._rebuild(force=True)
 
     @property
@@ -499,6 +502,8 @@ class OrderBookLadder(DirectLines, can_focus=True):
         return found
 
     def _set_cursor_row(self, y: int) -> None:
+        if self._cursor is None:
+            self.refresh_bindings()
         self._cursor = self._rows[y][1]
         self._strips = [None] * len(self._rows)
         self.refresh()
@@ -552,32 +557,28 @@ class OrderBookLadder(DirectLines, can_focus=True):
         # Enter joins the level: a bid level is a price to buy at, an ask level to sell at
         self.post_message(PricePicked(price, side))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The trading keys act only with a cursor: before ``up``/``down`` placed one, ``b`` /
+        ``s`` / ``t`` fall through to the app's bindings (the ticket, the tape)."""
+        if action in CURSOR_ACTIONS:
+            return self._cursor is not None
+        return True
+
     def action_limit(self, side: str) -> None:
-        side_ = Side(side)
-        price = self._cursor
-        if price is None and self._book is not None:
-            # no cursor yet: join the touch (b at the best bid, s at the best ask)
-            price = self._book.best_bid if side_ is Side.BUY else self._book.best_ask
-        if price is not None:
-            self.post_message(LadderLimit(side_, price))
+        if self._cursor is not None:
+            self.post_message(LadderLimit(Side(side), self._cursor))
 
     def action_stop(self) -> None:
         if self._cursor is not None:
             self.post_message(LadderStop(self._cursor))
-        else:
-            self.notify("Move the cursor to a level first (up/down)", severity="warning")
 
     def action_cancel_level(self) -> None:
         if self._cursor is not None:
             self.post_message(LadderCancel(self._cursor, self.step))
-        else:
-            self.notify("Move the cursor to a level first (up/down)", severity="warning")
 
     def action_move_here(self) -> None:
         if self._cursor is not None:
             self.post_message(LadderMove(self._cursor))
-        else:
-            self.notify("Move the cursor to a level first (up/down)", severity="warning")
 
     def action_group(self, delta: int) -> None:
         new = max(0, min(len(GROUP_FACTORS) - 1, self.group_index + delta))
@@ -586,6 +587,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
 
     def watch_group_index(self) -> None:
         self._cursor = None
+        self.refresh_bindings()
         self._rebuild(force=True)
         self.post_message(GroupingChanged(self.step))
 

@@ -213,8 +213,9 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     def action_flip_side(self) -> None:
         """BUY <-> SELL; a LIMIT's price moves to the new side's touch (a BUY at the bid
         becomes a SELL at the ask, never a SELL that crosses)."""
+        side = self.side.opposite  # the cycler tells the side by a message, after this
         self.query_one("#ticket-side", Cycler).action_cycle(1)
-        touch = self.best_bid if self.side is Side.BUY else self.best_ask
+        touch = self.best_bid if side is Side.BUY else self.best_ask
         if self.kind is ExecutionType.LIMIT and touch is not None:
             self.set_price(touch)
 
