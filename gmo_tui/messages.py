@@ -20,6 +20,7 @@ from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, Transfer
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.session.listener import Banner, HistoryProgress, Severity
+from gmo_tui.trading.bracket_model import BracketSpec
 from gmo_tui.trading.gates import EntryGates
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
@@ -267,6 +268,20 @@ class TicketSubmitted(Message):
     """The ticket's Enter: an order the user wants to send (after a confirm)."""
 
     intent: OrderIntent
+
+
+@dataclass
+class BracketSubmitted(Message):
+    """The ticket's Enter with a take-profit or stop-loss: an entry with exits (a confirm)."""
+
+    spec: BracketSpec
+
+
+@dataclass
+class CancelBracket(Message):
+    """Cancel a bracket as one unit (its entry and stop cancelled, take-profit disarmed)."""
+
+    bracket_id: int
 
 
 @dataclass

@@ -27,6 +27,8 @@ from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
+from gmo_tui.trading.bracket_model import BracketSpec
+from gmo_tui.trading.brackets import BracketManager
 from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 
@@ -277,9 +279,17 @@ class OrderFlows:
         orders = [
             o
             for o in service.tracker.active(symbol, include_in_flight=False)
-            if o.price is not None
-            and price in (group_price(o.price, step, up=True), group_price(o.price, step, up=False))
+            if o.price is not None and _at_level(price, step, o.price)
         ]
+        at_level = partial(_at_level, price, step)
+        brackets = self.session.brackets
+        if brackets is not None:
+            # an exit of a bracket here: the bracket goes as one unit (never half of it)
+            owners = {b.id for o in orders if o.order_id and (b := brackets.by_order(o.order_id))}
+            owners |= {e.bracket_id for e in brackets.exit_levels(symbol) if at_level(e.price)}
+            if owners:
+                self.cancel_bracket(min(owners))
+                return
         if not orders:
             self.host.say(f"No order of mine at {fmt(price, pd)}", Severity.WARNING)
             return
@@ -439,6 +449,64 @@ class OrderFlows:
             f"reverse {side.value} {size:f} {symbol}",
             partial(_reverse, service, symbol, closing, opening),
             _merge(service.check_close_all(symbol, closing), service.check(opening)),
+            danger=True,
+        )
+
+    # ------------------------------------------------------------------ brackets
+    def bracket(self, spec: BracketSpec) -> None:
+        """The ticket's entry with a take-profit / stop-loss: one confirm with the entry and
+        its exits (the stop at the exchange, the take-profit held by the app), then place."""
+        service = self._service(entry=True)
+        brackets = self.session.brackets
+        if service is None or brackets is None:
+            return
+        intent = spec.entry_intent()
+        lines = self.describe_intent(intent)
+        rule = self.session.rules.get(spec.symbol)
+        book = self.session.books[spec.symbol]
+        entry = spec.price or (book.best_ask if spec.side is Side.BUY else book.best_bid)
+        pd = self._places(spec.symbol)
+        for name, offset, profit, how in (
+            ("Stop-loss", spec.stop_loss, False, "STOP at the exchange"),
+            ("Take-profit", spec.take_profit, True, "emulated by the app: MARKET at the touch"),
+        ):
+            if offset is None:
+                continue
+            at = (
+                ""
+                if rule is None or entry is None
+                else fmt(offset.price(rule, spec.side, entry, profit=profit), pd)
+            )
+            lines.append((name, f"{at} ({offset.kind.value.lower()} {offset.value}), {how}"))
+        if spec.trail is not None:
+            lines.append(("Trailing", f"stop follows the touch at {fmt(spec.trail, pd)}"))
+        lines.append(("Exits", "per fill of the entry, sized to it; one fills, the other goes"))
+        self._confirm(
+            f"Send {spec.side.value} {spec.execution_type.value} with a bracket?",
+            lines,
+            f"bracket {spec.side.value} {spec.size:f} {spec.symbol}",
+            partial(_place_bracket, brackets, spec),
+            brackets.check(spec),
+            then=self.host.action_focus_book,
+        )
+
+    def cancel_bracket(self, bracket_id: int) -> None:
+        """Cancel a bracket as one unit; its open lots stay the trader's (said so)."""
+        brackets = self.session.brackets
+        bracket = None if brackets is None else brackets.get(bracket_id)
+        if brackets is None or bracket is None:
+            self.host.say(f"No bracket {bracket_id}", Severity.WARNING)
+            return
+        self._confirm(
+            f"Cancel bracket {bracket_id}?",
+            [
+                ("Bracket", f"{bracket_id}: {bracket.spec.side.value} {bracket.spec.size:f}"),
+                ("Cancels", "its working entry and stops; the take-profit is disarmed"),
+                ("Keeps", f"what filled ({bracket.open_size:f} open): close it yourself"),
+            ],
+            f"cancel bracket {bracket_id}",
+            partial(_cancel_bracket, brackets, bracket_id),
+            None,
             danger=True,
         )
 
@@ -608,6 +676,21 @@ async def _submit(service: TradingService, intent: OrderIntent, confirmed: bool)
     return await service.submit(intent, confirmed=confirmed)
 
 
+async def _place_bracket(
+    brackets: BracketManager, spec: BracketSpec, confirmed: bool
+) -> SubmitResult:
+    return (await brackets.place(spec, confirmed=confirmed)).entry
+
+
+async def _cancel_bracket(
+    brackets: BracketManager, bracket_id: int, confirmed: bool
+) -> SubmitResult:
+    bracket = await brackets.cancel(bracket_id)
+    if bracket is None:
+        return SubmitResult(Outcome.REFUSED, reason=f"no bracket {bracket_id}")
+    return SubmitResult(Outcome.ACCEPTED)
+
+
 def _merge(*checks: SubmitResult | None) -> SubmitResult | None:
     """The checks of a two-step action as one: the first refusal, else every soft finding in
     one NEEDS_CONFIRM, else None."""
@@ -618,6 +701,11 @@ def _merge(*checks: SubmitResult | None) -> SubmitResult | None:
     if not findings:
         return None
     return SubmitResult(Outcome.NEEDS_CONFIRM, findings=tuple(findings), reason="confirm to send")
+
+
+def _at_level(level: Decimal, step: Decimal, price: Decimal) -> bool:
+    """``price`` is shown at the ladder level ``level`` (rows ``step`` wide)."""
+    return level in (group_price(price, step, up=True), group_price(price, step, up=False))
 
 
 def _distance(price: Decimal, order: TrackedOrder) -> Decimal:

@@ -33,6 +33,7 @@ from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.loads import HISTORY_ASSETS
 from gmo_tui.session.session import Session
+from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -373,6 +374,14 @@ class MainScreen(RenderMemo, Screen[None]):
     def on_ladder_limit(self, message: msg.LadderLimit) -> None:
         self.flows.ladder_limit(message.side, message.price)
 
+    @on(msg.BracketSubmitted)
+    def on_bracket_submitted(self, message: msg.BracketSubmitted) -> None:
+        self.flows.bracket(message.spec)
+
+    @on(msg.CancelBracket)
+    def on_cancel_bracket(self, message: msg.CancelBracket) -> None:
+        self.flows.cancel_bracket(message.bracket_id)
+
     @on(msg.LadderStop)
     def on_ladder_stop(self, message: msg.LadderStop) -> None:
         self.flows.ladder_stop(message.price)
@@ -618,6 +627,12 @@ class MainScreen(RenderMemo, Screen[None]):
             for price, tag in tags:
                 if tag not in marks.get(price, "").split("/"):
                     marks[price] = f"{marks[price]}/{tag}" if price in marks else tag
+        brackets = self.session.brackets
+        for level in [] if brackets is None else brackets.exit_levels(symbol):
+            tag = "SL" if level.kind is ExitKind.STOP_LOSS else "TP"
+            tag += "~" if level.emulated else "" if level.placed else "?"
+            if tag not in marks.get(level.price, "").split("/"):
+                marks[level.price] = f"{marks[level.price]}/{tag}" if level.price in marks else tag
         return marks
 
     def _show_positions(self) -> None:
@@ -646,6 +661,7 @@ class MainScreen(RenderMemo, Screen[None]):
             case AccountPart.ORDERS:
                 self.orders.show(service.tracker.active(symbol), tp, sp, colours)
                 self.ladder.set_own(self.own_levels())
+                self.ladder.set_marks(self.position_marks())
             case AccountPart.POSITIONS:
                 self._show_positions()
             case AccountPart.FILLS:

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -61,6 +62,10 @@ from gmo_tui.market.watchlist import Watchlist
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
 from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
 from gmo_tui.session.loads import history_assets, kline_dates
+from gmo_tui.trading.bracket_model import Bracket
+from gmo_tui.trading.bracket_store import BracketStore
+from gmo_tui.trading.brackets import BracketManager
+from gmo_tui.trading.fanout import FanOutListener
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -97,6 +102,10 @@ PUBLIC_CHANNELS = {
 }
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
+
+
+BRACKETS_FILE = "brackets.json"
+"""The brackets' file, next to the journal."""
 
 
 class Session:
@@ -166,6 +175,15 @@ class Session:
                 listener=self,
                 clock_skew_limit_s=clock_skew_limit_s,
             )
+        self.brackets: BracketManager | None = None
+        """Entries with a stop-loss / take-profit built by the app (trading/brackets.py); it
+        hears the service next to the session (FanOutListener), its file next to the journal."""
+        if self.service is not None:
+            store = BracketStore(
+                Path(journal_path).with_name(BRACKETS_FILE) if journal_path else None
+            )
+            self.brackets = BracketManager(self.service, store, listener=self)
+            self.service.listener = FanOutListener(self, self.brackets)
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
         self._status_wake = asyncio.Event()
@@ -384,7 +402,15 @@ class Session:
                     self.listener.on_stream_state("book", CROSSED, book.issue or "")
                 elif self._book_stream_live:
                     self.listener.on_stream_state("book", StreamState.LIVE.value, "")
+        if self.brackets is not None:
+            self.brackets.on_book(symbol)  # emulated take-profits, trailing stops (no wait)
         self.listener.on_book(symbol)
+
+    def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
+        """A bracket changed: said as a notice; the Orders pane and the ladder re-render."""
+        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(level, Severity.INFO)
+        self.listener.on_message(message, severity)
+        self.listener.on_account_changed(AccountPart.ORDERS)
 
     async def run_public_stream(self) -> None:
         """The public WebSocket: book, trades and ticker of the current symbol."""
@@ -521,6 +547,9 @@ class Session:
                 await asyncio.sleep(RETRY_CAP_S)
                 continue
             self.banner(Banner.CLOCK, None)
+            if self.brackets is not None:
+                # the brackets' orders read back and linked to the journal before any acts
+                await self.retry("restoring brackets", self.brackets.restore)
             return
 
     async def run_private_stream(self) -> None:

@@ -9,6 +9,7 @@ opens the confirm dialog; nothing is sent from here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from textual.app import ComposeResult
@@ -22,9 +23,12 @@ from gmo_tui.exchange.models import SymbolRule
 from gmo_tui.market import rules
 from gmo_tui.market.formatting import fmt
 from gmo_tui.market.intent import OrderIntent
-from gmo_tui.messages import TicketSubmitted
+from gmo_tui.market.sizing import RiskSize, risk_size
+from gmo_tui.messages import BracketSubmitted, TicketSubmitted
+from gmo_tui.trading.bracket_model import BracketSpec, ExitOffset
 from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.ticket_exits import parse_amount, parse_offset
 
 TIF_CHOICES = {
     ExecutionType.LIMIT: ("FAS", "FAK", "FOK", "SOK"),
@@ -46,6 +50,7 @@ def allowed_cancel_before(
     )
 
 
+EXIT_CHARS = r"[0-9.,t%]*"
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 
 
@@ -57,6 +62,19 @@ def _price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
             return None, "commas only between groups of three digits (10,000,000)"
         t = t.replace(",", "")
     return rules.validate_price(rule, t)
+
+
+EXIT_NAMES = {"tp": "take-profit", "sl": "stop-loss", "trail": "trail", "risk": "risk"}
+
+
+@dataclass(frozen=True, slots=True)
+class Exits:
+    """The ticket's bracket fields, parsed."""
+
+    take_profit: ExitOffset | None = None
+    stop_loss: ExitOffset | None = None
+    trail: Decimal | None = None
+    risk: RiskSize | None = None
 
 
 class OrderTicket(RenderMemo, Vertical, can_focus=False):
@@ -72,7 +90,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     OrderTicket Cycler { margin-right: 1; }
     OrderTicket Checkbox { height: 1; border: none; padding: 0; background: transparent; }
     OrderTicket #ticket-error { color: $error; height: auto; }
-    OrderTicket #ticket-estimate { color: $text-muted; height: 1; }
+    OrderTicket #ticket-estimate { color: $text-muted; height: auto; }
     OrderTicket .-hidden { display: none; }
     """
     BINDINGS = [
@@ -100,6 +118,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.entry_reason: str | None = None
         """Why order entry is disabled (``EntryGates.reason``); None while it is enabled."""
         self.errors: dict[str, str] = {}
+        self.exits = Exits()
         self.reviewed = False
         """Enter was pressed: empty required fields now show their error too."""
 
@@ -120,6 +139,18 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             yield Label("Losscut", classes="label")
             yield Input(
                 id="ticket-losscut", placeholder="optional", restrict=r"[0-9.]*", compact=True
+            )
+        with Horizontal(id="row-exits"):
+            yield Label("TP / SL", classes="label")
+            yield Input(
+                id="ticket-tp", placeholder="take-profit", restrict=EXIT_CHARS, compact=True
+            )
+            yield Input(id="ticket-sl", placeholder="stop-loss", restrict=EXIT_CHARS, compact=True)
+        with Horizontal(id="row-risk"):
+            yield Label("Trail/Risk", classes="label")
+            yield Input(id="ticket-trail", placeholder="trail", restrict=r"[0-9.,]*", compact=True)
+            yield Input(
+                id="ticket-risk", placeholder="JPY at risk", restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal(id="row-cancel-before", classes="-hidden"):
             yield Checkbox("cancelBefore", id="ticket-cancel-before")
@@ -282,6 +313,11 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                 losscut, err = _price(rule, losscut_input.value)
                 if err:
                     errors["losscut"] = "losscut " + err
+            exits = self._exits(rule, price, errors)
+            if exits.risk is not None:
+                # the amount at risk and the stop give the size: the size field is not used
+                errors.pop("size", None)
+                size = exits.risk.size
         if self.reviewed:
             quiet.clear()
         price_input.set_class("price" in errors and "price" not in quiet, "-invalid")
@@ -290,7 +326,12 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.errors = errors
         first = next((e for k, e in errors.items() if k not in quiet), "")
         self.query_one("#ticket-error", Static).update(first)
-        self.query_one("#ticket-estimate", Static).update(self._estimate(price, size))
+        estimate = self._estimate(price, size)
+        if self.exits.risk is not None and self.exits.risk.size is not None:
+            risk = self.exits.risk
+            margin = "" if risk.margin is None else f" · margin {fmt(risk.margin, 0)}"
+            estimate = f"risk {fmt(risk.risk, 0)} JPY → size {risk.size:f}{margin}\n{estimate}"
+        self.query_one("#ticket-estimate", Static).update(estimate)
         if errors or size is None or rule is None:
             return None
         tif = self.query_one("#ticket-tif", Cycler).value
@@ -307,6 +348,54 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             time_in_force=TimeInForce(tif),
             losscut_price=losscut,
             cancel_before=cancel_before,
+        )
+
+    def _exits(self, rule: SymbolRule, price: Decimal | None, errors: dict[str, str]) -> Exits:
+        """The take-profit, stop-loss, trailing and risk fields (errors added to ``errors``)."""
+        tp, tp_err = parse_offset(self.query_one("#ticket-tp", Input).value)
+        sl, sl_err = parse_offset(self.query_one("#ticket-sl", Input).value)
+        trail, trail_err = parse_amount(self.query_one("#ticket-trail", Input).value)
+        amount, risk_err = parse_amount(self.query_one("#ticket-risk", Input).value)
+        for key, err in (("tp", tp_err), ("sl", sl_err), ("trail", trail_err), ("risk", risk_err)):
+            if err:
+                errors[key] = f"{EXIT_NAMES[key]}: {err}"
+        if trail is not None and sl is None:
+            errors["trail"] = "a trailing distance needs a stop-loss"
+        risk = None
+        if amount is not None:
+            entry = self.reference_price(price)
+            if sl is None or entry is None:
+                errors["risk"] = "risk sizing needs a stop-loss (and a price)"
+            else:
+                stop = sl.price(rule, self.side, entry, profit=False)
+                resting = self.kind is ExecutionType.LIMIT and not self._crosses(price)
+                risk = risk_size(
+                    rule,
+                    self.side,
+                    entry,
+                    stop,
+                    amount,
+                    entry_fee_rate=rule.maker_fee if resting else None,
+                )
+                if risk.size is None:
+                    errors["risk"] = f"risk: {risk.reason}"
+        self.exits = Exits(tp, sl, trail, risk)
+        return self.exits
+
+    def bracket(self, intent: OrderIntent) -> BracketSpec | None:
+        """The ticket's order as a bracket when it has a take-profit or a stop-loss."""
+        exits = self.exits
+        if exits.take_profit is None and exits.stop_loss is None:
+            return None
+        return BracketSpec(
+            symbol=intent.symbol,
+            side=intent.side,
+            size=intent.size,
+            execution_type=intent.execution_type,
+            price=intent.price,
+            stop_loss=exits.stop_loss,
+            take_profit=exits.take_profit,
+            trail=exits.trail,
         )
 
     def reference_price(self, price: Decimal | None) -> Decimal | None:
@@ -341,4 +430,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                 return
             self.app.bell()
             return
-        self.post_message(TicketSubmitted(intent))
+        spec = self.bracket(intent)
+        if spec is not None:
+            self.post_message(BracketSubmitted(spec))
+        else:
+            self.post_message(TicketSubmitted(intent))
