@@ -33,6 +33,7 @@ from gmo_tui.screens.main import MainScreen
 from gmo_tui.session.listener import Banner
 from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.trade_keys import TRADE_BINDINGS
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
@@ -103,23 +104,7 @@ class GmoTuiApp(App[None]):
             id="chart.longer",
             show=False,
         ),
-        *(
-            _key(
-                str(n),
-                f"screen.size_preset({n})",
-                f"Size {n}",
-                f"Active size: preset {n}",
-                id=f"size.{n}",
-                show=False,
-            )
-            for n in range(1, 6)
-        ),
-        _key("B", "screen.market('BUY')", "Mkt buy", "MARKET BUY, active size", id="market.buy"),
-        _key(
-            "S", "screen.market('SELL')", "Mkt sell", "MARKET SELL, active size", id="market.sell"
-        ),
-        _key("F", "screen.flatten", "Flatten", "Cancel all, close all", id="market.flatten"),
-        _key("R", "screen.reverse", "Reverse", "Reverse the margin position", id="market.reverse"),
+        *TRADE_BINDINGS,
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
     ]
