@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from gmo_tui.exchange.models import Ticker
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.widgets.render_memo import RenderMemo
 
@@ -52,7 +53,7 @@ class MarketHeader(RenderMemo, Widget):
         # not OPEN: a reversed error badge (the header's background stays $panel: a tinted one
         # would need pastel colours every other badge then fails on)
         text.append(
-            f" {status} ",
+            f" {_(status)} ",
             style=_style(self, "success", False)
             if status == "OPEN"
             else _style(self, "error", True),
