@@ -204,7 +204,7 @@ CONFIRM_KINDS = ("ladder_limit", "cancel")
 def _sizes(value: Any, text_source: bool) -> Checked:
     if not isinstance(value, Mapping):
         return None, "a table: [sizes]"
-    _, problems = parse_sizes_table(value)
+    problems = parse_sizes_table(value)[1]
     return (dict(value), None) if not problems else (None, problems[0])
 
 

@@ -29,7 +29,7 @@ from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
-from gmo_tui.trading.bracket_model import BracketSpec
+from gmo_tui.trading.bracket_model import BracketSpec, OffsetKind
 from gmo_tui.trading.brackets import BracketManager
 from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
@@ -86,7 +86,10 @@ class OrderFlows:
     def _active_size(self, symbol: str) -> Decimal | None:
         size = self.session.sizes.active(symbol)
         if size is None:
-            self.host.say(f"No size for {symbol} yet (waiting for its rules)", Severity.WARNING)
+            self.host.say(
+                _("No size for {symbol} yet (waiting for its rules)").format(symbol=symbol),
+                Severity.WARNING,
+            )
         return size
 
     def _places(self, symbol: str) -> int:
@@ -243,9 +246,16 @@ class OrderFlows:
             symbol, side, ExecutionType.LIMIT, size, price, time_in_force=TimeInForce.FAS
         )
         self._confirm(
-            f"Send {side.value} LIMIT at {fmt(price, self._places(symbol))}?",
+            _("Send {side} LIMIT at {price}?").format(
+                side=_(side.value), price=fmt(price, self._places(symbol))
+            ),
             self.describe_intent(intent),
-            f"{side.value} LIMIT {size:f} {symbol} @ {fmt(price, self._places(symbol))}",
+            _("{side} LIMIT {size} {symbol} @ {price}").format(
+                side=_(side.value),
+                size=f"{size:f}",
+                symbol=symbol,
+                price=fmt(price, self._places(symbol)),
+            ),
             partial(_submit, service, intent),
             service.check(intent),
             skip=self._skip("ladder_limit", price * size),
@@ -265,8 +275,10 @@ class OrderFlows:
             side = Side.SELL
         else:
             self.host.say(
-                f"No STOP at {fmt(price, pd)}: a BUY stop goes above the best ask, a SELL stop"
-                " below the best bid; move the cursor past the touch",
+                _(
+                    "No STOP at {price}: a BUY stop goes above the best ask, a SELL stop"
+                    " below the best bid; move the cursor past the touch"
+                ).format(price=fmt(price, pd)),
                 Severity.WARNING,
             )
             return
@@ -275,9 +287,11 @@ class OrderFlows:
             return
         intent = OrderIntent(symbol, side, ExecutionType.STOP, size, price)
         self._confirm(
-            f"Send {side.value} STOP at {fmt(price, pd)}?",
+            _("Send {side} STOP at {price}?").format(side=_(side.value), price=fmt(price, pd)),
             self.describe_intent(intent),
-            f"{side.value} STOP {size:f} {symbol} @ {fmt(price, pd)}",
+            _("{side} STOP {size} {symbol} @ {price}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol, price=fmt(price, pd)
+            ),
             partial(_submit, service, intent),
             service.check(intent),
         )
@@ -304,20 +318,25 @@ class OrderFlows:
                 self.cancel_bracket(min(owners))
                 return
         if not orders:
-            self.host.say(f"No order of mine at {fmt(price, pd)}", Severity.WARNING)
+            self.host.say(
+                _("No order of mine at {price}").format(price=fmt(price, pd)), Severity.WARNING
+            )
             return
         ids = [o.order_id for o in orders if o.order_id is not None]
-        lines: Lines = [("Level", fmt(price, pd))]
+        lines: Lines = [(_("Level"), fmt(price, pd))]
         lines += [
-            (f"Order {o.order_id}", f"{o.side.value} {o.execution_type.value} {o.remaining:f}")
+            (
+                _("Order {id}").format(id=o.order_id),
+                f"{_(o.side.value)} {_(o.execution_type.value)} {o.remaining:f}",
+            )
             for o in orders
         ]
-        count = f"{len(ids)} order{'s' if len(ids) > 1 else ''}"
+        count = _("1 order") if len(ids) == 1 else _("{count} orders").format(count=len(ids))
         notional = sum((o.price * o.remaining for o in orders if o.price is not None), Decimal(0))
         self._confirm(
-            f"Cancel {count} at {fmt(price, pd)}?",
+            _("Cancel {count} at {price}?").format(count=count, price=fmt(price, pd)),
             lines,
-            f"cancel {count} at {fmt(price, pd)}",
+            _("cancel {count} at {price}").format(count=count, price=fmt(price, pd)),
             partial(_cancel_each, service, ids),
             None,
             skip=self._skip("cancel", notional),
@@ -336,25 +355,29 @@ class OrderFlows:
             if o.price is not None and o.execution_type is not ExecutionType.MARKET
         ]
         if not orders:
-            self.host.say(f"No order of mine on {symbol} to move", Severity.WARNING)
+            self.host.say(
+                _("No order of mine on {symbol} to move").format(symbol=symbol), Severity.WARNING
+            )
             return
         order = min(orders, key=partial(_distance, price))
         order_id = order.order_id
         if order_id is None:
             return
         if order.price == price:
-            self.host.say(f"Order {order.order_id} is already at {fmt(price, pd)}")
+            self.host.say(
+                _("Order {id} is already at {price}").format(id=order_id, price=fmt(price, pd))
+            )
             return
         old = order.price or Decimal(0)
         self._confirm(
-            f"Move order {order_id}?",
+            _("Move order {id}?").format(id=order_id),
             [
-                ("Order", f"{order_id} {order.side.value} {order.execution_type.value}"),
-                ("Remaining", f"{order.remaining:f}"),
-                ("Old price", fmt(old, pd)),
-                ("New price", fmt(price, pd)),
+                (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
+                (_("Remaining"), f"{order.remaining:f}"),
+                (_("Old price"), fmt(old, pd)),
+                (_("New price"), fmt(price, pd)),
             ],
-            f"move order {order_id} to {fmt(price, pd)}",
+            _("move order {id} to {price}").format(id=order_id, price=fmt(price, pd)),
             lambda confirmed: service.change(order_id, price, confirmed=confirmed),
             service.check_change(order_id, price),
         )
@@ -371,9 +394,11 @@ class OrderFlows:
         intent = OrderIntent(symbol, side, ExecutionType.MARKET, size)
         lines = self.describe_intent(intent) + self._slippage(intent)
         self._confirm(
-            f"Send {side.value} MARKET {size:f}?",
+            _("Send {side} MARKET {size}?").format(side=_(side.value), size=f"{size:f}"),
             lines,
-            f"{side.value} MARKET {size:f} {symbol}",
+            _("{side} MARKET {size} {symbol}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
             partial(_submit, service, intent),
             service.check(intent),
         )
@@ -383,15 +408,20 @@ class OrderFlows:
         touch = book.best_ask if intent.side is Side.BUY else book.best_bid
         filled, vwap = walk_book(book, intent.side, intent.size)
         if touch is None or filled <= 0:
-            return [("Slippage", "unknown (no book)")]
+            return [(_("Slippage"), _("unknown (no book)"))]
         pd = self._places(intent.symbol)
         slip = abs(vwap - touch)
         lines = [
-            ("Est. average", fmt(vwap, pd + 1)),
-            ("Slippage", f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
+            (_("Est. average"), fmt(vwap, pd + 1)),
+            (_("Slippage"), f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
         ]
         if filled < intent.size:
-            lines.append(("Book depth", f"only {filled:f} shown: the rest fills further away"))
+            lines.append(
+                (
+                    _("Book depth"),
+                    _("only {size} shown: the rest fills further away").format(size=f"{filled:f}"),
+                )
+            )
         return lines
 
     def flatten(self) -> None:
@@ -406,20 +436,30 @@ class OrderFlows:
         orders = len(service.tracker.active(symbol, include_in_flight=False))
         positions = service.positions.all(symbol) if margin else []
         if not orders and not positions:
-            self.host.say(f"Nothing to flatten on {symbol}: no orders, no positions")
+            self.host.say(
+                _("Nothing to flatten on {symbol}: no orders, no positions").format(symbol=symbol)
+            )
             return
-        lines: Lines = [("Symbol", symbol), ("Cancel", f"{orders} orders (cancelBulkOrder)")]
+        lines: Lines = [
+            (_("Symbol"), symbol),
+            (_("Cancel"), _("{count} orders (cancelBulkOrder)").format(count=orders)),
+        ]
         for side in sorted({p.side for p in positions}):
             size = sum((p.size for p in positions if p.side is side), Decimal(0))
-            lines.append((f"Close {side.value}", f"{size:f} MARKET {side.opposite.value}"))
+            lines.append(
+                (
+                    _("Close {side}").format(side=_(side.value)),
+                    _("{size} MARKET {side}").format(size=f"{size:f}", side=_(side.opposite.value)),
+                )
+            )
         if not margin:
-            lines.append(("Spot", "orders only: spot holdings are not positions, none sold"))
+            lines.append((_("Spot"), _("orders only: spot holdings are not positions, none sold")))
         close_check = service.check_close_all(symbol) if positions else None
         closing_refused = close_check is not None and close_check.outcome is Outcome.REFUSED
         self._confirm(
-            f"Flatten {symbol}?",
+            _("Flatten {symbol}?").format(symbol=symbol),
             lines,
-            f"flatten {symbol}",
+            _("flatten {symbol}").format(symbol=symbol),
             partial(_flatten, service, symbol, bool(orders), bool(positions)),
             # the close's soft findings join the one dialog; a refused close (say, the kill
             # switch) still lets the cancels go, and its refusal is said after them
@@ -436,14 +476,19 @@ class OrderFlows:
         symbol = self.session.symbol
         rule = self.session.rules.get(symbol)
         if rule is None or not rule.is_margin:
-            self.host.say(f"{symbol} is spot: only margin positions reverse", Severity.WARNING)
+            self.host.say(
+                _("{symbol} is spot: only margin positions reverse").format(symbol=symbol),
+                Severity.WARNING,
+            )
             return
         positions = service.positions.all(symbol)
         sides = {p.side for p in positions}
         if len(sides) != 1:
             self.host.say(
-                f"Reverse needs one open side on {symbol} ("
-                f"{'none' if not sides else 'both BUY and SELL are open'})",
+                _("Reverse needs one open side on {symbol} ({why})").format(
+                    symbol=symbol,
+                    why=_("none") if not sides else _("both BUY and SELL are open"),
+                ),
                 Severity.WARNING,
             )
             return
@@ -452,14 +497,26 @@ class OrderFlows:
         closing = side.opposite
         opening = OrderIntent(symbol, closing, ExecutionType.MARKET, size)
         self._confirm(
-            f"Reverse {side.value} {size:f} {symbol}?",
+            _("Reverse {side} {size} {symbol}?").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
             [
-                ("Symbol", symbol),
-                ("Close", f"{side.value} {size:f}: MARKET {closing.value} (closeBulkOrder)"),
-                ("Then open", f"{closing.value} {size:f} MARKET"),
+                (_("Symbol"), symbol),
+                (
+                    _("Closing"),
+                    _("{side} {size}: MARKET {closing} (closeBulkOrder)").format(
+                        side=_(side.value), size=f"{size:f}", closing=_(closing.value)
+                    ),
+                ),
+                (
+                    _("Then open"),
+                    _("{side} {size} MARKET").format(side=_(closing.value), size=f"{size:f}"),
+                ),
                 *self._slippage(OrderIntent(symbol, closing, ExecutionType.MARKET, size * 2)),
             ],
-            f"reverse {side.value} {size:f} {symbol}",
+            _("reverse {side} {size} {symbol}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
             partial(_reverse, service, symbol, closing, opening),
             _merge(service.check_close_all(symbol, closing), service.check(opening)),
             danger=True,
@@ -480,8 +537,13 @@ class OrderFlows:
         entry = spec.price or (book.best_ask if spec.side is Side.BUY else book.best_bid)
         pd = self._places(spec.symbol)
         for name, offset, profit, how in (
-            ("Stop-loss", spec.stop_loss, False, "STOP at the exchange"),
-            ("Take-profit", spec.take_profit, True, "emulated by the app: MARKET at the touch"),
+            (_("Stop-loss"), spec.stop_loss, False, _("STOP at the exchange")),
+            (
+                _("Take-profit"),
+                spec.take_profit,
+                True,
+                _("emulated by the app: MARKET at the touch"),
+            ),
         ):
             if offset is None:
                 continue
@@ -490,14 +552,30 @@ class OrderFlows:
                 if rule is None or entry is None
                 else fmt(offset.price(rule, spec.side, entry, profit=profit), pd)
             )
-            lines.append((name, f"{at} ({offset.kind.value.lower()} {offset.value}), {how}"))
+            given = {
+                OffsetKind.PRICE: _("price {value}"),
+                OffsetKind.TICKS: _("{value} ticks"),
+                OffsetKind.PERCENT: _("{value}%"),
+            }[offset.kind].format(value=offset.value)
+            lines.append((name, f"{at} ({given}), {how}"))
         if spec.trail is not None:
-            lines.append(("Trailing", f"stop follows the touch at {fmt(spec.trail, pd)}"))
-        lines.append(("Exits", "per fill of the entry, sized to it; one fills, the other goes"))
+            lines.append(
+                (
+                    _("Trailing"),
+                    _("stop follows the touch at {distance}").format(distance=fmt(spec.trail, pd)),
+                )
+            )
+        lines.append(
+            (_("Exits"), _("per fill of the entry, sized to it; one fills, the other goes"))
+        )
         self._confirm(
-            f"Send {spec.side.value} {spec.execution_type.value} with a bracket?",
+            _("Send {side} {type} with a bracket?").format(
+                side=_(spec.side.value), type=_(spec.execution_type.value)
+            ),
             lines,
-            f"bracket {spec.side.value} {spec.size:f} {spec.symbol}",
+            _("bracket {side} {size} {symbol}").format(
+                side=_(spec.side.value), size=f"{spec.size:f}", symbol=spec.symbol
+            ),
             partial(_place_bracket, brackets, spec),
             brackets.check(spec),
             then=self.host.action_focus_book,
@@ -508,16 +586,24 @@ class OrderFlows:
         brackets = self.session.brackets
         bracket = None if brackets is None else brackets.get(bracket_id)
         if brackets is None or bracket is None:
-            self.host.say(f"No bracket {bracket_id}", Severity.WARNING)
+            self.host.say(_("No bracket {id}").format(id=bracket_id), Severity.WARNING)
             return
         self._confirm(
-            f"Cancel bracket {bracket_id}?",
+            _("Cancel bracket {id}?").format(id=bracket_id),
             [
-                ("Bracket", f"{bracket_id}: {bracket.spec.side.value} {bracket.spec.size:f}"),
-                ("Cancels", "its working entry and stops; the take-profit is disarmed"),
-                ("Keeps", f"what filled ({bracket.open_size:f} open): close it yourself"),
+                (
+                    _("Bracket"),
+                    f"{bracket_id}: {_(bracket.spec.side.value)} {bracket.spec.size:f}",
+                ),
+                (_("Cancels"), _("its working entry and stops; the take-profit is disarmed")),
+                (
+                    _("Keeps"),
+                    _("what filled ({size} open): close it yourself").format(
+                        size=f"{bracket.open_size:f}"
+                    ),
+                ),
             ],
-            f"cancel bracket {bracket_id}",
+            _("cancel bracket {id}").format(id=bracket_id),
             partial(_cancel_bracket, brackets, bracket_id),
             None,
             danger=True,

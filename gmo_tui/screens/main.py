@@ -285,7 +285,12 @@ class MainScreen(RenderMemo, Screen[None]):
     def action_size_preset(self, key: int) -> None:
         """``1`` ... ``5``: the active size of the symbol (ticket, status bar)."""
         if self.session.sizes.select(self.session.symbol, key) is None:
-            self.say(f"No size preset {key} for {self.session.symbol} yet", Severity.WARNING)
+            self.say(
+                _("No size preset {key} for {symbol} yet").format(
+                    key=key, symbol=self.session.symbol
+                ),
+                Severity.WARNING,
+            )
         self.show_active_size()
 
     def show_active_size(self) -> None:
@@ -294,7 +299,9 @@ class MainScreen(RenderMemo, Screen[None]):
         size = sizes.active(symbol)
         if size is None:
             return
-        self.status.size_text = f"size {size:f} [{sizes.active_index(symbol) + 1}]"
+        self.status.size_text = _("size {size} [{key}]").format(
+            size=f"{size:f}", key=sizes.active_index(symbol) + 1
+        )
         self.ticket.set_size(size)
 
     def action_market(self, side: str) -> None:
@@ -374,8 +381,9 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.GroupingChanged)
     def on_grouping_changed(self, message: msg.GroupingChanged) -> None:
-        tp, _ = self._places()
-        self.ladder.border_title = f"Book  [ ] group {fmt(message.step, tp)}"
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(message.step, self._places()[0])
+        )
 
     # ------------------------------------------------------------------ one handler per action
     @on(msg.LadderLimit)
@@ -474,8 +482,8 @@ class MainScreen(RenderMemo, Screen[None]):
         self.chart.tick = rule.tick_size
         self.header.tick = rule.tick_size
         self.ticket.set_symbol(session.symbol, rule)
-        self.ladder.border_title = (
-            f"Book  [ ] group {fmt(rule.tick_size, decimals_of(rule.tick_size))}"
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(rule.tick_size, decimals_of(rule.tick_size))
         )
         self.show_active_size()
 

@@ -282,7 +282,9 @@ class Session:
             self._sizes_configured = True
             self.sizes = SizePresets(self.rules, self.settings.size_overrides())
             for problem in self.sizes.problems:
-                self.listener.on_message(f"config: {problem}", Severity.WARNING)
+                self.listener.on_message(
+                    _("config: {problem}").format(problem=problem), Severity.WARNING
+                )
         self.rules_loaded.set()
         self._gate(Gate.RULES, True)
         self.listener.on_rules()

@@ -61,12 +61,17 @@ def _price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
     t = text.strip()
     if "," in t:
         if not _GROUPED.fullmatch(t):
-            return None, "commas only between groups of three digits (10,000,000)"
+            return None, _("commas only between groups of three digits (10,000,000)")
         t = t.replace(",", "")
     return rules.validate_price(rule, t)
 
 
-EXIT_NAMES = {"tp": "take-profit", "sl": "stop-loss", "trail": "trail", "risk": "risk"}
+EXIT_NAMES = {
+    "tp": N_("take-profit"),
+    "sl": N_("stop-loss"),
+    "trail": N_("trail"),
+    "risk": N_("risk"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,16 +148,20 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                 id="ticket-losscut", placeholder=_("optional"), restrict=r"[0-9.]*", compact=True
             )
         with Horizontal(id="row-exits"):
-            yield Label("TP / SL", classes="label")
+            yield Label(_("TP / SL"), classes="label")
             yield Input(
-                id="ticket-tp", placeholder="take-profit", restrict=EXIT_CHARS, compact=True
+                id="ticket-tp", placeholder=_("take-profit"), restrict=EXIT_CHARS, compact=True
             )
-            yield Input(id="ticket-sl", placeholder="stop-loss", restrict=EXIT_CHARS, compact=True)
-        with Horizontal(id="row-risk"):
-            yield Label("Trail/Risk", classes="label")
-            yield Input(id="ticket-trail", placeholder="trail", restrict=r"[0-9.,]*", compact=True)
             yield Input(
-                id="ticket-risk", placeholder="JPY at risk", restrict=r"[0-9.,]*", compact=True
+                id="ticket-sl", placeholder=_("stop-loss"), restrict=EXIT_CHARS, compact=True
+            )
+        with Horizontal(id="row-risk"):
+            yield Label(_("Trail/Risk"), classes="label")
+            yield Input(
+                id="ticket-trail", placeholder=_("trail"), restrict=r"[0-9.,]*", compact=True
+            )
+            yield Input(
+                id="ticket-risk", placeholder=_("JPY at risk"), restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal(id="row-cancel-before", classes="-hidden"):
             yield Checkbox("cancelBefore", id="ticket-cancel-before")
@@ -337,8 +346,13 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         estimate = self._estimate(price, size)
         if self.exits.risk is not None and self.exits.risk.size is not None:
             risk = self.exits.risk
-            margin = "" if risk.margin is None else f" · margin {fmt(risk.margin, 0)}"
-            estimate = f"risk {fmt(risk.risk, 0)} JPY → size {risk.size:f}{margin}\n{estimate}"
+            margin = (
+                "" if risk.margin is None else _(" · margin {jpy}").format(jpy=fmt(risk.margin, 0))
+            )
+            estimate = _("risk {jpy} JPY → size {size}").format(
+                jpy=fmt(risk.risk, 0), size=f"{risk.size:f}"
+            )
+            estimate = f"{estimate}{margin}\n{self._estimate(price, size)}"
         self.query_one("#ticket-estimate", Static).update(estimate)
         if errors or size is None or rule is None:
             return None
@@ -366,14 +380,14 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         amount, risk_err = parse_amount(self.query_one("#ticket-risk", Input).value)
         for key, err in (("tp", tp_err), ("sl", sl_err), ("trail", trail_err), ("risk", risk_err)):
             if err:
-                errors[key] = f"{EXIT_NAMES[key]}: {err}"
+                errors[key] = _("{field}: {problem}").format(field=_(EXIT_NAMES[key]), problem=err)
         if trail is not None and sl is None:
-            errors["trail"] = "a trailing distance needs a stop-loss"
+            errors["trail"] = _("a trailing distance needs a stop-loss")
         risk = None
         if amount is not None:
             entry = self.reference_price(price)
             if sl is None or entry is None:
-                errors["risk"] = "risk sizing needs a stop-loss (and a price)"
+                errors["risk"] = _("risk sizing needs a stop-loss (and a price)")
             else:
                 stop = sl.price(rule, self.side, entry, profit=False)
                 resting = self.kind is ExecutionType.LIMIT and not self._crosses(price)
@@ -386,7 +400,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                     entry_fee_rate=rule.maker_fee if resting else None,
                 )
                 if risk.size is None:
-                    errors["risk"] = f"risk: {risk.reason}"
+                    errors["risk"] = _("risk: {reason}").format(reason=_(risk.reason or ""))
         self.exits = Exits(tp, sl, trail, risk)
         return self.exits
 

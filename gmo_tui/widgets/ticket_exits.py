@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from gmo_tui.i18n import N_, _
 from gmo_tui.trading.bracket_model import ExitOffset, OffsetKind
 
 __all__ = ["parse_amount", "parse_offset"]
 
-OFFSET_HELP = "a price, ticks (300t) or a percentage (0.5%)"
+OFFSET_HELP = N_("a price, ticks (300t) or a percentage (0.5%)")
 
 
 def _number(text: str) -> Decimal | None:
@@ -34,7 +35,7 @@ def parse_offset(text: str) -> tuple[ExitOffset | None, str | None]:
         kind, t = OffsetKind.PERCENT, t[:-1]
     value = _number(t)
     if value is None or (kind is OffsetKind.TICKS and value != value.to_integral_value()):
-        return None, OFFSET_HELP
+        return None, _(OFFSET_HELP)
     return ExitOffset(kind, value), None
 
 
@@ -44,4 +45,4 @@ def parse_amount(text: str) -> tuple[Decimal | None, str | None]:
     if not t:
         return None, None
     value = _number(t)
-    return (value, None) if value is not None else (None, "a positive number")
+    return (value, None) if value is not None else (None, _("a positive number"))
