@@ -231,9 +231,12 @@ class OrderBookLadder(DirectLines, can_focus=True):
             key = (kind, group_price(price, step, up=kind == "ask"))
             own[key] = own.get(key, Decimal(0)) + size
         marks: dict[Decimal, str] = {}
-        for price, tag in sorted(self._marks.items()):
-            for up in (False, True):
-                grouped = group_price(price, step, up=up)
+        for price, text in sorted(self._marks.items()):
+            # the level a mark shows at: its own price grouped like the side it is on
+            book_bid = book.best_bid if book is not None else None
+            up = book_bid is None or price > book_bid
+            grouped = group_price(price, step, up=up)
+            for tag in text.split("/"):
                 if tag not in marks.get(grouped, "").split("/"):
                     marks[grouped] = f"{marks[grouped]}/{tag}" if grouped in marks else tag
         cum_ask: list[Decimal] = []

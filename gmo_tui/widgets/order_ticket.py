@@ -156,7 +156,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                 id="ticket-sl", placeholder=_("stop-loss"), restrict=EXIT_CHARS, compact=True
             )
         with Horizontal(id="row-risk"):
-            yield Label(_("Trail/Risk"), classes="label")
+            yield Label(_("Trl/Risk"), classes="label")
             yield Input(
                 id="ticket-trail", placeholder=_("trail"), restrict=r"[0-9.,]*", compact=True
             )
