@@ -55,6 +55,7 @@ T = TypeVar("T")
 
 WIDE_WIDTH = 140
 WIDE_HEIGHT = 34
+TICKET_EXITS_HEIGHT = 30
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
 PANE_TABS = (
@@ -173,7 +174,9 @@ class MainScreen(RenderMemo, Screen[None]):
         yield StatusBar(id="status")
         yield KeyFooter()
         yield OrderBookLadder(id="book")
-        yield OrderTicket(id="ticket")
+        yield OrderTicket(
+            id="ticket", classes="-short" if size.height < TICKET_EXITS_HEIGHT else ""
+        )
         yield PaneTabs(
             *(Tab(_(label), id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
         )
@@ -218,6 +221,8 @@ class MainScreen(RenderMemo, Screen[None]):
     def _apply_layout(self, width: int, height: int) -> None:
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
+        # the ticket's bracket rows only where they leave the panes room (30 rows or more)
+        self.ticket.set_class(height < TICKET_EXITS_HEIGHT, "-short")
         self._arrange(wide)
         self._show_pane(self.active_pane)
 

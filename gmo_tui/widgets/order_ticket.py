@@ -99,6 +99,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     OrderTicket #ticket-error { color: $error; height: auto; }
     OrderTicket #ticket-estimate { color: $text-muted; height: auto; }
     OrderTicket .-hidden { display: none; }
+    OrderTicket.-short #row-exits, OrderTicket.-short #row-risk { display: none; }
     """
     BINDINGS = [
         Binding("enter", "review", "Review order", id="ticket.review", tooltip="Check and confirm"),

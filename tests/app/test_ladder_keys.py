@@ -37,6 +37,16 @@ async def active_orders(rest, symbol: str = "BTC_JPY"):
     return list((await rest.get_active_orders(symbol)).list)
 
 
+async def resting(pilot, rest, count: int = 1, symbol: str = "BTC_JPY"):
+    """The exchange's active orders once there are ``count`` (the app's reply may come first)."""
+    for _ in range(100):
+        orders = await active_orders(rest, symbol)
+        if len(orders) == count:
+            return orders
+        await pilot.pause(0.05)
+    raise AssertionError(f"the exchange never held {count} orders: {orders}")
+
+
 async def test_b_at_a_level_three_below_the_touch_then_c_cancels_it(sim, make_app, rest):
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -49,9 +59,7 @@ async def test_b_at_a_level_three_below_the_touch_then_c_cancels_it(sim, make_ap
         await pilot.press("y")
         service = app.session.service
         await wait_for(pilot, lambda: service.tracker.active("BTC_JPY"), "order tracked")
-        orders = await active_orders(rest)
-        assert len(orders) == 1
-        (order,) = orders
+        (order,) = await resting(pilot, rest)
         assert (order.side, order.execution_type) == (Side.BUY, ExecutionType.LIMIT)
         assert (order.price, order.size) == (price, size)
         assert order.time_in_force.value == "FAS"
@@ -109,7 +117,7 @@ async def test_size_presets_set_the_ticket_and_status_and_b_uses_them(sim, make_
         await pilot.press("y")
         service = app.session.service
         await wait_for(pilot, lambda: service.tracker.active("BTC_JPY"), "order tracked")
-        (order,) = await active_orders(rest)
+        (order,) = await resting(pilot, rest)
         assert (order.price, order.size) == (price, Decimal("0.03"))
 
 
@@ -129,7 +137,7 @@ async def test_enter_joins_the_level_and_m_moves_the_nearest_order(sim, make_app
         await confirm_until(
             pilot, app, lambda: app.session.service.tracker.active("BTC_JPY"), "order placed"
         )
-        (order,) = await active_orders(rest)
+        (order,) = await resting(pilot, rest)
         await pilot.press("down", "down")
         target = ladder.cursor_price
         assert target is not None and target < price
@@ -167,7 +175,7 @@ async def test_t_places_a_stop_beyond_the_touch_and_refuses_at_it(sim, make_app,
         await confirm_until(
             pilot, app, lambda: app.session.service.tracker.active("BTC_JPY"), "stop placed"
         )
-        (order,) = await active_orders(rest)
+        (order,) = await resting(pilot, rest)
         assert (order.side, order.execution_type, order.price) == (
             Side.BUY,
             ExecutionType.STOP,
@@ -247,7 +255,7 @@ async def test_confirm_off_below_a_notional_for_ladder_limits(sim, make_app, res
         service = app.session.service
         await wait_for(pilot, lambda: service.tracker.active("BTC_JPY"), "sent without dialog")
         assert not isinstance(app.screen, ConfirmScreen)
-        assert [o.price for o in await active_orders(rest)] == [price]
+        assert [o.price for o in await resting(pilot, rest)] == [price]
         # cancels still ask: only ladder limits were turned off
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "cancel confirm")
