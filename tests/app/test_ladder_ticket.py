@@ -132,3 +132,28 @@ def test_sizes_and_confirm_load(config):
     assert settings.size_overrides() == {"BTC_JPY": (Decimal("0.01"), Decimal("0.02"))}
     assert settings.confirm_below("ladder_limit") == Decimal(50000)
     assert settings.confirm_below("cancel") == 0
+
+
+async def test_the_ticket_builds_a_trailing_bracket_and_refuses_a_trail_without_a_stop(
+    sim, make_app
+):
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await focus_to(pilot, app, "b", "ticket-size")
+        ticket = app.main.ticket
+        ticket.query_one("#ticket-trail").value = "3,000"
+        await pilot.pause()
+        assert ticket._validate() is None
+        assert "trailing distance needs a stop-loss" in str(
+            app.main.query_one("#ticket-error").render()
+        )
+        ticket.query_one("#ticket-sl").value = "0.5%"
+        ticket.query_one("#ticket-tp").value = "300t"
+        await pilot.pause()
+        intent = ticket._validate()
+        assert intent is not None
+        spec = ticket.bracket(intent)
+        assert spec is not None and spec.trail == Decimal(3000)
+        assert (spec.stop_loss.kind.value, spec.stop_loss.value) == ("PERCENT", Decimal("0.5"))
+        assert (spec.take_profit.kind.value, spec.take_profit.value) == ("TICKS", Decimal(300))
