@@ -1,5 +1,6 @@
 """The header line: symbol, last, 24h change, high/low, volume, bid/ask/spread, exchange
-status and mode (LIVE / DEMO)."""
+status and mode (LIVE / DEMO). Market figures repaint at most every
+:data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S` (coalesced, the latest shown)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gmo_tui.exchange.models import Ticker
 from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
 
 
 class MarketHeader(RenderMemo, Widget):
@@ -21,15 +23,32 @@ class MarketHeader(RenderMemo, Widget):
     """
 
     symbol: reactive[str] = reactive("")
-    ticker: reactive[Ticker | None] = reactive(None)
-    change: reactive[Decimal | None] = reactive(None)
-    bid: reactive[Decimal | None] = reactive(None)
-    ask: reactive[Decimal | None] = reactive(None)
+    # market figures: repainted through a Coalesced refresh (see watch_ticker)
+    ticker: reactive[Ticker | None] = reactive(None, repaint=False, init=False)
+    change: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
+    bid: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
+    ask: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
     exchange_status: reactive[str] = reactive("?")
     mode: reactive[str] = reactive("LIVE")
     tick: reactive[Decimal] = reactive(Decimal("1"))
     endpoint: reactive[str] = reactive("")
     """A non-default endpoint (shown so nobody mistakes it for the real exchange)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._figures_changed = Coalesced(self, SIDE_PANE_PAINT_S, self.refresh)
+
+    def watch_ticker(self) -> None:
+        self._figures_changed()
+
+    def watch_change(self) -> None:
+        self._figures_changed()
+
+    def watch_bid(self) -> None:
+        self._figures_changed()
+
+    def watch_ask(self) -> None:
+        self._figures_changed()
 
     def render(self) -> Text:
         text = self._line(with_range=True)
