@@ -96,7 +96,7 @@ async def test_ladder_marks_entry_break_even_and_losscut(sim, make_app, rest):
         if position.losscut_price:
             assert tags["LC"] == position.losscut_price
         ladder = app.main.query_one(OrderBookLadder)
-        assert ladder._marks == marks
+        await wait_for(pilot, lambda: ladder._marks == marks, "the marks on the ladder")
 
 
 @pytest.fixture
