@@ -614,6 +614,11 @@ class OrderFlows:
         service = self._service(entry=False)
         if service is None:
             return
+        brackets = self.session.brackets
+        bracket = None if brackets is None else brackets.by_order(order_id)
+        if bracket is not None and not bracket.state.is_final:
+            self.cancel_bracket(bracket.id)  # never half a bracket: it goes as one unit
+            return
         order = service.tracker.get(order_id)
         lines = [(_("Order"), str(order_id))]
         if order is not None:

@@ -43,7 +43,7 @@ from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
-from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.orders_table import EmulatedRow, OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.status_bar import StatusBar
@@ -656,6 +656,26 @@ class MainScreen(RenderMemo, Screen[None]):
                 marks[level.price] = f"{marks[level.price]}/{tag}" if level.price in marks else tag
         return marks
 
+    def bracket_rows(self) -> tuple[dict[int, str], list[EmulatedRow]]:
+        """The Orders pane's bracket tags (order id -> ``SL B1``) and emulated exits."""
+        brackets = self.session.brackets
+        notes: dict[int, str] = {}
+        emulated: list[EmulatedRow] = []
+        if brackets is None:
+            return notes, emulated
+        for bracket in brackets.open_brackets(self.session.symbol):
+            if bracket.entry_order_id is not None:
+                notes[bracket.entry_order_id] = _("entry B{id}").format(id=bracket.id)
+        for level in brackets.exit_levels(self.session.symbol):
+            if level.kind is ExitKind.STOP_LOSS and level.order_id is not None:
+                notes[level.order_id] = _("SL B{id}").format(id=level.bracket_id)
+            elif level.emulated:
+                tag = _("TP~ B{id}").format(id=level.bracket_id)
+                emulated.append(
+                    EmulatedRow(level.bracket_id, level.side, level.price, level.size, tag)
+                )
+        return notes, emulated
+
     def _show_positions(self) -> None:
         service, symbol = self.session.service, self.session.symbol
         if service is None:
@@ -680,7 +700,8 @@ class MainScreen(RenderMemo, Screen[None]):
         colours = self.app.theme_variables
         match part:
             case AccountPart.ORDERS:
-                self.orders.show(service.tracker.active(symbol), tp, sp, colours)
+                notes, emulated = self.bracket_rows()
+                self.orders.show(service.tracker.active(symbol), tp, sp, colours, notes, emulated)
                 self.ladder.set_own(self.own_levels())
                 self.ladder.set_marks(self.position_marks())
             case AccountPart.POSITIONS:

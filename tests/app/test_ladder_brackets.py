@@ -12,6 +12,7 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.trading.bracket_model import BracketState, TakeProfitState
 from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.widgets.order_book import OrderBookLadder
+from gmo_tui.widgets.orders_table import OrdersTable
 from tests.app.conftest import focus_to, replace_input, wait_for, wait_ready
 from tests.app.test_position_flows import confirm_until
 from tests.trading.bracket_helpers import STEP, still, trigger_sell_stop
@@ -87,6 +88,11 @@ async def test_bracket_partial_fills_stop_fills_take_profit_retired_restored_aft
         ladder = app.main.query_one(OrderBookLadder)
         await wait_for(pilot, lambda: "SL" in ladder._marks.get(stop, ""), "SL on the ladder")
         assert "TP~" in ladder._marks.get(target, "")
+        # and in the Orders pane: the stop tagged with its bracket, the take-profit emulated
+        table = app.main.query_one(OrdersTable)
+        await wait_for(pilot, lambda: f"bracket-{bracket.id}-{target}" in table.keys(), "TP row")
+        assert table.get_cell(str(first.order_id), "type") == f"STOP SL B{bracket.id}"
+        assert table.get_cell(f"bracket-{bracket.id}-{target}", "status") == "EMULATED"
 
         # the rest fills: a second lot with its own stop
         await sim.control("fill", {"orderId": bracket.entry_order_id})
@@ -149,3 +155,35 @@ async def test_risk_sizing_in_the_ticket(sim, make_app):
         await fill_in(pilot, app, {"ticket-sl": format(entry + 100000, "f")})
         assert ticket._validate() is None
         assert "stop must be below" in str(app.main.query_one("#ticket-error").render())
+
+
+async def test_c_on_a_brackets_order_cancels_the_whole_bracket(sim: Any, make_app, rest):
+    await still(sim)
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        entry = app.session.books[SYMBOL].best_bid - 1000
+        await focus_to(pilot, app, "b", "ticket-size")
+        await fill_in(
+            pilot,
+            app,
+            {"ticket-price": format(entry, "f"), "ticket-sl": "9000t", "ticket-tp": "1%"},
+        )
+        await pilot.press("enter")
+        brackets = app.session.brackets
+        await confirm_until(pilot, app, lambda: brackets.open_brackets(SYMBOL), "bracket")
+        (bracket,) = brackets.open_brackets(SYMBOL)
+        await wait_for(pilot, lambda: bracket.entry_order_id is not None, "entry placed")
+        table = app.main.query_one(OrdersTable)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: table.row_count == 1, "the entry listed")
+        assert table.get_cell(str(bracket.entry_order_id), "type") == f"LIMIT entry B{bracket.id}"
+        await pilot.press("c")
+        await confirm_until(
+            pilot, app, lambda: bracket.state is BracketState.CANCELLED, "bracket cancelled"
+        )
+        for _ in range(100):
+            if not (await rest.get_active_orders(SYMBOL)).list:
+                break
+            await pilot.pause(0.05)
+        assert not (await rest.get_active_orders(SYMBOL)).list
