@@ -97,7 +97,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     OrderTicket Cycler { margin-right: 1; }
     OrderTicket Checkbox { height: 1; border: none; padding: 0; background: transparent; }
     OrderTicket #ticket-error { color: $error; height: auto; }
-    OrderTicket #ticket-estimate { color: $text-muted; height: auto; }
+    OrderTicket #ticket-estimate { color: $text-muted; height: 1; }
+    OrderTicket #ticket-estimate.-risk { height: 2; }
     OrderTicket .-hidden { display: none; }
     OrderTicket.-short #row-exits, OrderTicket.-short #row-risk { display: none; }
     """
@@ -354,7 +355,9 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
                 jpy=fmt(risk.risk, 0), size=f"{risk.size:f}"
             )
             estimate = f"{estimate}{margin}\n{self._estimate(price, size)}"
-        self.query_one("#ticket-estimate", Static).update(estimate)
+        estimate_line = self.query_one("#ticket-estimate", Static)
+        estimate_line.set_class(self.exits.risk is not None, "-risk")
+        estimate_line.update(estimate)
         if errors or size is None or rule is None:
             return None
         tif = self.query_one("#ticket-tif", Cycler).value
