@@ -38,6 +38,7 @@ from gmo_tui.screens.main import MainScreen
 from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.trade_keys import TRADE_BINDINGS
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
@@ -110,6 +111,7 @@ class GmoTuiApp(App[None]):
             show=False,
         ),
         _key("A", "screen.alerts", "Alerts", "Alerts: list, dismiss", id="alerts.list", show=False),
+        *TRADE_BINDINGS,
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
         # Textual's own palette binding, here so that its footer label is translated too

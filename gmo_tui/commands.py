@@ -17,6 +17,28 @@ if TYPE_CHECKING:
 PALETTE_ACTIONS = (
     ("ticket('BUY')", N_("Buy: open the ticket (BUY LIMIT)"), N_("Ticket at the best bid")),
     ("ticket('SELL')", N_("Sell: open the ticket (SELL LIMIT)"), N_("Ticket at the best ask")),
+    (
+        "market('BUY')",
+        N_("Market buy: MARKET BUY of the active size (B)"),
+        N_("Slippage in the confirm"),
+    ),
+    (
+        "market('SELL')",
+        N_("Market sell: MARKET SELL of the active size (S)"),
+        N_("Slippage in the confirm"),
+    ),
+    (
+        "flatten",
+        N_("Flatten: cancel every order, close every position (F)"),
+        N_("Spot: cancels only"),
+    ),
+    ("reverse", N_("Reverse the margin position (R)"), N_("Close it, open the other side")),
+    ("focus_book", N_("Ladder: b/s limit, t stop, c cancel, m move at the cursor (v)"), ""),
+    ("size_preset(1)", N_("Size preset 1: active order size (1)"), N_("[sizes] in config")),
+    ("size_preset(2)", N_("Size preset 2: active order size (2)"), N_("[sizes] in config")),
+    ("size_preset(3)", N_("Size preset 3: active order size (3)"), N_("[sizes] in config")),
+    ("size_preset(4)", N_("Size preset 4: active order size (4)"), N_("[sizes] in config")),
+    ("size_preset(5)", N_("Size preset 5: active order size (5)"), N_("[sizes] in config")),
     ("focus_orders", N_("Orders: focus the orders table"), N_("c cancel, e change, C cancel all")),
     (
         "focus_positions",

@@ -21,6 +21,7 @@ from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, Transfer
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.session.listener import Banner, HistoryProgress, Severity
+from gmo_tui.trading.bracket_model import BracketSpec
 from gmo_tui.trading.gates import EntryGates
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
@@ -235,6 +236,37 @@ class AlertAtPrice(Message):
 
 
 @dataclass
+class LadderLimit(Message):
+    """``b`` / ``s`` on the ladder: a LIMIT of the active size at ``price``."""
+
+    side: Side
+    price: Decimal
+
+
+@dataclass
+class LadderStop(Message):
+    """``t`` on the ladder: a STOP of the active size triggered at ``price`` (its side from
+    where ``price`` is relative to the market)."""
+
+    price: Decimal
+
+
+@dataclass
+class LadderCancel(Message):
+    """``c`` on the ladder: cancel my orders at the level ``price`` (levels ``step`` wide)."""
+
+    price: Decimal
+    step: Decimal
+
+
+@dataclass
+class LadderMove(Message):
+    """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+
+    price: Decimal
+
+
+@dataclass
 class GroupingChanged(Message):
     step: Decimal
 
@@ -254,6 +286,20 @@ class TicketSubmitted(Message):
     """The ticket's Enter: an order the user wants to send (after a confirm)."""
 
     intent: OrderIntent
+
+
+@dataclass
+class BracketSubmitted(Message):
+    """The ticket's Enter with a take-profit or stop-loss: an entry with exits (a confirm)."""
+
+    spec: BracketSpec
+
+
+@dataclass
+class CancelBracket(Message):
+    """Cancel a bracket as one unit (its entry and stop cancelled, take-profit disarmed)."""
+
+    bracket_id: int
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import TypeVar
 
@@ -28,6 +28,7 @@ from gmo_tui.alerts import AlertKind, Delivery
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
@@ -36,6 +37,7 @@ from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.loads import HISTORY_ASSETS
 from gmo_tui.session.session import Session
+from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.widgets.account_panel import AccountPanel
@@ -45,7 +47,7 @@ from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
-from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.orders_table import EmulatedRow, OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.status_bar import StatusBar
@@ -57,6 +59,7 @@ T = TypeVar("T")
 
 WIDE_WIDTH = 140
 WIDE_HEIGHT = 34
+TICKET_EXITS_HEIGHT = 30
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
 PANE_TABS = (
@@ -180,7 +183,9 @@ class MainScreen(RenderMemo, Screen[None]):
         yield StatusBar(id="status")
         yield KeyFooter()
         yield OrderBookLadder(id="book")
-        yield OrderTicket(id="ticket")
+        yield OrderTicket(
+            id="ticket", classes="-short" if size.height < TICKET_EXITS_HEIGHT else ""
+        )
         yield PaneTabs(
             *(Tab(_(label), id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
         )
@@ -228,6 +233,8 @@ class MainScreen(RenderMemo, Screen[None]):
     def _apply_layout(self, width: int, height: int) -> None:
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
+        # the ticket's bracket rows only where they leave the panes room (30 rows or more)
+        self.ticket.set_class(height < TICKET_EXITS_HEIGHT, "-short")
         self._arrange(wide)
         self._show_pane(self.active_pane)
 
@@ -291,6 +298,37 @@ class MainScreen(RenderMemo, Screen[None]):
 
     def action_focus_book(self) -> None:
         self.ladder.focus()
+
+    def action_size_preset(self, key: int) -> None:
+        """``1`` ... ``5``: the active size of the symbol (ticket, status bar)."""
+        if self.session.sizes.select(self.session.symbol, key) is None:
+            self.say(
+                _("No size preset {key} for {symbol} yet").format(
+                    key=key, symbol=self.session.symbol
+                ),
+                Severity.WARNING,
+            )
+        self.show_active_size()
+
+    def show_active_size(self) -> None:
+        """The active size in the ticket's size field and the status bar."""
+        sizes, symbol = self.session.sizes, self.session.symbol
+        size = sizes.active(symbol)
+        if size is None:
+            return
+        self.status.size_text = _("size {size} [{key}]").format(
+            size=f"{size:f}", key=sizes.active_index(symbol) + 1
+        )
+        self.ticket.set_size(size)
+
+    def action_market(self, side: str) -> None:
+        self.flows.market(Side(side))
+
+    def action_flatten(self) -> None:
+        self.flows.flatten()
+
+    def action_reverse(self) -> None:
+        self.flows.reverse()
 
     def _focus_account(self, tab: str, table: Widget) -> None:
         self.show_pane("account")
@@ -383,7 +421,37 @@ class MainScreen(RenderMemo, Screen[None]):
         if message.side is not None:
             self.ticket.prepare(message.side, message.price)
 
+    @on(msg.GroupingChanged)
+    def on_grouping_changed(self, message: msg.GroupingChanged) -> None:
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(message.step, self._places()[0])
+        )
+
     # ------------------------------------------------------------------ one handler per action
+    @on(msg.LadderLimit)
+    def on_ladder_limit(self, message: msg.LadderLimit) -> None:
+        self.flows.ladder_limit(message.side, message.price)
+
+    @on(msg.BracketSubmitted)
+    def on_bracket_submitted(self, message: msg.BracketSubmitted) -> None:
+        self.flows.bracket(message.spec)
+
+    @on(msg.CancelBracket)
+    def on_cancel_bracket(self, message: msg.CancelBracket) -> None:
+        self.flows.cancel_bracket(message.bracket_id)
+
+    @on(msg.LadderStop)
+    def on_ladder_stop(self, message: msg.LadderStop) -> None:
+        self.flows.ladder_stop(message.price)
+
+    @on(msg.LadderCancel)
+    def on_ladder_cancel(self, message: msg.LadderCancel) -> None:
+        self.flows.cancel_level(message.price, message.step)
+
+    @on(msg.LadderMove)
+    def on_ladder_move(self, message: msg.LadderMove) -> None:
+        self.flows.move_to(message.price)
+
     @on(msg.TicketSubmitted)
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
         self.flows.submit(message.intent)
@@ -456,6 +524,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.chart.tick = rule.tick_size
         self.header.tick = rule.tick_size
         self.ticket.set_symbol(session.symbol, rule)
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(rule.tick_size, decimals_of(rule.tick_size))
+        )
+        self.show_active_size()
 
     @on(msg.RulesLoaded)
     def on_rules_loaded(self) -> None:
@@ -586,10 +658,66 @@ class MainScreen(RenderMemo, Screen[None]):
         self.say(message.text, message.severity)
 
     # ------------------------------------------------------------------ account messages
+    def position_marks(self) -> dict[Decimal, str]:
+        """My average entry (E), break-even after fees (BE) and losscut prices (LC) of the
+        symbol's margin positions, for the ladder."""
+        service, symbol = self.session.service, self.session.symbol
+        rule = self.session.rules.get(symbol)
+        if service is None or rule is None:
+            return {}
+        positions = service.positions.all(symbol)
+        marks: dict[Decimal, str] = {}
+        for side in {p.side for p in positions}:
+            mine = [p for p in positions if p.side is side]
+            size = sum((p.size for p in mine), Decimal(0))
+            if size <= 0:
+                continue
+            entry = sum((p.price * p.size for p in mine), Decimal(0)) / size
+            entry = round_to_step(entry, rule.tick_size, ROUND_HALF_UP)
+            # the open's and the close's taker fees: the price the close must reach to net 0
+            fees = entry * max(rule.taker_fee, Decimal(0)) * 2
+            even = entry + fees if side is Side.BUY else entry - fees
+            even = round_to_step(
+                even, rule.tick_size, ROUND_CEILING if side is Side.BUY else ROUND_FLOOR
+            )
+            tags = [(entry, "E"), (even, "BE")]
+            tags += [(p.losscut_price, "LC") for p in mine if p.losscut_price]
+            for price, tag in tags:
+                if tag not in marks.get(price, "").split("/"):
+                    marks[price] = f"{marks[price]}/{tag}" if price in marks else tag
+        brackets = self.session.brackets
+        for level in [] if brackets is None else brackets.exit_levels(symbol):
+            tag = "SL" if level.kind is ExitKind.STOP_LOSS else "TP"
+            tag += "~" if level.emulated else "" if level.placed else "?"
+            if tag not in marks.get(level.price, "").split("/"):
+                marks[level.price] = f"{marks[level.price]}/{tag}" if level.price in marks else tag
+        return marks
+
+    def bracket_rows(self) -> tuple[dict[int, str], list[EmulatedRow]]:
+        """The Orders pane's bracket tags (order id -> ``SL B1``) and emulated exits."""
+        brackets = self.session.brackets
+        notes: dict[int, str] = {}
+        emulated: list[EmulatedRow] = []
+        if brackets is None:
+            return notes, emulated
+        for bracket in brackets.open_brackets(self.session.symbol):
+            if bracket.entry_order_id is not None:
+                notes[bracket.entry_order_id] = _("entry B{id}").format(id=bracket.id)
+        for level in brackets.exit_levels(self.session.symbol):
+            if level.kind is ExitKind.STOP_LOSS and level.order_id is not None:
+                notes[level.order_id] = _("SL B{id}").format(id=level.bracket_id)
+            elif level.emulated:
+                tag = _("TP~ B{id}").format(id=level.bracket_id)
+                emulated.append(
+                    EmulatedRow(level.bracket_id, level.side, level.price, level.size, tag)
+                )
+        return notes, emulated
+
     def _show_positions(self) -> None:
         service, symbol = self.session.service, self.session.symbol
         if service is None:
             return
+        self.ladder.set_marks(self.position_marks())
         book = self.session.books[symbol]
         tp, sp = self._places()
         positions = service.positions.all(symbol)
@@ -609,8 +737,10 @@ class MainScreen(RenderMemo, Screen[None]):
         colours = self.app.theme_variables
         match part:
             case AccountPart.ORDERS:
-                self.orders.show(service.tracker.active(symbol), tp, sp, colours)
+                notes, emulated = self.bracket_rows()
+                self.orders.show(service.tracker.active(symbol), tp, sp, colours, notes, emulated)
                 self.ladder.set_own(self.own_levels())
+                self.ladder.set_marks(self.position_marks())
             case AccountPart.POSITIONS:
                 self._show_positions()
             case AccountPart.FILLS:

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -58,12 +59,17 @@ from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.formatting import gmo_day
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.positions import Positions
+from gmo_tui.market.sizing import SizePresets
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
 from gmo_tui.session.alerting import SessionAlerts, alerts_path
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
 from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
 from gmo_tui.session.loads import history_assets, kline_dates
+from gmo_tui.trading.bracket_model import Bracket
+from gmo_tui.trading.bracket_store import BracketStore
+from gmo_tui.trading.brackets import BracketManager
+from gmo_tui.trading.fanout import FanOutListener
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -100,6 +106,10 @@ PUBLIC_CHANNELS = {
 }
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
+
+
+BRACKETS_FILE = "brackets.json"
+"""The brackets' file, next to the journal."""
 
 
 class Session:
@@ -150,6 +160,10 @@ class Session:
         self.exchange_status: ExchangeStatus | None = None
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self.rules_loaded = asyncio.Event()
+        self.sizes = SizePresets(self.rules)
+        """The size presets (keys ``1`` ... ``5``) and the active size of each symbol; the
+        ``[sizes]`` overrides apply once the rules are loaded."""
+        self._sizes_configured = False
         self.service: TradingService | None = None
         if credentials is not None:
             self.service = TradingService(
@@ -166,6 +180,15 @@ class Session:
                 clock_skew_limit_s=clock_skew_limit_s,
             )
         self.alerts = SessionAlerts(AlertStore(alerts_path(journal_path)), listener, now)
+        self.brackets: BracketManager | None = None
+        """Entries with a stop-loss / take-profit built by the app (trading/brackets.py); it
+        hears the service next to the session (FanOutListener), its file next to the journal."""
+        if self.service is not None:
+            store = BracketStore(
+                Path(journal_path).with_name(BRACKETS_FILE) if journal_path else None
+            )
+            self.brackets = BracketManager(self.service, store, listener=self)
+            self.service.listener = FanOutListener(self, self.brackets)
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
         self._status_wake = asyncio.Event()
@@ -258,6 +281,13 @@ class Session:
             )
             self.symbol = self.symbols()[0]
             self._new_candles()
+        if not self._sizes_configured:
+            self._sizes_configured = True
+            self.sizes = SizePresets(self.rules, self.settings.size_overrides())
+            for problem in self.sizes.problems:
+                self.listener.on_message(
+                    _("config: {problem}").format(problem=problem), Severity.WARNING
+                )
         self.rules_loaded.set()
         self._gate(Gate.RULES, True)
         self.listener.on_rules()
@@ -388,12 +418,20 @@ class Session:
                 elif self._book_stream_live:
                     self.listener.on_stream_state("book", StreamState.LIVE.value, "")
             self.check_losscuts()
+        if self.brackets is not None:
+            self.brackets.on_book(symbol)  # emulated take-profits, trailing stops (no wait)
         self.listener.on_book(symbol)
 
     def check_losscuts(self) -> None:
         """Losscut alerts on the current symbol's book, while its stream is live."""
         if self.service is not None and self._book_stream_live:
             self.alerts.positions(self.service.positions, {self.symbol: self.books[self.symbol]})
+
+    def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
+        """A bracket changed: said as a notice; the Orders pane and the ladder re-render."""
+        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(level, Severity.INFO)
+        self.listener.on_message(message, severity)
+        self.listener.on_account_changed(AccountPart.ORDERS)
 
     async def run_public_stream(self) -> None:
         """The public WebSocket: book, trades and ticker of the current symbol."""
@@ -540,6 +578,9 @@ class Session:
                 await asyncio.sleep(RETRY_CAP_S)
                 continue
             self.banner(Banner.CLOCK, None)
+            if self.brackets is not None:
+                # the brackets' orders read back and linked to the journal before any acts
+                await self.retry("restoring brackets", self.brackets.restore)
             return
 
     async def run_private_stream(self) -> None:
