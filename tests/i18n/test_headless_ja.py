@@ -1,0 +1,61 @@
+"""The headless layers speak Japanese too: the pre-trade safety findings (market/safety.py) and
+the trading layer's notices and refusal reasons go through the catalogue."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.i18n import use_language
+from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.safety import KillSwitch, SafetyLimits, check_order
+from tests.market.factories import rule
+from tests.market.test_safety import BTC, NOW, make_book
+
+D = Decimal
+
+
+def _limit(side: Side, price: str, size: str = "0.1") -> OrderIntent:
+    return OrderIntent("BTC_JPY", side, ExecutionType.LIMIT, D(size), D(price))
+
+
+def test_safety_findings_in_japanese() -> None:
+    use_language("ja")
+    hard = check_order(_limit(Side.BUY, "16500000"), BTC, make_book(), SafetyLimits(), NOW)
+    assert hard.hard[0].message == (
+        "価格 16,500,000 は最良売気配 15,000,000 より 10.0% 上です(上限 5%)"
+    )
+    soft = check_order(_limit(Side.SELL, "14690000"), BTC, make_book(), SafetyLimits(), NOW)
+    assert soft.soft[0].message == (
+        "価格 14,690,000 は最良買気配 14,990,000 より 2.0% 下です(1% を超えると確認)"
+    )
+    stale = OrderIntent("BTC_JPY", Side.BUY, ExecutionType.MARKET, D("0.1"))
+    refused = check_order(stale, BTC, make_book(at=NOW - 60), SafetyLimits(), NOW)
+    assert refused.hard[0].message == (
+        "成行注文には新しく正常な板が必要です: 板が 60.0 秒前のものです(上限 5 秒)"
+    )
+    small = rule("BTC_JPY", tick="1", step="0.01", min_size="0.05", max_size="5")
+    sizes = check_order(
+        _limit(Side.BUY, "15000000", "0.015"), small, make_book(), SafetyLimits(), NOW
+    )
+    assert [f.message for f in sizes.hard] == [
+        "数量 0.015 が発注単位 0.01 の倍数ではありません",
+        "数量 0.015 が最小注文数量 0.05 未満です",
+    ]
+    halted = KillSwitch()
+    halted.engage()
+    off = check_order(
+        _limit(Side.BUY, "15000000"), BTC, make_book(), SafetyLimits(), NOW, kill_switch=halted
+    )
+    assert off.hard[0].message == (
+        "キルスイッチ作動中(ユーザーが作動): 新規の注文は停止中です。取消はできます"
+    )
+
+
+def test_safety_findings_stay_english_in_english() -> None:
+    use_language("en")
+    stale = OrderIntent("BTC_JPY", Side.BUY, ExecutionType.MARKET, D("0.1"))
+    refused = check_order(stale, BTC, make_book(at=NOW - 60), SafetyLimits(), NOW)
+    assert refused.hard[0].message == (
+        "a MARKET order needs a fresh, sane order book: the order book is 60.0 s old (limit 5 s)"
+    )
