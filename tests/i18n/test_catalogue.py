@@ -171,6 +171,86 @@ def test_no_bare_text_reaches_the_screen(path: Path) -> None:
     assert not bare_texts(tree, path.name)
 
 
+HEADLESS_COVERED = [
+    PACKAGE / "market" / "safety.py",
+    *(PACKAGE / "trading" / name for name in ("service.py", "halts.py", "reconcile.py")),
+]
+"""Headless modules whose texts reach the user (findings, notices, refusal reasons)."""
+HEADLESS_SINKS = {
+    # call name -> index of its first argument that is a text shown to the user
+    "hard": 1,  # hard(code, message): a pre-trade finding
+    "soft": 1,
+    "Finding": 2,
+    "notify": 1,  # service.notify(kind, message, level)
+    "set_gate": 2,  # set_gate(gate, ok, reason)
+    "halt": 0,
+    "engage": 0,
+    "set_kill_switch": 1,
+}
+HEADLESS_KEYWORDS = frozenset({"reason", "message"})
+HEADLESS_ATTRIBUTES = frozenset({"reason", "note", "message"})
+
+
+def headless_bare_texts(tree: ast.AST, where: str) -> list[str]:
+    """Every bare text handed to a headless sink (a finding, a notice, a gate's or a
+    refusal's reason) in ``tree``."""
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            first = HEADLESS_SINKS.get(name)
+            if first is not None and any(_bare(arg) for arg in node.args[first:]):
+                problems.append(f"{where}:{node.lineno} {name}(…)")
+            for keyword in node.keywords:
+                if keyword.arg in HEADLESS_KEYWORDS and _bare(keyword.value):
+                    problems.append(f"{where}:{node.lineno} {keyword.arg}=…")
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr in HEADLESS_ATTRIBUTES
+                    and _bare(node.value)
+                ):
+                    problems.append(f"{where}:{node.lineno} .{target.attr} = …")
+    return problems
+
+
+@pytest.mark.parametrize("path", HEADLESS_COVERED, ids=lambda p: p.name)
+def test_no_bare_text_leaves_the_headless_layers(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert not headless_bare_texts(tree, path.name)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'hard("tick", f"price {p(price)} is not a multiple of the tick size")',
+        'soft("no_reference", "cannot be checked")',
+        'self.notify(NoticeKind.ENABLED, "Order entry enabled")',
+        'svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")',
+        'return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {symbol}")',
+        'self.halt(f"exchange status {value.value}")',
+        'self.reason = f"exchange status {status}"',
+    ],
+)
+def test_the_headless_rule_catches_a_bare_text(source: str) -> None:
+    assert headless_bare_texts(ast.parse(source), "example")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'hard("tick", _("price {price} is off").format(price=p(price)))',
+        'self.notify(NoticeKind.ENABLED, _("Order entry enabled"))',
+        "svc.set_gate(Gate.CLOCK, True)",
+        'return SubmitResult(Outcome.REFUSED, reason=_("unknown order"))',
+        "self.halt(halt_reason(code))",
+    ],
+)
+def test_the_headless_rule_lets_a_translated_text_through(source: str) -> None:
+    assert not headless_bare_texts(ast.parse(source), "example")
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -9,8 +9,10 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.i18n import use_language
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.safety import KillSwitch, SafetyLimits, check_order
+from gmo_tui.trading.gates import Gate
 from tests.market.factories import rule
 from tests.market.test_safety import BTC, NOW, make_book
+from tests.trading.conftest import rig  # noqa: F401 F811 - the service on the built-in exchange
 
 D = Decimal
 
@@ -59,3 +61,32 @@ def test_safety_findings_stay_english_in_english() -> None:
     assert refused.hard[0].message == (
         "a MARKET order needs a fresh, sane order book: the order book is 60.0 s old (limit 5 s)"
     )
+
+
+async def test_trading_notices_and_reasons_in_japanese(rig) -> None:  # noqa: F811
+    """Against the built-in exchange: the kill switch's notices and gate reason, a refusal of
+    an unknown symbol and of a close with nothing to close, each in Japanese."""
+    use_language("ja")
+    service = rig.service
+    service.set_kill_switch(True)
+    assert rig.notices[-1].message == ("キルスイッチ作動(ユーザーが作動): 新規の注文は拒否されます")
+    assert service.gates.reason_of(Gate.KILL_SWITCH) == "キルスイッチ作動中(ユーザーが作動)"
+    refused = service.check(_limit(Side.BUY, "15000000"))
+    assert refused is not None and refused.reason == "発注前チェック"
+    assert refused.findings[0].message.startswith("キルスイッチ作動中")
+    service.set_kill_switch(False)
+    assert rig.notices[-1].message == "キルスイッチ解除"
+    other = OrderIntent("NO_SUCH", Side.BUY, ExecutionType.LIMIT, D("1"), D("1"))
+    unknown = service.check(other)
+    assert unknown is not None and unknown.reason == "不明な銘柄 NO_SUCH"
+    nothing = service.check_close_all("BTC_JPY", Side.SELL)
+    assert nothing is not None and nothing.reason == "BTC_JPY の買建玉はありません"
+
+
+async def test_a_halt_is_said_in_japanese(rig) -> None:  # noqa: F811
+    """The exchange's MAINTENANCE status halts order entry: notice and reason in Japanese."""
+    use_language("ja")
+    await rig.service.halts.on_exchange_status("MAINTENANCE")
+    assert rig.notices[-1].message == "注文受付を停止しました: 取引所ステータス メンテナンス中"
+    blocked = await rig.service.submit(_limit(Side.BUY, "15000000"))
+    assert blocked.reason == "注文受付停止中: 取引所ステータス メンテナンス中"
