@@ -221,6 +221,51 @@ def test_no_bare_text_leaves_the_headless_layers(path: Path) -> None:
     assert not headless_bare_texts(tree, path.name)
 
 
+CLI_MODULES = [
+    PACKAGE / "keys_command.py",
+    PACKAGE / "private_files.py",
+    PACKAGE / "serve.py",
+    PACKAGE / "record" / "command.py",
+    PACKAGE / "record" / "replay_command.py",
+    PACKAGE / "export" / "command.py",
+]
+"""Command-line modules: their ``--help`` texts (``help=``/``description=``) and, in the keys
+command and the private-file checks, every printed line and refusal go through ``_()``."""
+PRINTED = frozenset({"print", "BadInput", "UntrustedPath", "NotADirectoryError"})
+
+
+def cli_bare_texts(tree: ast.AST, where: str, *, printed: bool) -> list[str]:
+    problems = [
+        problem
+        for problem in bare_texts(tree, where)
+        if problem.endswith(("help=…", "description=…"))
+    ]
+    if printed:
+        problems += [
+            f"{where}:{node.lineno} {_call_name(node)}(…)"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and _call_name(node) in PRINTED
+            and node.args
+            and _bare(node.args[0])
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("path", CLI_MODULES, ids=lambda p: p.name)
+def test_no_bare_text_in_the_command_line(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    printed = path.name in ("keys_command.py", "private_files.py")
+    assert not cli_bare_texts(tree, path.name, printed=printed)
+
+
+def test_the_command_line_rule_catches_a_bare_text() -> None:
+    assert cli_bare_texts(ast.parse('cmd.add_argument("--x", help="a flag")'), "e", printed=False)
+    assert cli_bare_texts(ast.parse('print(f"Stored key {hint}.", file=out)'), "e", printed=True)
+    assert cli_bare_texts(ast.parse('raise UntrustedPath(f"{p} is open")'), "e", printed=True)
+    assert not cli_bare_texts(ast.parse('print(_("Stored key {hint}."))'), "e", printed=True)
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -58,3 +58,21 @@ def test_an_open_secret_file_is_refused_in_japanese(tmp_path: Path) -> None:
         f"{secret} はグループか他のユーザーがアクセスできます(モード 644)。使用しません。"
         f"実行: chmod 600 {secret}"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("serve", "アプリをブラウザに配信します(textual-serve)"),
+        ("record", "カンマ区切り(例: BTC,BTC_JPY,ETH)"),
+        ("replay", "ISO-8601 時刻(UTC)または +秒数"),
+        ("export", "JSTの日付 FROM..TO(両端を含む)のすべての約定をCSVで書き出します。"),
+    ],
+)
+def test_subcommand_help_in_japanese(monkeypatch, capsys, command: str, says: str) -> None:
+    argv = ["--lang", "ja", command, "--help"] if command != "serve" else ["--lang", "ja", "--help"]
+    with pytest.raises(SystemExit) as done:
+        _run(monkeypatch, capsys, *argv)
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    assert says in " ".join(out.split()), out
