@@ -173,11 +173,14 @@ def test_no_bare_text_reaches_the_screen(path: Path) -> None:
 
 HEADLESS_COVERED = [
     PACKAGE / "market" / "safety.py",
-    *(PACKAGE / "trading" / name for name in ("service.py", "halts.py", "reconcile.py")),
+    *(
+        PACKAGE / "trading" / name
+        for name in ("service.py", "halts.py", "reconcile.py", "brackets.py", "bracket_links.py")
+    ),
 ]
 """Headless modules whose texts reach the user (findings, notices, refusal reasons)."""
 HEADLESS_SINKS = {
-    # call name -> index of its first argument that is a text shown to the user
+    # call name -> index of its argument that is a text shown to the user
     "hard": 1,  # hard(code, message): a pre-trade finding
     "soft": 1,
     "Finding": 2,
@@ -186,9 +189,11 @@ HEADLESS_SINKS = {
     "halt": 0,
     "engage": 0,
     "set_kill_switch": 1,
+    "_tell": 1,  # brackets: _tell(bracket, text, level)
+    "_send_exit": 2,  # brackets: _send_exit(bracket, lot, why)
 }
 HEADLESS_KEYWORDS = frozenset({"reason", "message"})
-HEADLESS_ATTRIBUTES = frozenset({"reason", "note", "message"})
+HEADLESS_ATTRIBUTES = frozenset({"reason", "note", "message", "stop_error"})
 
 
 def headless_bare_texts(tree: ast.AST, where: str) -> list[str]:
@@ -199,7 +204,7 @@ def headless_bare_texts(tree: ast.AST, where: str) -> list[str]:
         if isinstance(node, ast.Call):
             name = _call_name(node)
             first = HEADLESS_SINKS.get(name)
-            if first is not None and any(_bare(arg) for arg in node.args[first:]):
+            if first is not None and any(_bare(arg) for arg in node.args[first : first + 1]):
                 problems.append(f"{where}:{node.lineno} {name}(…)")
             for keyword in node.keywords:
                 if keyword.arg in HEADLESS_KEYWORDS and _bare(keyword.value):

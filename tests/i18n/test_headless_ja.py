@@ -9,9 +9,11 @@ from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.i18n import use_language
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.safety import KillSwitch, SafetyLimits, check_order
+from gmo_tui.trading.bracket_model import BracketSpec, ExitOffset, OffsetKind
 from gmo_tui.trading.gates import Gate
 from tests.market.factories import rule
 from tests.market.test_safety import BTC, NOW, make_book
+from tests.trading.bracket_helpers import attach
 from tests.trading.conftest import rig  # noqa: F401 F811 - the service on the built-in exchange
 
 D = Decimal
@@ -90,3 +92,19 @@ async def test_a_halt_is_said_in_japanese(rig) -> None:  # noqa: F811
     assert rig.notices[-1].message == "注文受付を停止しました: 取引所ステータス メンテナンス中"
     blocked = await rig.service.submit(_limit(Side.BUY, "15000000"))
     assert blocked.reason == "注文受付停止中: 取引所ステータス メンテナンス中"
+
+
+async def test_bracket_refusals_in_japanese(rig, tmp_path) -> None:  # noqa: F811
+    """A bracket whose stop-loss is on the wrong side of the entry, refused in Japanese."""
+    use_language("ja")
+    manager = attach(rig, tmp_path / "brackets.json")
+    spec = BracketSpec(
+        "BTC_JPY",
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        D("15000000"),
+        stop_loss=ExitOffset(OffsetKind.PRICE, D("15100000")),
+    )
+    refused = manager.check(spec)
+    assert refused is not None and refused.reason == "損切りは新規注文の価格より下にしてください"
