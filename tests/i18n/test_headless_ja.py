@@ -4,7 +4,9 @@ the trading layer's notices and refusal reasons go through the catalogue."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+from gmo_tui.alerts.store import AlertStore
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.i18n import use_language
 from gmo_tui.market.intent import OrderIntent
@@ -108,3 +110,17 @@ async def test_bracket_refusals_in_japanese(rig, tmp_path) -> None:  # noqa: F81
     )
     refused = manager.check(spec)
     assert refused is not None and refused.reason == "損切りは新規注文の価格より下にしてください"
+
+
+def test_an_unreadable_alerts_file_is_said_in_japanese(tmp_path) -> None:
+    """The alerts file's problems (shown on the main screen at start) in Japanese; the file is
+    kept aside, nothing lost."""
+    use_language("ja")
+    path = tmp_path / "alerts.json"
+    path.write_text("not json", encoding="utf-8")
+    store = AlertStore(path)
+    assert store.load() == []
+    (problem,) = store.problems
+    assert problem.startswith(f"{path} はアラートのファイルではありません(")
+    aside = problem.rsplit("。", 1)[1].removesuffix(" として保管しました")
+    assert Path(aside).read_text(encoding="utf-8") == "not json"
