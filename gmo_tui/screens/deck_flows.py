@@ -9,10 +9,14 @@ from typing import Any, Protocol
 
 import httpx
 
-from gmo_tui.i18n import _
+from gmo_tui.i18n import N_, _
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
 from gmo_tui.widgets.status_bar import StatusBar
+
+
+REPLAY_STATES = (N_("playing"), N_("paused"), N_("ended"))
+"""The replay's states as ``/_sim/replay`` names them (translated on screen)."""
 
 
 class DeckHost(Protocol):
