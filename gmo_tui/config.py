@@ -75,7 +75,7 @@ class Settings:
         symbol = "ETH"
         tier = 2
         [keymap]
-        "ticket.buy" = "B"
+        "ticket.buy" = "f5"
         [safety]
         hard_max_notional = "1000000"
     """
@@ -96,7 +96,7 @@ class Settings:
     """Language of the UI: ``"ja"`` (日本語) or ``"en"``; empty: from the locale (``LANG=ja_JP.UTF-8``
     is Japanese), else English (:mod:`gmo_tui.i18n`)."""
     keymap: dict[str, str] = field(default_factory=dict)
-    """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "B"`` (the help
+    """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "f5"`` (the help
     screen lists the ids)."""
     safety: dict[str, Any] = field(default_factory=dict)
     """The ``[safety]`` table: fields of ``SafetyLimits`` (e.g. ``hard_max_notional =

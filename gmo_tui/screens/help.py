@@ -15,7 +15,7 @@ from gmo_tui.i18n import N_, _
 from gmo_tui.i18n.cells import pad
 
 HELP_INTRO = N_(
-    """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
+    """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "f5")
 """
 )
 
