@@ -14,7 +14,6 @@ from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
 from gmo_tui.widgets.status_bar import StatusBar
 
-
 REPLAY_STATES = (N_("playing"), N_("paused"), N_("ended"))
 """The replay's states as ``/_sim/replay`` names them (translated on screen)."""
 

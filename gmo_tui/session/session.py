@@ -149,7 +149,7 @@ class Session:
         # the app's own stream; it writes its frames to a file only while recording
         self.public = RecordingPublicStream(settings.endpoint, pacer=self.pacer)
         self.deck = TapeDeck(
-            self.public, settings.endpoint, recordings_dir(journal_path), transport=http_transport
+            self.public, settings.endpoint, recordings_dir(), transport=http_transport
         )
         """The record toggle and the replay controls (session/tape_deck.py)."""
         self.private: PrivateStream | None = None

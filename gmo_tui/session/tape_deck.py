@@ -2,7 +2,7 @@
 
 * Recording: :meth:`TapeDeck.start_recording` writes the public frames of the watched symbols
   (the session's :class:`~gmo_tui.record.stream.RecordingPublicStream`) into a private
-  ``recordings`` directory (next to the journal, else in the data directory);
+  ``recordings`` directory in the data directory;
   :meth:`TapeDeck.stop_recording` closes the file and says where it is.
 * Replay: :meth:`TapeDeck.watch_replay` asks the exchange once whether it is replaying (at
   start and after every reconnect of the public socket, :meth:`TapeDeck.reconnected`); while
@@ -33,11 +33,9 @@ SPEEDS = ("1", "2", "10", "max")
 RECORDINGS_DIR = "recordings"
 
 
-def recordings_dir(journal_path: str | None) -> Path:
-    """``recordings/`` next to the order journal (the demo's in its temporary directory), else
-    in the data directory."""
-    base = Path(journal_path).parent if journal_path else data_dir()
-    return base / RECORDINGS_DIR
+def recordings_dir() -> Path:
+    """``recordings/`` in the data directory (the demo's too: its own directory is temporary)."""
+    return data_dir() / RECORDINGS_DIR
 
 
 class TapeDeck:

@@ -21,14 +21,17 @@ from tests.app.conftest import FAST_WS_INTERVAL, wait_for, wait_ready
 from tests.replay.test_paper_fills import _write
 
 
-async def test_ctrl_r_records_the_watched_symbols_feed_and_says_where(sim, make_app, tmp_path):
+async def test_ctrl_r_records_the_watched_symbols_feed_and_says_where(
+    sim, make_app, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GMO_TUI_DATA_DIR", str(tmp_path / "data"))
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot, app, trading=False)
         assert isinstance(app.session.public, type(app.session.deck.stream))
         await pilot.press("ctrl+r")
         path = app.session.deck.recording
-        assert path is not None and path.parent == tmp_path / "recordings"
+        assert path is not None and path.parent == tmp_path / "data" / "recordings"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600  # private to the user
         await wait_for(pilot, lambda: app.main.status.record_text, "REC in the status bar")
         assert app.main.status.record_text == f"REC {path.name}"
