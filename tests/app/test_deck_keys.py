@@ -7,6 +7,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.widgets import Static
 
@@ -129,3 +130,23 @@ async def test_paper_in_the_header_is_styled_like_demo(sim, tmp_path: Path):
             styles[mode] = str(line.spans[0].style)
             assert one.main.header.endpoint == ("" if mode != "LIVE" else sim.endpoint)
     assert styles["PAPER"] == styles["DEMO"] != styles["LIVE"]
+
+
+async def test_the_app_asks_again_whether_its_exchange_replays_after_a_reconnect(sim, make_app):
+    app = make_app(sim)
+    asked: list[str] = []
+
+    async def seen(request: httpx.Request) -> None:
+        if request.url.path == "/_sim/replay":
+            asked.append(request.method)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.session.deck.remote.client.event_hooks["request"].append(seen)
+        await wait_ready(pilot, app, trading=False)
+        await pilot.pause(1.5)
+        before = len(asked)  # not a replay: asked at start, not polled
+        await pilot.pause(1.5)
+        assert len(asked) == before and app.session.deck.replay is None
+        await sim.control("drop_sockets", {})
+        await wait_for(pilot, lambda: len(asked) > before, "asked again after the reconnect")
+        assert set(asked) == {"GET"}
