@@ -16,9 +16,11 @@ from gmo_tui.config import Settings
 from gmo_tui.record.format import Kind
 from gmo_tui.record.reader import open_recording
 from gmo_tui.record.replay_source import replay_market
+from gmo_tui.screens.help import HelpScreen
 from gmo_tui.serve import READ_ONLY_ENV, read_only_reason
 from gmo_tui.session.listener import Banner
 from tests.app.conftest import FAST_WS_INTERVAL, wait_for, wait_ready
+from tests.app.test_navigation import _palette
 from tests.replay.test_paper_fills import _write
 
 
@@ -83,7 +85,10 @@ async def test_replay_keys_pause_play_step_and_speed_with_the_position_shown(
         await wait_for(pilot, lambda: "REPLAY ended" in bar.replay_text, "ended shown")
 
 
-async def test_replay_keys_against_an_exchange_that_does_not_replay_say_so(sim, make_app):
+async def test_replay_keys_against_an_exchange_that_does_not_replay_say_so(
+    sim, make_app, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GMO_TUI_DATA_DIR", str(tmp_path / "data"))
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot, app, trading=False)
@@ -91,6 +96,17 @@ async def test_replay_keys_against_an_exchange_that_does_not_replay_say_so(sim, 
         assert app.main.notices[-1] == "Not a replay: the exchange is not replaying a recording"
         assert app.session.deck.replay is None and app.main.status.replay_text == ""
         await wait_for(pilot, lambda: "feed p50" in str(app.main.status.render()), "latency")
+        # the help lists the keys with their ids; the palette runs the record toggle
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        for binding_id in ("record.toggle", "replay.toggle", "replay.step", "replay.speed"):
+            assert binding_id in text
+        await pilot.press("escape")
+        await _palette(pilot, app, "Record: the public feed", "Record")
+        await wait_for(pilot, lambda: app.session.deck.recording, "recording from the palette")
+        await pilot.press("ctrl+r")
+        assert app.session.deck.recording is None
 
 
 async def test_a_served_read_only_app_says_why_order_entry_is_off(
