@@ -83,6 +83,13 @@ def test_every_marked_text_and_binding_is_in_japanese() -> None:
     assert not missing, f"not in ja.po: {missing}"
 
 
+def test_no_text_is_in_the_catalogue_twice() -> None:
+    """Merged branches append blocks to the .po: a text added by both would be read twice
+    (Babel keeps one silently), so the Japanese shown could be either."""
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', JA_PO.read_text(encoding="utf-8"), re.M)
+    assert not [msgid for msgid in set(ids) if ids.count(msgid) > 1]
+
+
 def test_placeholders_match() -> None:
     wrong = [
         (msgid, text)
