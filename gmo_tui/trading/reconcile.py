@@ -325,6 +325,11 @@ class Reconciler:
             return False
         checked = svc.resolver.checked(entry, reads) if reads is not None else "nothing"
         await svc.journal_write(svc.journal.add_event, entry.id, "not_found", checked=checked)
+        said = (
+            svc.resolver.checked(entry, reads, translate=True)
+            if reads is not None
+            else _("nothing")
+        )
         svc.notify(
             NoticeKind.UNKNOWN,
             _(
@@ -332,7 +337,7 @@ class Reconciler:
                 "reached the exchange, or been canceled without a fill: the exchange's records "
                 "cannot tell. It stays UNKNOWN and identical orders stay blocked until you "
                 "settle it"
-            ).format(id=entry.id, checked=checked),
+            ).format(id=entry.id, checked=said),
             NoticeLevel.WARNING,
             intent_id=entry.id,
             data={"checked": checked},

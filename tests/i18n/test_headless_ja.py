@@ -124,3 +124,26 @@ def test_an_unreadable_alerts_file_is_said_in_japanese(tmp_path) -> None:
     assert problem.startswith(f"{path} はアラートのファイルではありません(")
     aside = problem.rsplit("。", 1)[1].removesuffix(" として保管しました")
     assert Path(aside).read_text(encoding="utf-8") == "not json"
+
+
+async def test_a_lost_reply_is_said_in_japanese(rig) -> None:  # noqa: F811
+    """A lost reply whose order was canceled elsewhere: the notices say, in Japanese, that the
+    outcome is unknown and what was read; the journal keeps its English record."""
+    use_language("ja")
+    book = await rig.refresh_book("BTC")
+    await rig.sim.control("lose_next_order", {})
+    intent = OrderIntent("BTC", Side.BUY, ExecutionType.LIMIT, D("0.01"), book.best_bid - 100)
+    result = await rig.service.submit(intent)
+    (placed,) = rig.exchange_orders()
+    rig.sim.engine.cancel_order("demo", placed.id)  # from another device
+    await rig.service.wait_resolved(10)
+    messages = [n.message for n in rig.notices]
+    assert f"応答なし(インテント {result.intent_id}): 結果は不明です。" in "".join(messages)
+    (said,) = [m for m in messages if m.startswith(f"インテント {result.intent_id}: 一致する")]
+    assert "照会先: activeOrders(1 ページ、注文 " in said and "ページ)、注文ID指定の照会" in said
+    again = await rig.service.submit(intent)
+    assert again.reason == (
+        f"同じ注文(インテント {result.intent_id})がまだ不明です: 解決するまでお待ちください"
+    )
+    # the journal's record stays English
+    assert any("activeOrders (1 page(s)" in str(e) for e in rig.journal.events(result.intent_id))
