@@ -232,14 +232,22 @@ async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
         await wait_for(pilot, lambda: bracket.entry_order_id is not None, "entry placed")
         await sim.control("fill", {"orderId": bracket.entry_order_id})
 
-        def stop_id() -> int | None:
+        def placed_stop() -> int | None:
             lots = bracket.lots
             return lots[0].stop_order_id if len(lots) == 1 else None
 
-        await wait_for(pilot, stop_id, "the stop placed", timeout=15)
+        await wait_for(pilot, placed_stop, "the stop placed", timeout=15)
         (lot,) = bracket.lots
         first = entry - 2 * STEP
         stop = await exchange_stop(pilot, rest, lot.stop_order_id, first)
+        # accepted (a stop in flight or being changed is left alone by the trail)
+        tracker = app.session.service.tracker
+        stop_id = lot.stop_order_id
+
+        def settled() -> bool:
+            return tracker.get(stop_id).state in (OrderState.WAITING, OrderState.ORDERED)
+
+        await wait_for(pilot, settled, "the stop accepted")
         assert (stop.execution_type, stop.side, stop.size) == (
             ExecutionType.STOP,
             Side.SELL,
@@ -255,10 +263,9 @@ async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
         assert raised > first
         await exchange_stop(pilot, rest, lot.stop_order_id, raised)
         await wait_for(pilot, lambda: lot.stop_price == raised, "the app knows the new stop")
-        # the change confirmed by the private stream (a MODIFYING stop is left alone)
-        tracked = app.session.service.tracker.get(lot.stop_order_id)
-        await wait_for(pilot, lambda: tracked.state is OrderState.WAITING, "stop WAITING again")
-        assert tracked.price == raised
+        # the change confirmed (a MODIFYING stop is left alone)
+        await wait_for(pilot, settled, "the change accepted")
+        assert tracker.get(stop_id).price == raised
 
         # adverse: the market falls back (still above the stop); the stop stays where it is
         move_mid(sim, SYMBOL, raised + 3 * STEP)
