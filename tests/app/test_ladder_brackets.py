@@ -193,7 +193,7 @@ async def test_c_on_a_brackets_order_cancels_the_whole_bracket(sim: Any, make_ap
 
 async def exchange_stop(pilot, rest, order_id: int, price: Decimal) -> Any:
     """The exchange's STOP order ``order_id`` once its price is ``price`` (else fail)."""
-    for _ in range(200):
+    for _ in range(400):
         orders = {o.order_id: o for o in (await rest.get_active_orders(SYMBOL)).list}
         order = orders.get(order_id)
         if order is not None and order.price == price:
@@ -247,7 +247,7 @@ async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
         def settled() -> bool:
             return tracker.get(stop_id).state in (OrderState.WAITING, OrderState.ORDERED)
 
-        await wait_for(pilot, settled, "the stop accepted")
+        await wait_for(pilot, settled, "the stop accepted", timeout=20)
         assert (stop.execution_type, stop.side, stop.size) == (
             ExecutionType.STOP,
             Side.SELL,
@@ -258,13 +258,17 @@ async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
         move_mid(sim, SYMBOL, entry + 10 * STEP)
         print_trade(sim, SYMBOL, Side.BUY, D("0.01"))
         high_bid = sim.engine.orderbook(SYMBOL).bids[0].price
-        await wait_for(pilot, lambda: book.best_bid == high_bid, "the app sees the rise")
+        await wait_for(
+            pilot, lambda: book.best_bid == high_bid, "the app sees the rise", timeout=20
+        )
         raised = high_bid - trail
         assert raised > first
         await exchange_stop(pilot, rest, lot.stop_order_id, raised)
-        await wait_for(pilot, lambda: lot.stop_price == raised, "the app knows the new stop")
+        await wait_for(
+            pilot, lambda: lot.stop_price == raised, "the app knows the new stop", timeout=20
+        )
         # the change confirmed (a MODIFYING stop is left alone)
-        await wait_for(pilot, settled, "the change accepted")
+        await wait_for(pilot, settled, "the change accepted", timeout=20)
         assert tracker.get(stop_id).price == raised
 
         # adverse: the market falls back (still above the stop); the stop stays where it is
@@ -272,7 +276,7 @@ async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
         print_trade(sim, SYMBOL, Side.SELL, D("0.01"))
         low_bid = sim.engine.orderbook(SYMBOL).bids[0].price
         assert raised < low_bid < high_bid
-        await wait_for(pilot, lambda: book.best_bid == low_bid, "the app sees the fall")
+        await wait_for(pilot, lambda: book.best_bid == low_bid, "the app sees the fall", timeout=20)
         await brackets.wait_idle()
         await pilot.pause(0.3)
         await brackets.wait_idle()
