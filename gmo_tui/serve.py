@@ -23,6 +23,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from gmo_tui.i18n import N_
+
 READ_ONLY_ENV = "GMO_TUI_READ_ONLY"
 TOKEN_COOKIE = "gmo_tui_serve"
 GUARDED = ("/", "/ws")
@@ -37,7 +39,7 @@ def read_only() -> bool:
 def read_only_reason() -> str | None:
     """Why order entry is off in this process (None when it is not: the app's setting)."""
     if read_only():
-        return "Read-only: served to a browser without --allow-trading; order entry is disabled"
+        return N_("Read-only: served to a browser without --allow-trading; order entry is disabled")
     return None
 
 

@@ -27,6 +27,7 @@ from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.market.safety import walk_book
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.serve import read_only_reason
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
 from gmo_tui.trading.bracket_model import BracketSpec, OffsetKind
@@ -65,7 +66,8 @@ class OrderFlows:
         """The service, or None with the reason said (no key; entry disabled and why)."""
         service = self.session.service
         if service is None:
-            self.host.say(cfg.how_to_add_key(), Severity.ERROR)
+            read_only = read_only_reason()  # served read-only: that, not "add a key"
+            self.host.say(_(read_only) if read_only else cfg.how_to_add_key(), Severity.ERROR)
             return None
         if entry and not service.gates.enabled:
             self.host.say(
