@@ -344,8 +344,10 @@ class OrderFlows:
             skip=self._skip("cancel", notional),
         )
 
-    def move_to(self, price: Decimal) -> None:
-        """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+    def move_to(self, price: Decimal, selected: int | None = None) -> None:
+        """``m`` on the ladder: move the order ``selected`` in the Orders table there when it is
+        an active order of this symbol, else my order nearest ``price`` (changeOrder); the
+        confirm says which and why."""
         service = self._service(entry=True)
         if service is None:
             return
@@ -361,7 +363,9 @@ class OrderFlows:
                 _("No order of mine on {symbol} to move").format(symbol=symbol), Severity.WARNING
             )
             return
-        order = min(orders, key=partial(_distance, price))
+        picked = [o for o in orders if selected is not None and o.order_id == selected]
+        order = picked[0] if picked else min(orders, key=partial(_distance, price))
+        why = _("selected in Orders") if picked else _("nearest the cursor")
         order_id = order.order_id
         if order_id is None:
             return
@@ -375,6 +379,7 @@ class OrderFlows:
             _("Move order {id}?").format(id=order_id),
             [
                 (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
+                (_("Chosen"), why),
                 (_("Remaining"), f"{order.remaining:f}"),
                 (_("Old price"), fmt(old, pd)),
                 (_("New price"), fmt(price, pd)),

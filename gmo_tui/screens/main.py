@@ -469,7 +469,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.LadderMove)
     def on_ladder_move(self, message: msg.LadderMove) -> None:
-        self.flows.move_to(message.price)
+        self.flows.move_to(message.price, self.orders.picked_order_id)
 
     @on(msg.TicketSubmitted)
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
