@@ -23,7 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from gmo_tui.i18n import N_
+from gmo_tui.i18n import N_, _
 
 READ_ONLY_ENV = "GMO_TUI_READ_ONLY"
 TOKEN_COOKIE = "gmo_tui_serve"
@@ -128,13 +128,13 @@ def serve(host: str, port: int, app_args: Sequence[str], *, allow_trading: bool)
 
 
 def add_parser(sub: Any) -> None:
-    cmd = sub.add_parser("serve", help="serve the app to a browser (textual-serve)")
-    cmd.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback only)")
+    cmd = sub.add_parser("serve", help=_("serve the app to a browser (textual-serve)"))
+    cmd.add_argument("--host", default="127.0.0.1", help=_("default 127.0.0.1 (loopback only)"))
     cmd.add_argument("--port", type=int, default=8000)
     cmd.add_argument(
         "--allow-trading",
         action="store_true",
-        help="let the served app trade (the URL then needs the token printed at start)",
+        help=_("let the served app trade (the URL then needs the token printed at start)"),
     )
 
 
