@@ -10,6 +10,7 @@ session's models, and each action message of the panes with its own handler (the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
@@ -25,7 +26,9 @@ from textual.widgets import Footer, Tab, Tabs
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
+from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
@@ -59,6 +62,7 @@ INTERVALS = tuple(KlineInterval)
 # at most one tape repaint a frame (60 fps); the chart every CHART_PAINT_S
 TAPE_PAINT_S = 1 / 60
 CHART_PAINT_S = 0.5
+BURST_SLACK_S = 0.005
 
 
 class KeyFooter(RenderMemo, Footer):
@@ -108,6 +112,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self._chart_timer = False
         self._touch: tuple[Decimal | None, Decimal | None] = (None, None)
         self._watch_places: dict[str, int] = {}
+        self.bursts = BurstCollector()
+        """Fills of one order told as one notice, one bell (see market/fill_bursts.py)."""
+        self._burst_due: float | None = None
+        self._late_orders: set[int] = set()
 
     # ------------------------------------------------------------------ typed pane accessors
     @property
@@ -313,6 +321,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self._show_header_change()
         for part in AccountPart:
             self.show_account_part(part)
+        self._show_pnl()
         if session.books[symbol].snapshots:
             self._show_book()
         self.load("resubscribe", partial(session.resubscribe, symbol))
@@ -410,6 +419,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self.tape.set_tape(session.tapes[session.symbol], rule.tick_size, rule.size_step)
         self.chart.tick = rule.tick_size
         self.header.tick = rule.tick_size
+        self.header.size_places = decimals_of(rule.size_step)
         self.ticket.set_symbol(session.symbol, rule)
 
     @on(msg.RulesLoaded)
@@ -443,6 +453,7 @@ class MainScreen(RenderMemo, Screen[None]):
             self._touch = touch
             if session.service is not None and len(session.service.positions):
                 self._show_positions()
+            self._show_pnl()
 
     @on(msg.BookUpdated)
     def on_book_updated(self, message: msg.BookUpdated) -> None:
@@ -568,20 +579,82 @@ class MainScreen(RenderMemo, Screen[None]):
                 self.ladder.set_own(self.own_levels())
             case AccountPart.POSITIONS:
                 self._show_positions()
+                self._show_pnl()
             case AccountPart.FILLS:
                 self.account.show_executions(service.fills.latest(symbol=symbol), tp, sp, colours)
+                self._show_pnl()
+
+    def _show_pnl(self) -> None:
+        """The header's net position and today's realised P&L of the current symbol."""
+        session = self.session
+        service, symbol = session.service, session.symbol
+        if service is None:
+            return
+        book = session.books[symbol]
+        header = self.header
+        header.net = session.pnl.net_position(symbol, service.positions.all(symbol), book)
+        header.realised = session.pnl.today(session.market_time(), symbol)
 
     @on(msg.FillArrived)
     def on_fill_arrived(self, message: msg.FillArrived) -> None:
         fill = message.fill
         self.fills_seen += 1
-        rule = self.session.rules.get(fill.symbol)
-        pd = decimals_of(rule.tick_size) if rule else 0
-        late = " (recovered from the exchange)" if message.source is FillSource.RECONCILE else ""
-        self.say(
-            f"Fill: {fill.side.value} {fill.size:f} {fill.symbol} @ {fmt(fill.price, pd)}"
-            f" (order {fill.order_id}, fee {fmt(fill.fee, 0)} JPY){late}"
+        service = self.session.service
+        order = service.tracker.get(fill.order_id) if service is not None else None
+        done = order is not None and order.remaining <= 0
+        self.bursts.add(fill, time.monotonic(), order_done=done)
+        if message.source is FillSource.RECONCILE:
+            self._late_orders.add(fill.order_id)
+        self._schedule_bursts()
+
+    def _schedule_bursts(self) -> None:
+        due = self.bursts.next_due()
+        if due is None or (self._burst_due is not None and self._burst_due <= due):
+            return
+        self._burst_due = due
+        # Textual's timers may wake half a millisecond early and skip a zero delay: a margin
+        self.set_timer(
+            max(BURST_SLACK_S, due - time.monotonic() + BURST_SLACK_S), self._tell_bursts
         )
+
+    def _tell_bursts(self) -> None:
+        self._burst_due = None
+        for burst in self.bursts.due(time.monotonic() + BURST_SLACK_S):
+            self._tell_burst(burst)
+        self._schedule_bursts()
+
+    def _tell_burst(self, burst: Burst) -> None:
+        """One notice and one bell for the fills of one order that arrived together."""
+        rule = self.session.rules.get(burst.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        sd = decimals_of(rule.size_step) if rule else 4
+        price = fmt(burst.average_price, pd)
+        fills = f"{burst.count} fills, " if burst.count > 1 else ""
+        avg = " avg" if burst.count > 1 else ""
+        text = (
+            f"Fill: {burst.side.value} {fmt(burst.size, sd)} {burst.symbol} @ {price}{avg}"
+            f" ({fills}order {burst.order_id}, fee {fmt(burst.fee, 0)} JPY)"
+        )
+        margin = is_margin_symbol(burst.symbol)
+        closing = burst.is_close if margin else burst.side is Side.SELL
+        if margin and not closing:
+            text += " · opened"
+        if closing:
+            pnl = NO_FILLS
+            for eid in burst.execution_ids:
+                if eid in self.session.pnl:
+                    pnl = pnl + self.session.pnl.fill_pnl(eid)
+            net = pnl.net
+            what = "closed" if margin else "sold"
+            text += (
+                f" · {what}, P&L unknown (bought before the fills seen)"
+                if net is None
+                else f" · {what}, P&L {fmt(net, 0, sign=True)} JPY net of fees"
+            )
+        if burst.order_id in self._late_orders:
+            self._late_orders.discard(burst.order_id)
+            text += " (recovered from the exchange)"
+        self.say(text)
         if self.settings.bell:
             self.app.bell()
 
