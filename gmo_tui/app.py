@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -24,8 +25,11 @@ from textual.worker import Worker, WorkerState
 from gmo_tui import config as cfg
 from gmo_tui.commands import GmoCommands
 from gmo_tui.exchange.auth import Credentials
-from gmo_tui.exchange.errors import GmoError
+from gmo_tui.exchange.errors import ApiError, GmoError
 from gmo_tui.heap import freeze_startup_heap
+from gmo_tui.i18n import N_, _
+from gmo_tui.i18n.bindings import start_language
+from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.messages import ScreenListener
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
@@ -105,6 +109,16 @@ class GmoTuiApp(App[None]):
         ),
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
+        # Textual's own palette binding, here so that its footer label is translated too
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            id="app.palette",
+            tooltip="Open the command palette",
+        ),
     ]
 
     def __init__(
@@ -120,6 +134,7 @@ class GmoTuiApp(App[None]):
         freeze_heap: bool = False,
         clock_skew_limit_s: float = 300.0,
     ):
+        start_language((settings or cfg.Settings()).language)
         super().__init__()
         self.settings = settings or cfg.Settings()
         # the CLI freezes the start-up heap (gmo_tui/heap.py); tests and embedders keep the
@@ -156,7 +171,10 @@ class GmoTuiApp(App[None]):
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
             self.theme = "gmo-dark"
             self.session.banner(
-                Banner.CONFIG, f"config: unknown theme {self.settings.theme!r}; using gmo-dark"
+                Banner.CONFIG,
+                _("config: unknown theme {theme}; using gmo-dark").format(
+                    theme=repr(self.settings.theme)
+                ),
             )
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
@@ -177,35 +195,39 @@ class GmoTuiApp(App[None]):
             self.set_timer(HEAP_FREEZE_AFTER_S, freeze_startup_heap)
 
     # ------------------------------------------------------------------ workers: the loops
-    @work(exclusive=True, group="bootstrap", exit_on_error=False, description="start-up loads")
+    @work(exclusive=True, group="bootstrap", exit_on_error=False, description=N_("start-up loads"))
     async def bootstrap(self) -> None:
         await self.session.bootstrap()
 
-    @work(exclusive=True, group="day-open", exit_on_error=False, description="24h references")
+    @work(exclusive=True, group="day-open", exit_on_error=False, description=N_("24h references"))
     async def day_opens(self) -> None:
         await self.session.load_day_opens()
 
-    @work(exclusive=True, group="public-stream", exit_on_error=False, description="public feed")
+    @work(exclusive=True, group="public-stream", exit_on_error=False, description=N_("public feed"))
     async def public_stream(self) -> None:
         await self.session.run_public_stream()
 
-    @work(exclusive=True, group="ticker-poll", exit_on_error=False, description="tickers, status")
+    @work(
+        exclusive=True, group="ticker-poll", exit_on_error=False, description=N_("tickers, status")
+    )
     async def ticker_poll(self) -> None:
         await self.session.poll_tickers()
 
-    @work(exclusive=True, group="service-start", exit_on_error=False, description="reconcile")
+    @work(exclusive=True, group="service-start", exit_on_error=False, description=N_("reconcile"))
     async def service_start(self) -> None:
         await self.session.start_service()
 
-    @work(exclusive=True, group="private-stream", exit_on_error=False, description="private feed")
+    @work(
+        exclusive=True, group="private-stream", exit_on_error=False, description=N_("private feed")
+    )
     async def private_stream(self) -> None:
         await self.session.run_private_stream()
 
-    @work(exclusive=True, group="reconcile", exit_on_error=False, description="reconcile clock")
+    @work(exclusive=True, group="reconcile", exit_on_error=False, description=N_("reconcile clock"))
     async def reconcile_clock(self) -> None:
         await self.session.reconcile_clock()
 
-    @work(exclusive=True, group="balances", exit_on_error=False, description="margin, assets")
+    @work(exclusive=True, group="balances", exit_on_error=False, description=N_("margin, assets"))
     async def balances(self) -> None:
         await self.session.poll_balances()
 
@@ -218,9 +240,12 @@ class GmoTuiApp(App[None]):
         error = worker.error
         text = str(error) if isinstance(error, GmoError) else f"{type(error).__name__}: {error}"
         log.error("worker %s failed: %s", worker.group, text, exc_info=error)
-        self.notify(f"{worker.description or worker.group}: {text}", severity="error", timeout=8)
+        shown = describe(error) if isinstance(error, ApiError) else text
+        self.notify(
+            f"{_(worker.description or worker.group)}: {shown}", severity="error", timeout=8
+        )
         if self.main.is_mounted:
-            self.main.status.message = f"{worker.group} failed"
+            self.main.status.message = _("{task} failed").format(task=worker.group)
         restart = self._restarts().get(worker.group)
         if restart is not None:
             self.set_timer(RESTART_AFTER_S, restart)
@@ -263,16 +288,27 @@ class GmoTuiApp(App[None]):
     # ------------------------------------------------------------------ app actions
     def action_help(self) -> None:
         sections = [
-            ("App", binding_rows(self.BINDINGS)),
-            ("Order book", binding_rows(OrderBookLadder.BINDINGS)),
-            ("Ticket", binding_rows(OrderTicket.BINDINGS)),
-            ("Orders table", binding_rows(OrdersTable.BINDINGS)),
-            ("Positions table", binding_rows(PositionsTable.BINDINGS)),
-            ("Chart", binding_rows(CandleChart.BINDINGS)),
-            ("Dialogs", binding_rows(ConfirmScreen.BINDINGS)),
-            ("Palette", [("ctrl+p", "Command palette: symbols, actions, themes", "")]),
+            (N_("App"), binding_rows(self.BINDINGS)),
+            (N_("Order book"), binding_rows(OrderBookLadder.BINDINGS)),
+            (N_("Ticket"), binding_rows(OrderTicket.BINDINGS)),
+            (N_("Orders table"), binding_rows(OrdersTable.BINDINGS)),
+            (N_("Positions table"), binding_rows(PositionsTable.BINDINGS)),
+            (N_("Chart"), binding_rows(CandleChart.BINDINGS)),
+            (N_("Dialogs"), binding_rows(ConfirmScreen.BINDINGS)),
+            (N_("Palette"), [("ctrl+p", N_("Command palette: symbols, actions, themes"), "")]),
         ]
         self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands (theme, quit, keys …) in the current language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(
+                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+            )
 
     async def action_quit(self) -> None:
         await self.shutdown()

@@ -33,51 +33,87 @@ if TYPE_CHECKING:
     from gmo_tui.paper import PaperExchange
 
 from gmo_tui.export import command as export_command
+from gmo_tui.i18n import LANGUAGES, _, choose_language, use_language
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own words (usage:, the section titles) in the current language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(_(heading) if heading else heading)
+
+
+def _parser(**options: object) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        formatter_class=_HelpFormatter,
+        add_help=False,
+        **options,  # type: ignore[arg-type]
+    )
+    parser.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+    return parser
+
+
+class _SubParser(argparse.ArgumentParser):
+    """A sub-command's parser, with the same translated help as the main one."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(formatter_class=_HelpFormatter, add_help=False, **options)  # type: ignore[arg-type]
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gmo-tui", description="Keyboard-driven terminal trading for GMO Coin."
+    parser = _parser(
+        prog="gmo-tui", description=_("Keyboard-driven terminal trading for GMO Coin.")
     )
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the built-in exchange (funded demo account)",
+        help=_("run against the built-in exchange (funded demo account)"),
     )
-    parser.add_argument("--symbol", help="symbol shown at start (e.g. BTC_JPY, BTC)")
+    parser.add_argument("--symbol", help=_("symbol shown at start (e.g. BTC_JPY, BTC)"))
     parser.add_argument(
-        "--theme", help="theme name (gmo-dark, gmo-light, gmo-high-contrast, gmo-blue-orange, …)"
+        "--theme", help=_("theme name (gmo-dark, gmo-light, gmo-high-contrast, gmo-blue-orange, …)")
     )
-    parser.add_argument("--endpoint", help="exchange base URL (default https://api.coin.z.com)")
+    parser.add_argument("--endpoint", help=_("exchange base URL (default https://api.coin.z.com)"))
     parser.add_argument(
-        "--seed", type=int, default=None, help="seed of the demo exchange (with --demo)"
+        "--seed", type=int, default=None, help=_("seed of the demo exchange (with --demo)")
     )
     parser.add_argument(
         "--paper",
         action="store_true",
-        help="paper-trade on the live market (--endpoint: its public source); account persisted",
+        help=_("paper-trade on the live market (--endpoint: its public source); account persisted"),
     )
-    parser.add_argument("--debug", action="store_true", help="debug logging to the log file")
-    sub = parser.add_subparsers(dest="command")
-    sim = sub.add_parser("sim", help="run the built-in exchange alone")
+    parser.add_argument("--debug", action="store_true", help=_("debug logging to the log file"))
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=_("language of the UI (default: the config, else the locale)"),
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_SubParser)
+    sim = sub.add_parser("sim", help=_("run the built-in exchange alone"))
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--seed", type=int, default=42)
     sim.add_argument(
         "--control",
         action="store_true",
-        help="enable the /_sim/ test controls (loopback clients, or the token printed at start)",
+        help=_("enable the /_sim/ test controls (loopback clients, or the token printed at start)"),
     )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
     from gmo_tui.keys_command import KeysAction
 
-    keys = sub.add_parser("keys", help="the API key and secret in the OS keyring")
+    keys = sub.add_parser("keys", help=_("the API key and secret in the OS keyring"))
     keys.add_argument(
         "action",
         choices=[action.value for action in KeysAction],
-        help="set: store them (typed without echo, or two lines on stdin); show: where the app "
-        "finds credentials (never the secret); delete: remove them from the keyring",
+        help=_(
+            "set: store them (typed without echo, or two lines on stdin); show: where the app "
+            "finds credentials (never the secret); delete: remove them from the keyring"
+        ),
     )
     from gmo_tui.record import command as record_command
 
@@ -156,10 +192,12 @@ def run_app(args: argparse.Namespace) -> int:
             theme=args.theme,
             endpoint=args.endpoint,
             demo=args.demo or None,
+            language=args.lang,
         )
     except cfg.ConfigError as exc:
         print(f"gmo-tui: {exc}", file=sys.stderr)
         return 2
+    use_language(choose_language(settings.language))
     try:
         journal_path = _journal_path(args.demo or args.paper)
     except OSError as exc:
@@ -261,8 +299,22 @@ def _journal_path(demo: bool) -> str:
     return str(private_database(default_journal_path()))
 
 
+def _early_language(argv: Sequence[str]) -> str:
+    """The language of ``--help`` and of messages before the config is read: ``--lang``,
+    else ``GMO_TUI_LANGUAGE``, else the locale."""
+    import os
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES)
+    known, _rest = early.parse_known_args(argv)
+    env = os.environ.get("GMO_TUI_LANGUAGE", "").strip().lower()
+    return choose_language(known.lang, env if env in LANGUAGES else None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    use_language(_early_language(argv))
+    args = build_parser().parse_args(argv)
     if args.command == "sim":
         return run_sim(args)
     if args.command == "keys":

@@ -9,22 +9,27 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from gmo_tui.app import GmoTuiApp
 
 PALETTE_ACTIONS = (
-    ("ticket('BUY')", "Buy: open the ticket (BUY LIMIT)", "Ticket at the best bid"),
-    ("ticket('SELL')", "Sell: open the ticket (SELL LIMIT)", "Ticket at the best ask"),
-    ("focus_orders", "Orders: focus the orders table", "c cancel, e change, C cancel all"),
-    ("focus_positions", "Positions: focus the positions table", "x close, l losscut, X all"),
-    ("search", "Symbol search", "Type to filter symbols"),
-    ("pane('chart')", "Show chart", ""),
-    ("pane('tape')", "Show trades tape", ""),
-    ("pane('watchlist')", "Show watchlist", ""),
-    ("pane('account')", "Show account tabs", ""),
-    ("app.help", "Help: every key", ""),
-    ("app.quit", "Quit", "Close the streams, delete the private token"),
+    ("ticket('BUY')", N_("Buy: open the ticket (BUY LIMIT)"), N_("Ticket at the best bid")),
+    ("ticket('SELL')", N_("Sell: open the ticket (SELL LIMIT)"), N_("Ticket at the best ask")),
+    ("focus_orders", N_("Orders: focus the orders table"), N_("c cancel, e change, C cancel all")),
+    (
+        "focus_positions",
+        N_("Positions: focus the positions table"),
+        N_("x close, l losscut, X all"),
+    ),
+    ("search", N_("Symbol search"), N_("Type to filter symbols")),
+    ("pane('chart')", N_("Show chart"), ""),
+    ("pane('tape')", N_("Show trades tape"), ""),
+    ("pane('watchlist')", N_("Show watchlist"), ""),
+    ("pane('account')", N_("Show account tabs"), ""),
+    ("app.help", N_("Help: every key"), ""),
+    ("app.quit", N_("Quit"), N_("Close the streams, delete the private token")),
 )
 """(action, title, help) of every action the palette offers (run on the main screen)."""
 
@@ -45,15 +50,27 @@ class GmoCommands(Provider):
         app = self._app()
         main = app.main
         commands: list[Command] = [
-            (f"Symbol: {s}", partial(main.switch_symbol, s), "Switch the app to this symbol")
+            (
+                _("Symbol: {symbol}").format(symbol=s),
+                partial(main.switch_symbol, s),
+                _("Switch the app to this symbol"),
+            )
             for s in app.session.symbols()
         ]
         commands += [
-            (f"Theme: {name}", partial(setattr, app, "theme", name), "Switch theme")
+            (
+                _("Theme: {name}").format(name=name),
+                partial(setattr, app, "theme", name),
+                _("Switch theme"),
+            )
             for name in sorted(app.available_themes)
         ]
         commands += [
-            (f"Chart interval: {i.value}", partial(main.set_chart_interval, i), "Candle length")
+            (
+                _("Chart interval: {interval}").format(interval=i.value),
+                partial(main.set_chart_interval, i),
+                _("Candle length"),
+            )
             for i in KlineInterval
         ]
         return commands + self._actions()
@@ -61,7 +78,7 @@ class GmoCommands(Provider):
     def _actions(self) -> list[Command]:
         app = self._app()
         return [
-            (title, partial(app.run_action, action, app.main), help_text)
+            (_(title), partial(app.run_action, action, app.main), _(help_text) if help_text else "")
             for action, title, help_text in PALETTE_ACTIONS
         ]
 

@@ -33,6 +33,7 @@ from gmo_tui.config_values import (
     show,
 )
 from gmo_tui.exchange.auth import Credentials
+from gmo_tui.i18n import N_, _, language_problem
 from gmo_tui.market.safety import SafetyLimits
 from gmo_tui.private_files import (
     UntrustedPath,
@@ -88,6 +89,9 @@ class Settings:
     """API tier of the account (1: 20 GET + 20 POST per second; 2: 30 + 30)."""
     bell: bool = True
     """Ring the terminal bell on a fill."""
+    language: str = ""
+    """Language of the UI: ``"ja"`` (日本語) or ``"en"``; empty: from the locale (``LANG=ja_JP.UTF-8``
+    is Japanese), else English (:mod:`gmo_tui.i18n`)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "B"`` (the help
     screen lists the ids)."""
@@ -120,6 +124,7 @@ _ENV = {
     "GMO_TUI_ENDPOINT": "endpoint",
     "GMO_TUI_TIER": "tier",
     "GMO_TUI_BELL": "bell",
+    "GMO_TUI_LANGUAGE": "language",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -136,13 +141,13 @@ Checked = tuple[Any, str | None]
 
 def _nonempty(value: Any, text_source: bool) -> Checked:
     text = _text(value)
-    return (text, None) if text else (None, "a non-empty string")
+    return (text, None) if text else (None, _("a non-empty string"))
 
 
 def _endpoint(value: Any, text_source: bool) -> Checked:
     text = _text(value)
     if text is None:
-        return None, 'a URL such as "https://api.coin.z.com"'
+        return None, _('a URL such as "https://api.coin.z.com"')
     return (text, None) if (problem := endpoint_problem(text)) is None else (None, problem)
 
 
@@ -151,7 +156,7 @@ def _tier(value: Any, text_source: bool) -> Checked:
         return int(value), None
     if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
         return value, None
-    return None, "1 or 2 (the API tier of the account)"
+    return None, _("1 or 2 (the API tier of the account)")
 
 
 def _flag(value: Any, text_source: bool) -> Checked:
@@ -159,17 +164,27 @@ def _flag(value: Any, text_source: bool) -> Checked:
         return value, None
     if text_source and isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE, None
-    return None, "true or false"
+    return None, _("true or false")
+
+
+def _language(value: Any, text_source: bool) -> Checked:
+    text = _text(value)
+    problem = language_problem(text.lower()) if text else language_problem("")
+    return (text.lower(), None) if text and problem is None else (None, problem)
 
 
 def _seconds(value: Any, text_source: bool) -> Checked:
     seconds = None if isinstance(value, str) else positive_seconds(value, 1.0)
-    return (seconds, None) if seconds is not None else (None, "a number of seconds, 1 or more")
+    return (seconds, None) if seconds is not None else (None, _("a number of seconds, 1 or more"))
 
 
 def _table(name: str) -> Callable[[Any, bool], Checked]:
     def check(value: Any, text_source: bool) -> Checked:
-        return (dict(value), None) if isinstance(value, Mapping) else (None, f"a table: [{name}]")
+        return (
+            (dict(value), None)
+            if isinstance(value, Mapping)
+            else (None, _("a table: [{name}]").format(name=name))
+        )
 
     return check
 
@@ -180,6 +195,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "endpoint": _endpoint,
     "tier": _tier,
     "bell": _flag,
+    "language": _language,
     "keymap": _table("keymap"),
     "safety": _table("safety"),
     "ticker_poll_seconds": _seconds,
@@ -230,11 +246,17 @@ def load_settings(
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+            raise ConfigError(
+                _("{path}: not valid TOML: {error}").format(path=path, error=exc)
+            ) from None
         allowed = [name for name in Settings.__dataclass_fields__ if name != "demo"]
         for key, value in data.items():
             if key not in allowed:
-                raise ConfigError(f"{path}: unknown setting {key!r}; allowed: {', '.join(allowed)}")
+                raise ConfigError(
+                    _("{path}: unknown setting {key}; allowed: {allowed}").format(
+                        path=path, key=repr(key), allowed=", ".join(allowed)
+                    )
+                )
             values[key] = _checked(key, value, str(path), text_source=False)
         if "keymap" in values:
             values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids)
@@ -242,7 +264,9 @@ def load_settings(
             safety_limits(values["safety"], str(path))
     for var, name in _ENV.items():
         if env.get(var):
-            values[name] = _checked(name, env[var], f"environment variable {var}", text_source=True)
+            values[name] = _checked(
+                name, env[var], _("environment variable {var}").format(var=var), text_source=True
+            )
     for name, value in overrides.items():
         if value is not None:
             flag = "--" + name.replace("_", "-")
@@ -343,11 +367,17 @@ def credentials_from_file(path: Path) -> Credentials | None:
     return Credentials(key.strip(), secret.strip(), source=str(path))
 
 
-HOW_TO_ADD_KEY = (
+HOW_TO_ADD_KEY_TEXT = N_(
     "No API key. Set GMO_API_KEY and GMO_API_SECRET, or write api_key / api_secret to "
-    f"{config_dir() / CREDENTIALS_FILE} (chmod 600), or run `gmo-tui keys set`. "
+    "{path} (chmod 600), or run `gmo-tui keys set`. "
     "Try `gmo-tui --demo` for a funded demo."
 )
+HOW_TO_ADD_KEY = HOW_TO_ADD_KEY_TEXT.format(path=config_dir() / CREDENTIALS_FILE)
+
+
+def how_to_add_key() -> str:
+    """:data:`HOW_TO_ADD_KEY` in the current language."""
+    return _(HOW_TO_ADD_KEY_TEXT).format(path=config_dir() / CREDENTIALS_FILE)
 
 
 def setup_logging(level: int = logging.INFO, directory: Path | None = None) -> Path:

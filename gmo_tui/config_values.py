@@ -23,6 +23,7 @@ from textual.keys import REPLACED_KEYS, Keys, key_to_character
 
 from gmo_tui.exchange.endpoints import Endpoints
 from gmo_tui.exchange.errors import ValidationError
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.safety import SafetyLimits
 
 
@@ -64,11 +65,11 @@ def endpoint_problem(url: str) -> str | None:
         return str(exc)
     parts = urlsplit(url.strip())
     try:
-        host, _ = parts.hostname or "", parts.port
+        host, _port = parts.hostname or "", parts.port
     except ValueError:
-        return "the port is not a number from 0 to 65535"
+        return _("the port is not a number from 0 to 65535")
     if parts.username is not None or parts.password is not None:
-        return "an endpoint must not carry a user name or password"
+        return _("an endpoint must not carry a user name or password")
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and is_loopback(host):
@@ -87,7 +88,7 @@ _NAMED_KEYS = frozenset(
     for name in (k.value.rpartition("+")[2] for k in Keys)
     if len(name) > 1 and not name.startswith("<")
 )
-KEY_EXAMPLE = 'e.g. "B", "ctrl+b", "f5" or "question_mark,f1"'
+KEY_EXAMPLE = N_('e.g. "B", "ctrl+b", "f5" or "question_mark,f1"')
 
 
 def _key_name_ok(name: str) -> bool:
@@ -103,19 +104,25 @@ def _key_name_ok(name: str) -> bool:
 def key_problem(keys: Any) -> str | None:
     """Why ``keys`` is not a keymap value (comma-separated Textual key names), or None."""
     if not isinstance(keys, str):
-        return f"a key binding must be a string of key names, {KEY_EXAMPLE}"
+        return _("a key binding must be a string of key names, {example}").format(
+            example=_(KEY_EXAMPLE)
+        )
     for key in keys.split(","):
         key = key.strip()
         if not key:
-            return f"an empty key name; {KEY_EXAMPLE}"
+            return _("an empty key name; {example}").format(example=_(KEY_EXAMPLE))
         *modifiers, name = key.split("+") if len(key) > 1 else [key]
         unknown = [m for m in modifiers if m not in MODIFIERS]
         if unknown:
             allowed = ", ".join(sorted(MODIFIERS))
-            return f"{unknown[0]!r} in {key!r} is not a modifier ({allowed})"
+            return _("{modifier} in {key} is not a modifier ({allowed})").format(
+                modifier=repr(unknown[0]), key=repr(key), allowed=allowed
+            )
         if not _key_name_ok(name):
             char = f" ({unicodedata.name(name, '?')})" if len(name) == 1 else ""
-            return f"{name!r}{char} is not a key name; {KEY_EXAMPLE}"
+            return _("{name}{char} is not a key name; {example}").format(
+                name=repr(name), char=char, example=_(KEY_EXAMPLE)
+            )
     return None
 
 
@@ -143,27 +150,29 @@ def _safety_value(default: Any, value: Any) -> tuple[Any, str | None]:
     """(typed value, None) or (None, what is allowed)."""
     if isinstance(default, Mapping):
         if not isinstance(value, Mapping):
-            return None, 'a table of symbol = size, e.g. [safety.max_size] BTC = "0.5"'
+            return None, _('a table of symbol = size, e.g. [safety.max_size] BTC = "0.5"')
         sizes: dict[str, Decimal] = {}
         for symbol, size in value.items():
             number = _decimal(size)
             if number is None or number <= 0:
-                return None, f'{symbol} = {show(size)}: a size above 0, e.g. "0.5"'
+                return None, _('{symbol} = {size}: a size above 0, e.g. "0.5"').format(
+                    symbol=symbol, size=show(size)
+                )
             sizes[str(symbol)] = number
         return sizes, None
     if isinstance(default, Decimal):
         number = _decimal(value)
         if number is None or number < 0:
-            return None, 'a number of 0 or more, e.g. "5" (quote it to keep it exact)'
+            return None, _('a number of 0 or more, e.g. "5" (quote it to keep it exact)')
         return number, None
     if isinstance(default, float):
         number = _decimal(value)
         if number is None or number <= 0:
-            return None, "a number of seconds above 0, e.g. 5"
+            return None, _("a number of seconds above 0, e.g. 5")
         return float(number), None
     # int | None (tick counts)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None, "a whole number of ticks of 1 or more, e.g. 10"
+        return None, _("a whole number of ticks of 1 or more, e.g. 10")
     return value, None
 
 
@@ -175,7 +184,9 @@ def safety_limits(table: Mapping[str, Any], where: str) -> SafetyLimits:
     for key, value in table.items():
         if key not in names:
             raise ConfigError(
-                f"{where}: [safety] {key} is not a safety limit; allowed: {', '.join(names)}"
+                _("{where}: [safety] {key} is not a safety limit; allowed: {allowed}").format(
+                    where=where, key=key, allowed=", ".join(names)
+                )
             )
         typed, allowed = _safety_value(defaults[key], value)
         if allowed is not None:
@@ -185,8 +196,10 @@ def safety_limits(table: Mapping[str, Any], where: str) -> SafetyLimits:
         low, high = kwargs.get(soft), kwargs.get(hard)
         if low is not None and high is not None and low > high:
             raise ConfigError(
-                f"{where}: [safety] {soft} ({low}) is above {hard} ({high}); "
-                f"the soft limit must not exceed the hard one"
+                _(
+                    "{where}: [safety] {soft} ({low}) is above {hard} ({high}); "
+                    "the soft limit must not exceed the hard one"
+                ).format(where=where, soft=soft, low=low, hard=hard, high=high)
             )
     return SafetyLimits(**kwargs)
 

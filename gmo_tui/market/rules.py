@@ -28,6 +28,7 @@ from decimal import (
 )
 
 from gmo_tui.exchange.models import SymbolRule
+from gmo_tui.i18n import N_, _
 
 __all__ = [
     "MAX_INPUT_LENGTH",
@@ -149,22 +150,22 @@ def format_size(rule: SymbolRule, size: Decimal, *, grouping: bool = False) -> s
 def parse_number(text: str, what: str = "value") -> tuple[Decimal | None, str | None]:
     """Parse a non-negative plain decimal number typed by the user."""
     if not isinstance(text, str):
-        return None, f"{what} must be text"
+        return None, _("{what} must be text").format(what=_(what))
     t = text.strip()
     if not t:
-        return None, f"{what} is required"
+        return None, _("{what} is required").format(what=_(what))
     if len(t) > MAX_INPUT_LENGTH:
-        return None, f"{what} is too long"
+        return None, _("{what} is too long").format(what=_(what))
     if t[0] == "-":
-        return None, f"{what} must not be negative"
+        return None, _("{what} must not be negative").format(what=_(what))
     if not _NUMBER.fullmatch(t):
-        return None, f"{what} must be a plain number like 123 or 0.01"
+        return None, _("{what} must be a plain number like 123 or 0.01").format(what=_(what))
     try:
         value = Decimal(t)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        return None, f"{what} must be a plain number like 123 or 0.01"
+        return None, _("{what} must be a plain number like 123 or 0.01").format(what=_(what))
     if value >= MAX_INPUT_VALUE:
-        return None, f"{what} is too large"
+        return None, _("{what} is too large").format(what=_(what))
     return value, None
 
 
@@ -176,41 +177,49 @@ def _places_typed(value: Decimal) -> int:
 
 def validate_price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
     """Parse a limit/stop/losscut price: positive, on the tick, not too many decimals."""
-    value, error = parse_number(text, "price")
+    value, error = parse_number(text, N_("price"))
     if value is None:
         return None, error
     tick = rule.tick_size
     if value <= 0:
-        return None, "price must be greater than 0"
+        return None, _("price must be greater than 0")
     places = decimals(tick)
     if _places_typed(value) > places:
         if places == 0:
-            return None, f"price takes no decimals (tick size {tick:f})"
-        return None, f"price has too many decimals: at most {places} (tick size {tick:f})"
+            return None, _("price takes no decimals (tick size {tick})").format(tick=f"{tick:f}")
+        return None, _("price has too many decimals: at most {places} (tick size {tick})").format(
+            places=places, tick=f"{tick:f}"
+        )
     if not is_multiple(value, tick):
-        return None, f"price must be a multiple of {tick:f} (tick size)"
+        return None, _("price must be a multiple of {tick} (tick size)").format(tick=f"{tick:f}")
     return _tidy(value, places), None
 
 
 def validate_size(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
     """Parse an order size: positive, on the step, within the symbol's min and max."""
-    value, error = parse_number(text, "size")
+    value, error = parse_number(text, N_("size"))
     if value is None:
         return None, error
     step = rule.size_step
     if value <= 0:
-        return None, "size must be greater than 0"
+        return None, _("size must be greater than 0")
     places = decimals(step)
     if _places_typed(value) > places:
         if places == 0:
-            return None, f"size takes no decimals (size step {step:f})"
-        return None, f"size has too many decimals: at most {places} (size step {step:f})"
+            return None, _("size takes no decimals (size step {step})").format(step=f"{step:f}")
+        return None, _("size has too many decimals: at most {places} (size step {step})").format(
+            places=places, step=f"{step:f}"
+        )
     if not is_multiple(value, step):
-        return None, f"size must be a multiple of {step:f} (size step)"
+        return None, _("size must be a multiple of {step} (size step)").format(step=f"{step:f}")
     if value < rule.min_order_size:
-        return None, f"size must be at least {rule.min_order_size:f} (minimum order size)"
+        return None, _("size must be at least {min} (minimum order size)").format(
+            min=f"{rule.min_order_size:f}"
+        )
     if value > rule.max_order_size:
-        return None, f"size must be at most {rule.max_order_size:f} (maximum order size)"
+        return None, _("size must be at most {max} (maximum order size)").format(
+            max=f"{rule.max_order_size:f}"
+        )
     return _tidy(value, places), None
 
 

@@ -16,6 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from gmo_tui.i18n import _
+from gmo_tui.i18n.cells import cell_len, pad
+
 
 class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
@@ -59,14 +62,14 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="confirm-title")
-            width = max((len(k) for k, _ in self.lines), default=0)
-            body = "\n".join(f"{k:<{width}}  {v}" for k, v in self.lines)
+            width = max((cell_len(k) for k, _v in self.lines), default=0)
+            body = "\n".join(f"{pad(k, width)}  {v}" for k, v in self.lines)
             yield Static(body, id="confirm-body")
             for finding in self.findings:
                 yield Static(f"⚠ {finding}", classes="finding")
             with Horizontal():
-                yield Button("Confirm (y)", id="yes", variant="success", compact=True)
-                yield Button("Cancel (n)", id="no", variant="error", compact=True)
+                yield Button(_("Confirm (y)"), id="yes", variant="success", compact=True)
+                yield Button(_("Cancel (n)"), id="no", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

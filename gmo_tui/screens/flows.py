@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from gmo_tui import config as cfg
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.errors import ApiError
+from gmo_tui.i18n import _
+from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market import rules as market_rules
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.intent import OrderIntent
@@ -59,11 +61,13 @@ class OrderFlows:
         """The service, or None with the reason said (no key; entry disabled and why)."""
         service = self.session.service
         if service is None:
-            self.host.say(cfg.HOW_TO_ADD_KEY, Severity.ERROR)
+            self.host.say(cfg.how_to_add_key(), Severity.ERROR)
             return None
         if entry and not service.gates.enabled:
             self.host.say(
-                f"Order entry disabled: {service.gates.reason or 'not ready'}",
+                _("Order entry disabled: {reason}").format(
+                    reason=_(service.gates.reason) if service.gates.reason else _("not ready")
+                ),
                 Severity.ERROR,
                 12,
             )
@@ -101,7 +105,7 @@ class OrderFlows:
 
         self.host.ask(
             ConfirmScreen(
-                "Check these numbers" if findings else title,
+                _("Check these numbers") if findings else title,
                 lines,
                 findings=findings,
                 warning=bool(findings),
@@ -116,29 +120,33 @@ class OrderFlows:
     def _report(self, result: SubmitResult, what: str, send: Send) -> None:
         match result.outcome:
             case Outcome.ACCEPTED:
-                order = f" (order {result.order_id})" if result.order_id else ""
-                self.host.say(f"Accepted: {what}{order}")
+                order = _(" (order {id})").format(id=result.order_id) if result.order_id else ""
+                self.host.say(_("Accepted: {what}{order}").format(what=what, order=order))
             case Outcome.NEEDS_CONFIRM:
                 # the market moved between the check and the send: ask again, with the findings
-                self._confirm(what, [("Action", what)], what, send, result)
+                self._confirm(what, [(_("Action"), what)], what, send, result)
             case Outcome.REJECTED:
                 error = result.error
                 if isinstance(error, ApiError):
-                    text = "; ".join(f"{m.code}: {m.text}" for m in error.messages) or str(error)
+                    text = describe(error)
                 else:
                     text = str(error or result.reason)
-                self.host.say(f"Rejected: {what}: {text}", Severity.ERROR, 12)
+                self.host.say(
+                    _("Rejected: {what}: {text}").format(what=what, text=text), Severity.ERROR, 12
+                )
             case Outcome.UNKNOWN:
                 self.host.say(
-                    f"UNKNOWN outcome: {what}: the reply was lost; checking the exchange"
-                    " (never re-sent)",
+                    _(
+                        "UNKNOWN outcome: {what}: the reply was lost; checking the exchange"
+                        " (never re-sent)"
+                    ).format(what=what),
                     Severity.WARNING,
                     15,
                 )
             case Outcome.REFUSED | Outcome.BLOCKED:
                 reasons = finding_texts(result) or [str(result.reason or result.outcome.value)]
                 self.host.say(
-                    f"{result.outcome.value.title()}: {what}: {'; '.join(reasons)}",
+                    f"{_(result.outcome.value.title())}: {what}: {'; '.join(reasons)}",
                     Severity.ERROR,
                     12,
                 )
@@ -150,38 +158,41 @@ class OrderFlows:
         pd = self._places(intent.symbol)
         book = session.books[intent.symbol]
         touch = book.best_ask if intent.side is Side.BUY else book.best_bid
-        touch_name = "best ask" if intent.side is Side.BUY else "best bid"
+        touch_name = _("best ask") if intent.side is Side.BUY else _("best bid")
         lines = [
-            ("Symbol", intent.symbol),
-            ("Side", intent.side.value),
-            ("Type", intent.execution_type.value),
-            ("Time in force", intent.time_in_force.value if intent.time_in_force else "default"),
-            ("Size", f"{intent.size:f}"),
+            (_("Symbol"), intent.symbol),
+            (_("Side"), _(intent.side.value)),
+            (_("Type"), _(intent.execution_type.value)),
+            (
+                _("Time in force"),
+                intent.time_in_force.value if intent.time_in_force else _("default"),
+            ),
+            (_("Size"), f"{intent.size:f}"),
         ]
         if intent.price is not None:
-            lines.append(("Price", fmt(intent.price, pd)))
+            lines.append((_("Price"), fmt(intent.price, pd)))
         if intent.losscut_price is not None:
-            lines.append(("Losscut", fmt(intent.losscut_price, pd)))
+            lines.append((_("Losscut"), fmt(intent.losscut_price, pd)))
         if intent.cancel_before:
             lines.append(("cancelBefore", "true"))
         ref = intent.price if intent.price is not None else touch
         if touch is not None:
-            lines.append((f"Touch ({touch_name})", fmt(touch, pd)))
+            lines.append((_("Touch ({touch})").format(touch=touch_name), fmt(touch, pd)))
             if intent.price is not None:
                 diff = intent.price - touch
                 pct = diff / touch * 100 if touch else Decimal(0)
                 lines.append(
-                    ("Distance", f"{fmt(diff, pd, sign=True)} ({fmt(pct, 2, sign=True)}%)")
+                    (_("Distance"), f"{fmt(diff, pd, sign=True)} ({fmt(pct, 2, sign=True)}%)")
                 )
         if ref is not None:
             notional = ref * intent.size
             approx = "≈ " if intent.price is None else ""
-            lines.append(("Notional", f"{approx}{fmt(notional, 0)} JPY"))
+            lines.append((_("Notional"), f"{approx}{fmt(notional, 0)} JPY"))
             # the account's own rate (tier) when the trading volume is loaded, else the symbol's
             fees = session.account.fees(intent.symbol)
             taker = fees[0] if fees is not None else rule.taker_fee if rule is not None else None
             if taker is not None:
-                lines.append(("Fee (taker)", f"≤ {fmt(notional * taker, 0)} JPY"))
+                lines.append((_("Fee (taker)"), f"≤ {fmt(notional * taker, 0)} JPY"))
         return lines
 
     def submit(self, intent: OrderIntent) -> None:
@@ -189,9 +200,11 @@ class OrderFlows:
         if service is None:
             return
         self._confirm(
-            f"Send {intent.side.value} {intent.execution_type.value}?",
+            _("Send {side} {type}?").format(
+                side=_(intent.side.value), type=_(intent.execution_type.value)
+            ),
             self.describe_intent(intent),
-            f"{intent.side.value} {intent.size:f} {intent.symbol}",
+            f"{_(intent.side.value)} {intent.size:f} {intent.symbol}",
             partial(_submit, service, intent),
             service.check(intent),
             then=self.host.action_focus_book,
@@ -203,18 +216,18 @@ class OrderFlows:
         if service is None:
             return
         order = service.tracker.get(order_id)
-        lines = [("Order", str(order_id))]
+        lines = [(_("Order"), str(order_id))]
         if order is not None:
             pd = self._places(order.symbol)
             lines += [
-                ("Side", order.side.value),
-                ("Price", fmt(order.price, pd)),
-                ("Size", f"{order.size:f}"),
+                (_("Side"), _(order.side.value)),
+                (_("Price"), fmt(order.price, pd)),
+                (_("Size"), f"{order.size:f}"),
             ]
         self._confirm(
-            f"Cancel order {order_id}?",
+            _("Cancel order {id}?").format(id=order_id),
             lines,
-            f"cancel order {order_id}",
+            _("cancel order {id}").format(id=order_id),
             lambda _confirmed: service.cancel(order_id),
             None,
         )
@@ -226,9 +239,9 @@ class OrderFlows:
         symbol = self.session.symbol
         count = len(service.tracker.active(symbol, include_in_flight=False))
         self._confirm(
-            f"Cancel ALL {count} orders of {symbol}?",
-            [("Symbol", symbol), ("Orders", str(count))],
-            f"cancel all {symbol}",
+            _("Cancel ALL {count} orders of {symbol}?").format(count=count, symbol=symbol),
+            [(_("Symbol"), symbol), (_("Orders"), str(count))],
+            _("cancel all {symbol}").format(symbol=symbol),
             lambda _confirmed: service.cancel_all(symbol),
             None,
             danger=True,
@@ -241,7 +254,9 @@ class OrderFlows:
         order = service.tracker.get(order_id)
         rule = None if order is None else self.session.rules.get(order.symbol)
         if order is None or rule is None or order.price is None:
-            self.host.say(f"Order {order_id} cannot be changed here", Severity.WARNING)
+            self.host.say(
+                _("Order {id} cannot be changed here").format(id=order_id), Severity.WARNING
+            )
             return
         old = order.price
         pd = self._places(order.symbol)
@@ -249,13 +264,13 @@ class OrderFlows:
         def chosen(price: Decimal | None) -> None:
             if price is None:
                 return
-            what = f"change order {order_id} to {fmt(price, pd)}"
+            what = _("change order {id} to {price}").format(id=order_id, price=fmt(price, pd))
             self._confirm(
-                f"Change order {order_id}?",
+                _("Change order {id}?").format(id=order_id),
                 [
-                    ("Order", str(order_id)),
-                    ("Old price", fmt(old, pd)),
-                    ("New price", fmt(price, pd)),
+                    (_("Order"), str(order_id)),
+                    (_("Old price"), fmt(old, pd)),
+                    (_("New price"), fmt(price, pd)),
                 ],
                 what,
                 lambda confirmed: service.change(order_id, price, confirmed=confirmed),
@@ -264,7 +279,9 @@ class OrderFlows:
 
         self.host.ask(
             ValueDialog(
-                f"New price for order {order_id} ({order.side.value} {order.size:f})",
+                _("New price for order {id} ({side} {size})").format(
+                    id=order_id, side=_(order.side.value), size=f"{order.size:f}"
+                ),
                 format(old, "f"),
                 partial(market_rules.validate_price, rule),
             ),
@@ -278,20 +295,20 @@ class OrderFlows:
             return
         position = service.positions.get(position_id)
         if position is None:
-            self.host.say(f"Position {position_id} is not open", Severity.WARNING)
+            self.host.say(_("Position {id} is not open").format(id=position_id), Severity.WARNING)
             return
         pd = self._places(position.symbol)
         size = position.size
         self._confirm(
-            f"Close position {position_id}?",
+            _("Close position {id}?").format(id=position_id),
             [
-                ("Position", str(position_id)),
-                ("Side", position.side.value),
-                ("Size", f"{size:f}"),
-                ("Open price", fmt(position.price, pd)),
-                ("Close", f"MARKET {position.side.opposite.value}"),
+                (_("Position"), str(position_id)),
+                (_("Side"), _(position.side.value)),
+                (_("Size"), f"{size:f}"),
+                (_("Open price"), fmt(position.price, pd)),
+                (_("Close"), f"{_('MARKET')} {_(position.side.opposite.value)}"),
             ],
-            f"close position {position_id}",
+            _("close position {id}").format(id=position_id),
             lambda confirmed: service.close(position_id, size, confirmed=confirmed),
             service.check_close(position_id, size),
         )
@@ -303,20 +320,24 @@ class OrderFlows:
         symbol = self.session.symbol
         open_positions = service.positions.all(symbol)
         if not open_positions:
-            self.host.say(f"No open positions on {symbol}", Severity.WARNING)
+            self.host.say(
+                _("No open positions on {symbol}").format(symbol=symbol), Severity.WARNING
+            )
             return
         for side in sorted({p.side for p in open_positions}):
             size = sum((p.size for p in open_positions if p.side is side), Decimal(0))
             closing = side.opposite
             self._confirm(
-                f"Close ALL {side.value} positions of {symbol}?",
+                _("Close ALL {side} positions of {symbol}?").format(
+                    side=_(side.value), symbol=symbol
+                ),
                 [
-                    ("Symbol", symbol),
-                    ("Positions", side.value),
-                    ("Total size", f"{size:f}"),
-                    ("Order", f"MARKET {closing.value} (closeBulkOrder)"),
+                    (_("Symbol"), symbol),
+                    (_("Positions"), _(side.value)),
+                    (_("Total size"), f"{size:f}"),
+                    (_("Order"), f"{_('MARKET')} {_(closing.value)} (closeBulkOrder)"),
                 ],
-                f"close all {side.value} {symbol}",
+                _("close all {side} {symbol}").format(side=_(side.value), symbol=symbol),
                 partial(_close_all, service, symbol, closing),
                 service.check_close_all(symbol, closing),
                 danger=True,
@@ -329,7 +350,7 @@ class OrderFlows:
         position = service.positions.get(position_id)
         rule = None if position is None else self.session.rules.get(position.symbol)
         if position is None or rule is None:
-            self.host.say(f"Position {position_id} is not open", Severity.WARNING)
+            self.host.say(_("Position {id} is not open").format(id=position_id), Severity.WARNING)
             return
         pd = self._places(position.symbol)
         old = position.losscut_price
@@ -338,20 +359,20 @@ class OrderFlows:
             if price is None:
                 return
             self._confirm(
-                f"Change losscut of position {position_id}?",
+                _("Change losscut of position {id}?").format(id=position_id),
                 [
-                    ("Position", str(position_id)),
-                    ("Old losscut", fmt(old, pd)),
-                    ("New losscut", fmt(price, pd)),
+                    (_("Position"), str(position_id)),
+                    (_("Old losscut"), fmt(old, pd)),
+                    (_("New losscut"), fmt(price, pd)),
                 ],
-                f"losscut of position {position_id}",
+                _("losscut of position {id}").format(id=position_id),
                 lambda _confirmed: service.change_losscut(position_id, price),
                 None,
             )
 
         self.host.ask(
             ValueDialog(
-                f"Losscut price for position {position_id}",
+                _("Losscut price for position {id}").format(id=position_id),
                 format(old, "f"),
                 partial(market_rules.validate_price, rule),
             ),

@@ -11,8 +11,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_INTRO = """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
+from gmo_tui.i18n import N_, _
+from gmo_tui.i18n.cells import pad
+
+HELP_INTRO = N_(
+    """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
 """
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,11 +35,11 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = [HELP_INTRO]
+        lines = [_(HELP_INTRO)]
         for title, rows in self.sections:
-            lines.append(f"[b]{title}[/b]")
+            lines.append(f"[b]{_(title)}[/b]")
             for keys, description, binding_id in rows:
-                lines.append(f"  {keys:<14} {description:<34} [dim]{binding_id}[/dim]")
+                lines.append(f"  {pad(keys, 14)} {pad(_(description), 34)} [dim]{binding_id}[/dim]")
             lines.append("")
         with VerticalScroll():
             yield Static("\n".join(lines), markup=True)

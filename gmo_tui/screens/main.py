@@ -26,6 +26,7 @@ from textual.widgets import Footer, Tab, Tabs
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
@@ -57,7 +58,12 @@ WIDE_WIDTH = 140
 WIDE_HEIGHT = 34
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
-PANE_TABS = (("tape", "Tape"), ("chart", "Chart"), ("watchlist", "Watch"), ("account", "Account"))
+PANE_TABS = (
+    ("tape", N_("Tape")),
+    ("chart", N_("Chart")),
+    ("watchlist", N_("Watch")),
+    ("account", N_("Account")),
+)
 INTERVALS = tuple(KlineInterval)
 # at most one tape repaint a frame (60 fps); the chart every CHART_PAINT_S
 TAPE_PAINT_S = 1 / 60
@@ -174,19 +180,21 @@ class MainScreen(RenderMemo, Screen[None]):
         yield KeyFooter()
         yield OrderBookLadder(id="book")
         yield OrderTicket(id="ticket")
-        yield PaneTabs(*(Tab(label, id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs")
+        yield PaneTabs(
+            *(Tab(_(label), id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
+        )
         yield CandleChart(id="chart", classes="pane -inactive")
         yield TradesTape(id="tape", classes="pane")
         yield Watchlist(id="watchlist", classes="pane -inactive")
         yield AccountPanel(self.session.market_time, id="account", classes="pane -inactive")
 
     def on_mount(self) -> None:
-        self.ladder.border_title = "Book  [ ] group"
+        self.ladder.border_title = _("Book  [ ] group")
         for pane, title in (
-            (self.chart, "Chart  , . interval"),
-            (self.tape, "Trades"),
-            (self.watchlist, "Watchlist"),
-            (self.account, "Account"),
+            (self.chart, _("Chart  , . interval")),
+            (self.tape, _("Trades")),
+            (self.watchlist, _("Watchlist")),
+            (self.account, _("Account")),
         ):
             pane.border_title = title
         self._apply_layout(self.size.width, self.size.height)
@@ -198,11 +206,11 @@ class MainScreen(RenderMemo, Screen[None]):
             header.endpoint = self.settings.endpoint
         self.status.streams = {"book": "CONNECTING", "trades": "CONNECTING", "ticker": "CONNECTING"}
         has_key = session.service is not None
-        self.account.set_has_key(has_key, cfg.HOW_TO_ADD_KEY)
+        self.account.set_has_key(has_key, cfg.how_to_add_key())
         self.ticket.private = has_key
         if has_key:
             self.status.set_stream("private", "CONNECTING")
-            self.ticket.set_entry_reason("reconciling with the exchange")
+            self.ticket.set_entry_reason(_("reconciling with the exchange"))
         self.chart.show_loading(session.symbol, session.interval)
         self.ladder.focus()
 
@@ -240,7 +248,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self._show_pane(key)
 
     def _show_pane(self, key: str) -> None:
-        for other, _ in PANE_TABS:
+        for other, _label in PANE_TABS:
             pane = self.query_one(f"#{other}")
             if pane.has_class("-inactive") != (other != key):
                 pane.set_class(other != key, "-inactive")
@@ -379,7 +387,7 @@ class MainScreen(RenderMemo, Screen[None]):
     @on(msg.TransferRequested)
     def on_transfer_requested(self, message: msg.TransferRequested) -> None:
         if self.session.service is None:
-            self.say(cfg.HOW_TO_ADD_KEY, Severity.ERROR)
+            self.say(cfg.how_to_add_key(), Severity.ERROR)
             return
         amount = fmt(message.amount, 0)
 
@@ -392,8 +400,8 @@ class MainScreen(RenderMemo, Screen[None]):
 
         self.ask(
             ConfirmScreen(
-                f"Transfer {amount} JPY?",
-                [("Amount", f"{amount} JPY"), ("Type", message.transfer_type.value)],
+                _("Transfer {amount} JPY?").format(amount=amount),
+                [(_("Amount"), f"{amount} JPY"), (_("Type"), _(message.transfer_type.value))],
             ),
             answered,
         )
@@ -539,7 +547,7 @@ class MainScreen(RenderMemo, Screen[None]):
         previous = self.header.exchange_status
         self.header.exchange_status = message.status.value
         if message.status is ExchangeStatus.OPEN and previous not in ("?", "OPEN"):
-            self.say("Exchange OPEN again")
+            self.say(_("Exchange OPEN again"))
 
     @on(msg.BannerChanged)
     def on_banner_changed(self, message: msg.BannerChanged) -> None:
@@ -628,32 +636,42 @@ class MainScreen(RenderMemo, Screen[None]):
         rule = self.session.rules.get(burst.symbol)
         pd = decimals_of(rule.tick_size) if rule else 0
         sd = decimals_of(rule.size_step) if rule else 4
-        price = fmt(burst.average_price, pd)
-        fills = f"{burst.count} fills, " if burst.count > 1 else ""
-        avg = " avg" if burst.count > 1 else ""
-        text = (
-            f"Fill: {burst.side.value} {fmt(burst.size, sd)} {burst.symbol} @ {price}{avg}"
-            f" ({fills}order {burst.order_id}, fee {fmt(burst.fee, 0)} JPY)"
-        )
+        late = _(" (recovered from the exchange)") if burst.order_id in self._late_orders else ""
+        self._late_orders.discard(burst.order_id)
+        parts = {
+            "side": _(burst.side.value),
+            "size": fmt(burst.size, sd),
+            "symbol": burst.symbol,
+            "price": fmt(burst.average_price, pd),
+            "order": burst.order_id,
+            "fee": fmt(burst.fee, 0),
+            "late": late,
+        }
+        if burst.count == 1:
+            text = _(
+                "Fill: {side} {size} {symbol} @ {price} (order {order}, fee {fee} JPY){late}"
+            ).format(**parts)
+        else:
+            text = _(
+                "Fill: {side} {size} {symbol} @ {price} avg"
+                " ({count} fills, order {order}, fee {fee} JPY){late}"
+            ).format(count=burst.count, **parts)
         margin = is_margin_symbol(burst.symbol)
         closing = burst.is_close if margin else burst.side is Side.SELL
         if margin and not closing:
-            text += " · opened"
+            text += _(" · opened")
         if closing:
             pnl = NO_FILLS
             for eid in burst.execution_ids:
                 if eid in self.session.pnl:
                     pnl = pnl + self.session.pnl.fill_pnl(eid)
             net = pnl.net
-            what = "closed" if margin else "sold"
-            text += (
-                f" · {what}, P&L unknown (bought before the fills seen)"
-                if net is None
-                else f" · {what}, P&L {fmt(net, 0, sign=True)} JPY net of fees"
-            )
-        if burst.order_id in self._late_orders:
-            self._late_orders.discard(burst.order_id)
-            text += " (recovered from the exchange)"
+            if net is None:
+                text += _(" · sold, P&L unknown (bought before the fills seen)")
+            elif margin:
+                text += _(" · closed, P&L {pnl} JPY net of fees").format(pnl=fmt(net, 0, sign=True))
+            else:
+                text += _(" · sold, P&L {pnl} JPY net of fees").format(pnl=fmt(net, 0, sign=True))
         self.say(text)
         if self.settings.bell:
             self.app.bell()
@@ -671,15 +689,26 @@ class MainScreen(RenderMemo, Screen[None]):
     def on_history_updated(self, message: msg.HistoryUpdated) -> None:
         p = message.progress
         if not p.done:
-            self.account.show_history_status(f"fetching window {p.window + 1} of {p.windows}…")
+            self.account.show_history_status(
+                _("fetching window {n} of {windows}…").format(n=p.window + 1, windows=p.windows)
+            )
             return
-        crypto = ", ".join(p.assets) or "none"
-        more = f"; {p.skipped} more held assets not fetched" if p.skipped else ""
+        crypto = ", ".join(p.assets) or _("none")
+        more = _("; {n} more held assets not fetched").format(n=p.skipped) if p.skipped else ""
         self.account.show_history(
             p.rows,
-            f"{len(p.rows)} entries from {p.windows} windows of 30 minutes"
-            f" · JPY and crypto {crypto} (held assets and {self.session.symbol}'s base,"
-            f" at most {HISTORY_ASSETS}){more}",
+            _(
+                "{count} entries from {windows} windows of 30 minutes"
+                " · JPY and crypto {crypto} (held assets and {symbol}'s base,"
+                " at most {limit}){more}"
+            ).format(
+                count=len(p.rows),
+                windows=p.windows,
+                crypto=crypto,
+                symbol=self.session.symbol,
+                limit=HISTORY_ASSETS,
+                more=more,
+            ),
         )
 
     @on(msg.TradingNoticed)
@@ -704,7 +733,9 @@ class MainScreen(RenderMemo, Screen[None]):
     def on_entry_changed(self, message: msg.EntryChanged) -> None:
         self.ticket.set_entry_reason(None if message.enabled else message.reason)
         self.status.message = (
-            "Order entry enabled" if message.enabled else f"Entry off: {message.reason}"
+            _("Order entry enabled")
+            if message.enabled
+            else _("Entry off: {reason}").format(reason=_(message.reason or ""))
         )
 
     def show_entry(self) -> None:

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gmo_tui.i18n import _
+
 
 class SymbolSearch(ModalScreen[str | None]):
     DEFAULT_CSS = """
@@ -35,7 +37,7 @@ class SymbolSearch(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(" Symbol (type to filter, Enter to switch)")
+            yield Static(_(" Symbol (type to filter, Enter to switch)"))
             yield Input(placeholder=self.current, id="search-input")
             yield OptionList(*[Option(s, id=s) for s in self.symbols], id="search-options")
 

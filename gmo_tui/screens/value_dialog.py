@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from gmo_tui.i18n import _
+
 Validator = Callable[[str], tuple[Decimal | None, str | None]]
 
 
@@ -38,20 +40,20 @@ class ValueDialog(ModalScreen[Decimal | None]):
             yield Static(self.title_text, id="value-title")
             yield Input(self.initial, id="value-input", restrict=r"[0-9.]*")
             yield Static("", id="value-error")
-            yield Static(self.hint or "Enter to accept · Escape to cancel", id="value-hint")
+            yield Static(self.hint or _("Enter to accept · Escape to cancel"), id="value-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        _, err = self.validate(event.value)
+        _value, err = self.validate(event.value)
         self.query_one("#value-error", Static).update(err or "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         value, err = self.validate(event.value)
         if value is None:
-            self.query_one("#value-error", Static).update(err or "invalid")
+            self.query_one("#value-error", Static).update(err or _("invalid"))
             self.app.bell()
             return
         self.dismiss(value)

@@ -48,6 +48,8 @@ from gmo_tui.exchange.streams import (
     StreamState,
     StreamStatus,
 )
+from gmo_tui.i18n import _
+from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
 from gmo_tui.market.candles import CandleSeries
@@ -227,12 +229,18 @@ class Session:
     def _note_failure(self, exc: BaseException) -> None:
         if unreachable(exc):
             self.banner(
-                Banner.UNREACHABLE, f"{self.settings.endpoint} unreachable ({exc}); retrying"
+                Banner.UNREACHABLE,
+                _("{endpoint} unreachable ({error}); retrying").format(
+                    endpoint=self.settings.endpoint, error=exc
+                ),
             )
         elif isinstance(exc, MaintenanceError):
             self._set_status(ExchangeStatus.MAINTENANCE)
         elif isinstance(exc, AuthenticationError):
-            self.banner(Banner.AUTH, f"API key rejected by the exchange: {exc}")
+            self.banner(
+                Banner.AUTH,
+                _("API key rejected by the exchange: {error}").format(error=describe(exc)),
+            )
 
     # ------------------------------------------------------------------ start-up loads
     async def bootstrap(self) -> None:
@@ -243,7 +251,9 @@ class Session:
         self.rules.update({r.symbol: r for r in rules})
         if self.symbol not in self.rules and self.rules:
             self.listener.on_message(
-                f"Unknown symbol {self.symbol}; switching to {self.symbols()[0]}",
+                _("Unknown symbol {symbol}; switching to {other}").format(
+                    symbol=self.symbol, other=self.symbols()[0]
+                ),
                 Severity.WARNING,
             )
             self.symbol = self.symbols()[0]
@@ -480,7 +490,9 @@ class Session:
             case _:
                 self.banner(
                     Banner.MAINTENANCE,
-                    f"Exchange {status.value}: order entry halted until it is OPEN again",
+                    _("Exchange {status}: order entry halted until it is OPEN again").format(
+                        status=_(status.value)
+                    ),
                 )
         self.listener.on_exchange_status(status)
         if self.service is not None:
@@ -506,11 +518,14 @@ class Session:
             try:
                 await self.retry("start-up reconciliation", service.start)
             except AuthenticationError as exc:  # the service closed its AUTH gate: until restart
-                self.banner(Banner.AUTH, f"API key rejected by the exchange: {exc}")
+                self.banner(
+                    Banner.AUTH,
+                    _("API key rejected by the exchange: {error}").format(error=describe(exc)),
+                )
                 return
             except TimestampError as exc:  # the local clock is off: say so, try again later
                 why = service.gates.reason_of(Gate.CLOCK) or str(exc)
-                self.banner(Banner.CLOCK, f"Clock: {why}")
+                self.banner(Banner.CLOCK, _("Clock: {why}").format(why=why))
                 await asyncio.sleep(RETRY_CAP_S)
                 continue
             self.banner(Banner.CLOCK, None)
@@ -571,7 +586,10 @@ class Session:
                 "USER",
             ):
                 self.listener.on_message(
-                    f"Order {e.order_id} cancelled by the exchange: {kind}", Severity.WARNING
+                    _("Order {id} cancelled by the exchange: {kind}").format(
+                        id=e.order_id, kind=kind
+                    ),
+                    Severity.WARNING,
                 )
 
     @staticmethod
@@ -579,10 +597,14 @@ class Session:
         """The exchange's words when a stream's failure was our key being rejected."""
         if "AuthenticationError" not in detail:
             return None
-        return "API key rejected by the exchange: " + detail.split("AuthenticationError: ")[-1]
+        return _("API key rejected by the exchange: {error}").format(
+            error=detail.split("AuthenticationError: ")[-1]
+        )
 
     def _private_reason(self, status: StreamStatus) -> str:
-        return self._auth_failure(status.detail) or f"private stream {status.state.value}"
+        return self._auth_failure(status.detail) or _("private stream {state}").format(
+            state=_(status.state.value)
+        )
 
     def _private_detail(self, detail: str) -> None:
         rejected = self._auth_failure(detail)
@@ -668,10 +690,15 @@ class Session:
         try:
             result = await self.rest.transfer(amount, kind)
         except ApiError as exc:
-            self.listener.on_message(f"Transfer rejected: {exc}", Severity.ERROR)
+            self.listener.on_message(
+                _("Transfer rejected: {error}").format(error=describe(exc)), Severity.ERROR
+            )
             return
         self.listener.on_message(
-            f"Transferred {result.transferred_amount:,.0f} JPY ({kind.value})", Severity.INFO
+            _("Transferred {amount} JPY ({kind})").format(
+                amount=f"{result.transferred_amount:,.0f}", kind=_(kind.value)
+            ),
+            Severity.INFO,
         )
         self.refresh_balances()
 

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from gmo_tui.exchange.enums import Side, TransferType
 from gmo_tui.exchange.models import Margin, TradingVolume
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.formatting import JST, fmt, jst_time
@@ -30,10 +31,10 @@ TABS = ("positions", "orders", "executions", "assets", "margin", "account", "his
 
 
 HISTORY_LABELS = {
-    TransferKind.FIAT_DEPOSIT: "JPY deposit",
-    TransferKind.FIAT_WITHDRAWAL: "JPY withdrawal",
-    TransferKind.DEPOSIT: "deposit",
-    TransferKind.WITHDRAWAL: "withdrawal",
+    TransferKind.FIAT_DEPOSIT: N_("JPY deposit"),
+    TransferKind.FIAT_WITHDRAWAL: N_("JPY withdrawal"),
+    TransferKind.DEPOSIT: N_("deposit"),
+    TransferKind.WITHDRAWAL: N_("withdrawal"),
 }
 
 
@@ -74,87 +75,89 @@ class AccountPanel(Vertical):
             yield from self._panes()
 
     def _panes(self) -> ComposeResult:
-        with TabPane("Positions", id="positions"):
+        with TabPane(_("Positions"), id="positions"):
             yield Static("", classes="no-key -hidden")
             yield PositionsTable(id="positions-table")
-        with TabPane("Orders", id="orders"):
+        with TabPane(_("Orders"), id="orders"):
             yield Static("", classes="no-key -hidden")
             yield OrdersTable(id="orders-table")
-        with TabPane("Executions", id="executions"):
+        with TabPane(_("Executions"), id="executions"):
             yield Static("", classes="no-key -hidden")
             yield KeyedTable(
                 [
-                    ("time", "Time"),
-                    ("id", "Execution"),
-                    ("order", "Order"),
-                    ("side", "Side"),
-                    ("settle", "Settle"),
-                    ("price", "Price"),
-                    ("size", "Size"),
-                    ("fee", "Fee"),
-                    ("pnl", "P&L"),
+                    ("time", _("Time")),
+                    ("id", _("Execution")),
+                    ("order", _("Order")),
+                    ("side", _("Side")),
+                    ("settle", _("Settle")),
+                    ("price", _("Price")),
+                    ("size", _("Size")),
+                    ("fee", _("Fee")),
+                    ("pnl", _("P&L")),
                 ],
                 id="executions-table",
             )
-        with TabPane("Assets", id="assets"):
+        with TabPane(_("Assets"), id="assets"):
             yield Static("", classes="no-key -hidden")
             yield KeyedTable(
                 [
-                    ("symbol", "Asset"),
-                    ("amount", "Amount"),
-                    ("available", "Available"),
-                    ("jpy", "JPY value"),
+                    ("symbol", _("Asset")),
+                    ("amount", _("Amount")),
+                    ("available", _("Available")),
+                    ("jpy", _("JPY value")),
                 ],
                 id="assets-table",
             )
-        with TabPane("Margin", id="margin"):
+        with TabPane(_("Margin"), id="margin"):
             yield Static("", classes="no-key -hidden")
-            yield KeyedTable([("item", "Margin"), ("value", "Value")], id="margin-table")
-        with TabPane("Account", id="account"):
+            yield KeyedTable([("item", _("Margin")), ("value", _("Value"))], id="margin-table")
+        with TabPane(_("Account"), id="account"):
             yield Static("", classes="no-key -hidden")
             with Vertical(id="account-body"):
                 yield Static("", id="volume-info")
                 yield KeyedTable(
                     [
-                        ("symbol", "Symbol"),
-                        ("taker", "Taker"),
-                        ("maker", "Maker"),
-                        ("limit", "Today's limit"),
+                        ("symbol", _("Symbol")),
+                        ("taker", _("Taker")),
+                        ("maker", _("Maker")),
+                        ("limit", _("Today's limit")),
                     ],
                     id="fees-table",
                 )
                 with Horizontal():
-                    yield Label("Transfer JPY", classes="form-label")
+                    yield Label(_("Transfer JPY"), classes="form-label")
                     yield Input(
                         id="transfer-amount",
-                        placeholder="amount",
+                        placeholder=_("amount"),
                         restrict=r"[0-9.]*",
                         compact=True,
                     )
                     yield Cycler(["DEPOSIT", "WITHDRAWAL"], id="transfer-type")
-                    yield Button("Send", id="transfer-send", compact=True)
+                    yield Button(_("Send"), id="transfer-send", compact=True)
                 yield Static(
-                    "DEPOSIT: FX account -> crypto account; WITHDRAWAL: the reverse. 1 per 3 min.",
+                    _(
+                        "DEPOSIT: FX account -> crypto account; WITHDRAWAL: the reverse. 1 per 3 min."
+                    ),
                     classes="form-label",
                 )
-        with TabPane("History", id="history"):
+        with TabPane(_("History"), id="history"):
             yield Static("", classes="no-key -hidden")
             with Vertical(id="history-body"):
                 with Horizontal():
-                    yield Label("From", classes="form-label")
-                    yield Input(id="history-from", placeholder="YYYY-MM-DD HH:MM", compact=True)
-                    yield Label("To", classes="form-label")
-                    yield Input(id="history-to", placeholder="YYYY-MM-DD HH:MM", compact=True)
-                    yield Button("Fetch", id="history-fetch", compact=True)
-                yield Static("Times in JST; fetched in 30-minute windows.", id="history-status")
+                    yield Label(_("From"), classes="form-label")
+                    yield Input(id="history-from", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
+                    yield Label(_("To"), classes="form-label")
+                    yield Input(id="history-to", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
+                    yield Button(_("Fetch"), id="history-fetch", compact=True)
+                yield Static(_("Times in JST; fetched in 30-minute windows."), id="history-status")
                 yield KeyedTable(
                     [
-                        ("time", "Time"),
-                        ("kind", "Kind"),
-                        ("symbol", "Asset"),
-                        ("amount", "Amount"),
-                        ("fee", "Fee"),
-                        ("status", "Status"),
+                        ("time", _("Time")),
+                        ("kind", _("Kind")),
+                        ("symbol", _("Asset")),
+                        ("amount", _("Amount")),
+                        ("fee", _("Fee")),
+                        ("status", _("Status")),
                     ],
                     id="history-table",
                 )
@@ -231,26 +234,28 @@ class AccountPanel(Vertical):
                 )
             )
         total = Text(fmt(account.total_jpy, 0), justify="right", style="bold")
-        rows.append(("__total__", ("Total", Text(""), Text(""), total)))
+        rows.append(("__total__", (_("Total"), Text(""), Text(""), total)))
         self.query_one("#assets-table", KeyedTable).sync(rows)
 
     def show_margin(self, margin: Margin) -> None:
         items = [
-            ("Available", fmt(margin.available_amount, 0) + " JPY"),
-            ("Margin in use", fmt(margin.margin, 0) + " JPY"),
-            ("Margin ratio", f"{fmt(margin.margin_ratio, 1)}%"),
-            ("Margin call", margin.margin_call_status.value),
-            ("Unrealised P&L", fmt(margin.profit_loss, 0, sign=True) + " JPY"),
+            (N_("Available"), fmt(margin.available_amount, 0) + " JPY"),
+            (N_("Margin in use"), fmt(margin.margin, 0) + " JPY"),
+            (N_("Margin ratio"), f"{fmt(margin.margin_ratio, 1)}%"),
+            (N_("Margin call"), _(margin.margin_call_status.value)),
+            (N_("Unrealised P&L"), fmt(margin.profit_loss, 0, sign=True) + " JPY"),
             # GMO's actualProfitLoss is "the summary of the current evaluated amount": the
             # account's value (cash and margin plus unrealised P&L), not a profit figure
-            ("Account value", fmt(margin.actual_profit_loss, 0) + " JPY"),
-            ("Transferable", fmt(margin.transferable_amount, 0) + " JPY"),
+            (N_("Account value"), fmt(margin.actual_profit_loss, 0) + " JPY"),
+            (N_("Transferable"), fmt(margin.transferable_amount, 0) + " JPY"),
         ]
-        self.query_one("#margin-table", KeyedTable).sync((k, (k, v)) for k, v in items)
+        self.query_one("#margin-table", KeyedTable).sync((k, (_(k), v)) for k, v in items)
 
     def show_volume(self, volume: TradingVolume) -> None:
         self.query_one("#volume-info", Static).update(
-            f"Tier {volume.tier_level} · 30-day volume {fmt(volume.jpy_volume, 0)} JPY"
+            _("Tier {tier} · 30-day volume {volume} JPY").format(
+                tier=volume.tier_level, volume=fmt(volume.jpy_volume, 0)
+            )
         )
         rows = []
         for v in volume.limit:
@@ -272,7 +277,7 @@ class AccountPanel(Vertical):
         """Transfers of the app's account model, newest first."""
         out = []
         for index, e in enumerate(entries):
-            kind = HISTORY_LABELS.get(e.kind, str(e.kind))
+            kind = _(HISTORY_LABELS.get(e.kind, str(e.kind)))
             out.append(
                 (
                     f"{kind}-{index}",
@@ -298,7 +303,7 @@ class AccountPanel(Vertical):
         if event.button.id == "transfer-send":
             amount, err = parse_number(self.query_one("#transfer-amount", Input).value, "amount")
             if amount is None or amount <= 0:
-                self.notify(err or "amount must be positive", severity="error")
+                self.notify(err or _("amount must be positive"), severity="error")
                 return
             kind = TransferType(self.query_one("#transfer-type", Cycler).value)
             self.post_message(TransferRequested(amount, kind))
@@ -310,7 +315,7 @@ class AccountPanel(Vertical):
                 self.query_one("#history-status", Static).update(str(exc))
                 return
             if end <= start:
-                self.query_one("#history-status", Static).update("'To' must be after 'From'")
+                self.query_one("#history-status", Static).update(_("'To' must be after 'From'"))
                 return
             self.post_message(HistoryRequested(start, end))
 
@@ -325,5 +330,7 @@ def _parse_jst(text: str) -> datetime:
     try:
         value = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        raise ValueError(f"not a time: {text!r} (use YYYY-MM-DD HH:MM, JST)") from None
+        raise ValueError(
+            _("not a time: {text} (use YYYY-MM-DD HH:MM, JST)").format(text=repr(text))
+        ) from None
     return value.replace(tzinfo=JST).astimezone(UTC)

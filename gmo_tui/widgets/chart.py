@@ -16,6 +16,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from gmo_tui.exchange.enums import KlineInterval
+from gmo_tui.i18n import _
+from gmo_tui.i18n.cells import fit
 from gmo_tui.market.candles import Candle, CandleSeries
 from gmo_tui.market.formatting import JST, compact, decimals_of, fmt
 from gmo_tui.messages import IntervalChosen
@@ -48,7 +50,7 @@ class CandleChart(Widget, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._lines: list[Strip] | None = None
         self._drawn_version = -1
-        self.status = "loading…"
+        self.status = _("loading…")
 
     # ------------------------------------------------------------------ data
     @property
@@ -60,14 +62,14 @@ class CandleChart(Widget, can_focus=True):
         """Draw ``series`` (loaded from klines; the app keeps feeding it trades)."""
         self.series = series
         self.symbol, self.interval = series.symbol, series.interval
-        self.status = "" if len(series) else "no candles"
+        self.status = "" if len(series) else _("no candles")
         self._invalidate()
 
     def show_loading(self, symbol: str, interval: KlineInterval) -> None:
         """Blank, saying loading…, until :meth:`show_series` (not Widget.loading)."""
         self.symbol, self.interval = symbol, interval
         self.series = None
-        self.status = "loading…"
+        self.status = _("loading…")
         self._invalidate()
 
     def refresh_if_changed(self) -> bool:
@@ -136,12 +138,10 @@ class CandleChart(Widget, can_focus=True):
             )
         else:
             title += f"  {self.status}"
-        lines = [
-            Strip([Segment(title[:width].ljust(width), base + self._style("chart--title"))], width)
-        ]
+        lines = [Strip([Segment(fit(title, width), base + self._style("chart--title"))], width)]
         shown = candles[-plot_w:]
         if not shown:
-            lines.extend(Strip.blank(width, base) for _ in range(height - 1))
+            lines.extend(Strip.blank(width, base) for _row in range(height - 1))
             return lines
         hi = max(c.high for c in shown)
         lo = min(c.low for c in shown)

@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gmo_tui.i18n import _
+
 
 class Cycler(Widget, can_focus=True):
     DEFAULT_CSS = """
@@ -58,4 +60,4 @@ class Cycler(Widget, can_focus=True):
 
     def render(self) -> Text:
         arrows = len(self.options) > 1
-        return Text(f"{'◀ ' if arrows else ''}{self.value}{' ▶' if arrows else ''}")
+        return Text(f"{'◀ ' if arrows else ''}{_(self.value)}{' ▶' if arrows else ''}")

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from gmo_tui.exchange.models import Ticker
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.market.pnl import DayPnl, NetPosition
 from gmo_tui.widgets.render_memo import RenderMemo
@@ -59,17 +60,19 @@ class MarketHeader(RenderMemo, Widget):
         text.append("  ")
         size = net.size
         if net.long.size or net.short.size:
-            text.append(f"Pos {fmt(size, self.size_places, sign=True)}", style="bold")
+            text.append(
+                _("Pos {size}").format(size=fmt(size, self.size_places, sign=True)), style="bold"
+            )
             if net.average_price is not None:
                 text.append(f" @ {fmt(net.average_price, pd)}")
-            text.append(" uP&L ")
+            text.append(_(" uP&L "))
             _append_pnl(self, text, net.unrealised)
         else:
-            text.append("Flat", style="bold")
+            text.append(_("Flat"), style="bold")
         if day is not None:
-            text.append(" · Today ")
+            text.append(_(" · Today "))
             _append_pnl(self, text, day.net)
-            text.append(" JPY")
+            text.append(_(" JPY"))
         return text
 
     def _line(self, dropped: tuple[str, ...] = ()) -> Text:
@@ -87,7 +90,7 @@ class MarketHeader(RenderMemo, Widget):
         # not OPEN: a reversed error badge (the header's background stays $panel: a tinted one
         # would need pastel colours every other badge then fails on)
         text.append(
-            f" {status} ",
+            f" {_(status)} ",
             style=_style(self, "success", False)
             if status == "OPEN"
             else _style(self, "error", True),

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from gmo_tui.exchange.enums import Side
+from gmo_tui.i18n import _
+from gmo_tui.i18n.cells import center, fit, fit_right
 from gmo_tui.market.book import Book
 from gmo_tui.market.formatting import decimals_of, fmt, group_price
 from gmo_tui.messages import GroupingChanged, PricePicked
@@ -175,17 +177,17 @@ class OrderBookLadder(DirectLines, can_focus=True):
             own[key] = own.get(key, Decimal(0)) + size
         cum_ask: list[Decimal] = []
         total = Decimal(0)
-        for _, size in asks:
+        for _price, size in asks:
             total += size
             cum_ask.append(total)
         cum_bid: list[Decimal] = []
         total = Decimal(0)
-        for _, size in bids:
+        for _price, size in bids:
             total += size
             cum_bid.append(total)
         depth_max = self._scale(max(cum_ask[-1] if cum_ask else 0, cum_bid[-1] if cum_bid else 0))
         rows: list[tuple] = [("header",)]
-        for _ in range(n_asks - len(asks)):
+        for _row in range(n_asks - len(asks)):
             rows.append(("blank",))
         for i in range(len(asks) - 1, -1, -1):
             price, size = asks[i]
@@ -202,7 +204,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
             )
         if book is not None and book.snapshots and not book.sane:
             # a crossed (or one-sided) book has no spread and no mid: say what is wrong
-            rows.append(("insane", book.issue or "book not sane"))
+            rows.append(("insane", book.issue or _("book not sane")))
         elif asks and bids:
             spread = asks[0][0] - bids[0][0]
             mid = (asks[0][0] + bids[0][0]) / 2
@@ -369,23 +371,27 @@ class OrderBookLadder(DirectLines, can_focus=True):
         if kind == "blank":
             return Strip.blank(width, ctx.base)
         if kind == "header":
-            text = f"{'Price':>{price_w}} {'Size':>{size_w}} {'Total':>{cum_w}}"[:width].ljust(
-                width
+            text = fit(
+                f"{fit_right(_('Price'), price_w)} {fit_right(_('Size'), size_w)} "
+                f"{fit_right(_('Total'), cum_w)}",
+                width,
             )
             return Strip([Segment(text, ctx.header)], width)
         if kind == "insane":
-            text = f"⚠ {str(row[1]).upper()}".center(width)[:width]
+            text = center(f"⚠ {str(row[1]).upper()}", width)
             return Strip([Segment(text, ctx.spread + Style(bold=True, reverse=True))], width)
         if kind == "spread":
             spread, mid = row[1], row[2]
             if spread is None:
-                text = "— no book —".center(width)
+                text = center(_("— no book —"), width)
             else:
                 places = ctx.tick_places
-                text = f"spread {fmt(spread, places)}  mid {fmt(mid, places + 1)}"
-                text = text.center(width)[:width]
+                text = _("spread {spread}  mid {mid}").format(
+                    spread=fmt(spread, places), mid=fmt(mid, places + 1)
+                )
+                text = center(text, width)
             return Strip([Segment(text, ctx.spread)], width)
-        _, price, size, cum, depth, own_size, _index = row
+        _kind, price, size, cum, depth, own_size, _index = row
         sd = ctx.size_places
         marker = "◆" if own_size else " "
         body = (

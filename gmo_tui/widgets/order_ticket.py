@@ -18,6 +18,8 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.models import SymbolRule
+from gmo_tui.i18n import N_, _
+from gmo_tui.i18n.cells import cell_len
 from gmo_tui.market import rules
 from gmo_tui.market.formatting import fmt
 from gmo_tui.market.intent import OrderIntent
@@ -83,21 +85,21 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Cycler(["BUY", "SELL"], id="ticket-side", classes="-buy")
-            yield Cycler(["LIMIT", "MARKET", "STOP"], id="ticket-type")
+            yield Cycler([N_("BUY"), N_("SELL")], id="ticket-side", classes="-buy")
+            yield Cycler([N_("LIMIT"), N_("MARKET"), N_("STOP")], id="ticket-type")
             yield Cycler(TIF_CHOICES[ExecutionType.LIMIT], id="ticket-tif")
         with Horizontal(id="row-price"):
-            yield Label("Price", classes="label")
+            yield Label(_("Price"), classes="label")
             yield Input(
-                id="ticket-price", placeholder="limit price", restrict=r"[0-9.]*", compact=True
+                id="ticket-price", placeholder=_("limit price"), restrict=r"[0-9.]*", compact=True
             )
         with Horizontal():
-            yield Label("Size", classes="label")
-            yield Input(id="ticket-size", placeholder="size", restrict=r"[0-9.]*", compact=True)
+            yield Label(_("Size"), classes="label")
+            yield Input(id="ticket-size", placeholder=_("size"), restrict=r"[0-9.]*", compact=True)
         with Horizontal(id="row-losscut"):
-            yield Label("Losscut", classes="label")
+            yield Label(_("Losscut"), classes="label")
             yield Input(
-                id="ticket-losscut", placeholder="optional", restrict=r"[0-9.]*", compact=True
+                id="ticket-losscut", placeholder=_("optional"), restrict=r"[0-9.]*", compact=True
             )
         with Horizontal(id="row-cancel-before", classes="-hidden"):
             yield Checkbox("cancelBefore", id="ticket-cancel-before")
@@ -105,8 +107,12 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         yield Static("", id="ticket-estimate")
 
     def on_mount(self) -> None:
-        self.border_title = "Order"
-        self.border_subtitle = "Enter review · F2 side"
+        self.border_title = _("Order")
+        self.border_subtitle = _("Enter review · F2 side")
+        # the labels' column fits the longest in this language (Japanese is double-width)
+        width = max(9, *(cell_len(_(text)) + 1 for text in ("Price", "Size", "Losscut")))
+        for label in self.query(".label"):
+            label.styles.width = width
         self._refresh_fields()
 
     # ------------------------------------------------------------------ state from the app
@@ -207,7 +213,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.query_one("#row-cancel-before").set_class(
             not allowed_cancel_before(self.rule, self.side, kind, tif), "-hidden"
         )
-        self.border_title = f"{self.side.value} {kind.value} {self.symbol}"
+        self.border_title = f"{_(self.side.value)} {_(kind.value)} {self.symbol}"
         self._validate()
 
     def _validate(self) -> OrderIntent | None:
@@ -216,9 +222,11 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             return None
         errors: dict[str, str] = {}
         if not self.private:
-            errors["key"] = "no API key: order entry needs credentials (see ? help)"
+            errors["key"] = _("no API key: order entry needs credentials (see ? help)")
         elif self.entry_reason is not None:
-            errors["entry"] = f"order entry disabled: {self.entry_reason}"
+            errors["entry"] = _("order entry disabled: {reason}").format(
+                reason=_(self.entry_reason)
+            )
         rule = self.rule
         kind = self.kind
         price = size = losscut = None
@@ -226,7 +234,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         size_input = self.query_one("#ticket-size", Input)
         losscut_input = self.query_one("#ticket-losscut", Input)
         if rule is None:
-            errors["symbol"] = "waiting for the symbol's trading rules…"
+            errors["symbol"] = _("waiting for the symbol's trading rules…")
         else:
             if kind is not ExecutionType.MARKET:
                 price, err = rules.validate_price(rule, price_input.value)
@@ -238,7 +246,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             if rule.is_margin and kind is not ExecutionType.MARKET and losscut_input.value.strip():
                 losscut, err = rules.validate_price(rule, losscut_input.value)
                 if err:
-                    errors["losscut"] = "losscut " + err
+                    errors["losscut"] = _("losscut {problem}").format(problem=err)
         price_input.set_class("price" in errors, "-invalid")
         size_input.set_class("size" in errors, "-invalid")
         losscut_input.set_class("losscut" in errors, "-invalid")
@@ -279,7 +287,13 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         rate = rule.maker_fee if maker else rule.taker_fee
         fee = notional * rate
         approx = "≈ " if price is None else ""
-        return f"{approx}{fmt(notional, 0)} JPY · fee {fmt(fee, 0)} ({'maker' if maker else 'taker'} {fmt(rate * 100, 3)}%)"
+        return _("{approx}{notional} JPY · fee {fee} ({role} {rate}%)").format(
+            approx=approx,
+            notional=fmt(notional, 0),
+            fee=fmt(fee, 0),
+            role=_("maker") if maker else _("taker"),
+            rate=fmt(rate * 100, 3),
+        )
 
     def _crosses(self, price: Decimal | None) -> bool:
         if price is None:

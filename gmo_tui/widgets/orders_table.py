@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from gmo_tui.exchange.enums import Side
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt, jst_time
 from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.messages import CancelAll, CancelOrder, ChangeOrder
@@ -43,15 +44,15 @@ class OrdersTable(KeyedTable):
     def __init__(self, **kwargs):
         super().__init__(
             [
-                ("id", "Order"),
-                ("side", "Side"),
-                ("type", "Type"),
-                ("price", "Price"),
-                ("size", "Size"),
-                ("filled", "Filled"),
-                ("status", "Status"),
-                ("tif", "TIF"),
-                ("time", "Time"),
+                ("id", _("Order")),
+                ("side", _("Side")),
+                ("type", _("Type")),
+                ("price", _("Price")),
+                ("size", _("Size")),
+                ("filled", _("Filled")),
+                ("status", _("Status")),
+                ("tif", _("TIF")),
+                ("time", _("Time")),
             ],
             **kwargs,
         )
@@ -93,7 +94,7 @@ class OrdersTable(KeyedTable):
     def _selected(self) -> int | None:
         order_id = self.selected_order_id()
         if order_id is None:
-            self.notify("No order selected", severity="warning")
+            self.notify(_("No order selected"), severity="warning")
         return order_id
 
     def action_cancel(self) -> None:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.exchange.models import Position
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt
 from gmo_tui.messages import ChangeLosscut, CloseAll, ClosePosition
 from gmo_tui.widgets.keyed_table import KeyedTable
@@ -45,13 +46,13 @@ class PositionsTable(KeyedTable):
     def __init__(self, **kwargs):
         super().__init__(
             [
-                ("id", "Position", 10),
-                ("side", "Side", 4),
-                ("size", "Size", 8),
-                ("price", "Price", 12),
-                ("pnl", "P&L (live)", 11),
-                ("leverage", "Lev", 3),
-                ("losscut", "Losscut", 12),
+                ("id", _("Position"), 10),
+                ("side", _("Side"), 4),
+                ("size", _("Size"), 8),
+                ("price", _("Price"), 12),
+                ("pnl", _("P&L (live)"), 11),
+                ("leverage", _("Lev"), 3),
+                ("losscut", _("Losscut"), 12),
             ],
             **kwargs,
         )
@@ -99,7 +100,7 @@ class PositionsTable(KeyedTable):
     def _selected(self) -> int | None:
         key = self.selected_key
         if not key:
-            self.notify("No position selected", severity="warning")
+            self.notify(_("No position selected"), severity="warning")
             return None
         return int(key)
 

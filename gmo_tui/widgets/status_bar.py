@@ -7,16 +7,17 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gmo_tui.i18n import N_, _
 from gmo_tui.widgets.render_memo import RenderMemo
 
 STATE_VARIABLE = {
-    "LIVE": "success",
-    "CONNECTING": "warning",
-    "STALE": "warning",
-    "RECONNECTING": "warning",
-    "DOWN": "error",
-    "OFF": "text-muted",
-    "CROSSED": "error",
+    N_("LIVE"): "success",
+    N_("CONNECTING"): "warning",
+    N_("STALE"): "warning",
+    N_("RECONNECTING"): "warning",
+    N_("DOWN"): "error",
+    N_("OFF"): "text-muted",
+    N_("CROSSED"): "error",
 }
 
 
@@ -49,15 +50,20 @@ class StatusBar(RenderMemo, Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         for name, state in self.streams.items():
             colour = variables.get(STATE_VARIABLE.get(state, "warning"), "")
-            text.append(f" {name}:")
-            text.append(state, style=f"bold {colour}".strip())
+            text.append(f" {_(name)}:")
+            text.append(_(state), style=f"bold {colour}".strip())
         lat = "-" if self.latency_ms is None else f"{self.latency_ms:.0f}ms"
         off = "-" if self.clock_offset_ms is None else f"{self.clock_offset_ms:+.0f}ms"
         rest = "-" if self.rest_usage is None else f"{self.rest_usage * 100:.0f}%"
-        text.append(f"  feed p50 {lat}  clock {off}  REST {rest}")
+        text.append(
+            _("  feed p50 {lat}  clock {off}  REST {rest}").format(lat=lat, off=off, rest=rest)
+        )
         if self.bad_frames:
             colour = variables.get("warning", "")
-            text.append(f"  bad frames {self.bad_frames}", style=f"bold {colour}".strip())
+            text.append(
+                _("  bad frames {count}").format(count=self.bad_frames),
+                style=f"bold {colour}".strip(),
+            )
         if self.message:
             text.append(f"  {self.message}", style="italic")
         return text

@@ -15,6 +15,8 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 from gmo_tui.exchange.enums import Side
+from gmo_tui.i18n import _
+from gmo_tui.i18n.cells import fit, fit_right
 from gmo_tui.market.formatting import JST, decimals_of, fmt
 from gmo_tui.market.tape import Print, Tape
 from gmo_tui.widgets.direct_lines import DirectLines
@@ -102,7 +104,10 @@ class TradesTape(DirectLines):
         if y == 0:
             header = self._header
             if header is None or header.cell_length != width:
-                text = f"{'Time':<8} {'Price':>12} {'Size':>10}"[:width].ljust(width)
+                text = fit(
+                    f"{fit(_('Time'), 8)} {fit_right(_('Price'), 12)} {fit_right(_('Size'), 10)}",
+                    width,
+                )
                 header = Strip([Segment(text, base + self._style("tape--header"))], width)
                 self._header = header
             return header

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from rich.text import Text
 
+from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt
 from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
@@ -39,10 +40,10 @@ class Watchlist(KeyedTable):
         super().__init__(
             # fixed widths: a changed cell never makes the table re-measure a whole column
             [
-                ("symbol", "Symbol", 8),
-                ("last", "Last", 11),
-                ("change", "24h", 7),
-                ("spark", "Trend", SPARK_WIDTH),
+                ("symbol", _("Symbol"), 8),
+                ("last", _("Last"), 11),
+                ("change", _("24h"), 7),
+                ("spark", _("Trend"), SPARK_WIDTH),
             ],
             **kwargs,
         )

@@ -28,8 +28,10 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "GMO_TUI_SYMBOL",
         "GMO_TUI_THEME",
         "GMO_TUI_ENDPOINT",
+        "GMO_TUI_LANGUAGE",
     ):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANGUAGE", "en")  # English on any machine unless a test asks
 
 
 @pytest.fixture(autouse=True)

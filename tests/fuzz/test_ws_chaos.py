@@ -33,7 +33,10 @@ async def test_app_survives_malformed_and_reordered_frames(sim, make_app, caplog
         with caplog.at_level(logging.WARNING, logger="gmo_tui"):
             before = book.snapshots
             await wait_for(
-                pilot, lambda: app.session.public.counters["bad_frames"] >= 5, "bad frames counted", 15
+                pilot,
+                lambda: app.session.public.counters["bad_frames"] >= 5,
+                "bad frames counted",
+                15,
             )
             # the good frames in between still update the book
             await wait_for(pilot, lambda: book.snapshots >= before + 5, "book updates", 15)
