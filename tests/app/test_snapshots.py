@@ -106,6 +106,8 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
     )
     await wait_for(pilot, lambda: app.main.query_one("#assets-table").row_count > 0, "assets")
     await wait_for(pilot, lambda: app.main.query_one("#margin-table").row_count > 0, "margin")
+    # the seeded fill's one notice is told after its burst's quiet time: wait for it
+    await wait_for(pilot, lambda: app.main.fills_seen and not len(app.main.bursts), "fill told")
     app.main.query_one("#status").message = ""
     app.clear_notifications()
     await still(pilot, app)
