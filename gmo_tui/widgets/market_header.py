@@ -1,6 +1,6 @@
 """The header line: symbol, last, 24h change, the net position with its P&L (size, average
 price, unrealised at the touch, today's realised net of fees), bid/ask/spread, high/low,
-volume, exchange status and mode (LIVE / DEMO).
+volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER).
 
 Narrow terminals drop the least useful parts first: the day's range, then the touch (the
 ladder shows it), then the 24h change; the position and its P&L stay."""
@@ -82,7 +82,7 @@ class MarketHeader(RenderMemo, Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
             f" {self.mode} ",
-            style=_style(self, "warning" if self.mode == "DEMO" else "primary", True),
+            style=_style(self, "warning" if self.mode in ("DEMO", "SIM") else "primary", True),
         )
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
