@@ -24,6 +24,11 @@ PALETTE_ACTIONS = (
         N_("x close, l losscut, X all"),
     ),
     ("search", N_("Symbol search"), N_("Type to filter symbols")),
+    (
+        "all_symbols",
+        N_("All symbols: orders, positions, executions (toggle)"),
+        N_("A · every symbol or the current one; remembered"),
+    ),
     ("pane('chart')", N_("Show chart"), ""),
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -38,6 +39,7 @@ from gmo_tui.session.loads import HISTORY_ASSETS
 from gmo_tui.session.session import Session
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
+from gmo_tui.view_state import ViewState, load_view_state, save_view_state
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.chart import CandleChart
@@ -103,6 +105,17 @@ class MainScreen(RenderMemo, Screen[None]):
     MainScreen.-wide > #ticket { height: 1fr; }
     """
 
+    BINDINGS = [
+        Binding(
+            "A",
+            "all_symbols",
+            "All symbols",
+            show=False,
+            id="view.all_symbols",
+            tooltip="Orders, positions and executions of every symbol (toggle; remembered)",
+        ),
+    ]
+
     def __init__(self, session: Session, settings: cfg.Settings, mode: str) -> None:
         super().__init__()
         self.session = session
@@ -122,6 +135,8 @@ class MainScreen(RenderMemo, Screen[None]):
         """Fills of one order told as one notice, one bell (see market/fill_bursts.py)."""
         self._burst_due: float | None = None
         self._late_orders: set[int] = set()
+        self.all_symbols = load_view_state().all_symbols
+        """Orders, Positions and Executions list every symbol (``A``; remembered)."""
 
     # ------------------------------------------------------------------ typed pane accessors
     @property
@@ -212,6 +227,8 @@ class MainScreen(RenderMemo, Screen[None]):
             self.status.set_stream("private", "CONNECTING")
             self.ticket.set_entry_reason(_("reconciling with the exchange"))
         self.chart.show_loading(session.symbol, session.interval)
+        for table in (self.orders, self.positions, self.account.executions_table):
+            table.set_with_symbol(self.all_symbols)
         self.ladder.focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -418,6 +435,13 @@ class MainScreen(RenderMemo, Screen[None]):
             return 0, 4
         return decimals_of(rule.tick_size), decimals_of(rule.size_step)
 
+    def places_of(self, symbol: str) -> tuple[int, int]:
+        """``symbol``'s (price decimals, size decimals)."""
+        rule = self.session.rules.get(symbol)
+        if rule is None:
+            return 0, 4
+        return decimals_of(rule.tick_size), decimals_of(rule.size_step)
+
     def _apply_rules(self) -> None:
         session = self.session
         rule = session.rules.get(session.symbol)
@@ -560,15 +584,42 @@ class MainScreen(RenderMemo, Screen[None]):
         self.say(message.text, message.severity)
 
     # ------------------------------------------------------------------ account messages
+    def _view_symbol(self) -> str | None:
+        """The symbol the account tables list (``None``: every symbol)."""
+        return None if self.all_symbols else self.session.symbol
+
     def _show_positions(self) -> None:
-        service, symbol = self.session.service, self.session.symbol
+        service = self.session.service
         if service is None:
             return
-        book = self.session.books[symbol]
-        tp, sp = self._places()
-        positions = service.positions.all(symbol)
-        pnl = {p.position_id: service.positions.unrealised(p, book) for p in positions}
-        self.positions.show(positions, pnl, tp, sp, self.app.theme_variables)
+        books = self.session.books
+        positions = service.positions.all(self._view_symbol())
+        pnl = {p.position_id: service.positions.unrealised(p, books[p.symbol]) for p in positions}
+        self.positions.show(positions, pnl, self.places_of, self.app.theme_variables)
+
+    def action_all_symbols(self) -> None:
+        """Toggle every symbol / the current one in Orders, Positions and Executions."""
+        self.all_symbols = not self.all_symbols
+        error = save_view_state(ViewState(all_symbols=self.all_symbols))
+        self._apply_symbol_view()
+        self.say(
+            _("Orders, positions and executions: every symbol")
+            if self.all_symbols
+            else _("Orders, positions and executions: {symbol} only").format(
+                symbol=self.session.symbol
+            )
+        )
+        if error is not None:
+            self.say(
+                _("The view could not be saved for the next run: {error}").format(error=error),
+                Severity.WARNING,
+            )
+
+    def _apply_symbol_view(self) -> None:
+        for table in (self.orders, self.positions, self.account.executions_table):
+            table.set_with_symbol(self.all_symbols)
+        for part in AccountPart:
+            self.show_account_part(part)
 
     @on(msg.AccountPartChanged)
     def on_account_part(self, message: msg.AccountPartChanged) -> None:
@@ -576,20 +627,20 @@ class MainScreen(RenderMemo, Screen[None]):
 
     def show_account_part(self, part: AccountPart) -> None:
         """Re-render one pane from the service's model (the only copy)."""
-        service, symbol = self.session.service, self.session.symbol
+        service, symbol = self.session.service, self._view_symbol()
         if service is None:
             return
-        tp, sp = self._places()
         colours = self.app.theme_variables
         match part:
             case AccountPart.ORDERS:
-                self.orders.show(service.tracker.active(symbol), tp, sp, colours)
+                self.orders.show(service.tracker.active(symbol), self.places_of, colours)
                 self.ladder.set_own(self.own_levels())
             case AccountPart.POSITIONS:
                 self._show_positions()
                 self._show_pnl()
             case AccountPart.FILLS:
-                self.account.show_executions(service.fills.latest(symbol=symbol), tp, sp, colours)
+                fills = service.fills.latest(symbol=symbol)
+                self.account.show_executions(fills, self.places_of, colours)
                 self._show_pnl()
 
     def _show_pnl(self) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
-from gmo_tui.exchange.enums import Side, TransferType
+from gmo_tui.exchange.enums import SettleType, Side, TransferType
 from gmo_tui.exchange.models import Margin, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
@@ -23,7 +23,7 @@ from gmo_tui.market.formatting import JST, fmt, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
-from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.keyed_table import KeyedTable, Places
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 
@@ -61,6 +61,10 @@ class AccountPanel(Vertical):
         """The exchange's "now" for the default history range."""
         self.has_key = True
         self.no_key_text = ""
+
+    @property
+    def executions_table(self) -> KeyedTable:
+        return self.query_one("#executions-table", KeyedTable)
 
     @property
     def active(self) -> str:
@@ -184,38 +188,44 @@ class AccountPanel(Vertical):
     def show_executions(
         self,
         fills: Iterable[Fill],
-        tick_places: int,
-        size_places: int,
+        places: Places,
         colours: dict[str, str],
     ) -> None:
         """The service's fill ledger (no copy kept), newest first."""
+        table = self.query_one("#executions-table", KeyedTable)
         rows = []
         for e in sorted(fills, key=lambda e: e.execution_id, reverse=True):
             side = Text(e.side.value, style=colours.get("bid" if e.side is Side.BUY else "ask", ""))
+            # a close realises a P&L, zero included ("0", not "-"); an opening fill none
+            closing = e.settle_type is not SettleType.OPEN
             pnl = Text(
-                fmt(e.loss_gain, 0, sign=True) if e.loss_gain else "-",
+                (fmt(e.loss_gain, 0, sign=bool(e.loss_gain)) if closing else "-"),
                 justify="right",
                 style=colours.get("pnl-up" if e.loss_gain >= 0 else "pnl-down", "")
                 if e.loss_gain
                 else "",
             )
+            tick_places, size_places = places(e.symbol)
             rows.append(
                 (
                     str(e.execution_id),
-                    (
-                        jst_time(e.timestamp, "%m-%d %H:%M:%S"),
-                        str(e.execution_id),
-                        str(e.order_id),
-                        side,
-                        e.settle_type.value,
-                        Text(fmt(e.price, tick_places), justify="right"),
-                        Text(fmt(e.size, size_places, commas=False), justify="right"),
-                        Text(fmt(e.fee, 0), justify="right"),
-                        pnl,
+                    table.cells(
+                        e.symbol,
+                        (
+                            jst_time(e.timestamp, "%m-%d %H:%M:%S"),
+                            str(e.execution_id),
+                            str(e.order_id),
+                            side,
+                            e.settle_type.value,
+                            Text(fmt(e.price, tick_places), justify="right"),
+                            Text(fmt(e.size, size_places, commas=False), justify="right"),
+                            Text(fmt(e.fee, 0), justify="right"),
+                            pnl,
+                        ),
                     ),
                 )
             )
-        self.query_one("#executions-table", KeyedTable).sync(rows)
+        table.sync(rows)
 
     def show_assets(self, account: Account) -> None:
         """The assets of the app's account model: JPY first, then by JPY value."""

@@ -13,7 +13,7 @@ from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt, jst_time
 from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.messages import CancelAll, CancelOrder, ChangeOrder
-from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.keyed_table import KeyedTable, Places
 
 
 class OrdersTable(KeyedTable):
@@ -60,8 +60,7 @@ class OrdersTable(KeyedTable):
     def show(
         self,
         orders: Iterable[TrackedOrder],
-        tick_places: int,
-        size_places: int,
+        places: Places,
         colours: dict[str, str],
     ) -> None:
         """The tracker's active orders (``OrderTracker.active``), newest order id first."""
@@ -69,19 +68,23 @@ class OrdersTable(KeyedTable):
         for o in sorted(orders, key=lambda o: o.order_id or 0, reverse=True):
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
             key = str(o.order_id) if o.order_id is not None else o.key
+            tick_places, size_places = places(o.symbol)
             rows.append(
                 (
                     key,
-                    (
-                        "-" if o.order_id is None else str(o.order_id),
-                        Text(o.side.value, style=colour),
-                        o.execution_type.value,
-                        Text(fmt(o.price, tick_places), justify="right"),
-                        Text(fmt(o.size, size_places, commas=False), justify="right"),
-                        Text(fmt(o.filled, size_places, commas=False), justify="right"),
-                        o.state.value,
-                        "-" if o.time_in_force is None else o.time_in_force.value,
-                        "-" if o.ordered_at is None else jst_time(o.ordered_at),
+                    self.cells(
+                        o.symbol,
+                        (
+                            "-" if o.order_id is None else str(o.order_id),
+                            Text(o.side.value, style=colour),
+                            o.execution_type.value,
+                            Text(fmt(o.price, tick_places), justify="right"),
+                            Text(fmt(o.size, size_places, commas=False), justify="right"),
+                            Text(fmt(o.filled, size_places, commas=False), justify="right"),
+                            o.state.value,
+                            "-" if o.time_in_force is None else o.time_in_force.value,
+                            "-" if o.ordered_at is None else jst_time(o.ordered_at),
+                        ),
                     ),
                 )
             )
