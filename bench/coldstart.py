@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import time
 
-from bench.harness import GMO_TUI, PYTHON, AppPty
+from bench.harness import PYTHON, AppPty, app_command
 from bench.report import emit, summary
 from bench.scenarios import wait_ready
 
@@ -28,7 +28,8 @@ def python_start() -> float:
 
 
 def app_start() -> float | None:
-    app = AppPty([GMO_TUI, "--demo", "--symbol", "BTC"])
+    argv, env = app_command(["--demo", "--symbol", "BTC"])
+    app = AppPty(argv, env=env)
     try:
         seen = wait_ready(app, timeout=30)
         return None if seen is None else seen - app.started

@@ -11,6 +11,8 @@ import json
 import os
 import tempfile
 
+from bench.harness import terminal_size
+from bench.report import emit
 from bench.scenarios import run_variant
 
 
@@ -18,6 +20,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--load", default="busy", choices=("busy", "stress"))
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     out = os.path.join(tempfile.mkdtemp(prefix="gmo-tui-counts-"), "counts.json")
     run_variant("count-renders", {"GMO_BENCH_COUNTS": out}, args.load, args.seconds)
@@ -40,6 +43,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             f"  render_lines us/frame {us / frames:7.1f}"
         )
     print(f"App._display (segments -> terminal) us/frame {doc.get('display_us', 0) / frames:.1f}")
+    if args.json:
+        lines_per_frame = {k: round(v / frames, 1) for k, v in doc["lines"].items()}
+        summary_doc = {
+            "load": args.load,
+            "seconds": args.seconds,
+            "terminal": "{}x{} pty".format(*terminal_size()),
+            "frames": doc["frames"],
+            "frames_per_s": round(doc["frames"] / args.seconds, 1),
+            "lines_per_frame": lines_per_frame,
+            "lines_per_s": round(sum(doc["lines"].values()) / args.seconds),
+        }
+        emit("count_renders", summary_doc, args.json)
     print("what made the frames (per frame):")
     for cause, n in sorted(doc.get("causes", {}).items(), key=lambda kv: -kv[1]):
         print(f"  {cause:32s} {n / frames:5.2f}")

@@ -6,6 +6,10 @@ and /proc sampling of CPU time and memory.
   ``os.openpty()`` (120x40, or ``$GMO_BENCH_SIZE`` such as ``160x45``); a reader thread drains the master side and records ``time.monotonic()`` of
   every chunk, so :meth:`AppPty.wait_for` can tell when given text first reached the terminal.
 * :func:`cpu_seconds` / :func:`rss_bytes` read ``/proc/<pid>/stat`` and ``/proc/<pid>/status``.
+* :func:`app_command`: how to start the app, from this checkout or from the one named by
+  ``$GMO_BENCH_CHECKOUT`` (a directory holding another version's ``gmo_tui/``, run with its
+  own ``.venv`` if it has one, else this venv's Python and packages), so two versions are
+  measured in one run against the same exchange and bench code.
 """
 
 from __future__ import annotations
@@ -142,7 +146,14 @@ class AppPty:
         cols: int | None = None,
         rows: int | None = None,
         env: dict[str, str] | None = None,
+        read_bytes_per_s: float | None = None,
+        delay_s: float = 0.0,
     ) -> None:
+        """``read_bytes_per_s``: drain the terminal no faster than this (a slow link: the app's
+        writes block once the kernel's pty buffer is full); ``delay_s``: every chunk counts as
+        seen this long after it was read (the link's one-way delay)."""
+        self.read_bytes_per_s = read_bytes_per_s
+        self.delay_s = delay_s
         size_cols, size_rows = terminal_size()
         cols, rows = cols or size_cols, rows or size_rows
         self.home = tempfile.mkdtemp(prefix="gmo-tui-bench-")
@@ -181,12 +192,19 @@ class AppPty:
         self._reader.start()
 
     def _read(self) -> None:
+        rate = self.read_bytes_per_s
+        # a paced reader takes 5 ms of its rate at a time, then waits until the link is free
+        size = 65536 if rate is None else max(64, int(rate * 0.005))
+        free_at = time.monotonic()
         while True:
             try:
-                data = os.read(self.master, 65536)
+                data = os.read(self.master, size)
             except OSError:
                 data = b""
-            now = time.monotonic()
+            read_at = time.monotonic()
+            if rate is not None and data:
+                free_at = max(free_at, read_at) + len(data) / rate
+            now = read_at + self.delay_s
             with self._cond:
                 if not data:
                     self.chunks.append((len(self.buffer), now))
@@ -196,6 +214,10 @@ class AppPty:
                 self.buffer += data
                 self.chunks.append((len(self.buffer), now))
                 self._cond.notify_all()
+            if rate is not None:
+                pause = free_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
 
     _closed = False
 
@@ -232,6 +254,12 @@ class AppPty:
                     return None
                 self._cond.wait(left)
         return self.time_at(end)
+
+    def seen_after(self, text: bytes, start: int) -> float | None:
+        """When ``text`` first appeared at or after ``start`` in what was read (None: not)."""
+        with self._cond:
+            found = self.buffer.find(text, start)
+        return None if found < 0 else self.time_at(found + len(text) - 1)
 
     def first_chunk_after(self, t0: float) -> float | None:
         """Read time of the first chunk read at or after ``t0`` (None if none yet)."""
@@ -287,6 +315,39 @@ class AppPty:
         self.close()
 
 
+def app_checkout() -> str | None:
+    """``$GMO_BENCH_CHECKOUT``: the directory whose ``gmo_tui`` package the app runs from."""
+    return os.environ.get("GMO_BENCH_CHECKOUT") or None
+
+
+def _bench_only_path() -> str:
+    """A directory holding only ``bench`` (a link to this one): on ``PYTHONPATH`` after another
+    checkout, the variants load from here without this checkout's ``gmo_tui`` shadowing it."""
+    path = Path(tempfile.gettempdir()) / f"gmo-tui-bench-path-{os.getuid()}"
+    path.mkdir(exist_ok=True)
+    link = path / "bench"
+    if not link.exists():
+        link.symlink_to(ROOT / "bench")
+    return str(path)
+
+
+def app_command(args: list[str], variant: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """argv and extra environment that run ``gmo-tui ARGS`` (through ``bench.variants VARIANT``
+    when given), from :func:`app_checkout` when it is set."""
+    checkout = app_checkout()
+    env: dict[str, str] = {}
+    python = PYTHON
+    if checkout and os.path.exists(os.path.join(checkout, ".venv", "bin", "python")):
+        python = os.path.join(checkout, ".venv", "bin", "python")  # its own packages
+    if checkout:
+        env["PYTHONPATH"] = checkout + (os.pathsep + _bench_only_path() if variant else "")
+    elif variant:
+        env["PYTHONPATH"] = str(ROOT)
+    if variant:
+        return [python, "-m", "bench.variants", variant, *args], env
+    return ([python, "-m", "gmo_tui", *args] if checkout else [GMO_TUI, *args]), env
+
+
 def app_against(
     sim: Sim,
     symbol: str = "BTC",
@@ -303,10 +364,5 @@ def app_against(
     """
     env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret} if private else {}
     variant = variant or os.environ.get("GMO_BENCH_VARIANT")
-    args = ["--endpoint", sim.endpoint, "--symbol", symbol]
-    if variant:
-        env["PYTHONPATH"] = str(ROOT)
-        argv = [PYTHON, "-m", "bench.variants", variant, *args]
-    else:
-        argv = [GMO_TUI, *args]
-    return AppPty(argv, env=env, **options)  # type: ignore[arg-type]
+    argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", symbol], variant)
+    return AppPty(argv, env={**env, **extra}, **options)  # type: ignore[arg-type]

@@ -70,6 +70,8 @@ def emit(name: str, result: dict[str, object], json_path: str | None) -> None:
         "machine": machine(),
         "command": " ".join(sys.argv),
         "app_variant": os.environ.get("GMO_BENCH_VARIANT") or "none (the app as committed)",
+        "app_checkout": os.environ.get("GMO_BENCH_CHECKOUT") or "this checkout",
+        "size": os.environ.get("GMO_BENCH_SIZE", "120x40"),
         **result,
     }
     text = json.dumps(doc, indent=2, default=str)

@@ -97,17 +97,16 @@ def run_variant(
     """Run the app with a :mod:`bench.variants` variant against a fresh exchange (with the demo
     key), apply ``load`` for ``seconds`` (after ``warmup`` s of quiet), then quit with ``q``;
     the variant writes its findings to the file named in ``env``."""
-    from bench.harness import PYTHON, ROOT
+    from bench.harness import app_command
 
     with Sim() as sim:
+        argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", "BTC"], variant)
         full_env = {
             "GMO_API_KEY": sim.api_key,
             "GMO_API_SECRET": sim.api_secret,
-            "PYTHONPATH": str(ROOT),
+            **extra,
             **env,
         }
-        argv = [PYTHON, "-m", "bench.variants", variant]
-        argv += ["--endpoint", sim.endpoint, "--symbol", "BTC"]
         with AppPty(argv, env=full_env) as app:
             if wait_ready(app, timeout=30) is None:
                 raise SystemExit("the app never showed a book")

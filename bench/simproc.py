@@ -17,6 +17,10 @@ on stdin and answers each with one JSON line on stdout:
   ``[price, size]`` strings).
 * ``{"cmd": "stats"}``: frames sent per channel.
 
+Unless ``--no-account``, the demo account (the key the app gets) starts with open orders
+(BTC spot LIMITs 5 % away from the touch, which do not fill) and margin positions (BTC_JPY,
+ETH_JPY), so the orders, positions and account panes are live in the benches.
+
 ``time.monotonic()`` is CLOCK_MONOTONIC, shared by every process on Linux, so the bench compares
 these stamps with the times it reads the app's terminal output.
 """
@@ -36,6 +40,7 @@ from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.sim import ws as sim_ws
 from gmo_tui.sim.market import MarketRates
 from gmo_tui.sim.runner import SimServer
+from gmo_tui.sim.state import DEMO_ACCOUNT
 
 BENCH_ACCOUNT = "__bench__"
 
@@ -88,6 +93,41 @@ class Controller:
         engine = self.state.engine
         if not engine.has_account(BENCH_ACCOUNT):
             engine.open_account(BENCH_ACCOUNT, jpy=Decimal("1e15"), unlimited=True)
+
+    def open_demo_account_positions(self) -> None:
+        """Open orders and margin positions on the demo account (see the module docstring)."""
+        engine = self.state.engine
+        book = engine.orderbook("BTC")
+        bid, ask = book.bids[0].price, book.asks[0].price
+        for k in range(3):
+            engine.place_order(
+                DEMO_ACCOUNT,
+                symbol="BTC",
+                side=Side.BUY,
+                execution_type=ExecutionType.LIMIT,
+                size=Decimal("0.01") * (k + 1),
+                price=(bid * Decimal("0.95")).quantize(Decimal(1)) - k * 1000,
+            )
+            engine.place_order(
+                DEMO_ACCOUNT,
+                symbol="BTC",
+                side=Side.SELL,
+                execution_type=ExecutionType.LIMIT,
+                size=Decimal("0.01") * (k + 1),
+                price=(ask * Decimal("1.05")).quantize(Decimal(1)) + k * 1000,
+            )
+        for symbol, side, size in (
+            ("BTC_JPY", Side.BUY, "0.02"),
+            ("BTC_JPY", Side.SELL, "0.01"),
+            ("ETH_JPY", Side.BUY, "0.1"),
+        ):
+            engine.place_order(
+                DEMO_ACCOUNT,
+                symbol=symbol,
+                side=side,
+                execution_type=ExecutionType.MARKET,
+                size=Decimal(size),
+            )
 
     async def handle(self, cmd: dict) -> dict:
         name = cmd.get("cmd")
@@ -178,6 +218,8 @@ async def main_async(args: argparse.Namespace) -> None:
         # a frozen market sends nothing by itself; book changes made by bump_level still go out
         sim.state.market.rates = sim.state.market.rates.with_(books_per_s=1000.0)
     controller = Controller(sim)
+    if not args.no_account:
+        controller.open_demo_account_positions()
     hello = {
         "endpoint": sim.endpoint,
         "api_key": sim.api_key,
@@ -206,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--frozen", action="store_true")
+    parser.add_argument("--no-account", action="store_true", help="no demo orders/positions")
     parser.add_argument("--books", type=float, default=10)
     parser.add_argument("--trades", type=float, default=30)
     parser.add_argument("--tickers", type=float, default=10)

@@ -16,7 +16,9 @@ Run: ``.venv/bin/python -m bench.termbytes [--seconds 20] [--probes 15] [--json 
 from __future__ import annotations
 
 import argparse
+import re
 import time
+from collections import Counter
 
 from bench.harness import AppPty, Sim, app_against, terminal_size
 from bench.report import emit, summary
@@ -24,6 +26,18 @@ from bench.scenarios import set_load, wait_ready
 
 FRAME_S = 0.02
 """The paint that answers a change: output within this long of its first byte."""
+CURSOR_TO = re.compile(rb"\x1b\[(\d+);(\d+)H")
+
+
+def bytes_by_column(data: bytes, seconds: float) -> dict[str, int]:
+    """Bytes per second by the screen column each write starts at (Textual writes a pane's
+    line from the pane's left edge, so the columns name the panes), largest first."""
+    per: Counter[int] = Counter()
+    moves = list(CURSOR_TO.finditer(data))
+    for move, after in zip(moves, [*moves[1:], None], strict=True):
+        end = after.start() if after is not None else len(data)
+        per[int(move.group(2))] += end - move.start()
+    return {f"col {col}": round(n / seconds) for col, n in per.most_common(8)}
 
 
 def deepest_visible_bid(sim: Sim, app: AppPty) -> int:
@@ -60,6 +74,14 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         time.sleep(args.seconds)
         t1 = time.monotonic()
         result["busy_bytes_per_s"] = round(app.bytes_between(t0, t1) / (t1 - t0))
+        with app._cond:
+            ends = [
+                (prev, end)
+                for (prev, _), (end, t) in zip([(0, 0.0), *app.chunks], app.chunks, strict=False)
+                if t0 <= t < t1
+            ]
+            data = bytes(app.buffer[ends[0][0] : ends[-1][1]]) if ends else b""
+        result["busy_bytes_per_s_by_column"] = bytes_by_column(data, t1 - t0)
 
     # public only: a frozen exchange sends no PERIODIC private frames, and the app's private
     # stream would reconnect now and then and repaint the status bar meanwhile

@@ -41,6 +41,7 @@ from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
 from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.output_pacing import OutputPacer
 from gmo_tui.widgets.positions_table import PositionsTable
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,8 @@ class GmoTuiApp(App[None]):
             clock_skew_limit_s=clock_skew_limit_s,
         )
         self.main = MainScreen(self.session, self.settings, mode)
+        self.pacer = OutputPacer(self, enabled=self.settings.output_pacing)
+        self._held_frames_shown = 0
         self._closing_down = False
 
     def _post_to_main(self, message: Message) -> bool:
@@ -187,6 +190,7 @@ class GmoTuiApp(App[None]):
             self.reconcile_clock()
             self.balances()
         self.set_interval(1.0, self.update_metrics)
+        self.pacer.start()
         # the 24h reference moves with the clock: reload it hourly
         self.set_interval(DAY_OPEN_RELOAD_S, self.day_opens)
         # once the first book, candles and day opens are in: keep the start-up heap out of
@@ -279,6 +283,9 @@ class GmoTuiApp(App[None]):
             bar.rest_usage = max(usage.get, usage.post) / usage.limit if usage.limit else None
         else:
             bar.rest_usage = usage.public / usage.public_limit if usage.public_limit else None
+        held = self.pacer.held_frames
+        bar.link_held_frames = held - self._held_frames_shown
+        self._held_frames_shown = held
         bar.bad_frames = sum(
             stream.counters.get("bad_frames", 0)
             for stream in (session.public, session.private)
@@ -320,5 +327,6 @@ class GmoTuiApp(App[None]):
         if self._closing_down:
             return
         self._closing_down = True
+        self.pacer.stop()
         self.workers.cancel_all()
         await self.session.aclose()

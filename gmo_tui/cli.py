@@ -108,6 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--api-key", default=None)
     sim.add_argument("--api-secret", default=None)
+    sim.add_argument(
+        "--market",
+        choices=("recorded", "walk"),
+        default="recorded",
+        help=_(
+            "recorded: books and prints shaped by the recording shipped with the package "
+            "(default); walk: the tests' random walk with even levels"
+        ),
+    )
+    sim.add_argument(
+        "--shape",
+        metavar="FILE",
+        default=None,
+        help=_(
+            "with --market recorded: shape the market by this recording (its first symbol) "
+            "instead of the shipped one, e.g. one made with `gmo-tui record`"
+        ),
+    )
     from gmo_tui.keys_command import KeysAction
 
     keys = sub.add_parser("keys", help=_("the API key and secret in the OS keyring"))
@@ -140,6 +158,15 @@ def run_sim(args: argparse.Namespace) -> int:
         kwargs["api_key"] = args.api_key
     if args.api_secret:
         kwargs["api_secret"] = args.api_secret
+    if args.market == "recorded":
+        from gmo_tui.sim.market_recorded import recorded_market
+
+        try:
+            kwargs["market"] = recorded_market(args.shape)
+        except (OSError, ValueError) as exc:  # FormatError is a ValueError
+            source = args.shape or "the shipped recording"
+            print(f"gmo-tui: cannot shape the market by {source}: {exc}", file=sys.stderr)
+            return 2
     serve(**kwargs)  # prints the endpoint and the demo account's key and secret
     return 0
 
@@ -223,6 +250,15 @@ def run_app(args: argparse.Namespace) -> int:
         options: dict[str, object] = {"host": "127.0.0.1", "port": 0}
         if args.seed is not None:
             options["seed"] = args.seed
+        from gmo_tui.sim.market_recorded import recorded_market
+
+        try:
+            options["market"] = recorded_market()
+        except (OSError, ValueError):  # a broken install: the demo still runs
+            logging.getLogger(__name__).warning(
+                "the demo market's recording is unreadable; the random walk runs instead",
+                exc_info=True,
+            )
         sim_thread = SimThread(**options)
         endpoint = sim_thread.start()
         settings = replace(settings, endpoint=endpoint)

@@ -107,6 +107,9 @@ class Settings:
     allows one command a second per IP)."""
     demo: bool = False
     """Run against the built-in exchange (set by ``--demo`` only)."""
+    output_pacing: bool = True
+    """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
+    so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
 
     @property
     def endpoint_is_default(self) -> bool:
@@ -125,6 +128,7 @@ _ENV = {
     "GMO_TUI_TIER": "tier",
     "GMO_TUI_BELL": "bell",
     "GMO_TUI_LANGUAGE": "language",
+    "GMO_TUI_OUTPUT_PACING": "output_pacing",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -202,6 +206,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "status_poll_seconds": _seconds,
     "ws_command_interval": _seconds,
     "demo": _flag,
+    "output_pacing": _flag,
 }
 """One check per field of :class:`Settings`; ``text_source``: the value comes from an
 environment variable or a flag (always a string) rather than TOML."""

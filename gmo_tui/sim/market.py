@@ -1,4 +1,4 @@
-"""The synthetic live market: a market maker quoting every symbol and takers printing trades.
+"""The random-walk market: a market maker quoting every symbol and takers printing trades.
 
 * The mid of each symbol does a seeded random walk around ``REFERENCE_PRICES`` in whole ticks
   (small gaussian steps, an occasional jump), one ``random.Random`` per symbol seeded from the
@@ -12,6 +12,9 @@
   second. Symbols without WebSocket subscribers move at ``idle_factor`` of those rates to keep
   CPU modest. A frozen market (``MarketRates.frozen()``) is built once (books, a half hour of
   trades) and then never moves.
+* :class:`Schedule` (when to step, event credits) and :func:`open_house_accounts` are shared with
+  the demo market of :mod:`~gmo_tui.sim.market_recorded`, which ``--demo`` and ``gmo-tui sim``
+  use; this random walk is ``SimState``'s default, the tests' market.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
@@ -79,6 +83,56 @@ class MarketRates:
         )
 
 
+class Schedule:
+    """When a stepping market steps: credits per (symbol, kind) and the loop that calls ``step``
+    as often as the busiest rate needs (shared by :class:`SyntheticMarket` and the demo market of
+    :mod:`~gmo_tui.sim.market_recorded`)."""
+
+    def __init__(self, rates: Callable[[], MarketRates], step: Callable[[float], None]) -> None:
+        self._rates = rates
+        self._step = step
+        self.credits: dict[tuple[str, str], float] = {}
+        self._wake = asyncio.Event()
+
+    def due(self, key: tuple[str, str], rate: float, elapsed: float) -> int:
+        """How many of ``key``'s events are due after ``elapsed`` seconds at ``rate`` a second."""
+        credit = self.credits.get(key, 0.0) + rate * elapsed
+        count = int(credit)
+        self.credits[key] = min(credit - count, 1.0)
+        return count
+
+    def wake(self) -> None:
+        """Re-plan at once (a subscription or new rates)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        last = time.monotonic()
+        while True:
+            rates = self._rates()
+            top = max(rates.books_per_s, rates.trades_per_s, rates.tickers_per_s, 0.1)
+            delay = min(0.1, max(0.005, 1 / top))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            now = time.monotonic()
+            try:
+                self._step(now - last)
+            except Exception:  # one bad step must not stop the market
+                log.exception("market: step failed")
+            last = now
+
+
+def open_house_accounts(state: SimState) -> None:
+    """The market maker's and the taker's accounts (unlimited), unless already open."""
+    from gmo_tui.sim.engine import MARKET_MAKER
+
+    for account in (MARKET_MAKER, TAKER):
+        if not state.engine.has_account(account):
+            state.engine.open_account(account, jpy=Decimal("1e15"), unlimited=True)
+
+
 class SyntheticMarket:
     def __init__(self, state: SimState, rates: MarketRates) -> None:
         from gmo_tui.sim.engine import MARKET_MAKER
@@ -90,14 +144,11 @@ class SyntheticMarket:
         self.rng = {symbol: random.Random(f"{state.seed}:{symbol}") for symbol in SYMBOL_RULES}
         self.mid: dict[str, int] = {}  # in ticks
         self.quotes: dict[str, dict[tuple[Side, int], int]] = {s: {} for s in SYMBOL_RULES}
-        self.credits: dict[tuple[str, str], float] = {}
+        self.schedule = Schedule(lambda: self.rates, self.step)
         self.traded: set[str] = set()
         self.moves = 0
         self.trades = 0
-        self._wake = asyncio.Event()
-        for account in (self.maker, TAKER):
-            if not self.engine.has_account(account):
-                self.engine.open_account(account, jpy=Decimal("1e15"), unlimited=True)
+        open_house_accounts(state)
 
     # ------------------------------------------------------------------------ geometry
 
@@ -257,17 +308,11 @@ class SyntheticMarket:
 
     def activate(self, symbol: str) -> None:
         """A socket subscribed to ``symbol``: re-plan the schedule at once."""
-        self._wake.set()
+        self.schedule.wake()
 
     def set_rates(self, rates: MarketRates) -> None:
         self.rates = rates
-        self._wake.set()
-
-    def _due(self, key: tuple[str, str], rate: float, elapsed: float) -> int:
-        credit = self.credits.get(key, 0.0) + rate * elapsed
-        count = int(credit)
-        self.credits[key] = min(credit - count, 1.0)
-        return count
+        self.schedule.wake()
 
     def step(self, elapsed: float) -> None:
         """Advance the market by ``elapsed`` real seconds."""
@@ -277,13 +322,13 @@ class SyntheticMarket:
         active = self.state.hub.active_symbols()
         for symbol in SYMBOL_RULES:
             factor = 1.0 if symbol in active else rates.idle_factor
-            moves = self._due((symbol, "book"), rates.books_per_s * factor, elapsed)
+            moves = self.schedule.due((symbol, "book"), rates.books_per_s * factor, elapsed)
             for _ in range(min(moves, 50)):
                 self.walk(symbol, 1 / max(rates.books_per_s * factor, 1e-6))
                 self.requote(symbol)
                 self.refresh(symbol)
             for _ in range(
-                min(self._due((symbol, "trade"), rates.trades_per_s * factor, elapsed), 500)
+                min(self.schedule.due((symbol, "trade"), rates.trades_per_s * factor, elapsed), 500)
             ):
                 self.take(symbol)
                 if self.trades % 5 == 0:
@@ -293,24 +338,11 @@ class SyntheticMarket:
                 self.traded.discard(symbol)
                 self.requote(symbol)
             if symbol in active:
-                for _ in range(min(self._due((symbol, "ticker"), rates.tickers_per_s, elapsed), 1)):
+                for _ in range(
+                    min(self.schedule.due((symbol, "ticker"), rates.tickers_per_s, elapsed), 1)
+                ):
                     self.state.hub.publish_ticker(symbol)
 
     async def run(self) -> None:
         """The market's schedule: steps as often as the busiest active rate needs."""
-        last = time.monotonic()
-        while True:
-            rates = self.rates
-            top = max(rates.books_per_s, rates.trades_per_s, rates.tickers_per_s, 0.1)
-            delay = min(0.1, max(0.005, 1 / top))
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), delay)
-            except TimeoutError:
-                pass
-            now = time.monotonic()
-            try:
-                self.step(now - last)
-            except Exception:  # one bad step must not stop the market
-                log.exception("synthetic market: step failed")
-            last = now
+        await self.schedule.run()

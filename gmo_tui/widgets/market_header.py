@@ -1,6 +1,8 @@
 """The header line: symbol, last, 24h change, the net position with its P&L (size, average
 price, unrealised at the touch, today's realised net of fees), bid/ask/spread, high/low,
-volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER).
+volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER). Market figures
+and the P&L repaint at most every :data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S`
+(coalesced, the latest shown).
 
 Narrow terminals drop the least useful parts first: the day's range, then the touch (the
 ladder shows it), then the 24h change; the position and its P&L stay."""
@@ -18,6 +20,7 @@ from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
 from gmo_tui.market.pnl import DayPnl, NetPosition
 from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
 
 
 class MarketHeader(RenderMemo, Widget):
@@ -26,21 +29,44 @@ class MarketHeader(RenderMemo, Widget):
     """
 
     symbol: reactive[str] = reactive("")
-    ticker: reactive[Ticker | None] = reactive(None)
-    change: reactive[Decimal | None] = reactive(None)
-    bid: reactive[Decimal | None] = reactive(None)
-    ask: reactive[Decimal | None] = reactive(None)
+    # market figures: repainted through a Coalesced refresh (see watch_ticker)
+    ticker: reactive[Ticker | None] = reactive(None, repaint=False, init=False)
+    change: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
+    bid: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
+    ask: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
     exchange_status: reactive[str] = reactive("?")
     mode: reactive[str] = reactive("LIVE")
     tick: reactive[Decimal] = reactive(Decimal("1"))
     endpoint: reactive[str] = reactive("")
     """A non-default endpoint (shown so nobody mistakes it for the real exchange)."""
 
-    net: reactive[NetPosition | None] = reactive(None)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._figures_changed = Coalesced(self, SIDE_PANE_PAINT_S, self.refresh)
+
+    def watch_ticker(self) -> None:
+        self._figures_changed()
+
+    def watch_change(self) -> None:
+        self._figures_changed()
+
+    def watch_bid(self) -> None:
+        self._figures_changed()
+
+    def watch_ask(self) -> None:
+        self._figures_changed()
+
+    net: reactive[NetPosition | None] = reactive(None, repaint=False, init=False)
     """The current symbol's net position (``None``: no key, nothing to show)."""
-    realised: reactive[DayPnl | None] = reactive(None)
+    realised: reactive[DayPnl | None] = reactive(None, repaint=False, init=False)
     """Today's realised P&L of the current symbol, net of fees."""
     size_places: reactive[int] = reactive(4)
+
+    def watch_net(self) -> None:
+        self._figures_changed()
+
+    def watch_realised(self) -> None:
+        self._figures_changed()
 
     def render(self) -> Text:
         width = self.size.width

@@ -1,5 +1,6 @@
 """The status bar: every stream's state, feed latency p50, server clock offset, REST budget,
-and the count of malformed frames dropped (shown only when there are any)."""
+the count of malformed frames dropped and the frames skipped for a slow terminal link (each
+shown only when there are any)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class StatusBar(RenderMemo, Widget):
     rest_usage: reactive[float | None] = reactive(None)
     bad_frames: reactive[int] = reactive(0)
     message: reactive[str] = reactive("")
+    link_held_frames: reactive[int] = reactive(0)
+    """Frame periods held back in the last second because the terminal was behind."""
 
     def set_stream(self, name: str, state: str) -> None:
         if self.streams.get(name) != state:
@@ -62,6 +65,12 @@ class StatusBar(RenderMemo, Widget):
             colour = variables.get("warning", "")
             text.append(
                 _("  bad frames {count}").format(count=self.bad_frames),
+                style=f"bold {colour}".strip(),
+            )
+        if self.link_held_frames:
+            colour = variables.get("warning", "")
+            text.append(
+                _("  link slow: {count} frames skipped").format(count=self.link_held_frames),
                 style=f"bold {colour}".strip(),
             )
         if self.message:

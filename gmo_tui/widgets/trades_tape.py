@@ -3,6 +3,11 @@
 A Line API widget that reads a :class:`gmo_tui.market.tape.Tape` (a bounded ring); strips are
 cached per print (by its sequence number), so a batch of new prints costs one render for each
 new row and nothing is kept beyond the ring's capacity.
+
+Every print moves every row down, so each repaint sends every row; but only the cells a print
+uses change (the rest of a wide pane stays blank), and Textual sends a pane's line from its left
+edge to the end of the dirty region: after the first full paint, the tape marks dirty only
+the columns its rows use (at 120x40 that is 34 of 81 cells a row).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from decimal import Decimal
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
 from gmo_tui.exchange.enums import Side
@@ -44,6 +49,11 @@ class TradesTape(DirectLines):
         self._header: Strip | None = None
         self._styles: dict[str, Style] | None = None
         self.time_format = "%H:%M:%S"
+        self._row_cells = 0
+        """Cells the widest row drawn so far uses (the rest of every row is blank)."""
+        self._painted = False
+        """Whether the whole tape was marked dirty since the last change of tape, size or
+        style: until then a repaint covers every cell."""
 
     def set_tape(
         self, tape: Tape | None, tick: Decimal | None = None, size_step: Decimal | None = None
@@ -55,6 +65,7 @@ class TradesTape(DirectLines):
             self.size_step = size_step
         self._seen = -1
         self._cache.clear()
+        self._painted = False
         self.update()
 
     def update(self) -> None:
@@ -68,7 +79,14 @@ class TradesTape(DirectLines):
         if len(self._cache) > 4 * max(self.size.height, 16):
             keep = {p.seq for p in self._rows}
             self._cache = {k: v for k, v in self._cache.items() if k in keep}
-        self.refresh()
+        if not self._painted:
+            self._painted = True
+            self.refresh()
+            return
+        for y in range(1, len(self._rows) + 1):
+            self.render_line(y)  # (cached until painted) so the widest row is known
+        width, height = self.size
+        self.refresh(Region(0, 1, min(width, self._row_cells), max(0, height - 1)))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
@@ -78,10 +96,13 @@ class TradesTape(DirectLines):
         self._styles = None
         self._header = None
         self._cache.clear()
+        self._painted = False
 
     def on_resize(self) -> None:
         self._header = None
         self._cache.clear()
+        self._painted = False
+        self._row_cells = 0
         self._seen = -1
         self.update()
 
@@ -129,6 +150,7 @@ class TradesTape(DirectLines):
         size = fmt(p.size, decimals_of(self.size_step), commas=False)
         arrow = "▲" if p.side is Side.BUY else "▼"
         rest = f" {price:>12} {size:>10} {arrow}"
+        self._row_cells = max(self._row_cells, min(width, len(t) + len(rest)))
         segments = [Segment(t[:width], base + self._style("tape--time"))]
         if len(t) < width:
             segments.append(Segment(rest[: width - len(t)], base + side))

@@ -1,6 +1,7 @@
 """The watchlist pane: renders the rows of the app's :class:`gmo_tui.market.watchlist.Watchlist`
 model (last, 24h change, sparkline); Enter switches the app's symbol (the pane posts
-:class:`SymbolChosen`)."""
+:class:`SymbolChosen`). Tickers arrive ten times a second and more; the table follows at most
+every :data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S` (coalesced, the latest shown)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from gmo_tui.market.formatting import fmt
 from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
 from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -33,7 +36,11 @@ def sparkline(values: Iterable[Decimal], width: int = SPARK_WIDTH) -> str:
     return "".join(SPARKS[int((p - lo) / span * (len(SPARKS) - 1))] for p in points)
 
 
-class Watchlist(KeyedTable):
+class Watchlist(RenderMemo, KeyedTable):
+    """(``RenderMemo``: Textual asks every pane whose clip overlaps a frame's dirty box for
+    all its lines; an unchanged watchlist hands back the same lines instead of re-rendering
+    its table every frame.)"""
+
     SymbolChosen = SymbolChosen
 
     def __init__(self, **kwargs):
@@ -51,11 +58,19 @@ class Watchlist(KeyedTable):
         self.down_style = "red"
         self._colours: tuple[str, str] | None = None
         self._cells: dict[str, tuple[tuple[int, int], tuple[str | Text, ...]]] = {}
+        self._latest: tuple[list[WatchRow], Mapping[str, int]] = ([], {})
+        self._show_latest = Coalesced(self, SIDE_PANE_PAINT_S, self._render_latest)
 
     def show(self, rows: Iterable[WatchRow], places: Mapping[str, int]) -> None:
         """Render rows of the app's :class:`~gmo_tui.market.watchlist.Watchlist` model, in
         order; a row whose model version is unchanged is not rebuilt, and only changed cells
-        are updated (by row key). ``places``: price decimals per symbol."""
+        are updated (by row key). ``places``: price decimals per symbol. At once after a
+        quiet spell, else with the latest rows at the end of the repaint interval."""
+        self._latest = (list(rows), places)
+        self._show_latest()
+
+    def _render_latest(self) -> None:
+        rows, places = self._latest
         variables = self.app.theme_variables if self.is_attached else {}
         up, down = (
             variables.get("pnl-up", self.up_style),

@@ -85,3 +85,23 @@ def test_marked_trade_is_stamped_and_received() -> None:
         assert frame["channel"] == "trades" and frame["symbol"] == "BTC"
         assert reply["sent"] <= time.monotonic()
         assert sim.command({"cmd": "stats"})["sent"]["trades"] >= 1
+
+
+def test_slow_link_reader_takes_small_chunks_and_loses_nothing() -> None:
+    """The slow-link pty reader (bench/slowlink.py) reads at most 5 ms of its rate at a time
+    and still gets every byte; the by-column breakdown attributes bytes to cursor moves."""
+    from bench.termbytes import bytes_by_column
+
+    code = "import sys; sys.stdout.write('\\x1b[1;5H' + 'x' * 20000); sys.stdout.flush()"
+    with AppPty([sys.executable, "-c", code], read_bytes_per_s=200_000, delay_s=0.05) as app:
+        app.proc.wait(20)
+        assert app.wait_for(b"x" * 100, 0, timeout=20) is not None
+        deadline = time.monotonic() + 20
+        while app.buffer.count(b"x") < 20000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert app.buffer.count(b"x") == 20000
+        ends = [end for end, _ in app.chunks]
+        sizes = [b - a for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        assert max(sizes) <= 1000  # 5 ms at 200,000 bytes/s
+        by_column = bytes_by_column(bytes(app.buffer), 1.0)
+        assert by_column["col 5"] >= 20000
