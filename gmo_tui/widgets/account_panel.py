@@ -89,15 +89,16 @@ class AccountPanel(Vertical):
             yield Static("", classes="no-key -hidden")
             yield KeyedTable(
                 [
+                    # narrow panes (80 columns) keep the price and P&L in view first
                     ("time", _("Time")),
-                    ("id", _("Execution")),
-                    ("order", _("Order")),
                     ("side", _("Side")),
-                    ("settle", _("Settle")),
                     ("price", _("Price")),
+                    ("pnl", _("P&L")),
                     ("size", _("Size")),
                     ("fee", _("Fee")),
-                    ("pnl", _("P&L")),
+                    ("settle", _("Settle")),
+                    ("id", _("Execution")),
+                    ("order", _("Order")),
                 ],
                 id="executions-table",
             )
@@ -213,14 +214,14 @@ class AccountPanel(Vertical):
                         e.symbol,
                         (
                             jst_time(e.timestamp, "%m-%d %H:%M:%S"),
-                            str(e.execution_id),
-                            str(e.order_id),
                             side,
-                            e.settle_type.value,
                             Text(fmt(e.price, tick_places), justify="right"),
+                            pnl,
                             Text(fmt(e.size, size_places, commas=False), justify="right"),
                             Text(fmt(e.fee, 0), justify="right"),
-                            pnl,
+                            e.settle_type.value,
+                            str(e.execution_id),
+                            str(e.order_id),
                         ),
                     ),
                 )

@@ -46,13 +46,14 @@ class PositionsTable(KeyedTable):
     def __init__(self, **kwargs):
         super().__init__(
             [
-                ("id", _("Position"), 10),
+                # narrow panes (80 columns) keep the side, price and P&L in view first
                 ("side", _("Side"), 4),
-                ("size", _("Size"), 8),
                 ("price", _("Price"), 12),
                 ("pnl", _("P&L (live)"), 11),
+                ("size", _("Size"), 8),
                 ("leverage", _("Lev"), 3),
                 ("losscut", _("Losscut"), 12),
+                ("id", _("Position"), 10),
             ],
             **kwargs,
         )
@@ -81,19 +82,19 @@ class PositionsTable(KeyedTable):
                     self.cells(
                         p.symbol,
                         (
-                            str(p.position_id),
                             Text(
                                 p.side.value,
                                 style=colours.get("bid" if p.side is Side.BUY else "ask", ""),
                             ),
-                            Text(fmt(p.size, size_places, commas=False), justify="right"),
                             Text(fmt(p.price, tick_places), justify="right"),
                             pnl_text,
+                            Text(fmt(p.size, size_places, commas=False), justify="right"),
                             f"{p.leverage:f}",
                             Text(
                                 fmt(p.losscut_price, tick_places) if p.losscut_price else "-",
                                 justify="right",
                             ),
+                            str(p.position_id),
                         ),
                     ),
                 )
