@@ -461,6 +461,14 @@ class MainScreen(RenderMemo, Screen[None]):
         self.header.symbol = session.symbol
         self._apply_rules()
         self._show_watchlist()
+        self._show_volume()
+
+    def _show_volume(self) -> None:
+        """Tier, volume and the fee table (every symbol of the rules)."""
+        session = self.session
+        if session.account.volume is not None:
+            rules = [session.rules[s] for s in session.symbols()]
+            self.account.show_volume(session.account.volume, rules)
 
     def own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
         """The user's resting LIMIT orders by (side, price), from the service's tracker."""
@@ -734,7 +742,7 @@ class MainScreen(RenderMemo, Screen[None]):
             panel.show_margin(account.margin)
         panel.show_assets(account)
         if account.volume is not None:
-            panel.show_volume(account.volume)
+            self._show_volume()
 
     @on(msg.HistoryUpdated)
     def on_history_updated(self, message: msg.HistoryUpdated) -> None:

@@ -4,7 +4,7 @@ how to add an API key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from gmo_tui.exchange.enums import SettleType, Side, TransferType
-from gmo_tui.exchange.models import Margin, TradingVolume
+from gmo_tui.exchange.models import Margin, SymbolRule, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
@@ -238,8 +238,8 @@ class AccountPanel(Vertical):
                     a.symbol,
                     (
                         a.symbol,
-                        Text(f"{a.amount:f}", justify="right"),
-                        Text(f"{a.available:f}", justify="right"),
+                        Text(f"{a.amount:,f}", justify="right"),
+                        Text(f"{a.available:,f}", justify="right"),
                         Text(fmt(value, 0), justify="right"),
                     ),
                 )
@@ -262,23 +262,34 @@ class AccountPanel(Vertical):
         ]
         self.query_one("#margin-table", KeyedTable).sync((k, (_(k), v)) for k, v in items)
 
-    def show_volume(self, volume: TradingVolume) -> None:
+    def show_volume(self, volume: TradingVolume, rules: Sequence[SymbolRule] = ()) -> None:
+        """The tier and 30-day volume; fees of every symbol: the account's from
+        ``tradingVolume`` where it lists the symbol, else the symbol's own (``rules``), with
+        today's limit in the symbol's base unit."""
         self.query_one("#volume-info", Static).update(
             _("Tier {tier} · 30-day volume {volume} JPY").format(
                 tier=volume.tier_level, volume=fmt(volume.jpy_volume, 0)
             )
         )
+        # tradingVolume names margin symbols "BTC/JPY"; the rest of the API "BTC_JPY"
+        listed = {v.symbol.replace("/", "_"): v for v in volume.limit}
+        fees = [(symbol, v.taker_fee, v.maker_fee) for symbol, v in listed.items()]
+        fees += [(r.symbol, r.taker_fee, r.maker_fee) for r in rules if r.symbol not in listed]
         rows = []
-        for v in volume.limit:
-            limit = v.today_limit_open_size or v.today_limit_buy_size
+        for symbol, taker, maker in fees:
+            entry = listed.get(symbol)
+            limit = (
+                None if entry is None else entry.today_limit_open_size or entry.today_limit_buy_size
+            )
+            unit = symbol.removesuffix("_JPY")
             rows.append(
                 (
-                    v.symbol,
+                    symbol,
                     (
-                        v.symbol,
-                        f"{v.taker_fee * 100:f}%",
-                        f"{v.maker_fee * 100:f}%",
-                        "-" if limit is None else f"{limit:f}",
+                        symbol,
+                        f"{taker * 100:f}%",
+                        f"{maker * 100:f}%",
+                        "-" if limit is None else f"{limit:,f} {unit}",
                     ),
                 )
             )
