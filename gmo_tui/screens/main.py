@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Static, Tab, Tabs
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WIDE_WIDTH = 140
+MIN_WIDTH = 72
+MIN_HEIGHT = 16
+"""Below this the ladder (38 columns) leaves no usable ticket: a notice instead."""
 WIDE_HEIGHT = 34
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
@@ -103,6 +106,12 @@ class MainScreen(RenderMemo, Screen[None]):
     MainScreen.-wide > #pane-tabs { display: none; }
     MainScreen.-wide > .-inactive { display: block; }
     MainScreen.-wide > #ticket { height: 1fr; }
+    MainScreen > #too-small { display: none; }
+    MainScreen.-too-small > * { display: none; }
+    MainScreen.-too-small > #too-small {
+        display: block; dock: top; width: 1fr; height: 1fr; content-align: center middle;
+        text-align: center; color: $warning;
+    }
     """
 
     BINDINGS = [
@@ -189,7 +198,14 @@ class MainScreen(RenderMemo, Screen[None]):
         # Initial classes are given here so nothing restyles right after the first paint.
         size = self.app.size
         self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
+        self.set_class(size.width < MIN_WIDTH or size.height < MIN_HEIGHT, "-too-small")
         yield MarketHeader(id="header")
+        yield Static(
+            _("Window too small: at least {width}x{height} needed").format(
+                width=MIN_WIDTH, height=MIN_HEIGHT
+            ),
+            id="too-small",
+        )
         yield BannerBar(id="banners")
         yield StatusBar(id="status")
         yield KeyFooter()
@@ -241,6 +257,7 @@ class MainScreen(RenderMemo, Screen[None]):
     def _apply_layout(self, width: int, height: int) -> None:
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self._arrange(wide)
         self._show_pane(self.active_pane)
 

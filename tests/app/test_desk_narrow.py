@@ -41,3 +41,17 @@ async def test_price_and_pnl_in_view_at_80x24(sim, make_app, rest):
         line = bar.render()
         assert line.cell_len <= bar.size.width and "REST" in str(line)
         await app.shutdown()
+
+
+async def test_minimum_size_notice_instead_of_a_blind_ticket(sim, make_app):
+    app = make_app(sim)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        notice = app.main.query_one("#too-small")
+        assert notice.display and app.main.has_class("-too-small")
+        assert "at least 72x16" in str(notice.render())
+        assert not app.main.ticket.display and not app.main.ladder.display
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not app.main.has_class("-too-small"), "usable again")
+        assert app.main.ticket.display and not notice.display
+        await app.shutdown()
