@@ -14,7 +14,8 @@ from gmo_tui.i18n import _
 
 Cell = str | Text
 SYMBOL_AT = 1
-"""Where the symbol column goes (after the first column) when every symbol is listed."""
+"""Where the symbol column goes by default (after the first column) when every symbol is
+listed."""
 SYMBOL_WIDTH = 8
 Places = Callable[[str], tuple[int, int]]
 """A symbol's (price decimals, size decimals)."""
@@ -25,8 +26,16 @@ class KeyedTable(DataTable):
     KeyedTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str] | tuple[str, str, int]],
+        *,
+        symbol_at: int = SYMBOL_AT,
+        **kwargs,
+    ):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.symbol_at = symbol_at
+        """Where the symbol column goes when every symbol is listed."""
         self._column_keys = [column[0] for column in columns]
         # (key, label, width or None): a fixed width keeps columns from jumping as values
         # change and from depending on when a row was first measured.
@@ -86,7 +95,7 @@ class KeyedTable(DataTable):
         self.with_symbol = on
         labels = list(self._base_labels)
         if on:
-            labels.insert(SYMBOL_AT, ("symbol", _("Symbol"), SYMBOL_WIDTH))
+            labels.insert(self.symbol_at, ("symbol", _("Symbol"), SYMBOL_WIDTH))
         self._labels = labels
         self._column_keys = [key for key, _label, _width in labels]
         if self.columns:
@@ -99,7 +108,8 @@ class KeyedTable(DataTable):
         """``cells`` with ``symbol`` in the symbol column when it is shown."""
         if not self.with_symbol:
             return tuple(cells)
-        return (*cells[:SYMBOL_AT], symbol, *cells[SYMBOL_AT:])
+        at = self.symbol_at
+        return (*cells[:at], symbol, *cells[at:])
 
     @property
     def selected_key(self) -> str | None:

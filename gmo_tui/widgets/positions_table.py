@@ -55,6 +55,7 @@ class PositionsTable(KeyedTable):
                 ("losscut", _("Losscut"), 12),
                 ("id", _("Position"), 10),
             ],
+            symbol_at=3,  # after side, price and P&L: those stay in view at 80 columns
             **kwargs,
         )
 
