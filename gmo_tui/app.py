@@ -31,12 +31,14 @@ from gmo_tui.i18n import N_, _
 from gmo_tui.i18n.bindings import start_language
 from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.messages import ScreenListener
+from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.help import HelpScreen, binding_rows
 from gmo_tui.screens.main import MainScreen
-from gmo_tui.session.listener import Banner
+from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.session import Session
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.trade_keys import TRADE_BINDINGS
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
@@ -108,6 +110,8 @@ class GmoTuiApp(App[None]):
             id="chart.longer",
             show=False,
         ),
+        _key("A", "screen.alerts", "Alerts", "Alerts: list, dismiss", id="alerts.list", show=False),
+        *TRADE_BINDINGS,
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
         # Textual's own palette binding, here so that its footer label is translated too
@@ -167,8 +171,11 @@ class GmoTuiApp(App[None]):
         return dict(DOMAIN_DEFAULTS)
 
     def on_mount(self) -> None:
-        for theme in load_themes(cfg.config_dir() / "themes"):
+        theme_problems: list[str] = []
+        for theme in load_themes(cfg.config_dir() / "themes", problems=theme_problems):
             self.register_theme(theme)
+        for problem in theme_problems:  # a user theme hard to read, or not loaded: say so
+            self.main.say(problem, Severity.WARNING, 20)
         try:
             self.theme = self.settings.theme
         except Exception:  # noqa: BLE001 - an unknown theme name must not stop the app
@@ -190,6 +197,7 @@ class GmoTuiApp(App[None]):
             self.reconcile_clock()
             self.balances()
         self.set_interval(1.0, self.update_metrics)
+        self.set_interval(1.0, self.session.alerts.tick)  # streams not live for too long
         self.pacer.start()
         # the 24h reference moves with the clock: reload it hourly
         self.set_interval(DAY_OPEN_RELOAD_S, self.day_opens)
@@ -302,6 +310,7 @@ class GmoTuiApp(App[None]):
             (N_("Positions table"), binding_rows(PositionsTable.BINDINGS)),
             (N_("Chart"), binding_rows(CandleChart.BINDINGS)),
             (N_("Dialogs"), binding_rows(ConfirmScreen.BINDINGS)),
+            (N_("Alerts"), binding_rows(AlertsScreen.BINDINGS)),
             (N_("Palette"), [("ctrl+p", N_("Command palette: symbols, actions, themes"), "")]),
         ]
         self.push_screen(HelpScreen(sections))

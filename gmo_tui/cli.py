@@ -159,10 +159,10 @@ def run_sim(args: argparse.Namespace) -> int:
     if args.api_secret:
         kwargs["api_secret"] = args.api_secret
     if args.market == "recorded":
-        from gmo_tui.sim.market_recorded import recorded_market
+        from gmo_tui.record.demo_market import demo_market
 
         try:
-            kwargs["market"] = recorded_market(args.shape)
+            kwargs["market"] = demo_market(args.shape)
         except (OSError, ValueError) as exc:  # FormatError is a ValueError
             source = args.shape or "the shipped recording"
             print(f"gmo-tui: cannot shape the market by {source}: {exc}", file=sys.stderr)
@@ -250,10 +250,10 @@ def run_app(args: argparse.Namespace) -> int:
         options: dict[str, object] = {"host": "127.0.0.1", "port": 0}
         if args.seed is not None:
             options["seed"] = args.seed
-        from gmo_tui.sim.market_recorded import recorded_market
+        from gmo_tui.record.demo_market import demo_market
 
         try:
-            options["market"] = recorded_market()
+            options["market"] = demo_market()
         except (OSError, ValueError):  # a broken install: the demo still runs
             logging.getLogger(__name__).warning(
                 "the demo market's recording is unreadable; the random walk runs instead",

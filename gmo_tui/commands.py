@@ -17,6 +17,28 @@ if TYPE_CHECKING:
 PALETTE_ACTIONS = (
     ("ticket('BUY')", N_("Buy: open the ticket (BUY LIMIT)"), N_("Ticket at the best bid")),
     ("ticket('SELL')", N_("Sell: open the ticket (SELL LIMIT)"), N_("Ticket at the best ask")),
+    (
+        "market('BUY')",
+        N_("Market buy: MARKET BUY of the active size (B)"),
+        N_("Slippage in the confirm"),
+    ),
+    (
+        "market('SELL')",
+        N_("Market sell: MARKET SELL of the active size (S)"),
+        N_("Slippage in the confirm"),
+    ),
+    (
+        "flatten",
+        N_("Flatten: cancel every order, close every position (F)"),
+        N_("Spot: cancels only"),
+    ),
+    ("reverse", N_("Reverse the margin position (R)"), N_("Close it, open the other side")),
+    ("focus_book", N_("Ladder: b/s limit, t stop, c cancel, m move at the cursor (v)"), ""),
+    ("size_preset(1)", N_("Size preset 1: active order size (1)"), N_("[sizes] in config")),
+    ("size_preset(2)", N_("Size preset 2: active order size (2)"), N_("[sizes] in config")),
+    ("size_preset(3)", N_("Size preset 3: active order size (3)"), N_("[sizes] in config")),
+    ("size_preset(4)", N_("Size preset 4: active order size (4)"), N_("[sizes] in config")),
+    ("size_preset(5)", N_("Size preset 5: active order size (5)"), N_("[sizes] in config")),
     ("focus_orders", N_("Orders: focus the orders table"), N_("c cancel, e change, C cancel all")),
     (
         "focus_positions",
@@ -27,12 +49,41 @@ PALETTE_ACTIONS = (
     (
         "all_symbols",
         N_("All symbols: orders, positions, executions (toggle)"),
-        N_("A · every symbol or the current one; remembered"),
+        N_("* · every symbol or the current one; remembered"),
     ),
     ("pane('chart')", N_("Show chart"), ""),
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),
     ("pane('account')", N_("Show account tabs"), ""),
+    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; a on a ladder level sets one")),
+    (
+        "new_alert('price_above')",
+        N_("Alert: price crosses above"),
+        N_("The current symbol's last price"),
+    ),
+    (
+        "new_alert('price_below')",
+        N_("Alert: price crosses below"),
+        N_("The current symbol's last price"),
+    ),
+    (
+        "new_alert('percent_move')",
+        N_("Alert: percent move over a window"),
+        N_("Either way, in seconds"),
+    ),
+    (
+        "new_alert('losscut_near')",
+        N_("Alert: losscut proximity"),
+        N_("A position near its losscut"),
+    ),
+    ("new_alert('margin_below')", N_("Alert: margin ratio under %"), N_("GMO's margin ratio")),
+    (
+        "new_alert('stream_stale')",
+        N_("Alert: stream stale or disconnected"),
+        N_("For N seconds"),
+    ),
+    ("new_alert('fill')", N_("Alert: every fill"), N_("Any symbol")),
+    ("new_alert('maintenance')", N_("Alert: exchange maintenance"), N_("When it begins")),
     ("app.help", N_("Help: every key"), ""),
     ("app.quit", N_("Quit"), N_("Close the streams, delete the private token")),
 )

@@ -18,12 +18,14 @@ import os
 import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from gmo_tui import api_keys, redact
+from gmo_tui.alerts.settings import AlertSettings
 from gmo_tui.config_values import (
     ConfigError,
     endpoint_problem,
@@ -35,6 +37,7 @@ from gmo_tui.config_values import (
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.i18n import N_, _, language_problem
 from gmo_tui.market.safety import SafetyLimits
+from gmo_tui.market.sizing import parse_sizes_table
 from gmo_tui.private_files import (
     UntrustedPath,
     check_secret,
@@ -72,7 +75,7 @@ class Settings:
         symbol = "ETH"
         tier = 2
         [keymap]
-        "ticket.buy" = "B"
+        "ticket.buy" = "f5"
         [safety]
         hard_max_notional = "1000000"
     """
@@ -93,7 +96,7 @@ class Settings:
     """Language of the UI: ``"ja"`` (日本語) or ``"en"``; empty: from the locale (``LANG=ja_JP.UTF-8``
     is Japanese), else English (:mod:`gmo_tui.i18n`)."""
     keymap: dict[str, str] = field(default_factory=dict)
-    """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "B"`` (the help
+    """Binding id -> keys, the ``[keymap]`` table, e.g. ``"ticket.buy" = "f5"`` (the help
     screen lists the ids)."""
     safety: dict[str, Any] = field(default_factory=dict)
     """The ``[safety]`` table: fields of ``SafetyLimits`` (e.g. ``hard_max_notional =
@@ -105,8 +108,20 @@ class Settings:
     ws_command_interval: float = 1.05
     """Seconds between WebSocket subscribe/unsubscribe commands, shared by both streams (GMO
     allows one command a second per IP)."""
+    sizes: dict[str, Any] = field(default_factory=dict)
+    """The ``[sizes]`` table: symbol -> up to five order sizes for the keys ``1`` ... ``5``
+    (e.g. ``BTC_JPY = ["0.01", "0.02", "0.05", "0.1", "0.2"]``); others default to 1, 2, 5,
+    10 and 20 times the symbol's minimum order size."""
+    confirm: dict[str, Any] = field(default_factory=dict)
+    """The ``[confirm]`` table: send without a dialog below a notional in JPY, per action kind
+    (``ladder_limit_below``: the ladder's ``b``/``s``; ``cancel_below``: cancels). 0, the
+    default, always asks; a dialog with a warning always shows; hard limits always hold."""
     demo: bool = False
     """Run against the built-in exchange (set by ``--demo`` only)."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """The ``[alerts]`` table: how a fired alert reaches you (``bell``, ``osc``, ``tmux``,
+    ``command``, ``command_timeout``) and the defaults of alerts made from the UI
+    (``stale_after``, ``losscut_pct``); see :mod:`gmo_tui.alerts`."""
     output_pacing: bool = True
     """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
     so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
@@ -115,6 +130,15 @@ class Settings:
     def endpoint_is_default(self) -> bool:
         """True for GMO Coin's own endpoint; the header shows any other."""
         return self.endpoint.strip().rstrip("/") == DEFAULT_ENDPOINT
+
+    def size_overrides(self) -> dict[str, tuple[Decimal, ...]]:
+        """The ``[sizes]`` table as symbol -> sizes (checked at load)."""
+        return parse_sizes_table(self.sizes)[0]
+
+    def confirm_below(self, kind: str) -> Decimal:
+        """The notional (JPY) below which ``kind`` (a key of ``CONFIRM_KINDS``) is sent without
+        a dialog; 0: always ask."""
+        return Decimal(str(self.confirm.get(f"{kind}_below", 0)))
 
     def safety_limits(self) -> SafetyLimits:
         """A ``SafetyLimits`` built from ``safety`` (:class:`ConfigError` if it is not one)."""
@@ -182,6 +206,44 @@ def _seconds(value: Any, text_source: bool) -> Checked:
     return (seconds, None) if seconds is not None else (None, _("a number of seconds, 1 or more"))
 
 
+def _alerts(value: Any, text_source: bool) -> Checked:
+    if not isinstance(value, Mapping):
+        return None, _("a table: [{name}]").format(name="alerts")
+    try:
+        return AlertSettings.from_table(dict(value)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+CONFIRM_KINDS = ("ladder_limit", "cancel")
+"""The action kinds whose confirmation ``[confirm]`` may turn off below a notional."""
+
+
+def _sizes(value: Any, text_source: bool) -> Checked:
+    if not isinstance(value, Mapping):
+        return None, "a table: [sizes]"
+    problems = parse_sizes_table(value)[1]
+    return (dict(value), None) if not problems else (None, problems[0])
+
+
+def _confirm(value: Any, text_source: bool) -> Checked:
+    if not isinstance(value, Mapping):
+        return None, "a table: [confirm]"
+    allowed = [f"{kind}_below" for kind in CONFIRM_KINDS]
+    for key, amount in value.items():
+        if key not in allowed:
+            return None, f"[confirm] {show(key)} is not a setting; allowed: {', '.join(allowed)}"
+        number = None
+        if not isinstance(amount, bool) and isinstance(amount, int | float | str):
+            try:
+                number = Decimal(str(amount).strip())
+            except InvalidOperation:
+                number = None
+        if number is None or not number.is_finite() or number < 0:
+            return None, f"[confirm] {key} = {show(amount)}: a notional in JPY, 0 or more"
+    return dict(value), None
+
+
 def _table(name: str) -> Callable[[Any, bool], Checked]:
     def check(value: Any, text_source: bool) -> Checked:
         return (
@@ -205,7 +267,10 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "ticker_poll_seconds": _seconds,
     "status_poll_seconds": _seconds,
     "ws_command_interval": _seconds,
+    "sizes": _sizes,
+    "confirm": _confirm,
     "demo": _flag,
+    "alerts": _alerts,
     "output_pacing": _flag,
 }
 """One check per field of :class:`Settings`; ``text_source``: the value comes from an

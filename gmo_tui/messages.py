@@ -16,10 +16,12 @@ from decimal import Decimal
 
 from textual.message import Message
 
+from gmo_tui.alerts import Fired
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side, TransferType
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.session.listener import Banner, HistoryProgress, Severity
+from gmo_tui.trading.bracket_model import BracketSpec
 from gmo_tui.trading.gates import EntryGates
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import TradingNotice
@@ -153,6 +155,13 @@ class EntryChanged(_Snapshot):
     reason: str | None
 
 
+@dataclass
+class AlertFired(Message):
+    """An alert fired (the session keeps it until dismissed). Never coalesced."""
+
+    fired: Fired
+
+
 class ScreenListener:
     """The session's listener: every call becomes a message posted through ``post``."""
 
@@ -204,6 +213,9 @@ class ScreenListener:
     def on_entry_changed(self, gates: EntryGates) -> None:
         self.post(EntryChanged(gates.enabled, gates.reason))
 
+    def on_alert(self, fired: Fired) -> None:
+        self.post(AlertFired(fired))
+
 
 # ------------------------------------------------------------------ panes -> screen: one per action
 
@@ -214,6 +226,44 @@ class PricePicked(Message):
 
     price: Decimal
     side: Side | None = None
+
+
+@dataclass
+class AlertAtPrice(Message):
+    """``a`` on a ladder level: a price alert at ``price``."""
+
+    price: Decimal
+
+
+@dataclass
+class LadderLimit(Message):
+    """``b`` / ``s`` on the ladder: a LIMIT of the active size at ``price``."""
+
+    side: Side
+    price: Decimal
+
+
+@dataclass
+class LadderStop(Message):
+    """``t`` on the ladder: a STOP of the active size triggered at ``price`` (its side from
+    where ``price`` is relative to the market)."""
+
+    price: Decimal
+
+
+@dataclass
+class LadderCancel(Message):
+    """``c`` on the ladder: cancel my orders at the level ``price`` (levels ``step`` wide)."""
+
+    price: Decimal
+    step: Decimal
+
+
+@dataclass
+class LadderMove(Message):
+    """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+
+    price: Decimal
 
 
 @dataclass
@@ -236,6 +286,20 @@ class TicketSubmitted(Message):
     """The ticket's Enter: an order the user wants to send (after a confirm)."""
 
     intent: OrderIntent
+
+
+@dataclass
+class BracketSubmitted(Message):
+    """The ticket's Enter with a take-profit or stop-loss: an entry with exits (a confirm)."""
+
+    spec: BracketSpec
+
+
+@dataclass
+class CancelBracket(Message):
+    """Cancel a bracket as one unit (its entry and stop cancelled, take-profit disarmed)."""
+
+    bracket_id: int
 
 
 @dataclass

@@ -401,9 +401,10 @@ def theme_from_toml(text: str, *, fallback_name: str = "") -> Theme:
     )
 
 
-def load_themes(*directories: Path) -> list[Theme]:
+def load_themes(*directories: Path, problems: list[str] | None = None) -> list[Theme]:
     """Every ``*.toml`` theme of the package, then of ``directories`` (later ones win by name).
-    A user theme that fails the contrast contract is loaded with a warning naming the pairs."""
+    A user theme that fails the contrast contract is loaded with a warning naming the pairs;
+    every warning is also appended to ``problems`` (for the screen)."""
     found: dict[str, Theme] = {}
     for directory in (PACKAGE_THEMES, *directories):
         if not directory.is_dir():
@@ -415,15 +416,18 @@ def load_themes(*directories: Path) -> list[Theme]:
                 theme = theme_from_toml(path.read_text(encoding="utf-8"), fallback_name=path.stem)
                 failures = contrast_failures(theme)
             except (ValueError, ColorParseError, OSError) as exc:  # TOMLDecodeError too
-                log.warning("skipping theme %s: %s", path, exc)
+                warning = f"skipping theme {path}: {exc}"
+                log.warning("%s", warning)
+                if problems is not None:
+                    problems.append(warning)
                 continue
             if failures and directory != PACKAGE_THEMES:
-                log.warning(
-                    "theme %s (%s) is hard to read in %d places: %s",
-                    theme.name,
-                    path,
-                    len(failures),
-                    "; ".join(str(f) for f in failures),
+                warning = (
+                    f"theme {theme.name} ({path}) is hard to read in {len(failures)} places: "
+                    + "; ".join(str(f) for f in failures)
                 )
+                log.warning("%s", warning)
+                if problems is not None:
+                    problems.append(warning)
             found[theme.name] = theme
     return list(found.values())

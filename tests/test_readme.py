@@ -34,7 +34,7 @@ def test_config_example_loads_with_its_safety_limits(tmp_path: Path) -> None:
     config.write_text(_block("toml", "### Configuration"), encoding="utf-8")
     settings = load_settings(config, env={})
     assert settings.symbol == "BTC_JPY" and settings.tier == 1
-    assert settings.keymap == {"ticket.buy": "B"}
+    assert settings.keymap == {"ticket.buy": "f5"}
     limits = settings.safety_limits()
     assert str(limits.hard_collar_pct) == "5" and str(limits.max_slippage_pct) == "0.5"
 

@@ -20,7 +20,9 @@ Firing: a price or percent-move alert fires once and stays FIRED (saved). A cond
 (fill, losscut, margin, stream, maintenance) fires once per episode: once per fill (execution
 id), once per position while it stays near its losscut, once while the margin ratio stays low,
 once per outage of a stream, once per maintenance; the episode re-arms when its condition
-clears. The state is saved on every change, so a restart does not fire an alert again.
+clears. The state is saved on every change, so a restart does not fire an alert again; so is
+each alert's latest firing until the trader dismisses it (``AlertEngine.pending``/``dismiss``),
+so its notice survives a restart too.
 
 Configuration (``config.toml``; :class:`AlertSettings.from_table` checks it)::
 

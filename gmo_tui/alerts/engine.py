@@ -20,6 +20,7 @@ from gmo_tui.alerts.store import AlertStore
 from gmo_tui.exchange.enums import ExchangeStatus, Side
 from gmo_tui.exchange.models import Ticker, Trade
 from gmo_tui.exchange.stream_base import StreamState, StreamStatus
+from gmo_tui.i18n import _
 from gmo_tui.market.account import Account
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill
@@ -93,7 +94,25 @@ class AlertEngine:
         if alert.kind.one_shot:
             alert.state = AlertState.FIRED
         alert.fired_at = now
-        return Fired(alert.id, alert.kind, title, body, now, symbol or alert.symbol, details)
+        fired = Fired(alert.id, alert.kind, title, body, now, symbol or alert.symbol, details)
+        alert.pending = fired
+        return fired
+
+    @property
+    def pending(self) -> list[Fired]:
+        """The latest firing of each alert not dismissed yet, oldest first."""
+        return sorted((a.pending for a in self._alerts.values() if a.pending), key=lambda f: f.at)
+
+    def dismiss(self, alert_id: str | None = None) -> int:
+        """Dismiss the notice of ``alert_id`` (of every alert when None); how many went."""
+        gone = [
+            a for a in self._alerts.values() if a.pending is not None and alert_id in (None, a.id)
+        ]
+        for alert in gone:
+            alert.pending = None
+        if gone:
+            self._save()
+        return len(gone)
 
     # ------------------------------------------------------------------ prices
     def on_ticker(self, ticker: Ticker, now: float | None = None) -> list[Fired]:
@@ -114,12 +133,20 @@ class AlertEngine:
             above = alert.kind is AlertKind.PRICE_ABOVE
             crossed = price >= alert.level if above else price <= alert.level
             if alert.primed and crossed:
-                word = "above" if above else "below"
+                title, body = (
+                    (_("{symbol} above {level}"), _("{symbol} last {price} crossed above {level}"))
+                    if above
+                    else (
+                        _("{symbol} below {level}"),
+                        _("{symbol} last {price} crossed below {level}"),
+                    )
+                )
+                words = {"symbol": symbol, "level": f"{alert.level:,}", "price": f"{price:,}"}
                 fired.append(
                     self._fire(
                         alert,
-                        f"{symbol} {word} {alert.level}",
-                        f"{symbol} last {price} crossed {word} {alert.level}",
+                        title.format(**words),
+                        body.format(**words),
                         now,
                         price=str(price),
                         level=str(alert.level),
@@ -160,13 +187,31 @@ class AlertEngine:
                 continue
             up = (price - low) / low * _HUNDRED
             down = (high - price) / high * _HUNDRED
-            move, ref, word = (up, low, "up") if up >= down else (-down, high, "down")
+            move, ref = (up, low) if up >= down else (-down, high)
             if abs(move) >= alert.level:
+                title, body = (
+                    (
+                        _("{symbol} up {percent}%"),
+                        _("{symbol} moved up from {ref} to {price} within {seconds} s"),
+                    )
+                    if move >= 0
+                    else (
+                        _("{symbol} down {percent}%"),
+                        _("{symbol} moved down from {ref} to {price} within {seconds} s"),
+                    )
+                )
+                words = {
+                    "symbol": symbol,
+                    "percent": f"{abs(move):.2f}",
+                    "ref": f"{ref:,}",
+                    "price": f"{price:,}",
+                    "seconds": f"{alert.window_s:g}",
+                }
                 fired.append(
                     self._fire(
                         alert,
-                        f"{symbol} {word} {abs(move):.2f}%",
-                        f"{symbol} moved {word} from {ref} to {price} within {alert.window_s:g} s",
+                        title.format(**words),
+                        body.format(**words),
                         now,
                         price=str(price),
                         reference=str(ref),
@@ -207,10 +252,19 @@ class AlertEngine:
                     fired.append(
                         self._fire(
                             alert,
-                            f"{position.symbol} near losscut",
-                            f"{position.side.value} {position.size} {position.symbol} "
-                            f"#{position.position_id}: mark {mark} is {distance:.2f}% from "
-                            f"losscut {position.losscut_price}",
+                            _("{symbol} near losscut").format(symbol=position.symbol),
+                            _(
+                                "{side} {size} {symbol} #{id}: mark {mark} is {distance}% from "
+                                "losscut {losscut}"
+                            ).format(
+                                side=_(position.side.value),
+                                size=position.size,
+                                symbol=position.symbol,
+                                id=position.position_id,
+                                mark=f"{mark:,}",
+                                distance=f"{distance:.2f}",
+                                losscut=f"{position.losscut_price:,}",
+                            ),
                             now,
                             position.symbol,
                             position_id=key,
@@ -239,8 +293,10 @@ class AlertEngine:
                 fired.append(
                     self._fire(
                         alert,
-                        "Margin ratio low",
-                        f"margin ratio {ratio}% is under {alert.level}%",
+                        _("Margin ratio low"),
+                        _("margin ratio {ratio}% is under {level}%").format(
+                            ratio=ratio, level=alert.level
+                        ),
                         now,
                         margin_ratio=str(ratio),
                         level=str(alert.level),
@@ -262,9 +318,16 @@ class AlertEngine:
             fired.append(
                 self._fire(
                     alert,
-                    f"Filled {fill.side.value} {fill.size} {fill.symbol}",
-                    f"{fill.side.value} {fill.size} {fill.symbol} at {fill.price}"
-                    f" (order {fill.order_id})",
+                    _("Filled {side} {size} {symbol}").format(
+                        side=_(fill.side.value), size=fill.size, symbol=fill.symbol
+                    ),
+                    _("{side} {size} {symbol} at {price} (order {order})").format(
+                        side=_(fill.side.value),
+                        size=fill.size,
+                        symbol=fill.symbol,
+                        price=f"{fill.price:,}",
+                        order=fill.order_id,
+                    ),
                     now,
                     fill.symbol,
                     execution_id=str(fill.execution_id),
@@ -306,8 +369,10 @@ class AlertEngine:
                     fired.append(
                         self._fire(
                             alert,
-                            f"Stream {key} not live",
-                            f"{key} has not been live for {seconds:.1f} s",
+                            _("Stream {stream} not live").format(stream=key),
+                            _("{stream} has not been live for {seconds} s").format(
+                                stream=key, seconds=f"{seconds:.1f}"
+                            ),
                             now,
                             stream=key,
                             seconds=str(seconds),
@@ -325,7 +390,7 @@ class AlertEngine:
             was = list(alert.active)
             if self._episode(alert, MAINTENANCE_KEY, status is ExchangeStatus.MAINTENANCE):
                 fired.append(
-                    self._fire(alert, "Maintenance", "the exchange is in maintenance", now)
+                    self._fire(alert, _("Maintenance"), _("the exchange is in maintenance"), now)
                 )
             changed = changed or was != alert.active
         if changed:
@@ -341,7 +406,8 @@ class AlertEngine:
             if key in alert.active:
                 continue
             alert.active.append(key)
-            fired.append(self._fire(alert, "Maintenance announced", text, now, notice=notice_id))
+            title = _("Maintenance announced")
+            fired.append(self._fire(alert, title, text, now, notice=notice_id))
         if fired:
             self._save()
         return fired

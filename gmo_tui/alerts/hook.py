@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gmo_tui.alerts.model import Fired
+from gmo_tui.i18n import _
 
 __all__ = ["HookResult", "hook_environment", "run_hook"]
 
@@ -55,7 +56,7 @@ def command_argv(command: str | Sequence[str]) -> list[str]:
     """The argv of a hook command (a string is split like a shell would, without a shell)."""
     argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
     if not argv:
-        raise ValueError("the alert command is empty")
+        raise ValueError(_("the alert command is empty"))
     return argv
 
 

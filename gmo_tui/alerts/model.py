@@ -67,6 +67,8 @@ class Alert:
     primed: bool = False
     active: list[str] = field(default_factory=list)
     fills: list[int] = field(default_factory=list)
+    pending: Fired | None = None
+    """The latest firing the trader has not dismissed yet (its notice stays, across restarts)."""
 
     def __post_init__(self) -> None:
         self.check()
@@ -110,6 +112,7 @@ class Alert:
             "primed": self.primed,
             "active": list(self.active),
             "fills": list(self.fills),
+            "pending": None if self.pending is None else self.pending.to_dict(),
         }
 
     @classmethod
@@ -131,6 +134,7 @@ class Alert:
                 primed=bool(data.get("primed", False)),
                 active=[str(a) for a in data.get("active", [])],
                 fills=[int(f) for f in data.get("fills", [])],
+                pending=Fired.from_dict(pending) if (pending := data.get("pending")) else None,
             )
         except (KeyError, TypeError, ArithmeticError) as exc:
             raise ValueError(f"not an alert ({type(exc).__name__}: {exc})") from None
@@ -147,6 +151,30 @@ class Fired:
     at: float
     symbol: str | None = None
     details: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As saved with its alert (``at`` as seconds)."""
+        return {
+            "alert_id": self.alert_id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "body": self.body,
+            "at": self.at,
+            "symbol": self.symbol,
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fired:
+        return cls(
+            str(data["alert_id"]),
+            AlertKind(data["kind"]),
+            str(data["title"]),
+            str(data["body"]),
+            float(data["at"]),
+            None if data.get("symbol") is None else str(data["symbol"]),
+            {str(k): str(v) for k, v in dict(data.get("details", {})).items()},
+        )
 
     def to_json(self) -> str:
         """The alert as the command hook gets it on stdin (no secrets: market facts only)."""

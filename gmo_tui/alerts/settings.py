@@ -9,6 +9,7 @@ from typing import Any
 
 from gmo_tui.alerts.hook import command_argv
 from gmo_tui.alerts.terminal import Osc
+from gmo_tui.i18n import _
 
 __all__ = ["AlertSettings"]
 
@@ -35,34 +36,36 @@ class AlertSettings:
         unknown = sorted(set(table) - _FIELDS)
         if unknown:
             raise ValueError(
-                f"[alerts]: unknown field {unknown[0]!r} (known: {', '.join(sorted(_FIELDS))})"
+                _("[alerts]: unknown field {field} (known: {known})").format(
+                    field=repr(unknown[0]), known=", ".join(sorted(_FIELDS))
+                )
             )
         bell = table.get("bell", True)
         if not isinstance(bell, bool):
-            raise ValueError("[alerts] bell must be true or false")
+            raise ValueError(_("[alerts] bell must be true or false"))
         try:
             osc = Osc(table.get("osc", Osc.OFF.value))
         except ValueError:
-            raise ValueError('[alerts] osc must be "off", "osc9", "osc777" or "both"') from None
+            raise ValueError(_('[alerts] osc must be "off", "osc9", "osc777" or "both"')) from None
         tmux_value = table.get("tmux", "auto")
         if tmux_value == "auto":
             tmux: bool | None = None
         elif isinstance(tmux_value, bool):
             tmux = tmux_value
         else:
-            raise ValueError('[alerts] tmux must be true, false or "auto"')
+            raise ValueError(_('[alerts] tmux must be true, false or "auto"'))
         raw_command = table.get("command", "")
         command: tuple[str, ...] = ()
         if raw_command:
             if not isinstance(raw_command, str | list):
-                raise ValueError("[alerts] command must be a string or a list of strings")
+                raise ValueError(_("[alerts] command must be a string or a list of strings"))
             try:
                 command = tuple(command_argv(raw_command))
             except ValueError as exc:
-                raise ValueError(f"[alerts] command: {exc}") from None
+                raise ValueError(_("[alerts] command: {problem}").format(problem=exc)) from None
         timeout = table.get("command_timeout", 10)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout:
-            raise ValueError("[alerts] command_timeout must be a number of seconds above 0")
+            raise ValueError(_("[alerts] command_timeout must be a number of seconds above 0"))
         return cls(
             bell=bell,
             osc=osc,
@@ -83,5 +86,5 @@ def _positive(table: dict[str, Any], name: str, default: Decimal) -> Decimal:
     except InvalidOperation:
         number = Decimal(-1)
     if not number.is_finite() or number <= 0:
-        raise ValueError(f"[alerts] {name} must be a number above 0")
+        raise ValueError(_("[alerts] {name} must be a number above 0").format(name=name))
     return number

@@ -16,17 +16,21 @@ from typing import Protocol, TypeVar
 from textual.screen import ModalScreen
 
 from gmo_tui import config as cfg
-from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.exchange.errors import ApiError
 from gmo_tui.i18n import _
 from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market import rules as market_rules
-from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.formatting import decimals_of, fmt, group_price
 from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import TrackedOrder
+from gmo_tui.market.safety import walk_book
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
+from gmo_tui.trading.bracket_model import BracketSpec, OffsetKind
+from gmo_tui.trading.brackets import BracketManager
 from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 
@@ -74,6 +78,20 @@ class OrderFlows:
             return None
         return service
 
+    def _skip(self, kind: str, notional: Decimal) -> bool:
+        """True when ``[confirm]`` sends ``kind`` without a dialog at ``notional`` JPY."""
+        below = self.session.settings.confirm_below(kind)
+        return below > 0 and notional < below
+
+    def _active_size(self, symbol: str) -> Decimal | None:
+        size = self.session.sizes.active(symbol)
+        if size is None:
+            self.host.say(
+                _("No size for {symbol} yet (waiting for its rules)").format(symbol=symbol),
+                Severity.WARNING,
+            )
+        return size
+
     def _places(self, symbol: str) -> int:
         rule = self.session.rules.get(symbol)
         return decimals_of(rule.tick_size) if rule else 0
@@ -89,11 +107,17 @@ class OrderFlows:
         danger: bool = False,
         then: Callable[[], None] | None = None,
         buttons: tuple[str, str] | None = None,
+        skip: bool = False,
     ) -> None:
         """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send
-        (and ``then()``, e.g. back to the book after a ticket's order)."""
+        (and ``then()``, e.g. back to the book after a ticket's order). ``skip``: the user's
+        ``[confirm]`` lets this go without a dialog, which holds only while the checks found
+        nothing (a warning always shows its dialog)."""
         if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
             self._report(check, what, send)
+            return
+        if skip and check is None:
+            self.host.run_flow(partial(self._send, send, what, False), what)
             return
         findings = finding_texts(check) if check is not None else []
         confirmed = check is not None
@@ -213,10 +237,390 @@ class OrderFlows:
             then=self.host.action_focus_book,
         )
 
+    # ------------------------------------------------------------------ the ladder
+    def ladder_limit(self, side: Side, price: Decimal) -> None:
+        """``b`` / ``s`` on the ladder: a FAS LIMIT of the active size at ``price``."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(
+            symbol, side, ExecutionType.LIMIT, size, price, time_in_force=TimeInForce.FAS
+        )
+        self._confirm(
+            _("Send {side} LIMIT at {price}?").format(
+                side=_(side.value), price=fmt(price, self._places(symbol))
+            ),
+            self.describe_intent(intent),
+            _("{side} LIMIT {size} {symbol} @ {price}").format(
+                side=_(side.value),
+                size=f"{size:f}",
+                symbol=symbol,
+                price=fmt(price, self._places(symbol)),
+            ),
+            partial(_submit, service, intent),
+            service.check(intent),
+            skip=self._skip("ladder_limit", price * size),
+        )
+
+    def ladder_stop(self, price: Decimal) -> None:
+        """``t`` on the ladder: a STOP of the active size triggered at ``price``; above the
+        ask a BUY stop, below the bid a SELL stop, refused in between."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        book = self.session.books[symbol]
+        bid, ask = book.best_bid, book.best_ask
+        pd = self._places(symbol)
+        if ask is not None and price > ask:
+            side = Side.BUY
+        elif bid is not None and price < bid:
+            side = Side.SELL
+        else:
+            self.host.say(
+                _(
+                    "No STOP at {price}: a BUY stop goes above the best ask, a SELL stop"
+                    " below the best bid; move the cursor past the touch"
+                ).format(price=fmt(price, pd)),
+                Severity.WARNING,
+            )
+            return
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(symbol, side, ExecutionType.STOP, size, price)
+        self._confirm(
+            _("Send {side} STOP at {price}?").format(side=_(side.value), price=fmt(price, pd)),
+            self.describe_intent(intent),
+            _("{side} STOP {size} {symbol} @ {price}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol, price=fmt(price, pd)
+            ),
+            partial(_submit, service, intent),
+            service.check(intent),
+        )
+
+    def cancel_level(self, price: Decimal, step: Decimal) -> None:
+        """``c`` on the ladder: cancel my orders at the level ``price`` (``step`` wide)."""
+        service = self._service(entry=False)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        pd = self._places(symbol)
+        orders = [
+            o
+            for o in service.tracker.active(symbol, include_in_flight=False)
+            if o.price is not None and _at_level(price, step, o.price)
+        ]
+        at_level = partial(_at_level, price, step)
+        brackets = self.session.brackets
+        if brackets is not None:
+            # an exit of a bracket here: the bracket goes as one unit (never half of it)
+            owners = {b.id for o in orders if o.order_id and (b := brackets.by_order(o.order_id))}
+            owners |= {e.bracket_id for e in brackets.exit_levels(symbol) if at_level(e.price)}
+            if owners:
+                self.cancel_bracket(min(owners))
+                return
+        if not orders:
+            self.host.say(
+                _("No order of mine at {price}").format(price=fmt(price, pd)), Severity.WARNING
+            )
+            return
+        ids = [o.order_id for o in orders if o.order_id is not None]
+        lines: Lines = [(_("Level"), fmt(price, pd))]
+        lines += [
+            (
+                _("Order {id}").format(id=o.order_id),
+                f"{_(o.side.value)} {_(o.execution_type.value)} {o.remaining:f}",
+            )
+            for o in orders
+        ]
+        count = _("1 order") if len(ids) == 1 else _("{count} orders").format(count=len(ids))
+        notional = sum((o.price * o.remaining for o in orders if o.price is not None), Decimal(0))
+        self._confirm(
+            _("Cancel {count} at {price}?").format(count=count, price=fmt(price, pd)),
+            lines,
+            _("cancel {count} at {price}").format(count=count, price=fmt(price, pd)),
+            partial(_cancel_each, service, ids),
+            None,
+            skip=self._skip("cancel", notional),
+        )
+
+    def move_to(self, price: Decimal) -> None:
+        """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+        service = self._service(entry=True)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        pd = self._places(symbol)
+        orders = [
+            o
+            for o in service.tracker.active(symbol, include_in_flight=False)
+            if o.price is not None and o.execution_type is not ExecutionType.MARKET
+        ]
+        if not orders:
+            self.host.say(
+                _("No order of mine on {symbol} to move").format(symbol=symbol), Severity.WARNING
+            )
+            return
+        order = min(orders, key=partial(_distance, price))
+        order_id = order.order_id
+        if order_id is None:
+            return
+        if order.price == price:
+            self.host.say(
+                _("Order {id} is already at {price}").format(id=order_id, price=fmt(price, pd))
+            )
+            return
+        old = order.price or Decimal(0)
+        self._confirm(
+            _("Move order {id}?").format(id=order_id),
+            [
+                (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
+                (_("Remaining"), f"{order.remaining:f}"),
+                (_("Old price"), fmt(old, pd)),
+                (_("New price"), fmt(price, pd)),
+            ],
+            _("move order {id} to {price}").format(id=order_id, price=fmt(price, pd)),
+            lambda confirmed: service.change(order_id, price, confirmed=confirmed),
+            service.check_change(order_id, price),
+        )
+
+    # ------------------------------------------------------------------ market hotkeys
+    def market(self, side: Side) -> None:
+        """``B`` / ``S``: a MARKET order of the active size, the slippage estimate in the
+        confirm."""
+        service = self._service(entry=True)
+        symbol = self.session.symbol
+        size = None if service is None else self._active_size(symbol)
+        if service is None or size is None:
+            return
+        intent = OrderIntent(symbol, side, ExecutionType.MARKET, size)
+        lines = self.describe_intent(intent) + self._slippage(intent)
+        self._confirm(
+            _("Send {side} MARKET {size}?").format(side=_(side.value), size=f"{size:f}"),
+            lines,
+            _("{side} MARKET {size} {symbol}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
+            partial(_submit, service, intent),
+            service.check(intent),
+        )
+
+    def _slippage(self, intent: OrderIntent) -> Lines:
+        book = self.session.books[intent.symbol]
+        touch = book.best_ask if intent.side is Side.BUY else book.best_bid
+        filled, vwap = walk_book(book, intent.side, intent.size)
+        if touch is None or filled <= 0:
+            return [(_("Slippage"), _("unknown (no book)"))]
+        pd = self._places(intent.symbol)
+        slip = abs(vwap - touch)
+        lines = [
+            (_("Est. average"), fmt(vwap, pd + 1)),
+            (_("Slippage"), f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
+        ]
+        if filled < intent.size:
+            lines.append(
+                (
+                    _("Book depth"),
+                    _("only {size} shown: the rest fills further away").format(size=f"{filled:f}"),
+                )
+            )
+        return lines
+
+    def flatten(self) -> None:
+        """``F``: cancel every order of the symbol, then close every position (spot: only
+        the cancel, and says so)."""
+        service = self._service(entry=False)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        rule = self.session.rules.get(symbol)
+        margin = rule is not None and rule.is_margin
+        orders = len(service.tracker.active(symbol, include_in_flight=False))
+        positions = service.positions.all(symbol) if margin else []
+        if not orders and not positions:
+            self.host.say(
+                _("Nothing to flatten on {symbol}: no orders, no positions").format(symbol=symbol)
+            )
+            return
+        lines: Lines = [
+            (_("Symbol"), symbol),
+            (_("Cancel"), _("{count} orders (cancelBulkOrder)").format(count=orders)),
+        ]
+        for side in sorted({p.side for p in positions}):
+            size = sum((p.size for p in positions if p.side is side), Decimal(0))
+            lines.append(
+                (
+                    _("Close {side}").format(side=_(side.value)),
+                    _("{size} MARKET {side}").format(size=f"{size:f}", side=_(side.opposite.value)),
+                )
+            )
+        if not margin:
+            lines.append((_("Spot"), _("orders only: spot holdings are not positions, none sold")))
+        close_check = service.check_close_all(symbol) if positions else None
+        closing_refused = close_check is not None and close_check.outcome is Outcome.REFUSED
+        self._confirm(
+            _("Flatten {symbol}?").format(symbol=symbol),
+            lines,
+            _("flatten {symbol}").format(symbol=symbol),
+            partial(_flatten, service, symbol, bool(orders), bool(positions)),
+            # the close's soft findings join the one dialog; a refused close (say, the kill
+            # switch) still lets the cancels go, and its refusal is said after them
+            _merge(service.check_close_all(symbol)) if positions and not closing_refused else None,
+            danger=True,
+        )
+
+    def reverse(self) -> None:
+        """``R``: close the margin position of the symbol and open the opposite side of the
+        same size (one MARKET close, then one MARKET open)."""
+        service = self._service(entry=True)
+        if service is None:
+            return
+        symbol = self.session.symbol
+        rule = self.session.rules.get(symbol)
+        if rule is None or not rule.is_margin:
+            self.host.say(
+                _("{symbol} is spot: only margin positions reverse").format(symbol=symbol),
+                Severity.WARNING,
+            )
+            return
+        positions = service.positions.all(symbol)
+        sides = {p.side for p in positions}
+        if len(sides) != 1:
+            self.host.say(
+                _("Reverse needs one open side on {symbol} ({why})").format(
+                    symbol=symbol,
+                    why=_("none") if not sides else _("both BUY and SELL are open"),
+                ),
+                Severity.WARNING,
+            )
+            return
+        side = sides.pop()
+        size = sum((p.size for p in positions), Decimal(0))
+        closing = side.opposite
+        opening = OrderIntent(symbol, closing, ExecutionType.MARKET, size)
+        self._confirm(
+            _("Reverse {side} {size} {symbol}?").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
+            [
+                (_("Symbol"), symbol),
+                (
+                    _("Closing"),
+                    _("{side} {size}: MARKET {closing} (closeBulkOrder)").format(
+                        side=_(side.value), size=f"{size:f}", closing=_(closing.value)
+                    ),
+                ),
+                (
+                    _("Then open"),
+                    _("{side} {size} MARKET").format(side=_(closing.value), size=f"{size:f}"),
+                ),
+                *self._slippage(OrderIntent(symbol, closing, ExecutionType.MARKET, size * 2)),
+            ],
+            _("reverse {side} {size} {symbol}").format(
+                side=_(side.value), size=f"{size:f}", symbol=symbol
+            ),
+            partial(_reverse, service, symbol, closing, opening),
+            _merge(service.check_close_all(symbol, closing), service.check(opening)),
+            danger=True,
+        )
+
+    # ------------------------------------------------------------------ brackets
+    def bracket(self, spec: BracketSpec) -> None:
+        """The ticket's entry with a take-profit / stop-loss: one confirm with the entry and
+        its exits (the stop at the exchange, the take-profit held by the app), then place."""
+        service = self._service(entry=True)
+        brackets = self.session.brackets
+        if service is None or brackets is None:
+            return
+        intent = spec.entry_intent()
+        lines = self.describe_intent(intent)
+        rule = self.session.rules.get(spec.symbol)
+        book = self.session.books[spec.symbol]
+        entry = spec.price or (book.best_ask if spec.side is Side.BUY else book.best_bid)
+        pd = self._places(spec.symbol)
+        for name, offset, profit, how in (
+            (_("Stop-loss"), spec.stop_loss, False, _("STOP at the exchange")),
+            (
+                _("Take-profit"),
+                spec.take_profit,
+                True,
+                _("emulated by the app: MARKET at the touch"),
+            ),
+        ):
+            if offset is None:
+                continue
+            at = (
+                ""
+                if rule is None or entry is None
+                else fmt(offset.price(rule, spec.side, entry, profit=profit), pd)
+            )
+            given = {
+                OffsetKind.PRICE: _("price {value}"),
+                OffsetKind.TICKS: _("{value} ticks"),
+                OffsetKind.PERCENT: _("{value}%"),
+            }[offset.kind].format(value=offset.value)
+            lines.append((name, f"{at} ({given}), {how}"))
+        if spec.trail is not None:
+            lines.append(
+                (
+                    _("Trailing"),
+                    _("stop follows the touch at {distance}").format(distance=fmt(spec.trail, pd)),
+                )
+            )
+        lines.append(
+            (_("Exits"), _("per fill of the entry, sized to it; one fills, the other goes"))
+        )
+        self._confirm(
+            _("Send {side} {type} with a bracket?").format(
+                side=_(spec.side.value), type=_(spec.execution_type.value)
+            ),
+            lines,
+            _("bracket {side} {size} {symbol}").format(
+                side=_(spec.side.value), size=f"{spec.size:f}", symbol=spec.symbol
+            ),
+            partial(_place_bracket, brackets, spec),
+            brackets.check(spec),
+            then=self.host.action_focus_book,
+        )
+
+    def cancel_bracket(self, bracket_id: int) -> None:
+        """Cancel a bracket as one unit; its open lots stay the trader's (said so)."""
+        brackets = self.session.brackets
+        bracket = None if brackets is None else brackets.get(bracket_id)
+        if brackets is None or bracket is None:
+            self.host.say(_("No bracket {id}").format(id=bracket_id), Severity.WARNING)
+            return
+        self._confirm(
+            _("Cancel bracket {id}?").format(id=bracket_id),
+            [
+                (
+                    _("Bracket"),
+                    f"{bracket_id}: {_(bracket.spec.side.value)} {bracket.spec.size:f}",
+                ),
+                (_("Cancels"), _("its working entry and stops; the take-profit is disarmed")),
+                (
+                    _("Keeps"),
+                    _("what filled ({size} open): close it yourself").format(
+                        size=f"{bracket.open_size:f}"
+                    ),
+                ),
+            ],
+            _("cancel bracket {id}").format(id=bracket_id),
+            partial(_cancel_bracket, brackets, bracket_id),
+            None,
+            danger=True,
+        )
+
     # ------------------------------------------------------------------ orders
     def cancel(self, order_id: int) -> None:
         service = self._service(entry=False)
         if service is None:
+            return
+        brackets = self.session.brackets
+        bracket = None if brackets is None else brackets.by_order(order_id)
+        if bracket is not None and not bracket.state.is_final:
+            self.cancel_bracket(bracket.id)  # never half a bracket: it goes as one unit
             return
         order = service.tracker.get(order_id)
         lines = [(_("Order"), str(order_id))]
@@ -443,6 +847,78 @@ def _size(size: Decimal, symbol: str, session: Session) -> str:
 
 async def _submit(service: TradingService, intent: OrderIntent, confirmed: bool) -> SubmitResult:
     return await service.submit(intent, confirmed=confirmed)
+
+
+async def _place_bracket(
+    brackets: BracketManager, spec: BracketSpec, confirmed: bool
+) -> SubmitResult:
+    return (await brackets.place(spec, confirmed=confirmed)).entry
+
+
+async def _cancel_bracket(
+    brackets: BracketManager, bracket_id: int, confirmed: bool
+) -> SubmitResult:
+    bracket = await brackets.cancel(bracket_id)
+    if bracket is None:
+        return SubmitResult(Outcome.REFUSED, reason=f"no bracket {bracket_id}")
+    return SubmitResult(Outcome.ACCEPTED)
+
+
+def _merge(*checks: SubmitResult | None) -> SubmitResult | None:
+    """The checks of a two-step action as one: the first refusal, else every soft finding in
+    one NEEDS_CONFIRM, else None."""
+    for check in checks:
+        if check is not None and check.outcome is not Outcome.NEEDS_CONFIRM:
+            return check
+    findings = [f for check in checks if check is not None for f in check.findings]
+    if not findings:
+        return None
+    return SubmitResult(Outcome.NEEDS_CONFIRM, findings=tuple(findings), reason="confirm to send")
+
+
+def _at_level(level: Decimal, step: Decimal, price: Decimal) -> bool:
+    """``price`` is shown at the ladder level ``level`` (rows ``step`` wide)."""
+    return level in (group_price(price, step, up=True), group_price(price, step, up=False))
+
+
+def _distance(price: Decimal, order: TrackedOrder) -> Decimal:
+    return abs((order.price or Decimal(0)) - price)
+
+
+async def _cancel_each(service: TradingService, ids: list[int], confirmed: bool) -> SubmitResult:
+    """Cancel each order; the first result that is not ACCEPTED, else the last."""
+    result = SubmitResult(Outcome.REFUSED, reason="no orders")
+    for order_id in ids:
+        result = await service.cancel(order_id)
+        if result.outcome is not Outcome.ACCEPTED:
+            return result
+    return result
+
+
+async def _flatten(
+    service: TradingService, symbol: str, orders: bool, positions: bool, confirmed: bool
+) -> SubmitResult:
+    """Cancel every order of ``symbol``, then close every position (each step only when
+    there is something to do); the first result that is not ACCEPTED, else the last."""
+    result = SubmitResult(Outcome.ACCEPTED)
+    if orders:
+        result = await service.cancel_all(symbol)
+        if result.outcome is not Outcome.ACCEPTED:
+            return result
+    if positions:
+        result = await service.close_all(symbol, None, confirmed=confirmed)
+    return result
+
+
+async def _reverse(
+    service: TradingService, symbol: str, closing: Side, opening: OrderIntent, confirmed: bool
+) -> SubmitResult:
+    """Close the positions (closeBulkOrder), then open the opposite side; the open is sent
+    only when the close was accepted."""
+    result = await service.close_all(symbol, closing, confirmed=confirmed)
+    if result.outcome is not Outcome.ACCEPTED:
+        return result
+    return await service.submit(opening, confirmed=confirmed)
 
 
 async def _close_all(

@@ -21,7 +21,7 @@ KEY_NAMES = {"enter": "Enter", "escape": "Esc", "tab": "Tab", "shift+tab": "Shif
 """Keys whose glyph would be unclear (``⏎``, ``esc``) spelled as on the keyboard."""
 
 HELP_INTRO = N_(
-    """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "B")
+    """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "f5")
 """
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import TypeVar
 
@@ -26,27 +26,33 @@ from textual.widgets import Footer, Static, Tab, Tabs
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
+from gmo_tui.alerts import AlertKind, Delivery
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
+from gmo_tui.market.rules import round_to_step
+from gmo_tui.screens.alert_flows import AlertFlows
+from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.loads import HISTORY_ASSETS
 from gmo_tui.session.session import Session
+from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
 from gmo_tui.view_state import ViewState, load_view_state, save_view_state
 from gmo_tui.widgets.account_panel import AccountPanel
+from gmo_tui.widgets.alert_strip import AlertStrip
 from gmo_tui.widgets.banner_bar import BannerBar
 from gmo_tui.widgets.chart import CandleChart
 from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.order_ticket import OrderTicket
-from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.orders_table import EmulatedRow, OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.status_bar import StatusBar
@@ -61,6 +67,7 @@ MIN_WIDTH = 72
 MIN_HEIGHT = 16
 """Below this the ladder (38 columns) leaves no usable ticket: a notice instead."""
 WIDE_HEIGHT = 34
+TICKET_EXITS_HEIGHT = 30
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
 COMPACT_ORDER = ("book", "ticket", "pane-tabs", "chart", "tape", "watchlist", "account")
 PANE_TABS = (
@@ -91,6 +98,7 @@ class MainScreen(RenderMemo, Screen[None]):
     }
     MainScreen > MarketHeader { dock: top; }
     MainScreen > BannerBar { dock: top; }
+    MainScreen > AlertStrip { dock: bottom; margin-bottom: 2; }
     MainScreen > StatusBar { dock: bottom; margin-bottom: 1; }
     MainScreen > #book { row-span: 3; height: 1fr; }
     #book { border: round $panel; border-title-color: $text-muted; }
@@ -116,7 +124,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     BINDINGS = [
         Binding(
-            "A",
+            "asterisk",
             "all_symbols",
             "All symbols",
             show=False,
@@ -131,6 +139,9 @@ class MainScreen(RenderMemo, Screen[None]):
         self.settings = settings
         self.mode = mode
         self.flows = OrderFlows(session, self)
+        secrets = session.credentials.secrets() if session.credentials else ()
+        delivery = Delivery(settings.alerts, self.write_terminal, secrets=secrets)
+        self.alert_flows = AlertFlows(session, self, delivery)
         self.active_pane = "tape"
         self.notices: list[str] = []
         """Every notice said, oldest first (toasts fade; this does not)."""
@@ -145,7 +156,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self._burst_due: float | None = None
         self._late_orders: set[int] = set()
         self.all_symbols = load_view_state().all_symbols
-        """Orders, Positions and Executions list every symbol (``A``; remembered)."""
+        """Orders, Positions and Executions list every symbol (``*``; remembered)."""
 
     # ------------------------------------------------------------------ typed pane accessors
     @property
@@ -207,10 +218,13 @@ class MainScreen(RenderMemo, Screen[None]):
             id="too-small",
         )
         yield BannerBar(id="banners")
+        yield AlertStrip(id="alert-strip")
         yield StatusBar(id="status")
         yield KeyFooter()
         yield OrderBookLadder(id="book")
-        yield OrderTicket(id="ticket")
+        yield OrderTicket(
+            id="ticket", classes="-short" if size.height < TICKET_EXITS_HEIGHT else ""
+        )
         yield PaneTabs(
             *(Tab(_(label), id=f"tab-{key}") for key, label in PANE_TABS), id="pane-tabs"
         )
@@ -246,6 +260,9 @@ class MainScreen(RenderMemo, Screen[None]):
         for table in (self.orders, self.positions, self.account.executions_table):
             table.set_with_symbol(self.all_symbols)
         self.ladder.focus()
+        for problem in session.alerts.problems:
+            self.say(problem, Severity.WARNING, 15)
+        self.show_alert_notices()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -258,6 +275,8 @@ class MainScreen(RenderMemo, Screen[None]):
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        # the ticket's bracket rows only where they leave the panes room (30 rows or more)
+        self.ticket.set_class(height < TICKET_EXITS_HEIGHT, "-short")
         self._arrange(wide)
         self._show_pane(self.active_pane)
 
@@ -322,6 +341,37 @@ class MainScreen(RenderMemo, Screen[None]):
     def action_focus_book(self) -> None:
         self.ladder.focus()
 
+    def action_size_preset(self, key: int) -> None:
+        """``1`` ... ``5``: the active size of the symbol (ticket, status bar)."""
+        if self.session.sizes.select(self.session.symbol, key) is None:
+            self.say(
+                _("No size preset {key} for {symbol} yet").format(
+                    key=key, symbol=self.session.symbol
+                ),
+                Severity.WARNING,
+            )
+        self.show_active_size()
+
+    def show_active_size(self) -> None:
+        """The active size in the ticket's size field and the status bar."""
+        sizes, symbol = self.session.sizes, self.session.symbol
+        size = sizes.active(symbol)
+        if size is None:
+            return
+        self.status.size_text = _("size {size} [{key}]").format(
+            size=f"{size:f}", key=sizes.active_index(symbol) + 1
+        )
+        self.ticket.set_size(size)
+
+    def action_market(self, side: str) -> None:
+        self.flows.market(Side(side))
+
+    def action_flatten(self) -> None:
+        self.flows.flatten()
+
+    def action_reverse(self) -> None:
+        self.flows.reverse()
+
     def _focus_account(self, tab: str, table: Widget) -> None:
         self.show_pane("account")
         self.account.active = tab
@@ -346,6 +396,31 @@ class MainScreen(RenderMemo, Screen[None]):
                 self.switch_symbol(symbol)
 
         self.app.push_screen(SymbolSearch(self.session.symbols(), self.session.symbol), chosen)
+
+    # ------------------------------------------------------------------ alerts
+    def action_alerts(self) -> None:
+        self.app.push_screen(AlertsScreen(self.session, self.show_alert_notices))
+
+    def action_new_alert(self, kind: str) -> None:
+        self.alert_flows.new(AlertKind(kind))
+
+    def show_alert_notices(self) -> None:
+        self.query_one(AlertStrip).show(self.session.alerts.notices)
+
+    def write_terminal(self, data: bytes) -> None:
+        """Bytes to the terminal through the app's driver, in order with its frames (an
+        OSC notification or the bell moves no cursor: the screen is not disturbed)."""
+        driver = self.app._driver
+        if not self.app.is_headless and driver is not None:
+            driver.write(data.decode("utf-8"))
+
+    @on(msg.AlertAtPrice)
+    def on_alert_at_price(self, message: msg.AlertAtPrice) -> None:
+        self.alert_flows.at_price(message.price)
+
+    @on(msg.AlertFired)
+    def on_alert_fired(self, message: msg.AlertFired) -> None:
+        self.alert_flows.fired(message.fired)
 
     # ------------------------------------------------------------------ symbol / interval
     def switch_symbol(self, symbol: str) -> None:
@@ -389,7 +464,37 @@ class MainScreen(RenderMemo, Screen[None]):
         if message.side is not None:
             self.ticket.prepare(message.side, message.price)
 
+    @on(msg.GroupingChanged)
+    def on_grouping_changed(self, message: msg.GroupingChanged) -> None:
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(message.step, self._places()[0])
+        )
+
     # ------------------------------------------------------------------ one handler per action
+    @on(msg.LadderLimit)
+    def on_ladder_limit(self, message: msg.LadderLimit) -> None:
+        self.flows.ladder_limit(message.side, message.price)
+
+    @on(msg.BracketSubmitted)
+    def on_bracket_submitted(self, message: msg.BracketSubmitted) -> None:
+        self.flows.bracket(message.spec)
+
+    @on(msg.CancelBracket)
+    def on_cancel_bracket(self, message: msg.CancelBracket) -> None:
+        self.flows.cancel_bracket(message.bracket_id)
+
+    @on(msg.LadderStop)
+    def on_ladder_stop(self, message: msg.LadderStop) -> None:
+        self.flows.ladder_stop(message.price)
+
+    @on(msg.LadderCancel)
+    def on_ladder_cancel(self, message: msg.LadderCancel) -> None:
+        self.flows.cancel_level(message.price, message.step)
+
+    @on(msg.LadderMove)
+    def on_ladder_move(self, message: msg.LadderMove) -> None:
+        self.flows.move_to(message.price)
+
     @on(msg.TicketSubmitted)
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:
         self.flows.submit(message.intent)
@@ -470,6 +575,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.header.tick = rule.tick_size
         self.header.size_places = decimals_of(rule.size_step)
         self.ticket.set_symbol(session.symbol, rule)
+        self.ladder.border_title = _("Book  [ ] group {step}").format(
+            step=fmt(rule.tick_size, decimals_of(rule.tick_size))
+        )
+        self.show_active_size()
 
     @on(msg.RulesLoaded)
     def on_rules_loaded(self) -> None:
@@ -613,6 +722,68 @@ class MainScreen(RenderMemo, Screen[None]):
         """The symbol the account tables list (``None``: every symbol)."""
         return None if self.all_symbols else self.session.symbol
 
+    def position_marks(self) -> dict[Decimal, str]:
+        """My average entry (E), break-even after fees (BE) and losscut prices (LC) of the
+        symbol's margin positions, for the ladder."""
+        service, symbol = self.session.service, self.session.symbol
+        rule = self.session.rules.get(symbol)
+        if service is None or rule is None:
+            return {}
+        positions = service.positions.all(symbol)
+        marks: dict[Decimal, str] = {}
+        for side in {p.side for p in positions}:
+            mine = [p for p in positions if p.side is side]
+            size = sum((p.size for p in mine), Decimal(0))
+            if size <= 0:
+                continue
+            entry = sum((p.price * p.size for p in mine), Decimal(0)) / size
+            entry = round_to_step(entry, rule.tick_size, ROUND_HALF_UP)
+            # the open's and the close's taker fees: the price the close must reach to net 0
+            fees = entry * max(rule.taker_fee, Decimal(0)) * 2
+            even = entry + fees if side is Side.BUY else entry - fees
+            even = round_to_step(
+                even, rule.tick_size, ROUND_CEILING if side is Side.BUY else ROUND_FLOOR
+            )
+            tags = [(entry, "E"), (even, "BE")]
+            tags += [(p.losscut_price, "LC") for p in mine if p.losscut_price]
+            for price, tag in tags:
+                if tag not in marks.get(price, "").split("/"):
+                    marks[price] = f"{marks[price]}/{tag}" if price in marks else tag
+        brackets = self.session.brackets
+        for level in [] if brackets is None else brackets.exit_levels(symbol):
+            tag = "SL" if level.kind is ExitKind.STOP_LOSS else "TP"
+            tag += "~" if level.emulated else "" if level.placed else "?"
+            if tag not in marks.get(level.price, "").split("/"):
+                marks[level.price] = f"{marks[level.price]}/{tag}" if level.price in marks else tag
+        return marks
+
+    def bracket_rows(self) -> tuple[dict[int, str], list[EmulatedRow]]:
+        """The Orders pane's bracket tags (order id -> ``SL B1``) and emulated exits."""
+        brackets = self.session.brackets
+        notes: dict[int, str] = {}
+        emulated: list[EmulatedRow] = []
+        if brackets is None:
+            return notes, emulated
+        for bracket in brackets.open_brackets(self.session.symbol):
+            if bracket.entry_order_id is not None:
+                notes[bracket.entry_order_id] = _("entry B{id}").format(id=bracket.id)
+        for level in brackets.exit_levels(self.session.symbol):
+            if level.kind is ExitKind.STOP_LOSS and level.order_id is not None:
+                notes[level.order_id] = _("SL B{id}").format(id=level.bracket_id)
+            elif level.emulated:
+                tag = _("TP~ B{id}").format(id=level.bracket_id)
+                emulated.append(
+                    EmulatedRow(
+                        level.bracket_id,
+                        level.side,
+                        level.price,
+                        level.size,
+                        tag,
+                        self.session.symbol,
+                    )
+                )
+        return notes, emulated
+
     def _show_positions(self) -> None:
         service = self.session.service
         if service is None:
@@ -621,6 +792,7 @@ class MainScreen(RenderMemo, Screen[None]):
         positions = service.positions.all(self._view_symbol())
         pnl = {p.position_id: service.positions.unrealised(p, books[p.symbol]) for p in positions}
         self.positions.show(positions, pnl, self.places_of, self.app.theme_variables)
+        self.ladder.set_marks(self.position_marks())
 
     def action_all_symbols(self) -> None:
         """Toggle every symbol / the current one in Orders, Positions and Executions."""
@@ -658,8 +830,12 @@ class MainScreen(RenderMemo, Screen[None]):
         colours = self.app.theme_variables
         match part:
             case AccountPart.ORDERS:
-                self.orders.show(service.tracker.active(symbol), self.places_of, colours)
+                notes, emulated = self.bracket_rows()
+                self.orders.show(
+                    service.tracker.active(symbol), self.places_of, colours, notes, emulated
+                )
                 self.ladder.set_own(self.own_levels())
+                self.ladder.set_marks(self.position_marks())
             case AccountPart.POSITIONS:
                 self._show_positions()
                 self._show_pnl()

@@ -16,11 +16,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
 from gmo_tui import config as cfg
+from gmo_tui.alerts import AlertStore
 from gmo_tui.exchange import models
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import (
@@ -58,11 +60,17 @@ from gmo_tui.market.formatting import gmo_day
 from gmo_tui.market.orders import OrderTracker
 from gmo_tui.market.pnl import PnlLedger
 from gmo_tui.market.positions import Positions
+from gmo_tui.market.sizing import SizePresets
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
+from gmo_tui.session.alerting import SessionAlerts, alerts_path
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
 from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
 from gmo_tui.session.loads import history_assets, kline_dates
+from gmo_tui.trading.bracket_model import Bracket
+from gmo_tui.trading.bracket_store import BracketStore
+from gmo_tui.trading.brackets import BracketManager
+from gmo_tui.trading.fanout import FanOutListener
 from gmo_tui.trading.gates import EntryGates, Gate
 from gmo_tui.trading.journal import Journal
 from gmo_tui.trading.listener import AccountPart, FillSource
@@ -99,6 +107,10 @@ PUBLIC_CHANNELS = {
 }
 CROSSED = "CROSSED"
 """The book channel's state while the current book is not sane (crossed, one-sided …)."""
+
+
+BRACKETS_FILE = "brackets.json"
+"""The brackets' file, next to the journal."""
 
 
 class Session:
@@ -149,6 +161,10 @@ class Session:
         self.exchange_status: ExchangeStatus | None = None
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self.rules_loaded = asyncio.Event()
+        self.sizes = SizePresets(self.rules)
+        """The size presets (keys ``1`` ... ``5``) and the active size of each symbol; the
+        ``[sizes]`` overrides apply once the rules are loaded."""
+        self._sizes_configured = False
         self.service: TradingService | None = None
         self.pnl = PnlLedger()
         """Every fill's realised P&L and the day's totals (fed from :meth:`on_fill`)."""
@@ -166,6 +182,16 @@ class Session:
                 listener=self,
                 clock_skew_limit_s=clock_skew_limit_s,
             )
+        self.alerts = SessionAlerts(AlertStore(alerts_path(journal_path)), listener, now)
+        self.brackets: BracketManager | None = None
+        """Entries with a stop-loss / take-profit built by the app (trading/brackets.py); it
+        hears the service next to the session (FanOutListener), its file next to the journal."""
+        if self.service is not None:
+            store = BracketStore(
+                Path(journal_path).with_name(BRACKETS_FILE) if journal_path else None
+            )
+            self.brackets = BracketManager(self.service, store, listener=self)
+            self.service.listener = FanOutListener(self, self.brackets)
         self._channel_symbol: dict[str, str] = {}
         self._subscribing: asyncio.Task[None] | None = None
         self._status_wake = asyncio.Event()
@@ -258,6 +284,13 @@ class Session:
             )
             self.symbol = self.symbols()[0]
             self._new_candles()
+        if not self._sizes_configured:
+            self._sizes_configured = True
+            self.sizes = SizePresets(self.rules, self.settings.size_overrides())
+            for problem in self.sizes.problems:
+                self.listener.on_message(
+                    _("config: {problem}").format(problem=problem), Severity.WARNING
+                )
         self.rules_loaded.set()
         self._gate(Gate.RULES, True)
         self.listener.on_rules()
@@ -387,7 +420,21 @@ class Session:
                     self.listener.on_stream_state("book", CROSSED, book.issue or "")
                 elif self._book_stream_live:
                     self.listener.on_stream_state("book", StreamState.LIVE.value, "")
+            self.check_losscuts()
+        if self.brackets is not None:
+            self.brackets.on_book(symbol)  # emulated take-profits, trailing stops (no wait)
         self.listener.on_book(symbol)
+
+    def check_losscuts(self) -> None:
+        """Losscut alerts on the current symbol's book, while its stream is live."""
+        if self.service is not None and self._book_stream_live:
+            self.alerts.positions(self.service.positions, {self.symbol: self.books[self.symbol]})
+
+    def on_bracket(self, bracket: Bracket, message: str, level: str) -> None:
+        """A bracket changed: said as a notice; the Orders pane and the ladder re-render."""
+        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(level, Severity.INFO)
+        self.listener.on_message(message, severity)
+        self.listener.on_account_changed(AccountPart.ORDERS)
 
     async def run_public_stream(self) -> None:
         """The public WebSocket: book, trades and ticker of the current symbol."""
@@ -403,11 +450,13 @@ class Session:
                 case Received(event=models.TradeEvent() as event):
                     symbol = event.symbol or self.symbol
                     tapes[symbol].append(event)
+                    self.alerts.trade(event, symbol)
                     if self.candles_live and symbol == self.candles.symbol:
                         self.candles.apply_trade(event)
                     self.listener.on_trades(symbol)
                 case Received(event=models.TickerEvent() as event):
                     self._ticker(event)
+                    self.alerts.ticker(event, self._channel_symbol.get("trades"))
                     self.listener.on_tickers((event.symbol,))
                 case StreamStatus() as status:
                     self._public_status(status)
@@ -417,6 +466,7 @@ class Session:
                     log.warning("public stream bad frame: %s", reason)
 
     def _public_status(self, status: StreamStatus) -> None:
+        self.alerts.stream(status)
         name = PUBLIC_CHANNELS.get(status.channel or "", "public")
         state = status.state
         if name in ("book", "public"):
@@ -454,6 +504,7 @@ class Session:
                 self.banner(Banner.UNREACHABLE, None)
                 for ticker in tickers:
                     self._ticker(ticker)
+                    self.alerts.ticker(ticker, self._channel_symbol.get("trades"))
                 self.listener.on_tickers(tuple(t.symbol for t in tickers))
             every = self.settings.status_poll_seconds
             if self.exchange_status is not ExchangeStatus.OPEN:
@@ -495,6 +546,7 @@ class Session:
                     ),
                 )
         self.listener.on_exchange_status(status)
+        self.alerts.exchange_status(status)
         if self.service is not None:
             task = asyncio.create_task(self._status_to_service(status, previous))
             self._tasks.add(task)
@@ -529,6 +581,9 @@ class Session:
                 await asyncio.sleep(RETRY_CAP_S)
                 continue
             self.banner(Banner.CLOCK, None)
+            if self.brackets is not None:
+                # the brackets' orders read back and linked to the journal before any acts
+                await self.retry("restoring brackets", self.brackets.restore)
             return
 
     async def run_private_stream(self) -> None:
@@ -552,6 +607,7 @@ class Session:
                         await service.on_private_event(event)
                         self._private_notice(event)
                     case StreamStatus(channel=None) as status:
+                        self.alerts.stream(status)
                         live = status.state is StreamState.LIVE
                         self._gate(Gate.PRIVATE_STREAM, live, self._private_reason(status))
                         self.listener.on_stream_state("private", status.state.value, status.detail)
@@ -563,6 +619,7 @@ class Session:
                                 await self.reconcile(ReconcileReason.RECONNECT)
                             was_live = True
                     case StreamStatus(channel=channel) as status:
+                        self.alerts.stream(status)
                         name = f"private.{channel}"
                         self.listener.on_stream_state(name, status.state.value, status.detail)
                         await service.on_stream_status(status)
@@ -640,9 +697,12 @@ class Session:
         self.pnl.add(fill)
         self.refresh_balances()
         self.listener.on_fill(fill, source)
+        self.alerts.fill(fill)
 
     def on_account_changed(self, part: AccountPart) -> None:
         self.listener.on_account_changed(part)
+        if part is AccountPart.POSITIONS:
+            self.check_losscuts()
 
     def on_entry_changed(self, gates: EntryGates) -> None:
         self.listener.on_entry_changed(gates)
@@ -684,6 +744,7 @@ class Session:
                     self.account.set_volume(volume)
                     rest.set_tier(volume.tier_level)
             self.listener.on_balances()
+            self.alerts.margin(self.account)
 
     # ------------------------------------------------------------------ account requests
     async def transfer(self, amount: Decimal, kind: TransferType) -> None:

@@ -37,7 +37,7 @@ from gmo_tui.sim.market import (
     Schedule,
     open_house_accounts,
 )
-from gmo_tui.sim.market_shape import BookShape, PrintShape, Timeline, load_timeline, size_of
+from gmo_tui.sim.market_shape import BookShape, PrintShape, Timeline, size_of
 from gmo_tui.sim.rules import SimError
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
 
@@ -281,11 +281,9 @@ class RecordedMarket:
         await self.schedule.run()
 
 
-def recorded_market(
-    path: str | None = None,
-) -> Callable[[SimState, MarketRates], RecordedMarket]:
-    """The ``market=`` factory of the demo market (``path``: another recording to wear)."""
-    timeline = load_timeline(path)
+def recorded_market(timeline: Timeline) -> Callable[[SimState, MarketRates], RecordedMarket]:
+    """The ``market=`` factory of the demo market wearing ``timeline`` (read from a recording by
+    :func:`gmo_tui.record.demo_market.load_timeline`)."""
 
     def factory(state: SimState, rates: MarketRates) -> RecordedMarket:
         return RecordedMarket(state, rates, timeline)

@@ -11,36 +11,23 @@ market maps recorded prices to its own with an affine map):
 A symbol's lot (:func:`lot_of`) is the largest power of ten of its base asset worth at most
 ``LOT_JPY`` yen at its reference price (0.001 BTC and BTC_JPY, 0.01 ETH, 100 XRP): a round size
 stays round in every symbol, and a size below a symbol's minimum order becomes the minimum.
-:func:`demo_recording` is the recording shipped with the package (made by
-``scripts/make_demo_market.py``).
+A recording becomes a :class:`Timeline` in :mod:`gmo_tui.record.demo_market` (the exchange reads
+no files: its owner hands the timeline in).
 """
 
 from __future__ import annotations
 
-import os
-import statistics
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import Side
-from gmo_tui.record.format import Kind
-from gmo_tui.record.reader import open_recording, read_parts
-from gmo_tui.sim.replay_view import decode_frame
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
 
 LOT_JPY = Decimal(15000)
 DEPTH = 40  # levels a side taken from each recorded book (a real one may hold hundreds)
 MAX_STRETCH = Decimal(4)
-_NS = 1_000_000_000
-
-
-def demo_recording() -> Path:
-    """The recording shipped with the package."""
-    return Path(str(resources.files("gmo_tui.sim").joinpath("data/demo_market.gmorec")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,60 +77,7 @@ def size_of(symbol: str, lots: Decimal) -> Decimal:
     return min(max(size, rule.min_order_size), rule.max_order_size)
 
 
-def _levels(
+def levels_in_lots(
     levels: tuple[models.BookLevel, ...], lot: Decimal
 ) -> tuple[tuple[Decimal, Decimal], ...]:
     return tuple((level.price, level.size / lot) for level in levels[:DEPTH] if level.size > 0)
-
-
-def load_timeline(path: str | os.PathLike[str] | None = None) -> Timeline:
-    """The timeline of the recording at ``path`` (default: the shipped one), of its first symbol.
-
-    Raises ``FormatError``/``OSError`` when the file is unreadable, ``ValueError`` when it holds
-    no two-sided book."""
-    target = demo_recording() if path is None else Path(path)
-    symbols = open_recording(target).header.symbols
-    if not symbols or symbols[0] not in SYMBOL_RULES:
-        raise ValueError(f"{target} records no symbol of the built-in exchange ({symbols})")
-    symbol = symbols[0]
-    lot = lot_of(symbol)
-    events: list[BookShape | PrintShape] = []
-    first_ns: int | None = None
-    pending: dict[tuple[int, Side], Decimal] = {}
-
-    def flush() -> None:
-        for (stamp, side), lots in pending.items():
-            events.append(PrintShape((stamp - (first_ns or stamp)) / _NS, side, lots))
-        pending.clear()
-
-    for _, record in read_parts(target):
-        if record.kind is not Kind.PUBLIC:
-            continue
-        frame = decode_frame(record.payload)
-        if frame is None or frame.symbol != symbol:
-            continue
-        match frame.event:
-            case models.OrderBookEvent() as book if book.bids and book.asks:
-                flush()
-                first_ns = record.time_ns if first_ns is None else first_ns
-                mid = (book.bids[0].price + book.asks[0].price) / 2
-                at = (record.time_ns - first_ns) / _NS
-                events.append(BookShape(at, mid, _levels(book.bids, lot), _levels(book.asks, lot)))
-            case models.TradeEvent() as trade if first_ns is not None:
-                key = (record.time_ns, trade.side)
-                if pending and key not in pending:
-                    flush()
-                pending[key] = pending.get(key, Decimal(0)) + trade.size / lot
-    flush()
-    books = [e for e in events if isinstance(e, BookShape)]
-    if not books:
-        raise ValueError(f"{target} holds no two-sided book of {symbol}")
-    # the pass after the last event starts one book interval later
-    gaps = [
-        abs(levels[i + 1][0] - levels[i][0]) / book.mid
-        for book in books
-        for levels in (book.bids, book.asks)
-        for i in range(len(levels) - 1)
-    ]
-    gap = statistics.median(gaps) if gaps else Decimal("0.0001")
-    return Timeline(tuple(events), max(events[-1].at + 0.25, 1.0), books[0].mid, gap)

@@ -1,8 +1,13 @@
 """The order book ladder: a Line API widget that repaints only the rows that changed.
 
 Asks above, bids below, a spread row between; price / size / cumulative with depth bars; the
-user's own resting orders marked; a level cursor (up/down, Enter puts the price in the ticket);
-price grouping in multiples of the tick (``[`` / ``]``).
+user's own resting orders and position prices (average entry, break-even, losscut) marked; a
+level cursor that stays on its price while the book moves (up/down; off screen, a key
+re-centres it on the touch); price grouping in multiples of the tick (``[`` / ``]``).
+
+Trading keys act on the cursor's price and post one message each (the screen's flows confirm
+and send): ``b`` / ``s`` a LIMIT at it, ``t`` a STOP, ``c`` cancel my orders there, ``m`` move
+my nearest order there, ``Enter`` the ticket on the side that joins the level.
 """
 
 from __future__ import annotations
@@ -24,7 +29,15 @@ from gmo_tui.i18n import _
 from gmo_tui.i18n.cells import center, fit, fit_right
 from gmo_tui.market.book import Book
 from gmo_tui.market.formatting import decimals_of, fmt, group_price
-from gmo_tui.messages import GroupingChanged, PricePicked
+from gmo_tui.messages import (
+    AlertAtPrice,
+    GroupingChanged,
+    LadderCancel,
+    LadderLimit,
+    LadderMove,
+    LadderStop,
+    PricePicked,
+)
 from gmo_tui.widgets.direct_lines import DirectLines
 
 Level = tuple[Decimal, Decimal]
@@ -48,6 +61,8 @@ class _RowContext:
 
 
 ROW_STRIPS_KEPT = 512
+CURSOR_ACTIONS = frozenset({"limit", "stop", "cancel_level", "move_here", "pick"})
+"""Actions on the cursor's price (hidden from the footer, and their keys passed on, without one)."""
 GROUP_FACTORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
@@ -83,7 +98,31 @@ class OrderBookLadder(DirectLines, can_focus=True):
     BINDINGS = [
         Binding("up", "cursor(-1)", "Level up", show=False, id="book.up"),
         Binding("down", "cursor(1)", "Level down", show=False, id="book.down"),
-        Binding("enter", "pick", "Price to ticket", id="book.pick", tooltip="Ticket price = level"),
+        Binding(
+            "enter", "pick", "Price to ticket", id="book.pick", tooltip="Ticket joining the level"
+        ),
+        Binding("b", "limit('BUY')", "Buy here", id="book.buy", tooltip="BUY LIMIT at the cursor"),
+        Binding(
+            "s", "limit('SELL')", "Sell here", id="book.sell", tooltip="SELL LIMIT at the cursor"
+        ),
+        Binding("t", "stop", "Stop here", id="book.stop", tooltip="STOP at the cursor"),
+        Binding(
+            "c",
+            "cancel_level",
+            "Cancel here",
+            id="book.cancel",
+            tooltip="Cancel my orders at the level",
+        ),
+        Binding(
+            "m",
+            "move_here",
+            "Move here",
+            id="book.move",
+            tooltip="Move my nearest order to the cursor",
+        ),
+        Binding(
+            "a", "alert", "Alert", show=False, id="book.alert", tooltip="Price alert at this level"
+        ),
         Binding(
             "left_square_bracket",
             "group(-1)",
@@ -110,15 +149,16 @@ class OrderBookLadder(DirectLines, can_focus=True):
         self.size_step = Decimal("0.0001")
         self._book: Book | None = None
         self._own: Mapping[tuple[Side, Decimal], Decimal] = {}
+        self._marks: Mapping[Decimal, str] = {}
         self._rows: list[tuple] = []
         self._strips: list[Strip | None] = []
         self._styles: dict[str, Style] | None = None
-        self._cursor: tuple[str, int] | None = None  # ("ask"|"bid", depth index from the touch)
+        self._cursor: Decimal | None = None  # the cursor's price: it stays there as the book moves
         self.repainted_rows = 0
         self._depth_scale: Decimal | None = None
         self._ctx: _RowContext | None = None
         self._row_strips: dict[object, Any] = {}
-        self._cursor_memo: tuple[list[tuple], tuple[str, int], int | None] | None = None
+        self._cursor_memo: tuple[list[tuple], Decimal, int | None] | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -143,14 +183,29 @@ class OrderBookLadder(DirectLines, can_focus=True):
         self._own = own
         self._rebuild()
 
+    def set_marks(self, marks: Mapping[Decimal, str]) -> None:
+        """Position prices to mark: price -> a short tag (``E`` entry, ``BE``, ``LC``)."""
+        if marks != self._marks:
+            self._marks = marks
+            self._rebuild()
+
     def clear(self) -> None:
-        self._book, self._own = None, {}
+        self._book, self._own, self._marks = None, {}, {}
+        self._cursor = None
+        self.refresh_bindings()
         self._rebuild(force=True)
 
     @property
     def cursor_price(self) -> Decimal | None:
-        row = self._cursor_row()
-        return self._rows[row][1] if row is not None else None
+        return self._cursor
+
+    @property
+    def spread(self) -> Decimal | None:
+        """The real spread (best ask - best bid), whatever the grouping."""
+        book = self._book
+        if book is None or book.best_bid is None or book.best_ask is None:
+            return None
+        return book.best_ask - book.best_bid
 
     # ------------------------------------------------------------------ layout
     def _split(self, height: int) -> tuple[int, int]:
@@ -167,7 +222,11 @@ class OrderBookLadder(DirectLines, can_focus=True):
             asks: list[Level] = []
             bids: list[Level] = []
         else:
-            (bp, bs), (ap, as_) = book.grouped(step, max(n_asks, n_bids, 1))
+            # a side with fewer levels than its half gives its rows to the other (grouped
+            # coarsely the book runs out of levels: no blank rows above the asks)
+            (bp, bs), (ap, as_) = book.grouped(step, max(n_asks + n_bids, 1))
+            n_asks = min(len(ap), n_asks + max(0, n_bids - len(bp)))
+            n_bids = min(len(bp), self._split(height)[0] + self._split(height)[1] - n_asks)
             asks = list(zip(ap[:n_asks], as_[:n_asks], strict=True))
             bids = list(zip(bp[:n_bids], bs[:n_bids], strict=True))
         own: dict[tuple[str, Decimal], Decimal] = {}
@@ -175,6 +234,15 @@ class OrderBookLadder(DirectLines, can_focus=True):
             kind = "bid" if side == Side.BUY else "ask"
             key = (kind, group_price(price, step, up=kind == "ask"))
             own[key] = own.get(key, Decimal(0)) + size
+        marks: dict[Decimal, str] = {}
+        for price, text in sorted(self._marks.items()):
+            # the level a mark shows at: its own price grouped like the side it is on
+            book_bid = book.best_bid if book is not None else None
+            up = book_bid is None or price > book_bid
+            grouped = group_price(price, step, up=up)
+            for tag in text.split("/"):
+                if tag not in marks.get(grouped, "").split("/"):
+                    marks[grouped] = f"{marks[grouped]}/{tag}" if grouped in marks else tag
         cum_ask: list[Decimal] = []
         total = Decimal(0)
         for _price, size in asks:
@@ -200,14 +268,16 @@ class OrderBookLadder(DirectLines, can_focus=True):
                     int(cum_ask[i] * width / depth_max + Decimal("0.5")),
                     own.get(("ask", price)),
                     i,
+                    marks.get(price),
                 )
             )
         if book is not None and book.snapshots and not book.sane:
             # a crossed (or one-sided) book has no spread and no mid: say what is wrong
             rows.append(("insane", book.issue or _("book not sane")))
-        elif asks and bids:
-            spread = asks[0][0] - bids[0][0]
-            mid = (asks[0][0] + bids[0][0]) / 2
+        elif asks and bids and book is not None and book.best_bid and book.best_ask:
+            # the real touch, not the grouped levels: grouping widens the levels, not the spread
+            spread = book.best_ask - book.best_bid
+            mid = (book.best_ask + book.best_bid) / 2
             rows.append(("spread", spread, mid))
         else:
             rows.append(("spread", None, None))
@@ -221,6 +291,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
                     int(cum_bid[i] * width / depth_max + Decimal("0.5")),
                     own.get(("bid", price)),
                     i,
+                    marks.get(price),
                 )
             )
         while len(rows) < height:
@@ -352,7 +423,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
         if strip is None or strip.cell_length != ctx.width:
             row = self._rows[y]
             # the same level text comes back as the mid moves to and fro: reuse its strip
-            key = (row[:6], ctx.cursor_row == y)
+            key = (row[:6] + row[7:], ctx.cursor_row == y)
             seen = self._row_strips
             if seen.get("ctx") is not ctx or len(seen) > ROW_STRIPS_KEPT:
                 seen.clear()
@@ -391,12 +462,15 @@ class OrderBookLadder(DirectLines, can_focus=True):
                 )
                 text = center(text, width)
             return Strip([Segment(text, ctx.spread)], width)
-        _kind, price, size, cum, depth, own_size, _index = row
+        _kind, price, size, cum, depth, own_size, _index, tag = row
         sd = ctx.size_places
         marker = "◆" if own_size else " "
+        total = fmt(cum, sd, commas=False)
+        if tag:  # a position price at this level: the tag before the total
+            total = f"{tag} {total}"
         body = (
             f"{fmt(price, ctx.price_places):>{price_w - 1}}{marker} "
-            f"{fmt(size, sd, commas=False):>{size_w}} {fmt(cum, sd, commas=False):>{cum_w}}"
+            f"{fmt(size, sd, commas=False):>{size_w}} {total:>{cum_w}}"
         )
         body = body[:width].ljust(width)
         bar = min(width, depth)  # depth is already in cells: unchanged bars, unchanged rows
@@ -426,23 +500,24 @@ class OrderBookLadder(DirectLines, can_focus=True):
         return [y for y, row in enumerate(self._rows) if row[0] in ("ask", "bid")]
 
     def _cursor_row(self) -> int | None:
-        if self._cursor is None:
+        price = self._cursor
+        if price is None:
             return None
         memo = self._cursor_memo
-        if memo is not None and memo[0] is self._rows and memo[1] == self._cursor:
+        if memo is not None and memo[0] is self._rows and memo[1] == price:
             return memo[2]
-        side, index = self._cursor
         found = None
         for y, row in enumerate(self._rows):
-            if row[0] == side and row[6] == index:
+            if row[0] in ("ask", "bid") and row[1] == price:
                 found = y
                 break
-        self._cursor_memo = (self._rows, self._cursor, found)
+        self._cursor_memo = (self._rows, price, found)
         return found
 
     def _set_cursor_row(self, y: int) -> None:
-        row = self._rows[y]
-        self._cursor = (row[0], row[6])
+        if self._cursor is None:
+            self.refresh_bindings()
+        self._cursor = self._rows[y][1]
         self._strips = [None] * len(self._rows)
         self.refresh()
 
@@ -450,10 +525,13 @@ class OrderBookLadder(DirectLines, can_focus=True):
         levels = self._level_rows()
         if not levels:
             return
-        current = self._cursor_row()
-        if current is None:
+        rows = self._rows
+        price = self._cursor
+        prices = [rows[y][1] for y in levels]
+        if price is None or not prices[-1] <= price <= prices[0]:
+            # no cursor, or its price is off screen: re-centre on the touch
             spread = next(
-                (y for y, r in enumerate(self._rows) if r[0] in ("spread", "insane")), levels[0]
+                (y for y, r in enumerate(rows) if r[0] in ("spread", "insane")), levels[0]
             )
             target = (
                 next((y for y in levels if y > spread), levels[-1])
@@ -461,19 +539,66 @@ class OrderBookLadder(DirectLines, can_focus=True):
                 else next((y for y in reversed(levels) if y < spread), levels[0])
             )
         else:
-            candidates = [y for y in levels if (y > current if delta > 0 else y < current)]
+            # rows run from the highest price down: down is the next lower price shown
+            candidates = [
+                y for y in levels if (rows[y][1] < price if delta > 0 else rows[y][1] > price)
+            ]
             if not candidates:
                 return
             target = candidates[0] if delta > 0 else candidates[-1]
         self._set_cursor_row(target)
 
-    def action_pick(self) -> None:
+    def cursor_side(self) -> Side | None:
+        """The side that joins the cursor's level: a bid level (at or below the best bid) is a
+        BUY, an ask level a SELL; None between the touch or without a cursor."""
+        price, book = self._cursor, self._book
+        if price is None:
+            return None
         y = self._cursor_row()
-        if y is None:
+        if y is not None:
+            return Side.BUY if self._rows[y][0] == "bid" else Side.SELL
+        if book is not None and book.best_bid is not None and price <= book.best_bid:
+            return Side.BUY
+        if book is not None and book.best_ask is not None and price >= book.best_ask:
+            return Side.SELL
+        return None
+
+    def action_pick(self) -> None:
+        price, side = self._cursor, self.cursor_side()
+        if price is None:
             return
-        row = self._rows[y]
-        # a click on an ask level is a price to buy at; a bid level, a price to sell at
-        self.post_message(PricePicked(row[1], Side.BUY if row[0] == "ask" else Side.SELL))
+        # Enter joins the level: a bid level is a price to buy at, an ask level to sell at
+        self.post_message(PricePicked(price, side))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The trading keys act only with a cursor: before ``up``/``down`` placed one, ``b`` /
+        ``s`` / ``t`` fall through to the app's bindings (the ticket, the tape)."""
+        if action in CURSOR_ACTIONS:
+            return self._cursor is not None
+        return True
+
+    def action_limit(self, side: str) -> None:
+        if self._cursor is not None:
+            self.post_message(LadderLimit(Side(side), self._cursor))
+
+    def action_stop(self) -> None:
+        if self._cursor is not None:
+            self.post_message(LadderStop(self._cursor))
+
+    def action_cancel_level(self) -> None:
+        if self._cursor is not None:
+            self.post_message(LadderCancel(self._cursor, self.step))
+
+    def action_move_here(self) -> None:
+        if self._cursor is not None:
+            self.post_message(LadderMove(self._cursor))
+
+    def action_alert(self) -> None:
+        price = self.cursor_price
+        if price is None:
+            self.notify(_("Alert: first put the cursor on a level (up / down)"), severity="warning")
+            return
+        self.post_message(AlertAtPrice(price))
 
     def action_group(self, delta: int) -> None:
         new = max(0, min(len(GROUP_FACTORS) - 1, self.group_index + delta))
@@ -482,6 +607,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
 
     def watch_group_index(self) -> None:
         self._cursor = None
+        self.refresh_bindings()
         self._rebuild(force=True)
         self.post_message(GroupingChanged(self.step))
 

@@ -8,6 +8,8 @@ opens the confirm dialog; nothing is sent from here.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from textual.app import ComposeResult
@@ -23,9 +25,12 @@ from gmo_tui.i18n.cells import cell_len
 from gmo_tui.market import rules
 from gmo_tui.market.formatting import fmt
 from gmo_tui.market.intent import OrderIntent
-from gmo_tui.messages import TicketSubmitted
+from gmo_tui.market.sizing import RiskSize, risk_size
+from gmo_tui.messages import BracketSubmitted, TicketSubmitted
+from gmo_tui.trading.bracket_model import BracketSpec, ExitOffset
 from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.ticket_exits import parse_amount, parse_offset
 
 TIF_CHOICES = {
     ExecutionType.LIMIT: ("FAS", "FAK", "FOK", "SOK"),
@@ -47,6 +52,38 @@ def allowed_cancel_before(
     )
 
 
+EXIT_CHARS = r"[0-9.,t%]*"
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _price(rule: SymbolRule, text: str) -> tuple[Decimal | None, str | None]:
+    """A price as typed or as shown (grouped thousands: ``10,000,000``)."""
+    t = text.strip()
+    if "," in t:
+        if not _GROUPED.fullmatch(t):
+            return None, _("commas only between groups of three digits (10,000,000)")
+        t = t.replace(",", "")
+    return rules.validate_price(rule, t)
+
+
+EXIT_NAMES = {
+    "tp": N_("take-profit"),
+    "sl": N_("stop-loss"),
+    "trail": N_("trail"),
+    "risk": N_("risk"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exits:
+    """The ticket's bracket fields, parsed."""
+
+    take_profit: ExitOffset | None = None
+    stop_loss: ExitOffset | None = None
+    trail: Decimal | None = None
+    risk: RiskSize | None = None
+
+
 class OrderTicket(RenderMemo, Vertical, can_focus=False):
     DEFAULT_CSS = """
     OrderTicket { height: auto; border: round $primary; padding: 0 1; border-title-style: bold; }
@@ -61,12 +98,20 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     OrderTicket Checkbox { height: 1; border: none; padding: 0; background: transparent; }
     OrderTicket #ticket-error { color: $error; height: auto; }
     OrderTicket #ticket-estimate { color: $text-muted; height: 1; }
+    OrderTicket #ticket-estimate.-risk { height: 2; }
     OrderTicket .-hidden { display: none; }
+    OrderTicket.-short #row-exits, OrderTicket.-short #row-risk { display: none; }
     """
     BINDINGS = [
         Binding("enter", "review", "Review order", id="ticket.review", tooltip="Check and confirm"),
         Binding("escape", "leave", "Leave ticket", show=False, id="ticket.leave"),
-        Binding("f2", "flip_side", "Flip side", id="ticket.flip", tooltip="BUY <-> SELL"),
+        Binding(
+            "f2",
+            "flip_side",
+            "Flip side",
+            id="ticket.flip",
+            tooltip="BUY <-> SELL, the price to the other side's touch",
+        ),
     ]
 
     Submitted = TicketSubmitted
@@ -82,6 +127,9 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.entry_reason: str | None = None
         """Why order entry is disabled (``EntryGates.reason``); None while it is enabled."""
         self.errors: dict[str, str] = {}
+        self.exits = Exits()
+        self.reviewed = False
+        """Enter was pressed: empty required fields now show their error too."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -91,7 +139,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         with Horizontal(id="row-price"):
             yield Label(_("Price"), classes="label")
             yield Input(
-                id="ticket-price", placeholder=_("limit price"), restrict=r"[0-9.]*", compact=True
+                id="ticket-price", placeholder=_("limit price"), restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal():
             yield Label(_("Size"), classes="label")
@@ -100,6 +148,22 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             yield Label(_("Losscut"), classes="label")
             yield Input(
                 id="ticket-losscut", placeholder=_("optional"), restrict=r"[0-9.]*", compact=True
+            )
+        with Horizontal(id="row-exits"):
+            yield Label(_("TP / SL"), classes="label")
+            yield Input(
+                id="ticket-tp", placeholder=_("take-profit"), restrict=EXIT_CHARS, compact=True
+            )
+            yield Input(
+                id="ticket-sl", placeholder=_("stop-loss"), restrict=EXIT_CHARS, compact=True
+            )
+        with Horizontal(id="row-risk"):
+            yield Label(_("Trl/Risk"), classes="label")
+            yield Input(
+                id="ticket-trail", placeholder=_("trail"), restrict=r"[0-9.,]*", compact=True
+            )
+            yield Input(
+                id="ticket-risk", placeholder=_("JPY at risk"), restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal(id="row-cancel-before", classes="-hidden"):
             yield Checkbox("cancelBefore", id="ticket-cancel-before")
@@ -143,20 +207,27 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
     def prepare(
         self, side: Side, price: Decimal | None, kind: ExecutionType = ExecutionType.LIMIT
     ) -> None:
-        """Open for ``side`` ``kind`` at ``price`` and focus the size (the `b`/`s` keys)."""
+        """Open for ``side`` ``kind`` at ``price`` and focus the size (the `b`/`s` keys); the
+        time in force starts from the kind's default (FAS for a LIMIT), never a MARKET's."""
         self.side = side
+        self.reviewed = False
         self.query_one("#ticket-side", Cycler).value = side.value
         self.query_one("#ticket-type", Cycler).value = kind.value
+        tif = self.tif_choices(kind)
+        self.query_one("#ticket-tif", Cycler).set_options(tif, tif[0])
         if price is not None:
             self.set_price(price)
         self.query_one("#ticket-size", Input).focus()
         self._refresh_fields()
 
     def set_price(self, price: Decimal) -> None:
+        """The price field, in the symbol's decimals with grouped thousands."""
         places = rules.price_decimals(self.rule) if self.rule else 0
-        self.query_one("#ticket-price", Input).value = format(
-            price.quantize(Decimal(1).scaleb(-places)) if places else price.to_integral_value(), "f"
-        )
+        self.query_one("#ticket-price", Input).value = fmt(price, places)
+
+    def set_size(self, size: Decimal) -> None:
+        """The active size (keys ``1`` ... ``5``) into the size field."""
+        self.query_one("#ticket-size", Input).value = format(size, "f")
 
     # ------------------------------------------------------------------ events
     def on_cycler_changed(self, event: Cycler.Changed) -> None:
@@ -188,12 +259,19 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self._validate()
 
     def action_flip_side(self) -> None:
+        """BUY <-> SELL; a LIMIT's price moves to the new side's touch (a BUY at the bid
+        becomes a SELL at the ask, never a SELL that crosses)."""
+        side = self.side.opposite  # the cycler tells the side by a message, after this
         self.query_one("#ticket-side", Cycler).action_cycle(1)
+        touch = self.best_bid if side is Side.BUY else self.best_ask
+        if self.kind is ExecutionType.LIMIT and touch is not None:
+            self.set_price(touch)
 
     def action_leave(self) -> None:
-        focus_book = getattr(self.app, "action_focus_book", None)
-        if focus_book is not None:
-            focus_book()
+        """Esc: back to the book ladder (``#book`` on the screen), where the keys trade."""
+        books = self.screen.query("#book")
+        if books:
+            books.first().focus()
 
     # ------------------------------------------------------------------ validation
     @property
@@ -221,6 +299,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if not self.is_mounted:
             return None
         errors: dict[str, str] = {}
+        quiet: set[str] = set()
+        """Fields still empty: not shown as errors until the user asks for a review."""
         if not self.private:
             errors["key"] = _("no API key: order entry needs credentials (see ? help)")
         elif self.entry_reason is not None:
@@ -236,24 +316,48 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         if rule is None:
             errors["symbol"] = _("waiting for the symbol's trading rules…")
         else:
+            # an empty field is not an error yet: nothing red before the user typed
             if kind is not ExecutionType.MARKET:
-                price, err = rules.validate_price(rule, price_input.value)
+                price, err = _price(rule, price_input.value)
                 if err:
                     errors["price"] = err
+                    if not price_input.value.strip():
+                        quiet.add("price")
             size, err = rules.validate_size(rule, size_input.value)
             if err:
                 errors["size"] = err
+                if not size_input.value.strip():
+                    quiet.add("size")
             if rule.is_margin and kind is not ExecutionType.MARKET and losscut_input.value.strip():
-                losscut, err = rules.validate_price(rule, losscut_input.value)
+                losscut, err = _price(rule, losscut_input.value)
                 if err:
                     errors["losscut"] = _("losscut {problem}").format(problem=err)
-        price_input.set_class("price" in errors, "-invalid")
-        size_input.set_class("size" in errors, "-invalid")
+            exits = self._exits(rule, price, errors)
+            if exits.risk is not None:
+                # the amount at risk and the stop give the size: the size field is not used
+                errors.pop("size", None)
+                size = exits.risk.size
+        if self.reviewed:
+            quiet.clear()
+        price_input.set_class("price" in errors and "price" not in quiet, "-invalid")
+        size_input.set_class("size" in errors and "size" not in quiet, "-invalid")
         losscut_input.set_class("losscut" in errors, "-invalid")
         self.errors = errors
-        first = next(iter(errors.values()), "")
+        first = next((e for k, e in errors.items() if k not in quiet), "")
         self.query_one("#ticket-error", Static).update(first)
-        self.query_one("#ticket-estimate", Static).update(self._estimate(price, size))
+        estimate = self._estimate(price, size)
+        if self.exits.risk is not None and self.exits.risk.size is not None:
+            risk = self.exits.risk
+            margin = (
+                "" if risk.margin is None else _(" · margin {jpy}").format(jpy=fmt(risk.margin, 0))
+            )
+            estimate = _("risk {jpy} JPY → size {size}").format(
+                jpy=fmt(risk.risk, 0), size=f"{risk.size:f}"
+            )
+            estimate = f"{estimate}{margin}\n{self._estimate(price, size)}"
+        estimate_line = self.query_one("#ticket-estimate", Static)
+        estimate_line.set_class(self.exits.risk is not None, "-risk")
+        estimate_line.update(estimate)
         if errors or size is None or rule is None:
             return None
         tif = self.query_one("#ticket-tif", Cycler).value
@@ -270,6 +374,54 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             time_in_force=TimeInForce(tif),
             losscut_price=losscut,
             cancel_before=cancel_before,
+        )
+
+    def _exits(self, rule: SymbolRule, price: Decimal | None, errors: dict[str, str]) -> Exits:
+        """The take-profit, stop-loss, trailing and risk fields (errors added to ``errors``)."""
+        tp, tp_err = parse_offset(self.query_one("#ticket-tp", Input).value)
+        sl, sl_err = parse_offset(self.query_one("#ticket-sl", Input).value)
+        trail, trail_err = parse_amount(self.query_one("#ticket-trail", Input).value)
+        amount, risk_err = parse_amount(self.query_one("#ticket-risk", Input).value)
+        for key, err in (("tp", tp_err), ("sl", sl_err), ("trail", trail_err), ("risk", risk_err)):
+            if err:
+                errors[key] = _("{field}: {problem}").format(field=_(EXIT_NAMES[key]), problem=err)
+        if trail is not None and sl is None:
+            errors["trail"] = _("a trailing distance needs a stop-loss")
+        risk = None
+        if amount is not None:
+            entry = self.reference_price(price)
+            if sl is None or entry is None:
+                errors["risk"] = _("risk sizing needs a stop-loss (and a price)")
+            else:
+                stop = sl.price(rule, self.side, entry, profit=False)
+                resting = self.kind is ExecutionType.LIMIT and not self._crosses(price)
+                risk = risk_size(
+                    rule,
+                    self.side,
+                    entry,
+                    stop,
+                    amount,
+                    entry_fee_rate=rule.maker_fee if resting else None,
+                )
+                if risk.size is None:
+                    errors["risk"] = _("risk: {reason}").format(reason=_(risk.reason or ""))
+        self.exits = Exits(tp, sl, trail, risk)
+        return self.exits
+
+    def bracket(self, intent: OrderIntent) -> BracketSpec | None:
+        """The ticket's order as a bracket when it has a take-profit or a stop-loss."""
+        exits = self.exits
+        if exits.take_profit is None and exits.stop_loss is None:
+            return None
+        return BracketSpec(
+            symbol=intent.symbol,
+            side=intent.side,
+            size=intent.size,
+            execution_type=intent.execution_type,
+            price=intent.price,
+            stop_loss=exits.stop_loss,
+            take_profit=exits.take_profit,
+            trail=exits.trail,
         )
 
     def reference_price(self, price: Decimal | None) -> Decimal | None:
@@ -303,10 +455,15 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         return self.best_bid is not None and price <= self.best_bid
 
     def action_review(self) -> None:
+        self.reviewed = True
         intent = self._validate()
         if intent is None:
             if not self.errors:
                 return
             self.app.bell()
             return
-        self.post_message(TicketSubmitted(intent))
+        spec = self.bracket(intent)
+        if spec is not None:
+            self.post_message(BracketSubmitted(spec))
+        else:
+            self.post_message(TicketSubmitted(intent))

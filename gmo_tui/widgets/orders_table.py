@@ -1,9 +1,13 @@
 """Active orders of the symbol, rendered from the service's order tracker (no copy kept):
-``c`` cancel, ``e`` change price, ``C`` cancel all."""
+``c`` cancel, ``e`` change price, ``C`` cancel all. A bracket's orders carry its tag, and the
+exits the app holds (emulated take-profits) are rows of their own; ``c`` on either cancels the
+whole bracket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from rich.text import Text
 from textual.binding import Binding
@@ -12,8 +16,20 @@ from gmo_tui.exchange.enums import Side
 from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt, jst_time
 from gmo_tui.market.orders import TrackedOrder
-from gmo_tui.messages import CancelAll, CancelOrder, ChangeOrder
+from gmo_tui.messages import CancelAll, CancelBracket, CancelOrder, ChangeOrder
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatedRow:
+    """An exit the app holds for a bracket (no order at the exchange)."""
+
+    bracket_id: int
+    side: Side
+    price: Decimal
+    size: Decimal
+    tag: str
+    symbol: str = ""
 
 
 class OrdersTable(KeyedTable):
@@ -62,8 +78,13 @@ class OrdersTable(KeyedTable):
         orders: Iterable[TrackedOrder],
         places: Places,
         colours: dict[str, str],
+        notes: Mapping[int, str] | None = None,
+        emulated: Sequence[EmulatedRow] = (),
     ) -> None:
-        """The tracker's active orders (``OrderTracker.active``), newest order id first."""
+        """The tracker's active orders (``OrderTracker.active``), newest order id first.
+        ``notes``: order id -> a bracket's tag after the type (``SL B1``); ``emulated``: exits
+        the app holds (take-profits), no order at the exchange, listed after the orders."""
+        notes = notes or {}
         rows = []
         for o in sorted(orders, key=lambda o: o.order_id or 0, reverse=True):
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
@@ -77,13 +98,40 @@ class OrdersTable(KeyedTable):
                         (
                             "-" if o.order_id is None else str(o.order_id),
                             Text(o.side.value, style=colour),
-                            o.execution_type.value,
+                            o.execution_type.value
+                            + (
+                                f" {notes[o.order_id]}"
+                                if o.order_id is not None and o.order_id in notes
+                                else ""
+                            ),
                             Text(fmt(o.price, tick_places), justify="right"),
                             Text(fmt(o.size, size_places, commas=False), justify="right"),
                             Text(fmt(o.filled, size_places, commas=False), justify="right"),
                             o.state.value,
                             "-" if o.time_in_force is None else o.time_in_force.value,
                             "-" if o.ordered_at is None else jst_time(o.ordered_at),
+                        ),
+                    ),
+                )
+            )
+        for row in emulated:
+            colour = colours.get("bid" if row.side is Side.BUY else "ask", "")
+            tick_places, size_places = places(row.symbol)
+            rows.append(
+                (
+                    f"bracket-{row.bracket_id}-{row.price}",
+                    self.cells(
+                        row.symbol,
+                        (
+                            "-",
+                            Text(row.side.value, style=colour),
+                            row.tag,
+                            Text(fmt(row.price, tick_places), justify="right"),
+                            Text(fmt(row.size, size_places, commas=False), justify="right"),
+                            Text(fmt(Decimal(0), size_places, commas=False), justify="right"),
+                            _("EMULATED"),
+                            "-",
+                            "-",
                         ),
                     ),
                 )
@@ -101,6 +149,10 @@ class OrdersTable(KeyedTable):
         return order_id
 
     def action_cancel(self) -> None:
+        key = self.selected_key or ""
+        if key.startswith("bracket-"):  # an emulated exit: its bracket goes as one unit
+            self.post_message(CancelBracket(int(key.split("-")[1])))
+            return
         order_id = self._selected()
         if order_id is not None:
             self.post_message(CancelOrder(order_id))

@@ -36,6 +36,8 @@ class StatusBar(RenderMemo, Widget):
     message: reactive[str] = reactive("")
     link_held_frames: reactive[int] = reactive(0)
     """Frame periods held back in the last second because the terminal was behind."""
+    size_text: reactive[str] = reactive("")
+    """The active order size (keys 1-5), e.g. ``size 0.01 [1]``."""
 
     def set_stream(self, name: str, state: str) -> None:
         if self.streams.get(name) != state:
@@ -90,6 +92,8 @@ class StatusBar(RenderMemo, Widget):
                 _("  link slow: {count} frames skipped").format(count=self.link_held_frames),
                 style=f"bold {colour}".strip(),
             )
+        if self.size_text:
+            text.append(f"  {self.size_text}", style="bold")
         if self.message:
             text.append(f"  {self.message}", style="italic")
         return text

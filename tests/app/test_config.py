@@ -16,11 +16,13 @@ from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes, theme_from_toml
 
 def test_flags_beat_env_beat_file_beat_defaults(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('symbol = "ETH"\ntheme = "gmo-light"\ntier = 2\n[keymap]\n"ticket.buy" = "B"\n')
+    path.write_text(
+        'symbol = "ETH"\ntheme = "gmo-light"\ntier = 2\n[keymap]\n"ticket.buy" = "f5"\n'
+    )
     settings = cfg.load_settings(path, env={"GMO_TUI_THEME": "gmo-high-contrast"}, symbol="XRP_JPY")
     assert settings.symbol == "XRP_JPY"  # flag
     assert settings.theme == "gmo-high-contrast"  # env over file
-    assert settings.tier == 2 and settings.keymap == {"ticket.buy": "B"}  # file
+    assert settings.tier == 2 and settings.keymap == {"ticket.buy": "f5"}  # file
     assert settings.endpoint == cfg.DEFAULT_ENDPOINT  # default
 
 

@@ -1,4 +1,4 @@
-"""Issue 14: Orders, Positions and Executions of every symbol (A), with a symbol column,
+"""Issue 14: Orders, Positions and Executions of every symbol (*), with a symbol column,
 remembered across runs in a private file; actions work on the selected row's symbol."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def test_all_symbols_toggle_remembered_and_actions_on_the_row(sim, make_ap
         await wait_for(pilot, lambda: service.tracker.get(eth_order), "ETH order tracked")
         await wait_for(pilot, lambda: len(service.positions.all("ETH_JPY")) == 1, "ETH position")
 
-        await pilot.press("A")
+        await pilot.press("asterisk")
         await wait_for(pilot, lambda: positions.row_count == 2, "every symbol's positions")
         symbols = {positions.get_cell(k, "symbol") for k in positions.keys()}
         assert symbols == {"BTC_JPY", "ETH_JPY"}

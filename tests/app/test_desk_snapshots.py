@@ -1,4 +1,4 @@
-"""Issue 14 snapshots: every symbol listed (A) with positions and orders on BTC_JPY and ETH_JPY,
+"""Issue 14 snapshots: every symbol listed (*) with positions and orders on BTC_JPY and ETH_JPY,
 at 80x24, 120x40 and 200x50, against the built-in exchange frozen at seed 42."""
 
 from __future__ import annotations

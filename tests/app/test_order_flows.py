@@ -19,7 +19,7 @@ async def place_resting_buy(pilot, app, size: str = "0.01", ticks_below: int = 2
     """b -> (price a little under the bid so it rests) -> size -> Enter -> y."""
     await focus_to(pilot, app, "b", "ticket-size")
     best_bid = app.session.books[app.session.symbol].best_bid
-    ticket_price = Decimal(app.main.query_one("#ticket-price").value)
+    ticket_price = Decimal(app.main.query_one("#ticket-price").value.replace(",", ""))
     assert (
         abs(ticket_price - best_bid) <= app.session.rules[app.session.symbol].tick_size * 20_000
     )  # the touch

@@ -84,7 +84,7 @@ async def test_ladder_repaints_only_changed_rows_and_picks_prices():
         await pilot.press("enter")
         await pilot.pause()
         assert app.picked and app.picked[-1].price == Decimal(1000)
-        assert app.picked[-1].side is Side.SELL
+        assert app.picked[-1].side is Side.BUY  # a bid level joins the bid (issue 14)
 
         await pilot.press("right_square_bracket")  # coarser: groups of 2 ticks
         await pilot.pause()

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from gmo_tui.alerts import Fired
 from gmo_tui.config import Settings
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval
@@ -67,6 +68,7 @@ class Recorder:
         self.parts.append(part)
 
     def on_entry_changed(self, gates: EntryGates) -> None: ...
+    def on_alert(self, fired: Fired) -> None: ...
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

@@ -18,7 +18,7 @@ async def test_notice_error_footer_and_panes_in_japanese(sim, make_app):
         await wait_ready(pilot, app)
         main = app.main
         # panes and footer (binding descriptions) in GMO's terms
-        assert main.ladder.border_title == "板  [ ] 集約"
+        assert main.ladder.border_title == "板  [ ] 集約 1"  # the grouping step (1 tick)
         assert main.tape.border_title == "歩み値"
         assert [str(tab.label) for tab in main.query_one("#pane-tabs").query(Tab)] == [
             "歩み値",

@@ -25,14 +25,15 @@ from gmo_tui import cli
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
 from gmo_tui.record.controls import ReplayRemote
+from gmo_tui.record.demo_market import demo_market, demo_recording, load_timeline
 from gmo_tui.record.format import Header, Kind
 from gmo_tui.record.reader import open_recording
 from gmo_tui.record.replay_source import replay_market
 from gmo_tui.record.writer import RecordingWriter
 from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.market import MarketRates, SyntheticMarket
-from gmo_tui.sim.market_recorded import RecordedMarket, recorded_market
-from gmo_tui.sim.market_shape import BookShape, Timeline, demo_recording, load_timeline
+from gmo_tui.sim.market_recorded import RecordedMarket
+from gmo_tui.sim.market_shape import BookShape, Timeline
 from gmo_tui.sim.runner import SimServer
 from gmo_tui.sim.state import DEMO_ACCOUNT, SimState
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
@@ -93,7 +94,7 @@ def _minute(state: SimState) -> Minute:
 
 @pytest.fixture(scope="module")
 def recorded() -> Minute:
-    return _minute(_state(market=recorded_market()))
+    return _minute(_state(market=demo_market()))
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,7 @@ def test_prints_come_in_bursts_of_market_like_sizes(recorded: Minute, walk: Minu
 
 
 def test_a_resting_bid_fills_when_the_prints_reach_it() -> None:
-    state = _state(market=recorded_market())
+    state = _state(market=demo_market())
     engine = state.engine
     symbol = "BTC"
     bid = engine.best_bid(symbol)
@@ -225,7 +226,7 @@ def test_it_goes_on_past_the_recording_seamlessly() -> None:
 
 
 def test_a_frozen_demo_market_does_not_move() -> None:
-    state = SimState(seed=42, rates=MarketRates.frozen(), market=recorded_market())
+    state = SimState(seed=42, rates=MarketRates.frozen(), market=demo_market())
     before = state.engine.orderbook("BTC")
     assert_sane(before, "BTC")
     _stepping(state).step(5.0)
@@ -243,7 +244,7 @@ def test_the_shipped_recording_is_small_and_what_the_script_makes(tmp_path: Path
 
 
 async def test_the_exchange_serves_the_recorded_market_over_http() -> None:
-    async with SimServer(port=0, seed=42, market=recorded_market()) as sim:
+    async with SimServer(port=0, seed=42, market=demo_market()) as sim:
         async with httpx.AsyncClient(base_url=sim.endpoint) as client:
             reply = await client.get("/public/v1/orderbooks", params={"symbol": "ETH"})
     data = reply.json()["data"]
@@ -297,7 +298,7 @@ def test_another_recording_can_shape_the_market(tmp_path: Path) -> None:
     path = tmp_path / "eth.gmorec"
     _record_eth(path, levels=120)
     timeline = load_timeline(path)
-    state = _state(market=recorded_market(str(path)))
+    state = _state(market=demo_market(str(path)))
     market = _stepping(state)
     for _ in range(30):
         market.step(1.0)
@@ -331,7 +332,7 @@ def test_a_recording_that_cannot_shape_the_market_is_said_so(
 
 
 async def test_a_subscriber_sees_the_demo_market_move_live(make_sim: Any) -> None:
-    sim = await make_sim(market=recorded_market())
+    sim = await make_sim(market=demo_market())
     await sim.control("limits", {"ws_commands_per_s": 100})
     async with Gmo(sim) as gmo, connect(gmo.ws_url("/ws/public/v1")) as ws:
         for channel in ("trades", "orderbooks"):
