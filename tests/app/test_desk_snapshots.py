@@ -30,8 +30,9 @@ async def _seed_two_symbols(endpoint: str, key: str, secret: str) -> None:
         await rest.place_order("ETH_JPY", "BUY", "LIMIT", Decimal("0.2"), price=eth.bids[4].price)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def two_symbol_exchange():
+    """A fresh frozen exchange per picture (a shared one drifts between app runs)."""
     sim = SimThread(host="127.0.0.1", port=0, seed=42, control=True, frozen=True)
     sim.start()
     httpx.post(f"{sim.endpoint}/_sim/limits", json={"ws_commands_per_s": 200}).raise_for_status()
@@ -57,12 +58,27 @@ def test_all_symbols_positions_and_orders(snap_compare, two_symbol_exchange, tmp
             ),
             "three orders",
         )
-        await settled(pilot, app, orders=3, positions=2)
+        # the wide layout (200x50) shows the watchlist: wait for every symbol's 24h change
+        await settled(pilot, app, watchlist=size[0] >= 140, orders=3, positions=2)
         app.main.show_pane("account")
         app.main.account.active = "positions"
         app.main.query_one(PositionsTable).focus()
         await wait_for(pilot, lambda: app.main.query_one(PositionsTable).row_count == 2, "rows")
         await wait_for(pilot, lambda: app.main.query_one(OrdersTable).row_count == 3, "orders")
+        # every seeded fill (both symbols) told as its burst notice, then the toasts cleared
+        fills = app.session.service.fills
+        await wait_for(
+            pilot,
+            lambda: (
+                {f.symbol for f in fills.latest()} == {"BTC_JPY", "ETH_JPY"}
+                and app.main.fills_seen == len(fills.latest())
+                and not len(app.main.bursts)
+            ),
+            "every fill told",
+        )
+        await pilot.pause(0.2)  # the last notice's toast is posted, then cleared
+        app.clear_notifications()
+        await pilot.pause(0.1)
         await still(pilot, app)
 
     assert snap_compare(
