@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from gmo_tui import config as cfg
 from gmo_tui.commands import GmoCommands
+from gmo_tui.deck_keys import DECK_BINDINGS
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.errors import ApiError, GmoError
 from gmo_tui.heap import freeze_startup_heap
@@ -112,6 +113,7 @@ class GmoTuiApp(App[None]):
         ),
         _key("A", "screen.alerts", "Alerts", "Alerts: list, dismiss", id="alerts.list", show=False),
         *TRADE_BINDINGS,
+        *DECK_BINDINGS,
         _key("question_mark", "help", "Help", "All keys", id="app.help"),
         _key("q", "quit", "Quit", "Close streams and quit", id="app.quit"),
         # Textual's own palette binding, here so that its footer label is translated too
@@ -190,6 +192,7 @@ class GmoTuiApp(App[None]):
             self.set_keymap(self.settings.keymap)
         self.bootstrap()
         self.public_stream()
+        self.replay_watch()
         self.ticker_poll()
         if self.session.service is not None:
             self.service_start()
@@ -218,6 +221,10 @@ class GmoTuiApp(App[None]):
     @work(exclusive=True, group="public-stream", exit_on_error=False, description=N_("public feed"))
     async def public_stream(self) -> None:
         await self.session.run_public_stream()
+
+    @work(exclusive=True, group="replay", exit_on_error=False, description=N_("replay status"))
+    async def replay_watch(self) -> None:
+        await self.session.deck.watch_replay()
 
     @work(
         exclusive=True, group="ticker-poll", exit_on_error=False, description=N_("tickers, status")
@@ -266,6 +273,7 @@ class GmoTuiApp(App[None]):
         return {
             "bootstrap": self.bootstrap,
             "public-stream": self.public_stream,
+            "replay": self.replay_watch,
             "ticker-poll": self.ticker_poll,
             "service-start": self.service_start,
             "private-stream": self.private_stream,
@@ -279,6 +287,7 @@ class GmoTuiApp(App[None]):
         if not self.is_running or not self.main.is_mounted:
             return
         self.main.show_entry()
+        self.main.deck_flows.show(self.main.status)  # REC; a replay's position (no latency)
         if not self.show_metrics:
             return
         session = self.session

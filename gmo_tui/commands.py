@@ -84,6 +84,25 @@ PALETTE_ACTIONS = (
     ),
     ("new_alert('fill')", N_("Alert: every fill"), N_("Any symbol")),
     ("new_alert('maintenance')", N_("Alert: exchange maintenance"), N_("When it begins")),
+    (
+        "record",
+        N_("Record: the public feed to a file, on / off (ctrl+r)"),
+        N_("recordings/ in the data directory"),
+    ),
+    ("replay_toggle", N_("Replay: pause / play (f6)"), N_("When the exchange replays")),
+    ("replay_step", N_("Replay: one step (f7)"), N_("When the exchange replays")),
+    ("replay_speed('1')", N_("Replay speed: x1 (f8: next speed)"), N_("When the exchange replays")),
+    ("replay_speed('2')", N_("Replay speed: x2 (f8: next speed)"), N_("When the exchange replays")),
+    (
+        "replay_speed('10')",
+        N_("Replay speed: x10 (f8: next speed)"),
+        N_("When the exchange replays"),
+    ),
+    (
+        "replay_speed('max')",
+        N_("Replay speed: max (f8: next speed)"),
+        N_("When the exchange replays"),
+    ),
     ("app.help", N_("Help: every key"), ""),
     ("app.quit", N_("Quit"), N_("Close the streams, delete the private token")),
 )

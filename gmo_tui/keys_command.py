@@ -18,6 +18,7 @@ from typing import TextIO
 from gmo_tui import api_keys
 from gmo_tui import config as cfg
 from gmo_tui.api_keys import KeyringFailure, key_hint
+from gmo_tui.i18n import _
 
 Prompt = Callable[[str], str]
 
@@ -48,9 +49,15 @@ class BadInput(ValueError):
 def _clean(label: str, value: str) -> str:
     value = value.strip()
     if not value:
-        raise BadInput(f"the API {label} is empty")
+        raise BadInput(
+            _("the API key is empty") if label == "key" else _("the API secret is empty")
+        )
     if any(c.isspace() or not c.isprintable() or not c.isascii() for c in value):
-        raise BadInput(f"the API {label} holds spaces or characters no GMO Coin {label} has")
+        raise BadInput(
+            _("the API key holds spaces or characters no GMO Coin key has")
+            if label == "key"
+            else _("the API secret holds spaces or characters no GMO Coin secret has")
+        )
     return value
 
 
@@ -59,7 +66,7 @@ def read_pair(stdin: TextIO, prompt: Prompt | None = None) -> tuple[str, str]:
     ``getpass.getpass``), else the first two lines of ``stdin``."""
     if stdin.isatty():
         prompt = prompt or getpass.getpass
-        key, secret = prompt("GMO Coin API key: "), prompt("GMO Coin API secret: ")
+        key, secret = prompt(_("GMO Coin API key: ")), prompt(_("GMO Coin API secret: "))
     else:
         key, secret = stdin.readline(), stdin.readline()
     return _clean("key", key), _clean("secret", secret)
@@ -78,62 +85,71 @@ def keys_set(
     try:
         key, secret = read_pair(stdin, prompt)
     except BadInput as exc:
-        print(f"gmo-tui keys set: {exc}; nothing stored", file=err)
+        print(_("gmo-tui keys set: {error}; nothing stored").format(error=exc), file=err)
         return 2
     except EOFError:
-        print("gmo-tui keys set: no input; nothing stored", file=err)
+        print(_("gmo-tui keys set: no input; nothing stored"), file=err)
         return 2
     try:
         api_keys.store(key, secret)
     except KeyringFailure as exc:
         print(
-            f"gmo-tui keys set: the OS keyring ({api_keys.backend_name()}) refused: {exc}. "
-            "Nothing stored; use GMO_API_KEY/GMO_API_SECRET or credentials.toml instead.",
+            _(
+                "gmo-tui keys set: the OS keyring ({backend}) refused: {error}. "
+                "Nothing stored; use GMO_API_KEY/GMO_API_SECRET or credentials.toml instead."
+            ).format(backend=api_keys.backend_name(), error=exc),
             file=err,
         )
         return 1
-    print(f"Stored key {key_hint(key)} and its secret in {api_keys.backend_name()}.", file=out)
+    print(
+        _("Stored key {hint} and its secret in {backend}.").format(
+            hint=key_hint(key), backend=api_keys.backend_name()
+        ),
+        file=out,
+    )
     if not api_keys.backend_is_recommended():
         print(
-            "Warning: keyring ranks this backend as not recommended (it may keep the secret "
-            "unencrypted on disk).",
+            _(
+                "Warning: keyring ranks this backend as not recommended (it may keep the secret "
+                "unencrypted on disk)."
+            ),
             file=err,
         )
     env = os.environ if env is None else env
     if env.get("GMO_API_KEY") or env.get("GMO_API_SECRET"):
-        print("Note: GMO_API_KEY/GMO_API_SECRET in the environment still come first.", file=out)
+        print(_("Note: GMO_API_KEY/GMO_API_SECRET in the environment still come first."), file=out)
     file = (directory or cfg.config_dir()) / cfg.CREDENTIALS_FILE
     if file.exists():
-        print(f"Note: {file} still comes before the keyring.", file=out)
+        print(_("Note: {file} still comes before the keyring.").format(file=file), file=out)
     return 0
 
 
 def _env_line(env: Mapping[str, str]) -> str:
     key, secret = env.get("GMO_API_KEY", ""), env.get("GMO_API_SECRET", "")
     if key and secret:
-        return f"set, key {key_hint(key)}"
+        return _("set, key {hint}").format(hint=key_hint(key))
     if key or secret:
-        return "only one of the two is set"
-    return "not set"
+        return _("only one of the two is set")
+    return _("not set")
 
 
 def _file_line(path: Path) -> str:
     try:
         creds = cfg.credentials_from_file(path)
     except cfg.ConfigError as exc:
-        return f"refused: {exc}"
-    return "none" if creds is None else f"key {key_hint(creds.api_key)}"
+        return _("refused: {error}").format(error=exc)
+    return _("none") if creds is None else _("key {hint}").format(hint=key_hint(creds.api_key))
 
 
 def _keyring_line() -> str:
     found = api_keys.state()
     if found.error is not None:
-        return f"unusable: {found.error}"
+        return _("unusable: {error}").format(error=found.error)
     if found.complete and found.key:
-        return f"key {key_hint(found.key)} and its secret"
+        return _("key {hint} and its secret").format(hint=key_hint(found.key))
     if found.key or found.has_secret:
-        return "incomplete (one of the two entries only): run `gmo-tui keys set`"
-    return "none"
+        return _("incomplete (one of the two entries only): run `gmo-tui keys set`")
+    return _("none")
 
 
 def keys_show(
@@ -143,19 +159,35 @@ def keys_show(
     env = os.environ if env is None else env
     directory = directory or cfg.config_dir()
     path = directory / cfg.CREDENTIALS_FILE
-    print("gmo-tui looks for credentials in this order and uses the first complete pair:", file=out)
-    print(f"  1. environment GMO_API_KEY / GMO_API_SECRET: {_env_line(env)}", file=out)
-    print(f"  2. file {path}: {_file_line(path)}", file=out)
-    print(f"  3. OS keyring ({api_keys.backend_name()}): {_keyring_line()}", file=out)
+    print(
+        _("gmo-tui looks for credentials in this order and uses the first complete pair:"),
+        file=out,
+    )
+    print(
+        _("  1. environment GMO_API_KEY / GMO_API_SECRET: {state}").format(state=_env_line(env)),
+        file=out,
+    )
+    print(_("  2. file {path}: {state}").format(path=path, state=_file_line(path)), file=out)
+    print(
+        _("  3. OS keyring ({backend}): {state}").format(
+            backend=api_keys.backend_name(), state=_keyring_line()
+        ),
+        file=out,
+    )
     try:
         creds = cfg.load_credentials(env, directory)
     except cfg.ConfigError as exc:
-        print(f"In use: none; the app refuses to start: {exc}", file=out)
+        print(_("In use: none; the app refuses to start: {error}").format(error=exc), file=out)
         return 0
     if creds is None:
-        print("In use: none (public panes only; order entry needs a key)", file=out)
+        print(_("In use: none (public panes only; order entry needs a key)"), file=out)
     else:
-        print(f"In use: {creds.source}, key {key_hint(creds.api_key)}", file=out)
+        print(
+            _("In use: {source}, key {hint}").format(
+                source=creds.source, hint=key_hint(creds.api_key)
+            ),
+            file=out,
+        )
     return 0
 
 
@@ -164,10 +196,20 @@ def keys_delete(out: TextIO, err: TextIO) -> int:
     try:
         removed = api_keys.delete()
     except KeyringFailure as exc:
-        print(f"gmo-tui keys delete: the OS keyring refused: {exc}", file=err)
+        print(_("gmo-tui keys delete: the OS keyring refused: {error}").format(error=exc), file=err)
         return 1
     if removed:
-        print(f"Deleted the gmo-tui key and secret from {api_keys.backend_name()}.", file=out)
+        print(
+            _("Deleted the gmo-tui key and secret from {backend}.").format(
+                backend=api_keys.backend_name()
+            ),
+            file=out,
+        )
     else:
-        print(f"No gmo-tui credentials in {api_keys.backend_name()}; nothing to delete.", file=out)
+        print(
+            _("No gmo-tui credentials in {backend}; nothing to delete.").format(
+                backend=api_keys.backend_name()
+            ),
+            file=out,
+        )
     return 0

@@ -261,7 +261,8 @@ class LadderCancel(Message):
 
 @dataclass
 class LadderMove(Message):
-    """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+    """``m`` on the ladder: move my order selected in the Orders table, else the one nearest
+    ``price``, there (changeOrder)."""
 
     price: Decimal
 

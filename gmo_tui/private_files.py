@@ -20,6 +20,8 @@ import os
 import stat
 from pathlib import Path
 
+from gmo_tui.i18n import _
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -55,7 +57,7 @@ def private_dir(path: Path) -> Path:
         if _posix():
             os.chmod(directory, PRIVATE_DIR)  # mkdir's mode is cut by the umask
     if not path.is_dir():
-        raise NotADirectoryError(f"{path} is not a directory")
+        raise NotADirectoryError(_("{path} is not a directory").format(path=path))
     _tighten(path, PRIVATE_DIR)
     return path
 
@@ -103,14 +105,18 @@ def check_trusted(path: Path) -> None:
     st = path.stat()
     if st.st_uid not in (os.geteuid(), 0):
         raise UntrustedPath(
-            f"{path} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()}); "
-            f"refusing to use it. Run: chown {os.geteuid()} {path}"
+            _(
+                "{path} is owned by uid {owner}, not by you (uid {uid}); refusing to use it. "
+                "Run: chown {uid} {path}"
+            ).format(path=path, owner=st.st_uid, uid=os.geteuid())
         )
     mode = stat.S_IMODE(st.st_mode)
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise UntrustedPath(
-            f"{path} is writable by group or others (mode {mode:o}); refusing to use it. "
-            f"Run: chmod go-w {path}"
+            _(
+                "{path} is writable by group or others (mode {mode}); refusing to use it. "
+                "Run: chmod go-w {path}"
+            ).format(path=path, mode=f"{mode:o}")
         )
 
 
@@ -122,6 +128,8 @@ def check_secret(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise UntrustedPath(
-            f"{path} is accessible by group or others (mode {mode:o}); refusing to use it. "
-            f"Run: chmod 600 {path}"
+            _(
+                "{path} is accessible by group or others (mode {mode}); refusing to use it. "
+                "Run: chmod 600 {path}"
+            ).format(path=path, mode=f"{mode:o}")
         )

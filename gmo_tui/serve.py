@@ -23,6 +23,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from gmo_tui.i18n import N_, _
+
 READ_ONLY_ENV = "GMO_TUI_READ_ONLY"
 TOKEN_COOKIE = "gmo_tui_serve"
 GUARDED = ("/", "/ws")
@@ -37,7 +39,7 @@ def read_only() -> bool:
 def read_only_reason() -> str | None:
     """Why order entry is off in this process (None when it is not: the app's setting)."""
     if read_only():
-        return "Read-only: served to a browser without --allow-trading; order entry is disabled"
+        return N_("Read-only: served to a browser without --allow-trading; order entry is disabled")
     return None
 
 
@@ -126,13 +128,13 @@ def serve(host: str, port: int, app_args: Sequence[str], *, allow_trading: bool)
 
 
 def add_parser(sub: Any) -> None:
-    cmd = sub.add_parser("serve", help="serve the app to a browser (textual-serve)")
-    cmd.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback only)")
+    cmd = sub.add_parser("serve", help=_("serve the app to a browser (textual-serve)"))
+    cmd.add_argument("--host", default="127.0.0.1", help=_("default 127.0.0.1 (loopback only)"))
     cmd.add_argument("--port", type=int, default=8000)
     cmd.add_argument(
         "--allow-trading",
         action="store_true",
-        help="let the served app trade (the URL then needs the token printed at start)",
+        help=_("let the served app trade (the URL then needs the token printed at start)"),
     )
 
 

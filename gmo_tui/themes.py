@@ -207,6 +207,8 @@ COLOUR_PAIRS: tuple[ColourPair, ...] = (
     ColourPair("account panel without a key", "$warning", "$background"),
     # BannerBar (widgets/banner_bar.py): a reversed error line (auth, maintenance, config)
     ColourPair("banner", "$panel", "$error"),
+    # AlertStrip (widgets/alert_strip.py): a fired alert, reversed warning, until dismissed
+    ColourPair("alert strip", "$background", "$warning"),
     ColourPair("pane titles", "$text-muted", "$background"),
     # dialogs (screens/confirm.py, value_dialog.py, help.py, symbol_search.py) on $surface
     *_pairs("dialog", ("$foreground", "$warning", "$error", "$text-muted"), "$surface", _CSS),

@@ -76,5 +76,25 @@ def test_trading_never_imports_the_app() -> None:
         if name.startswith("gmo_tui.")
         and not name.startswith(("gmo_tui.trading", "gmo_tui.market", "gmo_tui.exchange"))
         and name != "gmo_tui.private_files"  # headless file modes
+        and name != "gmo_tui.i18n"  # gettext's _(), a stdlib-only leaf
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("package", ["market", "trading"])
+def test_headless_layers_take_only_gettext_from_the_i18n_package(package: str) -> None:
+    """market/ and trading/ translate their texts with ``gmo_tui.i18n``'s ``_()``: that module
+    only, never its submodules (bindings reads Textual classes)."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith("gmo_tui.i18n") and name != "gmo_tui.i18n"
+    ]
+    assert offenders == []
+
+
+def test_the_i18n_module_is_a_stdlib_leaf() -> None:
+    """What the headless layers import from i18n imports nothing of the app and no Textual."""
+    names = _imports(ROOT / "i18n" / "__init__.py")
+    assert not [n for n in names if n.split(".")[0] in ("gmo_tui", "textual", "rich", "babel")]

@@ -75,7 +75,9 @@ class AlertEngine:
         try:
             self.store.save(self.alerts)
         except OSError as exc:
-            problem = f"alerts not saved to {self.store.path}: {exc.strerror or exc}"
+            problem = _("alerts not saved to {path}: {error}").format(
+                path=self.store.path, error=exc.strerror or exc
+            )
             self.store.problems.append(problem)
             log.warning("%s", problem)
 

@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from gmo_tui.alerts.model import Alert
+from gmo_tui.i18n import _
 
 __all__ = ["AlertStore", "data_dir"]
 
@@ -43,7 +44,9 @@ class AlertStore:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            self.problems.append(f"cannot read {self.path}: {exc.strerror}")
+            self.problems.append(
+                _("cannot read {path}: {error}").format(path=self.path, error=exc.strerror)
+            )
             return []
         try:
             data = json.loads(text)
@@ -53,7 +56,11 @@ class AlertStore:
             aside = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
             with contextlib.suppress(OSError):
                 os.replace(self.path, aside)
-            self.problems.append(f"{self.path} is not an alerts file ({exc}); kept as {aside}")
+            self.problems.append(
+                _("{path} is not an alerts file ({error}); kept as {aside}").format(
+                    path=self.path, error=exc, aside=aside
+                )
+            )
             log.warning("%s", self.problems[-1])
             return []
         alerts: list[Alert] = []
@@ -64,7 +71,9 @@ class AlertStore:
                     raise ValueError("not an object")
                 alerts.append(Alert.from_dict(entry))
             except ValueError as exc:
-                self.problems.append(f"an alert in {self.path} was skipped: {exc}")
+                self.problems.append(
+                    _("an alert in {path} was skipped: {error}").format(path=self.path, error=exc)
+                )
                 log.warning("%s", self.problems[-1])
                 self._unreadable.append(entry)
         return alerts

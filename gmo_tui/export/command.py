@@ -18,6 +18,8 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from gmo_tui.i18n import _
+
 if TYPE_CHECKING:
     from gmo_tui.export.history import DateRange, History
 
@@ -35,8 +37,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``export`` subcommand to ``sub`` (the main parser's subparsers)."""
     parser: argparse.ArgumentParser = sub.add_parser(
         "export",
-        help="write your executions of a date range as CSV",
-        description="Write every execution of the JST dates FROM..TO (both included) as CSV.",
+        help=_("write your executions of a date range as CSV"),
+        description=_("Write every execution of the JST dates FROM..TO (both included) as CSV."),
     )
     parser.add_argument("--from", dest="first", type=_day, required=True, metavar="YYYY-MM-DD")
     parser.add_argument("--to", dest="last", type=_day, required=True, metavar="YYYY-MM-DD")
@@ -45,11 +47,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         dest="export_symbols",
         action="append",
         metavar="SYMBOL",
-        help="only this symbol (BTC, btc_jpy, …; repeat or comma-separate for several)",
+        help=_("only this symbol (BTC, btc_jpy, …; repeat or comma-separate for several)"),
     )
-    parser.add_argument("--out", metavar="FILE", help="write here (mode 0600) instead of stdout")
+    parser.add_argument("--out", metavar="FILE", help=_("write here (mode 0600) instead of stdout"))
     parser.add_argument(
-        "--endpoint", default=argparse.SUPPRESS, help="exchange base URL (as for the app)"
+        "--endpoint", default=argparse.SUPPRESS, help=_("exchange base URL (as for the app)")
     )
     return parser
 

@@ -34,6 +34,21 @@ SHOWN_VALUES = (
     N_("Blocked"),
     # what a number typed in a form is (rules.parse_number)
     N_("value"),
+    # order statuses and journal intent states in the trading layer's notices and reasons
+    N_("WAITING"),
+    N_("ORDERED"),
+    N_("MODIFYING"),
+    N_("CANCELLING"),
+    N_("CANCELED"),
+    N_("EXECUTED"),
+    N_("EXPIRED"),
+    N_("PENDING"),
+    N_("SENT"),
+    N_("ACCEPTED"),
+    N_("REJECTED"),
+    N_("UNKNOWN"),
+    N_("RESOLVED"),
+    N_("ABANDONED"),
 )
 
 TEXTUAL_PALETTE = (

@@ -33,6 +33,7 @@ from enum import StrEnum
 
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.models import SymbolRule
+from gmo_tui.i18n import _
 from gmo_tui.market.book import Book
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import decimals, fmt, is_multiple
@@ -102,9 +103,9 @@ class KillSwitch:
         self.engaged = engaged
         self.reason = reason
 
-    def engage(self, reason: str = "engaged by the user") -> None:
+    def engage(self, reason: str = "") -> None:
         self.engaged = True
-        self.reason = reason
+        self.reason = reason or _("engaged by the user")
 
     def release(self) -> None:
         self.engaged = False
@@ -205,54 +206,77 @@ def check_order(
         return fmt(x, max(sdec, _places(x)), grouping=False)
 
     if kill_switch:
-        reason = (kill_switch.reason if isinstance(kill_switch, KillSwitch) else "") or "engaged"
+        reason = (kill_switch.reason if isinstance(kill_switch, KillSwitch) else "") or _("engaged")
         hard(
             "kill_switch",
-            f"kill switch is on ({reason}): new orders are halted; cancels still work",
+            _("kill switch is on ({reason}): new orders are halted; cancels still work").format(
+                reason=reason
+            ),
         )
 
     if order.symbol != rule.symbol:
-        hard("symbol", f"order symbol {order.symbol} does not match the rule for {rule.symbol}")
+        hard(
+            "symbol",
+            _("order symbol {symbol} does not match the rule for {rule_symbol}").format(
+                symbol=order.symbol, rule_symbol=rule.symbol
+            ),
+        )
 
     # ---------------------------------------------------------------- size
     size = order.size
     if not size.is_finite() or size <= 0:
-        hard("size_positive", f"size {size} must be greater than 0")
+        hard("size_positive", _("size {size} must be greater than 0").format(size=size))
     else:
         if not is_multiple(size, rule.size_step):
             hard(
                 "size_step",
-                f"size {q(size)} is not a multiple of the size step {q(rule.size_step)}",
+                _("size {size} is not a multiple of the size step {step}").format(
+                    size=q(size), step=q(rule.size_step)
+                ),
             )
         if size < rule.min_order_size:
             hard(
                 "min_size",
-                f"size {q(size)} is below the minimum order size {q(rule.min_order_size)}",
+                _("size {size} is below the minimum order size {minimum}").format(
+                    size=q(size), minimum=q(rule.min_order_size)
+                ),
             )
         if size > rule.max_order_size:
             hard(
                 "exchange_max_size",
-                f"size {q(size)} is above the exchange's maximum order size {q(rule.max_order_size)}",
+                _("size {size} is above the exchange's maximum order size {maximum}").format(
+                    size=q(size), maximum=q(rule.max_order_size)
+                ),
             )
         cap = limits.max_size.get(order.symbol)
         if cap is not None and size > cap:
             hard(
-                "max_size", f"size {q(size)} is above your maximum size {q(cap)} for {order.symbol}"
+                "max_size",
+                _("size {size} is above your maximum size {maximum} for {symbol}").format(
+                    size=q(size), maximum=q(cap), symbol=order.symbol
+                ),
             )
 
     # ---------------------------------------------------------------- price precision
     price = order.price
     if price is not None:
         if not price.is_finite() or price <= 0:
-            hard("price_positive", f"price {price} must be greater than 0")
+            hard("price_positive", _("price {price} must be greater than 0").format(price=price))
             price = None
         elif not is_multiple(price, rule.tick_size):
-            hard("tick", f"price {p(price)} is not a multiple of the tick size {p(rule.tick_size)}")
+            hard(
+                "tick",
+                _("price {price} is not a multiple of the tick size {tick}").format(
+                    price=p(price), tick=p(rule.tick_size)
+                ),
+            )
     lc = order.losscut_price
     if lc is not None and lc != 0 and (lc < 0 or not is_multiple(lc, rule.tick_size)):
         hard(
             "losscut_tick",
-            f"losscut price {lc} is not a positive multiple of the tick size {p(rule.tick_size)}",
+            _("losscut price {price} is not a positive multiple of the tick size {tick}").format(
+                price=lc, tick=p(rule.tick_size)
+            ),
         )
 
     # ---------------------------------------------------------------- reference
@@ -261,7 +285,7 @@ def check_order(
     touch: Decimal | None = None
     if ref is not None:
         touch = ref.ask if buy else ref.bid
-    touch_name = "best ask" if buy else "best bid"
+    touch_name = _("best ask") if buy else _("best bid")
 
     notional: Decimal | None = None
     vwap: Decimal | None = None
@@ -269,31 +293,35 @@ def check_order(
 
     if order.execution_type is ExecutionType.MARKET:
         if ref is None or book is None:
-            hard("market_no_book", _no_book_reason(book, now, limits, "a MARKET order"))
+            hard("market_no_book", _no_book_reason(book, now, limits, None))
         elif size > 0:
             filled, vwap = walk_book(book, order.side, size)
             if filled < size:
                 hard(
                     "market_depth",
-                    f"the book shows only {q(filled)} on the {'ask' if buy else 'bid'} side, "
-                    f"less than the size {q(size)}",
+                    (
+                        _("the book shows only {filled} on the ask side, less than the size {size}")
+                        if buy
+                        else _(
+                            "the book shows only {filled} on the bid side, less than the size {size}"
+                        )
+                    ).format(filled=q(filled), size=q(size)),
                 )
             if filled > 0 and touch is not None:
                 worse = (vwap - touch) if buy else (touch - vwap)
                 slip = worse / touch * _HUNDRED
                 notional = vwap * size
-                msg = (
-                    f"estimated average price {p(vwap)} is {_pct(slip)} worse than the "
-                    f"{touch_name} {p(touch)}"
-                )
+                msg = _(
+                    "estimated average price {vwap} is {pct} worse than the {touch_name} {touch}"
+                ).format(vwap=p(vwap), pct=_pct(slip), touch_name=touch_name, touch=p(touch))
                 if slip > limits.max_slippage_pct:
-                    hard("slippage", f"{msg} (hard limit {_lim(limits.max_slippage_pct)})")
+                    hard("slippage", _hard_limit(msg, _lim(limits.max_slippage_pct)))
                 elif slip > limits.soft_slippage_pct:
-                    soft("slippage", f"{msg} (confirm above {_lim(limits.soft_slippage_pct)})")
+                    soft("slippage", _confirm_above(msg, _lim(limits.soft_slippage_pct)))
     elif price is not None:
         notional = price * size
         if touch is None:
-            soft("no_reference", _no_book_reason(book, now, limits, f"price {p(price)}"))
+            soft("no_reference", _no_book_reason(book, now, limits, p(price)))
         else:
             _collar(order, price, touch, touch_name, rule, limits, p, soft, hard)
 
@@ -302,13 +330,16 @@ def check_order(
         if notional > limits.hard_max_notional:
             hard(
                 "max_notional",
-                f"order value {fmt(notional, 0)} JPY is above the hard limit "
-                f"{fmt(limits.hard_max_notional, 0)} JPY",
+                _("order value {value} JPY is above the hard limit {limit} JPY").format(
+                    value=fmt(notional, 0), limit=fmt(limits.hard_max_notional, 0)
+                ),
             )
         elif notional > limits.soft_max_notional:
             soft(
                 "max_notional",
-                f"order value {fmt(notional, 0)} JPY is above {fmt(limits.soft_max_notional, 0)} JPY",
+                _("order value {value} JPY is above {limit} JPY").format(
+                    value=fmt(notional, 0), limit=fmt(limits.soft_max_notional, 0)
+                ),
             )
 
     return CheckResult(tuple(findings), touch, notional, vwap, slip)
@@ -319,17 +350,30 @@ def _places(x: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _no_book_reason(book: Book | None, now: float, limits: SafetyLimits, what: str) -> str:
+def _hard_limit(message: str, limit: str) -> str:
+    return _("{message} (hard limit {limit})").format(message=message, limit=limit)
+
+
+def _confirm_above(message: str, limit: str) -> str:
+    return _("{message} (confirm above {limit})").format(message=message, limit=limit)
+
+
+def _no_book_reason(book: Book | None, now: float, limits: SafetyLimits, price: str | None) -> str:
+    """Why there is no price reference; ``price`` is the limit/stop price, None for MARKET."""
     if book is None or book.received_at is None:
-        why = "there is no order book"
+        why = _("there is no order book")
     elif not book.sane:
-        why = f"the order book is not usable ({book.issue})"
+        why = _("the order book is not usable ({issue})").format(issue=book.issue)
     else:
         age = book.age(now) or 0.0
-        why = f"the order book is {age:.1f} s old (limit {limits.max_book_age:g} s)"
-    if what.startswith("a MARKET"):
-        return f"{what} needs a fresh, sane order book: {why}"
-    return f"{what} cannot be checked against the market: {why}"
+        why = _("the order book is {age} s old (limit {limit} s)").format(
+            age=f"{age:.1f}", limit=f"{limits.max_book_age:g}"
+        )
+    if price is None:
+        return _("a MARKET order needs a fresh, sane order book: {why}").format(why=why)
+    return _("price {price} cannot be checked against the market: {why}").format(
+        price=price, why=why
+    )
 
 
 def _collar(
@@ -349,26 +393,42 @@ def _collar(
     aggressive = order.execution_type is ExecutionType.LIMIT and (diff > 0 if buy else diff < 0)
     dev_pct = abs(diff) / touch * _HUNDRED
     ticks = abs(diff) / rule.tick_size
-    direction = "above" if diff > 0 else "below"
-    base = f"price {p(price)} is {_pct(dev_pct)} {direction} the {touch_name} {p(touch)}"
-    tbase = f"price {p(price)} is {fmt(ticks, 0)} ticks {direction} the {touch_name} {p(touch)}"
+    numbers = {"price": p(price), "touch_name": touch_name, "touch": p(touch)}
+    base = (
+        _("price {price} is {pct} above the {touch_name} {touch}")
+        if diff > 0
+        else _("price {price} is {pct} below the {touch_name} {touch}")
+    ).format(pct=_pct(dev_pct), **numbers)
+    tbase = (
+        _("price {price} is {ticks} ticks above the {touch_name} {touch}")
+        if diff > 0
+        else _("price {price} is {ticks} ticks below the {touch_name} {touch}")
+    ).format(ticks=fmt(ticks, 0), **numbers)
     if aggressive:
         if dev_pct > limits.hard_collar_pct:
-            hard("collar_pct", f"{base} (hard limit {_lim(limits.hard_collar_pct)})")
+            hard("collar_pct", _hard_limit(base, _lim(limits.hard_collar_pct)))
         elif dev_pct > limits.soft_collar_pct:
-            soft("collar_pct", f"{base} (confirm above {_lim(limits.soft_collar_pct)})")
+            soft("collar_pct", _confirm_above(base, _lim(limits.soft_collar_pct)))
         if limits.hard_collar_ticks is not None and ticks > limits.hard_collar_ticks:
-            hard("collar_ticks", f"{tbase} (hard limit {limits.hard_collar_ticks} ticks)")
+            hard("collar_ticks", _hard_limit(tbase, _ticks(limits.hard_collar_ticks)))
         elif limits.soft_collar_ticks is not None and ticks > limits.soft_collar_ticks:
-            soft("collar_ticks", f"{tbase} (confirm above {limits.soft_collar_ticks} ticks)")
+            soft("collar_ticks", _confirm_above(tbase, _ticks(limits.soft_collar_ticks)))
     else:
         if dev_pct > limits.hard_collar_pct:
             soft(
                 "collar_pct",
-                f"{base}, far from the market (confirm above {_lim(limits.hard_collar_pct)})",
+                _confirm_above(_far(base), _lim(limits.hard_collar_pct)),
             )
         elif limits.hard_collar_ticks is not None and ticks > limits.hard_collar_ticks:
             soft(
                 "collar_ticks",
-                f"{tbase}, far from the market (confirm above {limits.hard_collar_ticks} ticks)",
+                _confirm_above(_far(tbase), _ticks(limits.hard_collar_ticks)),
             )
+
+
+def _ticks(count: int) -> str:
+    return _("{count} ticks").format(count=count)
+
+
+def _far(message: str) -> str:
+    return _("{message}, far from the market").format(message=message)

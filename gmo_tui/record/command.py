@@ -8,21 +8,25 @@ import contextlib
 import sys
 from typing import Any
 
+from gmo_tui.i18n import _
+
 
 def add_parser(sub: Any) -> None:
-    cmd = sub.add_parser("record", help="record public WebSocket frames to a file")
-    cmd.add_argument("--symbols", required=True, help="comma-separated, e.g. BTC,BTC_JPY,ETH")
-    cmd.add_argument("--out", required=True, help="the recording file (never overwritten)")
-    cmd.add_argument("--endpoint", default=None, help="default https://api.coin.z.com")
-    cmd.add_argument("--rotate-mb", type=float, default=None, help="start a new file at this size")
+    cmd = sub.add_parser("record", help=_("record public WebSocket frames to a file"))
+    cmd.add_argument("--symbols", required=True, help=_("comma-separated, e.g. BTC,BTC_JPY,ETH"))
+    cmd.add_argument("--out", required=True, help=_("the recording file (never overwritten)"))
+    cmd.add_argument("--endpoint", default=None, help=_("default https://api.coin.z.com"))
     cmd.add_argument(
-        "--rotate-minutes", type=float, default=None, help="start a new file after this long"
+        "--rotate-mb", type=float, default=None, help=_("start a new file at this size")
     )
-    cmd.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    cmd.add_argument(
+        "--rotate-minutes", type=float, default=None, help=_("start a new file after this long")
+    )
+    cmd.add_argument("--duration", type=float, default=None, help=_("stop after this many seconds"))
     cmd.add_argument(
         "--private",
         action="store_true",
-        help="also record your account's private frames (needs a key; ids and tokens redacted)",
+        help=_("also record your account's private frames (needs a key; ids and tokens redacted)"),
     )
 
 

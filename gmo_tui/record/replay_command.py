@@ -6,20 +6,22 @@ import argparse
 import sys
 from typing import Any
 
+from gmo_tui.i18n import _
+
 
 def add_parser(sub: Any) -> None:
-    cmd = sub.add_parser("replay", help="serve a recording through the built-in exchange")
-    cmd.add_argument("file", help="a recording made by `gmo-tui record` (its rotations follow)")
-    cmd.add_argument("--speed", default="1", help="1, 2, 10, ... or max (default 1)")
-    cmd.add_argument("--from", dest="start_from", help="ISO-8601 time (UTC) or +SECONDS")
+    cmd = sub.add_parser("replay", help=_("serve a recording through the built-in exchange"))
+    cmd.add_argument("file", help=_("a recording made by `gmo-tui record` (its rotations follow)"))
+    cmd.add_argument("--speed", default="1", help=_("1, 2, 10, ... or max (default 1)"))
+    cmd.add_argument("--from", dest="start_from", help=_("ISO-8601 time (UTC) or +SECONDS"))
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=8765)
     cmd.add_argument(
         "--paused",
         action="store_true",
-        help="wait for POST /_sim/replay play (default: play on the first subscription)",
+        help=_("wait for POST /_sim/replay play (default: play on the first subscription)"),
     )
-    cmd.add_argument("--seed", type=int, default=42, help="seed of the demo account's key")
+    cmd.add_argument("--seed", type=int, default=42, help=_("seed of the demo account's key"))
 
 
 def run(args: argparse.Namespace) -> int:

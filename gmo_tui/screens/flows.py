@@ -27,6 +27,7 @@ from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.market.safety import walk_book
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
+from gmo_tui.serve import read_only_reason
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
 from gmo_tui.trading.bracket_model import BracketSpec, OffsetKind
@@ -65,7 +66,8 @@ class OrderFlows:
         """The service, or None with the reason said (no key; entry disabled and why)."""
         service = self.session.service
         if service is None:
-            self.host.say(cfg.how_to_add_key(), Severity.ERROR)
+            read_only = read_only_reason()  # served read-only: that, not "add a key"
+            self.host.say(_(read_only) if read_only else cfg.how_to_add_key(), Severity.ERROR)
             return None
         if entry and not service.gates.enabled:
             self.host.say(
@@ -345,8 +347,10 @@ class OrderFlows:
             skip=self._skip("cancel", notional),
         )
 
-    def move_to(self, price: Decimal) -> None:
-        """``m`` on the ladder: move my order nearest ``price`` there (changeOrder)."""
+    def move_to(self, price: Decimal, selected: int | None = None) -> None:
+        """``m`` on the ladder: move the order ``selected`` in the Orders table there when it is
+        an active order of this symbol, else my order nearest ``price`` (changeOrder); the
+        confirm says which and why."""
         service = self._service(entry=True)
         if service is None:
             return
@@ -362,7 +366,9 @@ class OrderFlows:
                 _("No order of mine on {symbol} to move").format(symbol=symbol), Severity.WARNING
             )
             return
-        order = min(orders, key=partial(_distance, price))
+        picked = [o for o in orders if selected is not None and o.order_id == selected]
+        order = picked[0] if picked else min(orders, key=partial(_distance, price))
+        why = _("selected in Orders") if picked else _("nearest the cursor")
         order_id = order.order_id
         if order_id is None:
             return
@@ -376,6 +382,7 @@ class OrderFlows:
             _("Move order {id}?").format(id=order_id),
             [
                 (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
+                (_("Chosen"), why),
                 (_("Remaining"), f"{order.remaining:f}"),
                 (_("Old price"), fmt(old, pd)),
                 (_("New price"), fmt(price, pd)),

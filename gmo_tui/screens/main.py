@@ -36,8 +36,10 @@ from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.screens.deck_flows import DeckFlows
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
+from gmo_tui.serve import read_only_reason
 from gmo_tui.session.listener import Banner, Severity
 from gmo_tui.session.loads import HISTORY_ASSETS
 from gmo_tui.session.session import Session
@@ -142,6 +144,7 @@ class MainScreen(RenderMemo, Screen[None]):
         secrets = session.credentials.secrets() if session.credentials else ()
         delivery = Delivery(settings.alerts, self.write_terminal, secrets=secrets)
         self.alert_flows = AlertFlows(session, self, delivery)
+        self.deck_flows = DeckFlows(session, self)
         self.active_pane = "tape"
         self.notices: list[str] = []
         """Every notice said, oldest first (toasts fade; this does not)."""
@@ -246,13 +249,17 @@ class MainScreen(RenderMemo, Screen[None]):
         session = self.session
         header = self.header
         header.mode, header.symbol = self.mode, session.symbol
-        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT and self.mode != "DEMO":
-            # not GMO's own endpoint (DEMO already says it is the built-in exchange)
+        if self.settings.endpoint != cfg.DEFAULT_ENDPOINT and self.mode not in ("DEMO", "PAPER"):
+            # not GMO's own endpoint (DEMO / PAPER already say it is the built-in exchange)
             header.endpoint = self.settings.endpoint
         self.status.streams = {"book": "CONNECTING", "trades": "CONNECTING", "ticker": "CONNECTING"}
         has_key = session.service is not None
-        self.account.set_has_key(has_key, cfg.how_to_add_key())
+        read_only = read_only_reason()  # served to a browser without --allow-trading
+        self.account.set_has_key(has_key, _(read_only) if read_only else cfg.how_to_add_key())
         self.ticket.private = has_key
+        if read_only:
+            self.ticket.no_key_reason = _(read_only)
+            self.banners.set_banner(Banner.READ_ONLY, _(read_only))
         if has_key:
             self.status.set_stream("private", "CONNECTING")
             self.ticket.set_entry_reason(_("reconciling with the exchange"))
@@ -401,6 +408,18 @@ class MainScreen(RenderMemo, Screen[None]):
     def action_alerts(self) -> None:
         self.app.push_screen(AlertsScreen(self.session, self.show_alert_notices))
 
+    def action_record(self) -> None:
+        self.deck_flows.record()
+
+    def action_replay_toggle(self) -> None:
+        self.deck_flows.toggle()
+
+    def action_replay_step(self) -> None:
+        self.deck_flows.step()
+
+    def action_replay_speed(self, speed: str | None = None) -> None:
+        self.deck_flows.speed(speed)
+
     def action_new_alert(self, kind: str) -> None:
         self.alert_flows.new(AlertKind(kind))
 
@@ -493,7 +512,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.LadderMove)
     def on_ladder_move(self, message: msg.LadderMove) -> None:
-        self.flows.move_to(message.price)
+        self.flows.move_to(message.price, self.orders.picked_order_id)
 
     @on(msg.TicketSubmitted)
     def on_ticket_submitted(self, message: msg.TicketSubmitted) -> None:

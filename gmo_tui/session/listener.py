@@ -27,6 +27,7 @@ class Banner(StrEnum):
     MAINTENANCE = "maintenance"
     AUTH = "auth"
     CLOCK = "clock"
+    READ_ONLY = "read-only"
 
 
 @dataclass(frozen=True, slots=True)

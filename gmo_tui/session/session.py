@@ -44,7 +44,6 @@ from gmo_tui.exchange.streams import (
     BadFrame,
     CommandPacer,
     PrivateStream,
-    PublicStream,
     Received,
     ServerError,
     StreamState,
@@ -63,10 +62,12 @@ from gmo_tui.market.positions import Positions
 from gmo_tui.market.sizing import SizePresets
 from gmo_tui.market.tape import Tapes
 from gmo_tui.market.watchlist import Watchlist
+from gmo_tui.record.stream import RecordingPublicStream
 from gmo_tui.session.alerting import SessionAlerts, alerts_path
 from gmo_tui.session.failures import RETRYABLE, socket_says_down, unreachable
 from gmo_tui.session.listener import Banner, HistoryProgress, SessionListener, Severity
 from gmo_tui.session.loads import history_assets, kline_dates
+from gmo_tui.session.tape_deck import TapeDeck, recordings_dir
 from gmo_tui.trading.bracket_model import Bracket
 from gmo_tui.trading.bracket_store import BracketStore
 from gmo_tui.trading.brackets import BracketManager
@@ -146,7 +147,12 @@ class Session:
         )
         # one subscribe command a second per IP, shared by both streams
         self.pacer = CommandPacer(settings.ws_command_interval)
-        self.public = PublicStream(settings.endpoint, pacer=self.pacer)
+        # the app's own stream; it writes its frames to a file only while recording
+        self.public = RecordingPublicStream(settings.endpoint, pacer=self.pacer)
+        self.deck = TapeDeck(
+            self.public, settings.endpoint, recordings_dir(), transport=http_transport
+        )
+        """The record toggle and the replay controls (session/tape_deck.py)."""
         self.private: PrivateStream | None = None
         self.books = Books()
         self.tapes = Tapes(maxlen=500)
@@ -478,6 +484,8 @@ class Session:
             if not live and status.channel is None:
                 # the socket going down takes every channel with it
                 self._gate(Gate.BOOK, False, f"book stream {state.value}")
+        if state is StreamState.LIVE and status.channel is None:
+            self.deck.reconnected()  # a replaying exchange? (asked again after a reconnect)
         if state is StreamState.RECONNECTING and socket_says_down(status.detail):
             self._status_wake.set()  # the socket hints at maintenance: ask /v1/status now
         if state is StreamState.LIVE and self.exchange_status is not ExchangeStatus.OPEN:
@@ -808,4 +816,5 @@ class Session:
                 self.service.journal.close()
             except Exception as exc:  # noqa: BLE001
                 log.warning("closing the trading service: %s", exc)
+        await self.deck.aclose()
         await self.rest.aclose()

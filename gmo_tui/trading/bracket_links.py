@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gmo_tui.exchange.enums import ExecutionType
+from gmo_tui.i18n import _
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.trading.bracket_model import (
     Bracket,
@@ -59,7 +60,7 @@ class BracketLinker:
             entry = self._find(bracket.spec.entry_intent(), bracket.created_at, claimed)
             if entry is None:
                 bracket.state = BracketState.NOT_PLACED
-                bracket.note = "the entry was never sent (the app stopped before)"
+                bracket.note = _("the entry was never sent (the app stopped before)")
                 out.messages.append((bracket.note, "warning"))
                 return
             bracket.entry_intent_id = entry.id
@@ -71,7 +72,7 @@ class BracketLinker:
             out.orders.append(entry.order_id)
         elif not entry.unresolved and not bracket.lots:
             bracket.state = BracketState.NOT_PLACED
-            bracket.note = f"entry not placed ({entry.state.value})"
+            bracket.note = _("entry not placed ({state})").format(state=_(entry.state.value))
             out.messages.append((bracket.note, "warning"))
 
     def _link_stop(self, bracket: Bracket, lot: Lot, claimed: set[int], out: Linked) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, Side
 from gmo_tui.exchange.models import SymbolRule
+from gmo_tui.i18n import _
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.rules import round_price
 
@@ -49,7 +50,7 @@ class ExitOffset:
 
     def __post_init__(self) -> None:
         if not self.value.is_finite() or self.value <= 0:
-            raise ValueError("an exit offset must be a positive number")
+            raise ValueError(_("an exit offset must be a positive number"))
 
     def price(self, rule: SymbolRule, side: Side, fill_price: Decimal, *, profit: bool) -> Decimal:
         """The exit price of a lot entered on ``side`` at ``fill_price``: above it for a BUY's
@@ -98,11 +99,11 @@ class BracketSpec:
 
     def __post_init__(self) -> None:
         if self.stop_loss is None and self.take_profit is None:
-            raise ValueError("a bracket needs a stop-loss, a take-profit or both")
+            raise ValueError(_("a bracket needs a stop-loss, a take-profit or both"))
         if self.trail is not None and (self.stop_loss is None or self.trail <= 0):
-            raise ValueError("a trailing distance needs a stop-loss and must be positive")
+            raise ValueError(_("a trailing distance needs a stop-loss and must be positive"))
         if (self.execution_type is ExecutionType.MARKET) != (self.price is None):
-            raise ValueError("a MARKET entry has no price; LIMIT and STOP entries need one")
+            raise ValueError(_("a MARKET entry has no price; LIMIT and STOP entries need one"))
 
     @property
     def exit_side(self) -> Side:

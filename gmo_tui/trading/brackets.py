@@ -53,6 +53,7 @@ from typing import Protocol
 
 from gmo_tui.exchange.enums import ExecutionType, SettleType, Side
 from gmo_tui.exchange.errors import GmoError
+from gmo_tui.i18n import _
 from gmo_tui.market.fills import Fill
 from gmo_tui.market.orders import OrderState
 from gmo_tui.market.rules import round_price
@@ -209,7 +210,9 @@ class BracketManager:
         """The entry's pre-trade checks plus the exits' sense (no I/O): ``None`` = may go."""
         rule = self.service.rules.get(spec.symbol)
         if rule is None:
-            return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {spec.symbol}")
+            return SubmitResult(
+                Outcome.REFUSED, reason=_("unknown symbol {symbol}").format(symbol=spec.symbol)
+            )
         reference = spec.price
         if reference is None:
             book = self.service.books.get(spec.symbol)
@@ -220,17 +223,21 @@ class BracketManager:
             if spec.stop_loss is not None and spec.stop_loss.kind is OffsetKind.PRICE:
                 stop = spec.stop_loss.value
                 if (long and stop >= reference) or (not long and stop <= reference):
-                    where = "below" if long else "above"
-                    return SubmitResult(
-                        Outcome.REFUSED, reason=f"the stop-loss must be {where} the entry"
+                    why = (
+                        _("the stop-loss must be below the entry")
+                        if long
+                        else _("the stop-loss must be above the entry")
                     )
+                    return SubmitResult(Outcome.REFUSED, reason=why)
             if spec.take_profit is not None and spec.take_profit.kind is OffsetKind.PRICE:
                 target = spec.take_profit.value
                 if (long and target <= reference) or (not long and target >= reference):
-                    where = "above" if long else "below"
-                    return SubmitResult(
-                        Outcome.REFUSED, reason=f"the take-profit must be {where} the entry"
+                    why = (
+                        _("the take-profit must be above the entry")
+                        if long
+                        else _("the take-profit must be below the entry")
                     )
+                    return SubmitResult(Outcome.REFUSED, reason=why)
         return self.service.check(spec.entry_intent(), confirmed=confirmed)
 
     async def place(self, spec: BracketSpec, *, confirmed: bool = False) -> BracketResult:
@@ -251,20 +258,21 @@ class BracketManager:
                     bracket.state = BracketState.WORKING
                     bracket.entry_order_id = result.order_id
                     self._drain(result.order_id)
-                    self._tell(bracket, f"bracket {bracket.id}: entry placed ({result.order_id})")
+                    self._tell(
+                        bracket, _("entry placed ({order_id})").format(order_id=result.order_id)
+                    )
                 case Outcome.UNKNOWN:
                     bracket.state = BracketState.WORKING
                     bracket.entry_intent_id = result.intent_id
                     self._tell(
                         bracket,
-                        f"bracket {bracket.id}: the entry's reply was lost; its outcome is "
-                        "UNKNOWN and being resolved",
+                        _("the entry's reply was lost; its outcome is UNKNOWN and being resolved"),
                         "warning",
                     )
                 case _:
                     bracket.state = BracketState.NOT_PLACED
-                    bracket.note = f"entry not placed: {result}"
-                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+                    bracket.note = _("entry not placed: {result}").format(result=result)
+                    self._tell(bracket, bracket.note, "error")
             await self._save()
         self._kick([bracket.id])
         return BracketResult(bracket, result)
@@ -290,7 +298,7 @@ class BracketManager:
                 ids |= bracket.order_ids()
             if ids:
                 try:
-                    rows, _ = await read_orders(self.service.rest, ids)
+                    rows, _more = await read_orders(self.service.rest, ids)
                 except GmoError as exc:
                     log.warning("brackets: reading orders back failed: %s", exc)
                     rows = []
@@ -372,7 +380,7 @@ class BracketManager:
                     bracket.lots.append(self._new_lot(bracket, fill))
                     self._tell(
                         bracket,
-                        f"bracket {bracket.id}: entry filled {fill.size} @ {fill.price}",
+                        _("entry filled {size} @ {price}").format(size=fill.size, price=fill.price),
                     )
                 return bracket
             for lot in bracket.lots:
@@ -480,11 +488,11 @@ class BracketManager:
                     self._retire_take_profit(bracket, lot)
                 if bracket.lots:
                     bracket.state = BracketState.DONE
-                    self._tell(bracket, f"bracket {bracket.id}: done (every lot closed)")
+                    self._tell(bracket, _("done (every lot closed)"))
                 else:
                     bracket.state = BracketState.CANCELLED
-                    bracket.note = "the entry ended without a fill"
-                    self._tell(bracket, f"bracket {bracket.id}: {bracket.note}")
+                    bracket.note = _("the entry ended without a fill")
+                    self._tell(bracket, bracket.note)
         await self._save_if(bracket, before)
 
     def _busy(self, bracket: Bracket) -> bool:
@@ -522,12 +530,16 @@ class BracketManager:
                 # are read back, then the rest leaves at market as the stop-loss asked
                 await self._read_back([gone])
                 await self._send_exit(
-                    bracket, lot, f"stop-loss {lot.stop_price} hit but not filled in full"
+                    bracket,
+                    lot,
+                    _("stop-loss {price} hit but not filled in full").format(price=lot.stop_price),
                 )
                 return
-            lot.stop_error = f"the stop (order {gone}) was cancelled outside the app"
-            bracket.note = f"{lot.stop_error}: the lot is unprotected"
-            self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+            lot.stop_error = _("the stop (order {order_id}) was cancelled outside the app").format(
+                order_id=gone
+            )
+            bracket.note = _("{error}: the lot is unprotected").format(error=lot.stop_error)
+            self._tell(bracket, bracket.note, "error")
             return
         if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
             return
@@ -537,7 +549,7 @@ class BracketManager:
         """A closed lot's take-profit is over (the stop, or the take-profit itself, closed it)."""
         if lot.tp_state is TakeProfitState.ARMED:
             lot.tp_state = TakeProfitState.DONE
-            self._tell(bracket, f"bracket {bracket.id}: lot closed; take-profit off")
+            self._tell(bracket, _("lot closed; take-profit off"))
         elif lot.tp_state is TakeProfitState.SENT:
             lot.tp_state = TakeProfitState.DONE
 
@@ -558,20 +570,22 @@ class BracketManager:
         if not (pending or working or stops):
             bracket.state = BracketState.CANCELLED
             left = bracket.open_size
-            bracket.note = "cancelled" + (
-                f"; {left} {bracket.symbol} stays open without exits" if left > 0 else ""
+            bracket.note = (
+                _("cancelled; {size} {symbol} stays open without exits").format(
+                    size=left, symbol=bracket.symbol
+                )
+                if left > 0
+                else _("cancelled")
             )
-            self._tell(
-                bracket, f"bracket {bracket.id}: {bracket.note}", "warning" if left else "info"
-            )
+            self._tell(bracket, bracket.note, "warning" if left else "info")
 
     # ------------------------------------------------------------------ exits
 
     async def _place_stop(self, bracket: Bracket, lot: Lot) -> None:
         rule = self.service.rules[bracket.symbol]
         if rule.is_margin and lot.position_id is None:
-            lot.stop_error = "the fill names no position: the stop cannot be placed"
-            self._tell(bracket, f"bracket {bracket.id}: {lot.stop_error}", "error")
+            lot.stop_error = _("the fill names no position: the stop cannot be placed")
+            self._tell(bracket, lot.stop_error, "error")
             return
         if lot.stop_price is None:
             return
@@ -586,30 +600,35 @@ class BracketManager:
                 self._drain(result.order_id)
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: stop-loss placed at {lot.stop_price} "
-                    f"for {lot.open_size} (order {result.order_id})",
+                    _("stop-loss placed at {price} for {size} (order {order_id})").format(
+                        price=lot.stop_price, size=lot.open_size, order_id=result.order_id
+                    ),
                 )
             case Outcome.UNKNOWN:
                 lot.stop_intent_id = result.intent_id
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: the stop-loss's reply was lost; UNKNOWN, resolving",
+                    _("the stop-loss's reply was lost; UNKNOWN, resolving"),
                     "warning",
                 )
             case Outcome.BLOCKED if result.intent_id is not None:
                 lot.stop_intent_id = result.intent_id  # the same stop, still unresolved
             case Outcome.BLOCKED:
                 # entry closed (a gate): tried again when it opens
-                bracket.note = f"stop-loss waiting: {result.reason}"
-                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+                bracket.note = _("stop-loss waiting: {reason}").format(reason=result.reason)
+                self._tell(bracket, bracket.note, "warning")
             case _ if self.service.kill_switch or result.code in TRANSIENT_CODES:
                 # the kill switch (tried again when it is released) or the rate limit
-                bracket.note = f"stop-loss waiting, the lot is unprotected for now: {result}"
-                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+                bracket.note = _(
+                    "stop-loss waiting, the lot is unprotected for now: {result}"
+                ).format(result=result)
+                self._tell(bracket, bracket.note, "warning")
             case _:
                 lot.stop_error = str(result)
-                bracket.note = f"stop-loss NOT placed, the lot is unprotected: {result}"
-                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+                bracket.note = _("stop-loss NOT placed, the lot is unprotected: {result}").format(
+                    result=result
+                )
+                self._tell(bracket, bracket.note, "error")
         await self._save()
 
     async def _cancel_stop(self, bracket: Bracket, lot: Lot) -> bool:
@@ -632,7 +651,7 @@ class BracketManager:
 
     async def _read_back(self, order_ids: list[int]) -> None:
         try:
-            rows, _ = await read_orders(self.service.rest, order_ids)
+            rows, _more = await read_orders(self.service.rest, order_ids)
         except GmoError as exc:
             log.warning("brackets: reading back %s failed: %s", order_ids, exc)
             return
@@ -645,8 +664,10 @@ class BracketManager:
         probe = exit_intent(bracket, lot, ExecutionType.MARKET, lot.open_size)
         refused = self.service.check(probe, confirmed=True)
         if refused is not None:
-            bracket.note = f"take-profit reached but the exit was refused: {refused}"
-            self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "warning")
+            bracket.note = _("take-profit reached but the exit was refused: {result}").format(
+                result=refused
+            )
+            self._tell(bracket, bracket.note, "warning")
             return
         lot.tp_state = TakeProfitState.SENDING
         lot.tp_sending = self.clock()
@@ -657,7 +678,9 @@ class BracketManager:
             await self._save()
             return
         await self._send_exit(
-            bracket, lot, f"take-profit {lot.tp_price} reached (emulated): stop cancelled"
+            bracket,
+            lot,
+            _("take-profit {price} reached (emulated): stop cancelled").format(price=lot.tp_price),
         )
 
     async def _send_exit(self, bracket: Bracket, lot: Lot, why: str) -> None:
@@ -682,21 +705,24 @@ class BracketManager:
                 self._drain(result.order_id)
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: {why}; MARKET exit of {order.size} sent "
-                    f"(order {result.order_id})",
+                    _("{why}; MARKET exit of {size} sent (order {order_id})").format(
+                        why=why, size=order.size, order_id=result.order_id
+                    ),
                 )
             case Outcome.UNKNOWN:
                 lot.tp_state = TakeProfitState.SENT
                 lot.tp_intent_id = result.intent_id
                 self._tell(
                     bracket,
-                    f"bracket {bracket.id}: {why}; the MARKET exit's reply was lost: UNKNOWN",
+                    _("{why}; the MARKET exit's reply was lost: UNKNOWN").format(why=why),
                     "warning",
                 )
             case _:
                 lot.tp_state = lot.idle_exit_state
-                bracket.note = f"{why}; the MARKET exit was not sent ({result})"
-                self._tell(bracket, f"bracket {bracket.id}: {bracket.note}", "error")
+                bracket.note = _("{why}; the MARKET exit was not sent ({result})").format(
+                    why=why, result=result
+                )
+                self._tell(bracket, bracket.note, "error")
         await self._save()
         self._kick([bracket.id])
 
@@ -721,7 +747,10 @@ class BracketManager:
         if result.outcome is Outcome.ACCEPTED:
             lot.stop_price = wanted
             await self._save()
-            self._tell(bracket, f"bracket {bracket.id}: trailing stop {previous} -> {wanted}")
+            self._tell(
+                bracket,
+                _("trailing stop {previous} -> {wanted}").format(previous=previous, wanted=wanted),
+            )
         elif result.outcome is Outcome.REJECTED and result.code == CHANGE_LIMIT_CODE:
             # the exchange allows 20 changes per order: the stop is replaced at the new price
             if await self._cancel_stop(bracket, lot) and lot.is_open:
@@ -738,7 +767,7 @@ class BracketManager:
         for order_id in linked.orders:
             self._drain(order_id)
         for message, level in linked.messages:
-            self._tell(bracket, f"bracket {bracket.id}: {message}", level)
+            self._tell(bracket, message, level)
 
     def _claimed_intents(self) -> set[int]:
         ids: set[int] = set()
@@ -775,7 +804,9 @@ class BracketManager:
         if bracket.to_json() != before:
             await self._save()
 
-    def _tell(self, bracket: Bracket, message: str, level: str = "info") -> None:
+    def _tell(self, bracket: Bracket, text: str, level: str = "info") -> None:
+        """Tell the listener ``bracket N: text`` (``text`` already in the user's language)."""
+        message = _("bracket {id}: {text}").format(id=bracket.id, text=text)
         log.info("%s", message)
         if self.listener is None:
             return

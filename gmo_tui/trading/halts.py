@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExchangeStatus
 from gmo_tui.exchange.errors import ApiError, GmoError
+from gmo_tui.i18n import N_, _
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.reconcile import ReconcileReason
 from gmo_tui.trading.results import NoticeKind, NoticeLevel
@@ -28,10 +29,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HALT_CODES = {
-    "ERR-5201": "maintenance",
-    "ERR-5202": "emergency maintenance",
-    "ERR-5203": "pre-open",
+    "ERR-5201": N_("maintenance"),
+    "ERR-5202": N_("emergency maintenance"),
+    "ERR-5203": N_("pre-open"),
 }
+"""What each halting code means (English; shown through ``_()``)."""
+
+
+def halt_reason(code: str) -> str:
+    """``ERR-5201 maintenance``, in the current language."""
+    return f"{code} {_(HALT_CODES[code])}"
+
+
+def status_reason(status: ExchangeStatus) -> str:
+    return _("exchange status {status}").format(status=_(status.value))
 
 
 def halt_code(exc: BaseException) -> str | None:
@@ -59,20 +70,28 @@ class Halts:
         code = halt_code(exc)
         if code is None:
             return False
-        self.halt(f"{code} {HALT_CODES[code]}")
+        self.halt(halt_reason(code))
         return True
 
     def halt(self, reason: str) -> None:
         first = self.reason is None
         self.reason = reason
         self.reopened.clear()
-        self.service.set_gate(Gate.EXCHANGE_OPEN, False, f"order entry halted: {reason}")
+        self.service.set_gate(
+            Gate.EXCHANGE_OPEN, False, _("order entry halted: {reason}").format(reason=reason)
+        )
         if first:
             self.service.notify(
-                NoticeKind.HALTED, f"Order entry halted: {reason}", NoticeLevel.ERROR
+                NoticeKind.HALTED,
+                _("Order entry halted: {reason}").format(reason=reason),
+                NoticeLevel.ERROR,
             )
         if self._poll_task is None or self._poll_task.done():
             self._poll_task = asyncio.get_running_loop().create_task(self._poll_status())
+
+    def halt_on_status(self, status: ExchangeStatus) -> None:
+        """Halt because the exchange's status is not OPEN."""
+        self.halt(status_reason(status))
 
     def opened(self) -> None:
         """The exchange is known OPEN with nothing to catch up on (start-up)."""
@@ -83,7 +102,7 @@ class Halts:
         """Feed an exchange status (models.Status, ExchangeStatus or its text)."""
         value = status.status if isinstance(status, models.Status) else ExchangeStatus(status)
         if value is not ExchangeStatus.OPEN:
-            self.halt(f"exchange status {value.value}")
+            self.halt_on_status(value)
         elif self.reason is not None:
             await self.reopen()
 
@@ -104,7 +123,7 @@ class Halts:
                 if self.reason is None:
                     return
             else:
-                self.reason = f"exchange status {status.status.value}"
+                self.reason = status_reason(status.status)
 
     async def reopen(self) -> None:
         """OPEN again: reconcile, then open EXCHANGE_OPEN (unless it halted again meanwhile)."""
@@ -114,7 +133,7 @@ class Halts:
         try:
             self.service.notify(
                 NoticeKind.REOPENED,
-                "The exchange is OPEN again: reconnecting and reconciling before order entry",
+                _("The exchange is OPEN again: reconnecting and reconciling before order entry"),
             )
             self.reopened.set()
             try:
@@ -122,7 +141,7 @@ class Halts:
             except GmoError as exc:
                 code = halt_code(exc)
                 if code is not None:
-                    self.reason = f"{code} {HALT_CODES[code]}"
+                    self.reason = halt_reason(code)
                     self.reopened.clear()
                     return
                 log.warning("reconciliation after reopen: %s", exc)

@@ -39,6 +39,7 @@ from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExecutionType, OrderStatus, Side, TimeInForce
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.rest import GmoRestClient
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import Resolution, find_lost_order
 from gmo_tui.trading.journal import IntentKind, JournalEntry
@@ -142,6 +143,13 @@ async def read_orders(
     return rows, requests
 
 
+CHECKED = N_(
+    "activeOrders ({active_pages} page(s), {active} orders), latestExecutions back to {since} "
+    "({execution_pages} page(s)) and {orders} order(s) by id"
+)
+"""What a search for a lost reply read (see :meth:`LostReplyResolver.checked`)."""
+
+
 class LostReplyResolver:
     """Looks for the order an unresolved intent may have created, on a bounded schedule.
 
@@ -219,13 +227,16 @@ class LostReplyResolver:
         )
         return found
 
-    def checked(self, entry: JournalEntry, reads: Reads) -> str:
-        """What a search read, in words (for the notice when nothing matched)."""
+    def checked(self, entry: JournalEntry, reads: Reads, *, translate: bool = False) -> str:
+        """What a search read, in words (for the notice when nothing matched): English for the
+        journal, the user's language with ``translate``."""
         since = (sent_at_of(entry) - self.window).strftime("%H:%M:%S UTC")
-        return (
-            f"activeOrders ({reads.active_pages} page(s), {len(reads.active)} orders), "
-            f"latestExecutions back to {since} ({reads.execution_pages} page(s)) and "
-            f"{len(reads.orders)} order(s) by id"
+        return (_(CHECKED) if translate else CHECKED).format(
+            active_pages=reads.active_pages,
+            active=len(reads.active),
+            since=since,
+            execution_pages=reads.execution_pages,
+            orders=len(reads.orders),
         )
 
     async def look_once(self, entry: JournalEntry) -> Resolution:

@@ -33,6 +33,7 @@ from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import ExchangeStatus, OrderStatus
 from gmo_tui.exchange.errors import GmoError
 from gmo_tui.exchange.stream_base import StreamState, StreamStatus
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.orders import OrderState, Resolution, ResolutionStatus
 from gmo_tui.trading.gates import Gate
 from gmo_tui.trading.journal import IntentKind, IntentState, JournalEntry
@@ -114,7 +115,7 @@ class Reconciler:
 
     async def _start(self) -> None:
         svc = self.service
-        svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        svc.set_gate(Gate.RECONCILED, False, _("reconciling with the exchange"))
         if not svc.gates.is_open(Gate.CLOCK):
             svc.rest.clock.reset()  # a fresh measurement decides (the clock may be fixed)
         try:
@@ -127,7 +128,7 @@ class Reconciler:
         if not svc.gates.is_open(Gate.CLOCK):
             return  # signed requests would carry a wrong time: start() again later
         if status.status is not ExchangeStatus.OPEN:
-            svc.halts.halt(f"exchange status {status.status.value}")
+            svc.halts.halt_on_status(status.status)
             return
         try:
             await self.start_up(ReconcileReason.START)
@@ -139,7 +140,7 @@ class Reconciler:
 
     async def start_up(self, reason: ReconcileReason) -> None:
         """The journal, then the account; RECONCILED opens when both are done."""
-        self.service.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")
+        self.service.set_gate(Gate.RECONCILED, False, _("reconciling with the exchange"))
         await self.reconcile_journal()
         await self.run(reason)
         self.service.check_clock()
@@ -186,8 +187,15 @@ class Reconciler:
                 abandoned += 1
                 svc.notify(
                     NoticeKind.ABANDONED,
-                    f"Intent {entry.id} ({entry.kind.value} {entry.side or ''} "
-                    f"{entry.symbol or ''}) was journaled but never sent: it will not be sent",
+                    _(
+                        "Intent {id} ({kind} {side} {symbol}) was journaled but never sent: "
+                        "it will not be sent"
+                    ).format(
+                        id=entry.id,
+                        kind=entry.kind.value,
+                        side=_(entry.side) if entry.side else "",
+                        symbol=entry.symbol or "",
+                    ),
                     NoticeLevel.WARNING,
                     intent_id=entry.id,
                 )
@@ -207,7 +215,9 @@ class Reconciler:
             svc.changed(AccountPart.ORDERS)
             svc.notify(
                 NoticeKind.RECONCILED,
-                f"Journal reconciled: {abandoned} abandoned (never sent), {looked} looked up",
+                _(
+                    "Journal reconciled: {abandoned} abandoned (never sent), {looked} looked up"
+                ).format(abandoned=abandoned, looked=looked),
                 data={"abandoned": abandoned, "resolved": looked},
             )
         return abandoned, looked
@@ -260,8 +270,10 @@ class Reconciler:
             await svc.journal_write(svc.journal.add_event, entry.id, "lookup_failed")
             svc.notify(
                 NoticeKind.UNKNOWN,
-                f"Intent {entry.id} is still UNKNOWN: the exchange could not be asked; it will "
-                "be looked up again",
+                _(
+                    "Intent {id} is still UNKNOWN: the exchange could not be asked; it will be "
+                    "looked up again"
+                ).format(id=entry.id),
                 NoticeLevel.WARNING,
                 intent_id=entry.id,
             )
@@ -283,10 +295,12 @@ class Reconciler:
             if order is not None:
                 await svc.apply_orders([order])
                 await self.backfill_fills([order])
-            status = order.status.value if order is not None else "found"
+            status = order.status.value if order is not None else N_("found")
             svc.notify(
                 NoticeKind.RESOLVED,
-                f"Intent {entry.id} resolved: it is order {order_id} ({status})",
+                _("Intent {id} resolved: it is order {order_id} ({status})").format(
+                    id=entry.id, order_id=order_id, status=_(status)
+                ),
                 intent_id=entry.id,
                 order_id=order_id,
                 data={"status": status},
@@ -300,8 +314,10 @@ class Reconciler:
             await svc.journal_write(svc.journal.add_event, entry.id, "ambiguous", candidates=ids)
             svc.notify(
                 NoticeKind.AMBIGUOUS,
-                f"Intent {entry.id} matches several orders {ids}: it stays UNKNOWN until you "
-                "settle it (identical orders stay blocked)",
+                _(
+                    "Intent {id} matches several orders {ids}: it stays UNKNOWN until you "
+                    "settle it (identical orders stay blocked)"
+                ).format(id=entry.id, ids=ids),
                 NoticeLevel.ERROR,
                 intent_id=entry.id,
                 data={"candidates": ids},
@@ -309,11 +325,19 @@ class Reconciler:
             return False
         checked = svc.resolver.checked(entry, reads) if reads is not None else "nothing"
         await svc.journal_write(svc.journal.add_event, entry.id, "not_found", checked=checked)
+        said = (
+            svc.resolver.checked(entry, reads, translate=True)
+            if reads is not None
+            else _("nothing")
+        )
         svc.notify(
             NoticeKind.UNKNOWN,
-            f"Intent {entry.id}: no matching order found; checked {checked}. It may never have "
-            "reached the exchange, or been canceled without a fill: the exchange's records "
-            "cannot tell. It stays UNKNOWN and identical orders stay blocked until you settle it",
+            _(
+                "Intent {id}: no matching order found; checked {checked}. It may never have "
+                "reached the exchange, or been canceled without a fill: the exchange's records "
+                "cannot tell. It stays UNKNOWN and identical orders stay blocked until you "
+                "settle it"
+            ).format(id=entry.id, checked=said),
             NoticeLevel.WARNING,
             intent_id=entry.id,
             data={"checked": checked},
@@ -357,10 +381,19 @@ class Reconciler:
             None,
             "change applied" if applied else "change not applied",
         )
-        state = f" (order is {order.status.value})" if order is not None else ""
+        state = (
+            _(" (order is {status})").format(status=_(order.status.value))
+            if order is not None
+            else ""
+        )
+        said = (
+            _("Change of order {order_id}: applied{state}")
+            if applied
+            else _("Change of order {order_id}: not applied{state}")
+        )
         svc.notify(
             NoticeKind.RESOLVED,
-            f"Change of order {order_id}: {'applied' if applied else 'not applied'}{state}",
+            said.format(order_id=order_id, state=state),
             intent_id=entry.id,
             order_id=order_id,
         )
@@ -368,26 +401,39 @@ class Reconciler:
     async def _resolve_by_query(self, entry: JournalEntry) -> None:
         """Cancels and losscut changes: looking is enough; the order tells what happened."""
         svc = self.service
+        # the journal keeps its English record; the notice speaks the user's language
         detail = "outcome unknown; check the orders"
+        shown = _("outcome unknown; check the orders")
         if entry.target_order_id is not None:
             try:
                 rows = await svc.rest.get_orders([entry.target_order_id])
                 await svc.apply_orders(rows)
                 await self.backfill_fills(rows)
-                detail = f"order is {rows[0].status.value}" if rows else "order not found"
+                if rows:
+                    detail = f"order is {rows[0].status.value}"
+                    shown = _("order is {status}").format(status=_(rows[0].status.value))
+                else:
+                    detail, shown = "order not found", _("order not found")
             except GmoError as exc:
                 detail = f"query failed: {exc}"
+                shown = _("query failed: {error}").format(error=exc)
         elif entry.kind is IntentKind.CANCEL_BULK and entry.symbol:
             try:
-                active, _ = await read_active_orders(svc.rest, entry.symbol, self.page_size)
+                active, _more = await read_active_orders(svc.rest, entry.symbol, self.page_size)
                 await svc.apply_orders(active)
                 detail = f"{len(active)} orders still active on {entry.symbol}"
+                shown = _("{count} orders still active on {symbol}").format(
+                    count=len(active), symbol=entry.symbol
+                )
             except GmoError as exc:
                 detail = f"query failed: {exc}"
+                shown = _("query failed: {error}").format(error=exc)
         await svc.journal_write(svc.journal.mark_resolved, entry.id, None, detail)
         svc.notify(
             NoticeKind.RESOLVED,
-            f"{entry.kind.value} (intent {entry.id}): {detail}",
+            _("{kind} (intent {id}): {detail}").format(
+                kind=entry.kind.value, id=entry.id, detail=shown
+            ),
             intent_id=entry.id,
         )
 

@@ -45,6 +45,7 @@ from gmo_tui.exchange.errors import (
     TimestampError,
 )
 from gmo_tui.exchange.rest import GmoRestClient
+from gmo_tui.i18n import _
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.intent import OrderIntent
@@ -203,7 +204,7 @@ class TradingService:
         before = self.gates.reason
         changed = self.gates.set(gate, ok, reason)
         if changed and self.gates.enabled:
-            self.notify(NoticeKind.ENABLED, "Order entry enabled")
+            self.notify(NoticeKind.ENABLED, _("Order entry enabled"))
         if changed or self.gates.reason != before:
             try:
                 self.listener.on_entry_changed(self.gates)
@@ -323,8 +324,14 @@ class TradingService:
             self.check_clock()  # the client re-synced its clock: is it beyond the limit now?
             return not self.gates.is_open(Gate.CLOCK)
         if isinstance(exc, AuthenticationError) and exc.key_rejected:
-            self.set_gate(Gate.AUTH, False, f"the exchange rejected the API key: {exc}")
-            self.notify(NoticeKind.AUTH, f"Authentication failed: {exc}", NoticeLevel.ERROR)
+            self.set_gate(
+                Gate.AUTH, False, _("the exchange rejected the API key: {error}").format(error=exc)
+            )
+            self.notify(
+                NoticeKind.AUTH,
+                _("Authentication failed: {error}").format(error=exc),
+                NoticeLevel.ERROR,
+            )
             return True
         return self.halts.maybe_halt(exc)
 
@@ -338,8 +345,10 @@ class TradingService:
             self.set_gate(
                 Gate.CLOCK,
                 False,
-                f"the exchange clock is {seconds:+.0f} s from this computer's "
-                f"(limit {self.clock_skew_limit_s:.0f} s): fix the local clock",
+                _(
+                    "the exchange clock is {offset} s from this computer's (limit {limit} s): "
+                    "fix the local clock"
+                ).format(offset=f"{seconds:+.0f}", limit=f"{self.clock_skew_limit_s:.0f}"),
             )
         else:
             self.set_gate(Gate.CLOCK, True)
@@ -354,22 +363,25 @@ class TradingService:
     def kill_switch(self, on: bool) -> None:
         self.set_kill_switch(on)
 
-    def set_kill_switch(self, on: bool, reason: str = "engaged by the user") -> None:
+    def set_kill_switch(self, on: bool, reason: str = "") -> None:
         """Refuse every new order while on (cancels still go through)."""
         if on == bool(self.killswitch):
             return
         if on:
+            reason = reason or _("engaged by the user")
             self.killswitch.engage(reason)
-            self.set_gate(Gate.KILL_SWITCH, False, f"kill switch ON ({reason})")
+            self.set_gate(
+                Gate.KILL_SWITCH, False, _("kill switch ON ({reason})").format(reason=reason)
+            )
             self.notify(
                 NoticeKind.KILL_SWITCH,
-                f"Kill switch ON ({reason}): new orders refused",
+                _("Kill switch ON ({reason}): new orders refused").format(reason=reason),
                 NoticeLevel.WARNING,
             )
         else:
             self.killswitch.release()
             self.set_gate(Gate.KILL_SWITCH, True)
-            self.notify(NoticeKind.KILL_SWITCH, "Kill switch off")
+            self.notify(NoticeKind.KILL_SWITCH, _("Kill switch off"))
 
     # ------------------------------------------------------------------ gates
 
@@ -381,7 +393,7 @@ class TradingService:
             return None
         gate, why = closed[0]
         if gate is Gate.EXCHANGE_OPEN and self.halts.reason is not None:
-            why = f"order entry halted: {self.halts.reason}"
+            why = _("order entry halted: {reason}").format(reason=self.halts.reason)
         return SubmitResult(Outcome.BLOCKED, reason=why)
 
     def _cancel_blocked(self) -> SubmitResult | None:
@@ -407,10 +419,9 @@ class TradingService:
         return SubmitResult(
             Outcome.BLOCKED,
             intent_id=same.id,
-            reason=(
-                f"an identical order (intent {same.id}) is still {same.state.value}: "
-                "wait until it is resolved"
-            ),
+            reason=_(
+                "an identical order (intent {id}) is still {state}: wait until it is resolved"
+            ).format(id=same.id, state=_(same.state.value)),
         )
 
     # ------------------------------------------------------------------ pure pre-trade checks
@@ -420,16 +431,18 @@ class TradingService:
         incl. the hard notional limit and the kill switch); NEEDS_CONFIRM (soft findings)."""
         rule = self.rules.get(intent.symbol)
         if rule is None:
-            return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {intent.symbol}")
+            return SubmitResult(
+                Outcome.REFUSED, reason=_("unknown symbol {symbol}").format(symbol=intent.symbol)
+            )
         book = self.books.get(intent.symbol)
         result = check_order(
             intent, rule, book, self.limits, self.clock(), kill_switch=self.killswitch
         )
         if result.refused:
-            return SubmitResult(Outcome.REFUSED, findings=result.hard, reason="pre-trade checks")
+            return SubmitResult(Outcome.REFUSED, findings=result.hard, reason=_("pre-trade checks"))
         if result.needs_confirmation and not confirmed:
             return SubmitResult(
-                Outcome.NEEDS_CONFIRM, findings=result.soft, reason="confirm to send"
+                Outcome.NEEDS_CONFIRM, findings=result.soft, reason=_("confirm to send")
             )
         return None
 
@@ -440,10 +453,12 @@ class TradingService:
         (a change far from the touch is a soft finding, beyond the hard level refused)."""
         tracked = self.tracker.get(order_id)
         if tracked is None:
-            return SubmitResult(Outcome.REFUSED, order_id=order_id, reason="unknown order")
+            return SubmitResult(Outcome.REFUSED, order_id=order_id, reason=_("unknown order"))
         if tracked.execution_type is ExecutionType.MARKET:
             return SubmitResult(
-                Outcome.REFUSED, order_id=order_id, reason="a MARKET order has no price to change"
+                Outcome.REFUSED,
+                order_id=order_id,
+                reason=_("a MARKET order has no price to change"),
             )
         probe = OrderIntent(
             symbol=tracked.symbol,
@@ -484,7 +499,9 @@ class TradingService:
         position as ``positions`` holds it; ``size`` None closes all of it."""
         position = self.positions.get(position_id)
         if position is None:
-            return SubmitResult(Outcome.REFUSED, reason=f"unknown position {position_id}")
+            return SubmitResult(
+                Outcome.REFUSED, reason=_("unknown position {id}").format(id=position_id)
+            )
         intent = self._close_intent(position, size, execution_type, price)
         return self.check(intent, confirmed=confirmed)
 
@@ -504,8 +521,14 @@ class TradingService:
         closes the BUY positions); ``None``: every position of ``symbol``."""
         sizes = self._close_all_sizes(symbol, side)
         if not sizes:
-            which = "" if side is None else f"{side.opposite} "
-            return SubmitResult(Outcome.REFUSED, reason=f"no {which}positions on {symbol}")
+            match side:
+                case None:
+                    why = _("no positions on {symbol}")
+                case Side.SELL:
+                    why = _("no BUY positions on {symbol}")
+                case Side.BUY:
+                    why = _("no SELL positions on {symbol}")
+            return SubmitResult(Outcome.REFUSED, reason=why.format(symbol=symbol))
         needs: SubmitResult | None = None
         for order_side, size in sorted(sizes.items()):
             intent = OrderIntent(
@@ -628,15 +651,23 @@ class TradingService:
                 self.tracker.mark_rejected(key, code)
             self.on_rest_error(exc)
             self.notify(
-                NoticeKind.REJECTED, f"Rejected: {exc}", NoticeLevel.ERROR, intent_id=intent_id
+                NoticeKind.REJECTED,
+                _("Rejected: {error}").format(error=exc),
+                NoticeLevel.ERROR,
+                intent_id=intent_id,
             )
             return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc)
         # ValidationError, or a TransportError before anything was sent: nothing reached it
         await self.journal_write(self.journal.mark_rejected, intent_id, "NOT_SENT", str(exc))
         if self.tracker.by_key(key) is not None:
             self.tracker.mark_rejected(key, "NOT_SENT")
-        self.notify(NoticeKind.REJECTED, f"Not sent: {exc}", NoticeLevel.ERROR, intent_id=intent_id)
-        return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc, reason="not sent")
+        self.notify(
+            NoticeKind.REJECTED,
+            _("Not sent: {error}").format(error=exc),
+            NoticeLevel.ERROR,
+            intent_id=intent_id,
+        )
+        return SubmitResult(Outcome.REJECTED, intent_id=intent_id, error=exc, reason=_("not sent"))
 
     async def _lost(self, intent_id: int, exc: BaseException) -> SubmitResult:
         await self.journal_write(
@@ -646,8 +677,10 @@ class TradingService:
             self.tracker.mark_unknown(str(intent_id))
         self.notify(
             NoticeKind.UNKNOWN,
-            f"Reply lost (intent {intent_id}): outcome UNKNOWN; looking for it on the exchange, "
-            "it will not be re-sent",
+            _(
+                "Reply lost (intent {id}): outcome UNKNOWN; looking for it on the exchange, "
+                "it will not be re-sent"
+            ).format(id=intent_id),
             NoticeLevel.WARNING,
             intent_id=intent_id,
         )
@@ -691,15 +724,16 @@ class TradingService:
                     Outcome.BLOCKED,
                     order_id=order_id,
                     intent_id=entry.id,
-                    reason=f"a change of order {order_id} (intent {entry.id}) is still "
-                    f"{entry.state.value}",
+                    reason=_("a change of order {order_id} (intent {id}) is still {state}").format(
+                        order_id=order_id, id=entry.id, state=_(entry.state.value)
+                    ),
                 )
         tracked = self.tracker.get(order_id)
         if tracked is not None:
             refused = self.check_change(order_id, price, confirmed=confirmed)
             if refused is not None:
                 return refused
-        intent_id, _, exc = await self._send_plain(
+        intent_id, _sent, exc = await self._send_plain(
             IntentKind.CHANGE,
             lambda: self.rest.change_order(order_id, price, losscut_price),
             target_order_id=order_id,
@@ -734,7 +768,7 @@ class TradingService:
         if blocked is not None:
             return blocked
         tracked = self.tracker.get(order_id)
-        intent_id, _, exc = await self._send_plain(
+        intent_id, _sent, exc = await self._send_plain(
             IntentKind.CANCEL,
             lambda: self.rest.cancel_order(order_id),
             target_order_id=order_id,
@@ -772,15 +806,30 @@ class TradingService:
         if order is None:
             self.notify(
                 NoticeKind.CANCEL_RACE,
-                f"Could not {what} order {order_id}: the exchange does not know it",
+                (
+                    _("Could not cancel order {order_id}: the exchange does not know it")
+                    if what == "cancel"
+                    else _("Could not change order {order_id}: the exchange does not know it")
+                ).format(order_id=order_id),
                 NoticeLevel.WARNING,
                 order_id=order_id,
             )
             return None
-        filled = f" (filled {order.executed_size} of {order.size})" if order.executed_size else ""
+        filled = (
+            _(" (filled {executed} of {size})").format(
+                executed=order.executed_size, size=order.size
+            )
+            if order.executed_size
+            else ""
+        )
+        said = (
+            _("Could not cancel order {order_id}: it is {status}{filled}")
+            if what == "cancel"
+            else _("Could not change order {order_id}: it is {status}{filled}")
+        )
         self.notify(
             NoticeKind.CANCEL_RACE,
-            f"Could not {what} order {order_id}: it is {order.status.value}{filled}",
+            said.format(order_id=order_id, status=_(order.status.value), filled=filled),
             NoticeLevel.WARNING,
             order_id=order_id,
         )
@@ -828,7 +877,9 @@ class TradingService:
             return blocked
         position = await self._position(position_id)
         if position is None:
-            return SubmitResult(Outcome.REFUSED, reason=f"unknown position {position_id}")
+            return SubmitResult(
+                Outcome.REFUSED, reason=_("unknown position {id}").format(id=position_id)
+            )
         intent = self._close_intent(position, size, execution_type, price)
         return await self.submit(intent, confirmed=confirmed)
 
@@ -853,7 +904,9 @@ class TradingService:
         refused = self.check_close_all(symbol, side, confirmed=confirmed)
         if refused is not None:
             return refused
-        result = SubmitResult(Outcome.REFUSED, reason=f"no positions on {symbol}")
+        result = SubmitResult(
+            Outcome.REFUSED, reason=_("no positions on {symbol}").format(symbol=symbol)
+        )
         for order_side, size in sorted(self._close_all_sizes(symbol, side).items()):
             result = await self._close_bulk(symbol, order_side, size)
             if result.outcome is not Outcome.ACCEPTED:
@@ -888,7 +941,7 @@ class TradingService:
         blocked = self._blocked()
         if blocked is not None:
             return blocked
-        intent_id, _, exc = await self._send_plain(
+        intent_id, _sent, exc = await self._send_plain(
             IntentKind.CHANGE_LOSSCUT,
             lambda: self.rest.change_losscut_price(position_id, losscut_price),
             position_id=position_id,

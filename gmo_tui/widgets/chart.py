@@ -132,9 +132,12 @@ class CandleChart(Widget, can_focus=True):
         title = f" {self.symbol} {self.interval.value}"
         if last is not None:
             pd = decimals_of(self.tick)
-            title += (
-                f"  O {fmt(last.open, pd)} H {fmt(last.high, pd)} L {fmt(last.low, pd)}"
-                f" C {fmt(last.close, pd)} V {compact(last.volume)}"
+            title += _("  O {open} H {high} L {low} C {close} V {volume}").format(
+                open=fmt(last.open, pd),
+                high=fmt(last.high, pd),
+                low=fmt(last.low, pd),
+                close=fmt(last.close, pd),
+                volume=compact(last.volume),
             )
         else:
             title += f"  {self.status}"
@@ -218,12 +221,12 @@ class CandleChart(Widget, can_focus=True):
                     cell = eighths - (vol_h - 1 - r) * 8
                     chars.append(blocks[max(0, min(8, cell))])
                 text = "".join(chars).ljust(plot_w)
-                label = ("┤vol " + compact(vmax)) if r == 0 else "┤"
+                label = "┤" + _("vol {volume}").format(volume=compact(vmax)) if r == 0 else "┤"
                 lines.append(
                     Strip(
                         [
                             Segment(text, base + vol),
-                            Segment(label[:axis_w].ljust(axis_w), base + axis),
+                            Segment(fit(label, axis_w), base + axis),
                         ],
                         width,
                     )

@@ -7,7 +7,8 @@ re-centres it on the touch); price grouping in multiples of the tick (``[`` / ``
 
 Trading keys act on the cursor's price and post one message each (the screen's flows confirm
 and send): ``b`` / ``s`` a LIMIT at it, ``t`` a STOP, ``c`` cancel my orders there, ``m`` move
-my nearest order there, ``Enter`` the ticket on the side that joins the level.
+my order selected in the Orders table (else the nearest) there, ``Enter`` the ticket on the
+side that joins the level.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
             "move_here",
             "Move here",
             id="book.move",
-            tooltip="Move my nearest order to the cursor",
+            tooltip="Move my selected (Orders) or nearest order to the cursor",
         ),
         Binding(
             "a", "alert", "Alert", show=False, id="book.alert", tooltip="Price alert at this level"

@@ -125,6 +125,8 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         self.best_ask: Decimal | None = None
         self.private = True
         self.entry_reason: str | None = None
+        self.no_key_reason: str | None = None
+        """Why there is no key when it is not a missing key (a read-only served app)."""
         """Why order entry is disabled (``EntryGates.reason``); None while it is enabled."""
         self.errors: dict[str, str] = {}
         self.exits = Exits()
@@ -302,7 +304,9 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
         quiet: set[str] = set()
         """Fields still empty: not shown as errors until the user asks for a review."""
         if not self.private:
-            errors["key"] = _("no API key: order entry needs credentials (see ? help)")
+            errors["key"] = self.no_key_reason or _(
+                "no API key: order entry needs credentials (see ? help)"
+            )
         elif self.entry_reason is not None:
             errors["entry"] = _("order entry disabled: {reason}").format(
                 reason=_(self.entry_reason)

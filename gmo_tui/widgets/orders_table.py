@@ -1,7 +1,8 @@
 """Active orders of the symbol, rendered from the service's order tracker (no copy kept):
 ``c`` cancel, ``e`` change price, ``C`` cancel all. A bracket's orders carry its tag, and the
 exits the app holds (emulated take-profits) are rows of their own; ``c`` on either cancels the
-whole bracket."""
+whole bracket. The order the trader last put the cursor on here is :attr:`picked_order_id`
+(``m`` on the ladder moves it rather than the nearest)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
+from textual.widgets import DataTable
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.i18n import _
@@ -72,6 +75,16 @@ class OrdersTable(KeyedTable):
             ],
             **kwargs,
         )
+        self.picked_order_id: int | None = None
+        """The order the trader selected here (cursor moved onto it, or Enter / click while
+        focused); never set by rows coming and going while the table is not focused."""
+
+    @on(DataTable.RowHighlighted)
+    @on(DataTable.RowSelected)
+    def _picked(self, event: DataTable.RowHighlighted | DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if self.has_focus and key is not None and key.isdigit():
+            self.picked_order_id = int(key)
 
     def show(
         self,

@@ -38,6 +38,10 @@ class StatusBar(RenderMemo, Widget):
     """Frame periods held back in the last second because the terminal was behind."""
     size_text: reactive[str] = reactive("")
     """The active order size (keys 1-5), e.g. ``size 0.01 [1]``."""
+    record_text: reactive[str] = reactive("")
+    """``REC`` and the file while the record toggle is on."""
+    replay_text: reactive[str] = reactive("")
+    """The replay's state, speed and position; shown in place of the feed latency."""
 
     def set_stream(self, name: str, state: str) -> None:
         if self.streams.get(name) != state:
@@ -74,12 +78,21 @@ class StatusBar(RenderMemo, Widget):
             colour = variables.get(STATE_VARIABLE.get(state, "warning"), "")
             text.append(f" {_(name)}:")
             text.append(_(state), style=f"bold {colour}".strip())
+        if self.record_text:
+            text.append(f"  {self.record_text}", style=f"bold {variables.get('error', '')}".strip())
+        if self.replay_text:  # recorded timestamps are old: no feed latency
+            text.append(
+                f"  {self.replay_text}", style=f"bold {variables.get('warning', '')}".strip()
+            )
         lat = "-" if self.latency_ms is None else f"{self.latency_ms:.0f}ms"
         off = "-" if self.clock_offset_ms is None else f"{self.clock_offset_ms:+.0f}ms"
         rest = "-" if self.rest_usage is None else f"{self.rest_usage * 100:.0f}%"
-        text.append(
-            _("  feed p50 {lat}  clock {off}  REST {rest}").format(lat=lat, off=off, rest=rest)
-        )
+        if self.replay_text:
+            text.append(_("  clock {off}  REST {rest}").format(off=off, rest=rest))
+        else:
+            text.append(
+                _("  feed p50 {lat}  clock {off}  REST {rest}").format(lat=lat, off=off, rest=rest)
+            )
         if self.bad_frames:
             colour = variables.get("warning", "")
             text.append(

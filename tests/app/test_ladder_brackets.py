@@ -1,7 +1,8 @@
 """Brackets from the ticket against the built-in exchange (issue 13): the entry's fills get a
 stop at the exchange and an emulated take-profit sized to each fill; the stop filling retires
 the take-profit; a restart restores the bracket; the exchange's orders and positions equal the
-app's at the end. Risk sizing: the JPY at risk and the stop give the size."""
+app's at the end; a trailing stop set in the ticket follows a favourable walk of the market at
+the exchange and stays on an adverse one. Risk sizing: the JPY at risk and the stop give the size."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, Side
+from gmo_tui.market.orders import OrderState
 from gmo_tui.trading.bracket_model import BracketState, TakeProfitState
 from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.orders_table import OrdersTable
 from tests.app.conftest import focus_to, replace_input, wait_for, wait_ready
 from tests.app.test_position_flows import confirm_until
-from tests.trading.bracket_helpers import STEP, still, trigger_sell_stop
+from tests.trading.bracket_helpers import STEP, move_mid, print_trade, still, trigger_sell_stop
 
 D = Decimal
 SYMBOL = "BTC_JPY"
@@ -187,3 +189,105 @@ async def test_c_on_a_brackets_order_cancels_the_whole_bracket(sim: Any, make_ap
                 break
             await pilot.pause(0.05)
         assert not (await rest.get_active_orders(SYMBOL)).list
+
+
+async def exchange_stop(pilot, rest, order_id: int, price: Decimal) -> Any:
+    """The exchange's STOP order ``order_id`` once its price is ``price`` (else fail)."""
+    for _ in range(400):
+        orders = {o.order_id: o for o in (await rest.get_active_orders(SYMBOL)).list}
+        order = orders.get(order_id)
+        if order is not None and order.price == price:
+            return order
+        await pilot.pause(0.05)
+    raise AssertionError(f"the exchange's stop {order_id} never at {price}: {orders}")
+
+
+async def test_trailing_stop_from_the_ticket_follows_a_favourable_walk_only(
+    sim: Any, make_app, rest
+):
+    await still(sim)
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        book = app.session.books[SYMBOL]
+        entry = book.best_bid - 1000  # rests below the bid: filled by the test control
+        trail = 3 * STEP  # wider than the bid is from the stop: no move until the market does
+        await focus_to(pilot, app, "b", "ticket-size")
+        await fill_in(
+            pilot,
+            app,
+            {
+                "ticket-price": format(entry, "f"),
+                "ticket-size": "0.01",
+                "ticket-sl": f"{2 * STEP}t",
+                "ticket-tp": f"{100 * STEP}t",
+                "ticket-trail": str(trail),
+            },
+        )
+        await pilot.press("enter")
+        brackets = app.session.brackets
+        await confirm_until(pilot, app, lambda: brackets.open_brackets(SYMBOL), "bracket")
+        (bracket,) = brackets.open_brackets(SYMBOL)
+        assert bracket.spec.trail == trail
+        await wait_for(pilot, lambda: bracket.entry_order_id is not None, "entry placed")
+        await sim.control("fill", {"orderId": bracket.entry_order_id})
+
+        def placed_stop() -> int | None:
+            lots = bracket.lots
+            return lots[0].stop_order_id if len(lots) == 1 else None
+
+        await wait_for(pilot, placed_stop, "the stop placed", timeout=15)
+        (lot,) = bracket.lots
+        first = entry - 2 * STEP
+        stop = await exchange_stop(pilot, rest, lot.stop_order_id, first)
+        # accepted (a stop in flight or being changed is left alone by the trail)
+        tracker = app.session.service.tracker
+        stop_id = lot.stop_order_id
+
+        def settled() -> bool:
+            return tracker.get(stop_id).state in (OrderState.WAITING, OrderState.ORDERED)
+
+        await wait_for(pilot, settled, "the stop accepted", timeout=20)
+        assert (stop.execution_type, stop.side, stop.size) == (
+            ExecutionType.STOP,
+            Side.SELL,
+            D("0.01"),
+        )
+
+        # favourable: the market walks up; the exchange's stop follows at the trailing distance
+        move_mid(sim, SYMBOL, entry + 10 * STEP)
+        print_trade(sim, SYMBOL, Side.BUY, D("0.01"))
+        high_bid = sim.engine.orderbook(SYMBOL).bids[0].price
+        await wait_for(
+            pilot, lambda: book.best_bid == high_bid, "the app sees the rise", timeout=20
+        )
+        raised = high_bid - trail
+        assert raised > first
+        await exchange_stop(pilot, rest, lot.stop_order_id, raised)
+        await wait_for(
+            pilot, lambda: lot.stop_price == raised, "the app knows the new stop", timeout=20
+        )
+        # the change confirmed (a MODIFYING stop is left alone)
+        await wait_for(pilot, settled, "the change accepted", timeout=20)
+        assert tracker.get(stop_id).price == raised
+
+        # adverse: the market falls back (still above the stop); the stop stays where it is
+        move_mid(sim, SYMBOL, raised + 3 * STEP)
+        print_trade(sim, SYMBOL, Side.SELL, D("0.01"))
+        low_bid = sim.engine.orderbook(SYMBOL).bids[0].price
+        assert raised < low_bid < high_bid
+        await wait_for(pilot, lambda: book.best_bid == low_bid, "the app sees the fall", timeout=20)
+        await brackets.wait_idle()
+        await pilot.pause(0.3)
+        await brackets.wait_idle()
+        assert lot.stop_price == raised
+        await exchange_stop(pilot, rest, lot.stop_order_id, raised)
+        assert bracket.state is BracketState.WORKING
+
+        for _ in range(200):  # the private stream brings the exchange's state over
+            if await app_equals_exchange(app, rest):
+                break
+            await pilot.pause(0.05)
+        assert await app_equals_exchange(app, rest)
+        positions = (await rest.get_open_positions(SYMBOL)).list
+        assert [(p.side, p.size) for p in positions] == [(Side.BUY, D("0.01"))]

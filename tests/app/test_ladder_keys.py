@@ -267,3 +267,43 @@ async def test_confirm_off_below_a_notional_for_ladder_limits(sim, make_app, res
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "warning shown")
         assert app.screen.findings
         await pilot.press("n")
+
+
+async def test_m_moves_the_order_selected_in_the_orders_table_not_the_nearest(sim, make_app, rest):
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        ladder = await open_book(pilot, app)
+        tracker = app.session.service.tracker
+        await cursor_to_bid(pilot, ladder, 2)
+        await pilot.press("b")
+        await confirm_until(pilot, app, lambda: len(tracker.active("BTC_JPY")) == 1, "first")
+        await pilot.press("down", "down", "down")
+        await pilot.press("b")
+        await confirm_until(pilot, app, lambda: len(tracker.active("BTC_JPY")) == 2, "second")
+        placed = await resting(pilot, rest, 2)
+        far, near = sorted(placed, key=lambda o: o.price, reverse=True)  # near: the lower one
+        # select the farther order (the higher one) in the Orders table
+        await pilot.press("o")
+        table = app.main.orders
+        await wait_for(pilot, lambda: app.focused is table, "orders focused")
+        await wait_for(pilot, lambda: table.row_count == 2, "both orders in the table")
+        row = table.get_row_index(str(far.order_id))
+        other = 1 - row
+        await pilot.press("down" if other > row else "up")  # on the other row, then back
+        await pilot.press("up" if other > row else "down")
+        assert table.selected_order_id() == far.order_id
+        # back on the ladder, two levels below the nearer order: it is the nearest by far
+        await pilot.press("v")
+        await wait_for(pilot, lambda: app.focused is ladder, "ladder focused")
+        await pilot.press("down", "down")
+        target = ladder.cursor_price
+        assert target is not None and target < near.price < far.price
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "move confirm")
+        assert app.screen.title_text == f"Move order {far.order_id}?"
+        assert ("Chosen", "selected in Orders") in app.screen.lines
+        await pilot.press("y")
+        await wait_for(pilot, lambda: tracker.get(far.order_id).price == target, "far moved")
+        on_exchange = {o.order_id: o.price for o in await active_orders(rest)}
+        assert on_exchange == {far.order_id: target, near.order_id: near.price}

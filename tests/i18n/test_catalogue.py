@@ -83,6 +83,13 @@ def test_every_marked_text_and_binding_is_in_japanese() -> None:
     assert not missing, f"not in ja.po: {missing}"
 
 
+def test_no_text_is_in_the_catalogue_twice() -> None:
+    """Merged branches append blocks to the .po: a text added by both would be read twice
+    (Babel keeps one silently), so the Japanese shown could be either."""
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', JA_PO.read_text(encoding="utf-8"), re.M)
+    assert not [msgid for msgid in set(ids) if ids.count(msgid) > 1]
+
+
 def test_placeholders_match() -> None:
     wrong = [
         (msgid, text)
@@ -169,6 +176,136 @@ def bare_texts(tree: ast.AST, where: str) -> list[str]:
 def test_no_bare_text_reaches_the_screen(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     assert not bare_texts(tree, path.name)
+
+
+HEADLESS_COVERED = [
+    PACKAGE / "market" / "safety.py",
+    *(
+        PACKAGE / "trading" / name
+        for name in ("service.py", "halts.py", "reconcile.py", "brackets.py", "bracket_links.py")
+    ),
+]
+"""Headless modules whose texts reach the user (findings, notices, refusal reasons)."""
+HEADLESS_SINKS = {
+    # call name -> index of its argument that is a text shown to the user
+    "hard": 1,  # hard(code, message): a pre-trade finding
+    "soft": 1,
+    "Finding": 2,
+    "notify": 1,  # service.notify(kind, message, level)
+    "set_gate": 2,  # set_gate(gate, ok, reason)
+    "halt": 0,
+    "engage": 0,
+    "set_kill_switch": 1,
+    "_tell": 1,  # brackets: _tell(bracket, text, level)
+    "_send_exit": 2,  # brackets: _send_exit(bracket, lot, why)
+}
+HEADLESS_KEYWORDS = frozenset({"reason", "message"})
+HEADLESS_ATTRIBUTES = frozenset({"reason", "note", "message", "stop_error"})
+
+
+def headless_bare_texts(tree: ast.AST, where: str) -> list[str]:
+    """Every bare text handed to a headless sink (a finding, a notice, a gate's or a
+    refusal's reason) in ``tree``."""
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            first = HEADLESS_SINKS.get(name)
+            if first is not None and any(_bare(arg) for arg in node.args[first : first + 1]):
+                problems.append(f"{where}:{node.lineno} {name}(…)")
+            for keyword in node.keywords:
+                if keyword.arg in HEADLESS_KEYWORDS and _bare(keyword.value):
+                    problems.append(f"{where}:{node.lineno} {keyword.arg}=…")
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr in HEADLESS_ATTRIBUTES
+                    and _bare(node.value)
+                ):
+                    problems.append(f"{where}:{node.lineno} .{target.attr} = …")
+    return problems
+
+
+@pytest.mark.parametrize("path", HEADLESS_COVERED, ids=lambda p: p.name)
+def test_no_bare_text_leaves_the_headless_layers(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert not headless_bare_texts(tree, path.name)
+
+
+CLI_MODULES = [
+    PACKAGE / "keys_command.py",
+    PACKAGE / "private_files.py",
+    PACKAGE / "serve.py",
+    PACKAGE / "record" / "command.py",
+    PACKAGE / "record" / "replay_command.py",
+    PACKAGE / "export" / "command.py",
+]
+"""Command-line modules: their ``--help`` texts (``help=``/``description=``) and, in the keys
+command and the private-file checks, every printed line and refusal go through ``_()``."""
+PRINTED = frozenset({"print", "BadInput", "UntrustedPath", "NotADirectoryError"})
+
+
+def cli_bare_texts(tree: ast.AST, where: str, *, printed: bool) -> list[str]:
+    problems = [
+        problem
+        for problem in bare_texts(tree, where)
+        if problem.endswith(("help=…", "description=…"))
+    ]
+    if printed:
+        problems += [
+            f"{where}:{node.lineno} {_call_name(node)}(…)"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and _call_name(node) in PRINTED
+            and node.args
+            and _bare(node.args[0])
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("path", CLI_MODULES, ids=lambda p: p.name)
+def test_no_bare_text_in_the_command_line(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    printed = path.name in ("keys_command.py", "private_files.py")
+    assert not cli_bare_texts(tree, path.name, printed=printed)
+
+
+def test_the_command_line_rule_catches_a_bare_text() -> None:
+    assert cli_bare_texts(ast.parse('cmd.add_argument("--x", help="a flag")'), "e", printed=False)
+    assert cli_bare_texts(ast.parse('print(f"Stored key {hint}.", file=out)'), "e", printed=True)
+    assert cli_bare_texts(ast.parse('raise UntrustedPath(f"{p} is open")'), "e", printed=True)
+    assert not cli_bare_texts(ast.parse('print(_("Stored key {hint}."))'), "e", printed=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'hard("tick", f"price {p(price)} is not a multiple of the tick size")',
+        'soft("no_reference", "cannot be checked")',
+        'self.notify(NoticeKind.ENABLED, "Order entry enabled")',
+        'svc.set_gate(Gate.RECONCILED, False, "reconciling with the exchange")',
+        'return SubmitResult(Outcome.REFUSED, reason=f"unknown symbol {symbol}")',
+        'self.halt(f"exchange status {value.value}")',
+        'self.reason = f"exchange status {status}"',
+    ],
+)
+def test_the_headless_rule_catches_a_bare_text(source: str) -> None:
+    assert headless_bare_texts(ast.parse(source), "example")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'hard("tick", _("price {price} is off").format(price=p(price)))',
+        'self.notify(NoticeKind.ENABLED, _("Order entry enabled"))',
+        "svc.set_gate(Gate.CLOCK, True)",
+        'return SubmitResult(Outcome.REFUSED, reason=_("unknown order"))',
+        "self.halt(halt_reason(code))",
+    ],
+)
+def test_the_headless_rule_lets_a_translated_text_through(source: str) -> None:
+    assert not headless_bare_texts(ast.parse(source), "example")
 
 
 @pytest.mark.parametrize(
