@@ -108,7 +108,9 @@ class MarketHeader(RenderMemo, Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
             f" {self.mode} ",
-            style=_style(self, "warning" if self.mode in ("DEMO", "PAPER", "SIM") else "primary", True),
+            style=_style(
+                self, "warning" if self.mode in ("DEMO", "PAPER", "SIM") else "primary", True
+            ),
         )
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
