@@ -312,7 +312,7 @@ class GmoTuiApp(App[None]):
     # ------------------------------------------------------------------ app actions
     def action_help(self) -> None:
         sections = [
-            (N_("App"), binding_rows(self.BINDINGS)),
+            (N_("App"), binding_rows([*self.BINDINGS, *MainScreen.BINDINGS])),
             (N_("Order book"), binding_rows(OrderBookLadder.BINDINGS)),
             (N_("Ticket"), binding_rows(OrderTicket.BINDINGS)),
             (N_("Orders table"), binding_rows(OrdersTable.BINDINGS)),

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gmo_tui.exchange.auth import Credentials
     from gmo_tui.paper import PaperExchange
 
+from gmo_tui import __version__
 from gmo_tui.export import command as export_command
 from gmo_tui.i18n import LANGUAGES, _, choose_language, use_language
 
@@ -73,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("run against the built-in exchange (funded demo account)"),
     )
-    parser.add_argument("--symbol", help=_("symbol shown at start (e.g. BTC_JPY, BTC)"))
+    parser.add_argument(
+        "--version", action="version", version=f"gmo-tui {__version__}", help=_("show the version")
+    )
+    parser.add_argument("--symbol", help=_("symbol shown at start, any case (e.g. BTC_JPY, btc)"))
     parser.add_argument(
         "--theme", help=_("theme name (gmo-dark, gmo-light, gmo-high-contrast, gmo-blue-orange, …)")
     )
@@ -225,8 +229,12 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"gmo-tui: {exc}", file=sys.stderr)
         return 2
     use_language(choose_language(settings.language))
+    settings = replace(settings, symbol=normalise_symbol(settings.symbol))
+    demo_dir: Path | None = None
     try:
-        journal_path = _journal_path(args.demo or args.paper)
+        if args.demo or args.paper:
+            demo_dir = _demo_dir()
+        journal_path = _journal_path(demo_dir)
     except OSError as exc:
         print(f"gmo-tui: cannot create the order journal: {exc}", file=sys.stderr)
         return 2
@@ -274,6 +282,15 @@ def run_app(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
+    problem = symbol_problem(settings.symbol, settings.endpoint)
+    if problem is not None:
+        for stop in (sim_thread, paper):
+            if stop is not None:
+                stop.stop()
+        _remove(demo_dir)
+        print(f"gmo-tui: {problem}", file=sys.stderr)
+        return 2
+    mode = mode_of(mode, settings.endpoint)
     from gmo_tui.serve import read_only
 
     if read_only():  # served to a browser without --allow-trading: no key, no orders
@@ -299,6 +316,7 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         if sim_thread is not None:
             sim_thread.stop()
+        _remove(demo_dir)
         if paper is not None:
             paper.stop()
             if paper.cancelled_at_stop:
@@ -321,18 +339,76 @@ def _start_paper(upstream: str | None) -> tuple[PaperExchange, Credentials, str]
     return paper, credentials, endpoint
 
 
-def _journal_path(demo: bool) -> str:
-    """The journal, created private (0600 in a 0700 dir) before SQLite opens it, so its
-    -wal/-shm files are private too: the demo's in a fresh temp dir, else the default one."""
+def _demo_dir() -> Path:
+    """A fresh private temp dir for the demo's journal (removed on exit: :func:`_remove`)."""
     import tempfile
 
-    from gmo_tui.private_files import private_database, private_dir
+    from gmo_tui.private_files import private_dir
+
+    return private_dir(Path(tempfile.mkdtemp(prefix="gmo-tui-demo-")))
+
+
+def _remove(directory: Path | None) -> None:
+    if directory is not None:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _journal_path(demo_dir: Path | None) -> str:
+    """The journal, created private (0600 in a 0700 dir) before SQLite opens it, so its
+    -wal/-shm files are private too: the demo's in its temp dir, else the default one."""
+    from gmo_tui.private_files import private_database
     from gmo_tui.trading.journal import default_journal_path
 
-    if demo:
-        directory = private_dir(Path(tempfile.mkdtemp(prefix="gmo-tui-demo-")))
-        return str(private_database(directory / "journal.sqlite"))
+    if demo_dir is not None:
+        return str(private_database(demo_dir / "journal.sqlite"))
     return str(private_database(default_journal_path()))
+
+
+def normalise_symbol(symbol: str) -> str:
+    """GMO's symbols are upper case: ``eth`` and ``btc_jpy`` mean ``ETH`` and ``BTC_JPY``."""
+    return symbol.strip().upper()
+
+
+def symbol_problem(symbol: str, endpoint: str, timeout: float = 5.0) -> str | None:
+    """Why ``symbol`` cannot be shown: not one of the exchange's ``/v1/symbols``. ``None``
+    when it is, or when the exchange cannot be asked now (the app then says so itself)."""
+    import asyncio
+
+    from gmo_tui.exchange.errors import GmoError
+    from gmo_tui.exchange.rest import GmoRestClient
+
+    async def known() -> list[str]:
+        async with GmoRestClient(endpoint, None, timeout=timeout) as rest:
+            return [rule.symbol for rule in await rest.get_symbols()]
+
+    try:
+        symbols = asyncio.run(known())
+    except (GmoError, OSError) as exc:
+        logging.getLogger(__name__).info("symbols not checked at start: %s", exc)
+        return None
+    if not symbols or symbol in symbols:
+        return None
+    return _("unknown symbol {symbol}; the exchange has: {symbols}").format(
+        symbol=symbol, symbols=", ".join(sorted(symbols, key=lambda s: (s.endswith("_JPY"), s)))
+    )
+
+
+def mode_of(mode: str, endpoint: str) -> str:
+    """``SIM`` for a LIVE run against a loopback endpoint (a local exchange, not GMO)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if mode != "LIVE":
+        return mode
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return "SIM"
+    try:
+        return "SIM" if ipaddress.ip_address(host).is_loopback else mode
+    except ValueError:
+        return mode
 
 
 def _early_language(argv: Sequence[str]) -> str:

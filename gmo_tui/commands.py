@@ -46,6 +46,11 @@ PALETTE_ACTIONS = (
         N_("x close, l losscut, X all"),
     ),
     ("search", N_("Symbol search"), N_("Type to filter symbols")),
+    (
+        "all_symbols",
+        N_("All symbols: orders, positions, executions (toggle)"),
+        N_("* · every symbol or the current one; remembered"),
+    ),
     ("pane('chart')", N_("Show chart"), ""),
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),

@@ -48,8 +48,13 @@ class ConfirmScreen(ModalScreen[bool]):
         findings: Sequence[str] = (),
         warning: bool = False,
         danger: bool = False,
+        yes: str | None = None,
+        no: str | None = None,
     ):
         super().__init__(classes="-warning" if warning else ("-danger" if danger else None))
+        self.yes_label = yes or _("Confirm (y)")
+        """The buttons say what they do (``Cancel order (y)`` / ``Keep (n)``)."""
+        self.no_label = no or _("Cancel (n)")
         self.title_text = title
         self.lines = list(lines)
         self.findings = list(findings)
@@ -68,8 +73,8 @@ class ConfirmScreen(ModalScreen[bool]):
             for finding in self.findings:
                 yield Static(f"⚠ {finding}", classes="finding")
             with Horizontal():
-                yield Button(_("Confirm (y)"), id="yes", variant="success", compact=True)
-                yield Button(_("Cancel (n)"), id="no", variant="error", compact=True)
+                yield Button(self.yes_label, id="yes", variant="success", compact=True)
+                yield Button(self.no_label, id="no", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

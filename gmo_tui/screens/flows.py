@@ -108,6 +108,7 @@ class OrderFlows:
         *,
         danger: bool = False,
         then: Callable[[], None] | None = None,
+        buttons: tuple[str, str] | None = None,
         skip: bool = False,
     ) -> None:
         """One confirm (with the soft findings when ``check`` says NEEDS_CONFIRM), then send
@@ -136,6 +137,8 @@ class OrderFlows:
                 findings=findings,
                 warning=bool(findings),
                 danger=danger,
+                yes=None if buttons is None or findings else buttons[0],
+                no=None if buttons is None or findings else buttons[1],
             ),
             answered,
         )
@@ -643,7 +646,7 @@ class OrderFlows:
             lines += [
                 (_("Side"), _(order.side.value)),
                 (_("Price"), fmt(order.price, pd)),
-                (_("Size"), f"{order.size:f}"),
+                (_("Remaining"), _size(order.remaining, order.symbol, self.session)),
             ]
         self._confirm(
             _("Cancel order {id}?").format(id=order_id),
@@ -651,6 +654,7 @@ class OrderFlows:
             _("cancel order {id}").format(id=order_id),
             lambda _confirmed: service.cancel(order_id),
             None,
+            buttons=(_("Cancel order (y)"), _("Keep (n)")),
         )
 
     def cancel_all(self) -> None:
@@ -659,13 +663,25 @@ class OrderFlows:
             return
         symbol = self.session.symbol
         count = len(service.tracker.active(symbol, include_in_flight=False))
+        if not count:
+            self.host.say(_("No open orders of {symbol}: nothing to cancel").format(symbol=symbol))
+            return
+        title = (
+            _("Cancel the 1 open order of {symbol}?").format(symbol=symbol)
+            if count == 1
+            else _("Cancel ALL {count} orders of {symbol}?").format(count=count, symbol=symbol)
+        )
         self._confirm(
-            _("Cancel ALL {count} orders of {symbol}?").format(count=count, symbol=symbol),
+            title,
             [(_("Symbol"), symbol), (_("Orders"), str(count))],
             _("cancel all {symbol}").format(symbol=symbol),
             lambda _confirmed: service.cancel_all(symbol),
             None,
             danger=True,
+            buttons=(
+                _("Cancel order (y)") if count == 1 else _("Cancel orders (y)"),
+                _("Keep (n)"),
+            ),
         )
 
     def change(self, order_id: int) -> None:
@@ -690,18 +706,21 @@ class OrderFlows:
                 _("Change order {id}?").format(id=order_id),
                 [
                     (_("Order"), str(order_id)),
+                    (_("Remaining"), remaining),
                     (_("Old price"), fmt(old, pd)),
                     (_("New price"), fmt(price, pd)),
                 ],
                 what,
                 lambda confirmed: service.change(order_id, price, confirmed=confirmed),
                 service.check_change(order_id, price),
+                buttons=(_("Change order (y)"), _("Keep (n)")),
             )
 
+        remaining = _size(order.remaining, order.symbol, self.session)
         self.host.ask(
             ValueDialog(
-                _("New price for order {id} ({side} {size})").format(
-                    id=order_id, side=_(order.side.value), size=f"{order.size:f}"
+                _("New price for order {id} ({side} {size} remaining)").format(
+                    id=order_id, side=_(order.side.value), size=remaining
                 ),
                 format(old, "f"),
                 partial(market_rules.validate_price, rule),
@@ -732,6 +751,7 @@ class OrderFlows:
             _("close position {id}").format(id=position_id),
             lambda confirmed: service.close(position_id, size, confirmed=confirmed),
             service.check_close(position_id, size),
+            buttons=(_("Close position (y)"), _("Keep (n)")),
         )
 
     def close_all(self) -> None:
@@ -762,6 +782,7 @@ class OrderFlows:
                 partial(_close_all, service, symbol, closing),
                 service.check_close_all(symbol, closing),
                 danger=True,
+                buttons=(_("Close positions (y)"), _("Keep (n)")),
             )
 
     def losscut(self, position_id: int) -> None:
@@ -789,16 +810,56 @@ class OrderFlows:
                 _("losscut of position {id}").format(id=position_id),
                 lambda _confirmed: service.change_losscut(position_id, price),
                 None,
+                buttons=(_("Change losscut (y)"), _("Keep (n)")),
             )
 
+        book = self.session.books[position.symbol]
+        long = position.side is Side.BUY
+
+        def validate(text: str) -> tuple[Decimal | None, str | None]:
+            """On the tick, and on the losing side of the touch the exchange marks the position
+            at (a long's losscut below the best bid, a short's above the best ask): anything
+            else comes back ERR-5106, so it is never sent."""
+            value, error = market_rules.validate_price(rule, text)
+            if value is None:
+                return value, error
+            touch = book.best_bid if long else book.best_ask
+            if touch is None:
+                return None, _("no price to check the losscut against: wait for the book")
+            if long and value >= touch:
+                return None, _("a long's losscut must be below the best bid {touch}").format(
+                    touch=fmt(touch, pd)
+                )
+            if not long and value <= touch:
+                return None, _("a short's losscut must be above the best ask {touch}").format(
+                    touch=fmt(touch, pd)
+                )
+            return value, None
+
+        touch = book.best_bid if long else book.best_ask
+        valid = (
+            _("valid: below {touch} (best bid)") if long else _("valid: above {touch} (best ask)")
+        ).format(touch=fmt(touch, pd))
         self.host.ask(
             ValueDialog(
-                _("Losscut price for position {id}").format(id=position_id),
+                _("Losscut price for position {id} ({side} {size} @ {price})").format(
+                    id=position_id,
+                    side=_(position.side.value),
+                    size=_size(position.size, position.symbol, self.session),
+                    price=fmt(position.price, pd),
+                ),
                 format(old, "f"),
-                partial(market_rules.validate_price, rule),
+                validate,
+                hint=valid + " · " + _("Enter to accept · Escape to cancel"),
             ),
             chosen,
         )
+
+
+def _size(size: Decimal, symbol: str, session: Session) -> str:
+    """A size with the symbol's size decimals."""
+    rule = session.rules.get(symbol)
+    return fmt(size, decimals_of(rule.size_step)) if rule else f"{size:f}"
 
 
 async def _submit(service: TradingService, intent: OrderIntent, confirmed: bool) -> SubmitResult:

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from gmo_tui import config as cfg
 from gmo_tui.i18n import N_, _
-from gmo_tui.i18n.cells import pad
+from gmo_tui.i18n.cells import cell_len, pad
+
+KEY_NAMES = {"enter": "Enter", "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab"}
+"""Keys whose glyph would be unclear (``⏎``, ``esc``) spelled as on the keyboard."""
 
 HELP_INTRO = N_(
     """[b]gmo-tui keys[/b]  (remap one in config.toml by its id: \\[keymap] "ticket.buy" = "f5")
@@ -35,14 +41,26 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = [_(HELP_INTRO)]
-        for title, rows in self.sections:
-            lines.append(f"[b]{_(title)}[/b]")
-            for keys, description, binding_id in rows:
-                lines.append(f"  {pad(keys, 14)} {pad(_(description), 34)} [dim]{binding_id}[/dim]")
-            lines.append("")
+        # plain Text, not markup: key glyphs such as [ and ] are text here
+        body = Text()
+        body.append(_("Esc, q or ? closes this help"), style="dim")
+        body.append("\n\n")
+        rows = [row for _title, section in self.sections for row in section]
+        key_width = max((cell_len(k) for k, _d, _i in rows), default=0)
+        text_width = max((cell_len(_(d)) for _k, d, _i in rows), default=0)
+        for title, section in self.sections:
+            body.append(_(title), style="bold")
+            body.append("\n")
+            for keys, description, binding_id in section:
+                body.append(f"  {pad(keys, key_width)}  {pad(_(description), text_width)}  ")
+                body.append(binding_id, style="dim")
+                body.append("\n")
+            body.append("\n")
+        body.append(_("Credentials"), style="bold")
+        body.append("\n" + cfg.how_to_add_key())
         with VerticalScroll():
-            yield Static("\n".join(lines), markup=True)
+            yield Static(_(HELP_INTRO), markup=True)
+            yield Static(body)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -55,5 +73,11 @@ def binding_rows(
     for b in bindings:
         if not isinstance(b, Binding) or not b.description:
             continue
-        rows.append((b.key.replace("_", " "), b.description, b.id or ""))
+        rows.append((key_glyphs(b.key), b.description, b.id or ""))
     return rows
+
+
+def key_glyphs(keys: str) -> str:
+    """A binding's keys as the keyboard shows them: ``slash`` -> ``/``, ``full_stop`` -> ``.``,
+    ``escape,q`` -> ``Esc / q``."""
+    return " / ".join(KEY_NAMES.get(k, format_key(k)) for k in keys.split(","))

@@ -10,6 +10,7 @@ session's models, and each action message of the panes with its own handler (the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import partial
@@ -17,17 +18,20 @@ from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Static, Tab, Tabs
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
 from gmo_tui.alerts import AlertKind, Delivery
 from gmo_tui.exchange.enums import ExchangeStatus, KlineInterval, Side
 from gmo_tui.i18n import N_, _
+from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
+from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
 from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
@@ -42,6 +46,7 @@ from gmo_tui.session.session import Session
 from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.trading.listener import AccountPart, FillSource
 from gmo_tui.trading.results import NoticeKind
+from gmo_tui.view_state import ViewState, load_view_state, save_view_state
 from gmo_tui.widgets.account_panel import AccountPanel
 from gmo_tui.widgets.alert_strip import AlertStrip
 from gmo_tui.widgets.banner_bar import BannerBar
@@ -60,6 +65,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WIDE_WIDTH = 140
+MIN_WIDTH = 72
+MIN_HEIGHT = 16
+"""Below this the ladder (38 columns) leaves no usable ticket: a notice instead."""
 WIDE_HEIGHT = 34
 TICKET_EXITS_HEIGHT = 30
 WIDE_ORDER = ("book", "tape", "chart", "ticket", "account", "watchlist", "pane-tabs")
@@ -74,6 +82,7 @@ INTERVALS = tuple(KlineInterval)
 # at most one tape repaint a frame (60 fps); the chart every CHART_PAINT_S
 TAPE_PAINT_S = 1 / 60
 CHART_PAINT_S = 0.5
+BURST_SLACK_S = 0.005
 
 
 class KeyFooter(RenderMemo, Footer):
@@ -107,7 +116,24 @@ class MainScreen(RenderMemo, Screen[None]):
     MainScreen.-wide > #pane-tabs { display: none; }
     MainScreen.-wide > .-inactive { display: block; }
     MainScreen.-wide > #ticket { height: 1fr; }
+    MainScreen > #too-small { display: none; }
+    MainScreen.-too-small > * { display: none; }
+    MainScreen.-too-small > #too-small {
+        display: block; dock: top; width: 1fr; height: 1fr; content-align: center middle;
+        text-align: center; color: $warning;
+    }
     """
+
+    BINDINGS = [
+        Binding(
+            "asterisk",
+            "all_symbols",
+            "All symbols",
+            show=False,
+            id="view.all_symbols",
+            tooltip="Orders, positions and executions of every symbol (toggle; remembered)",
+        ),
+    ]
 
     def __init__(self, session: Session, settings: cfg.Settings, mode: str) -> None:
         super().__init__()
@@ -128,6 +154,12 @@ class MainScreen(RenderMemo, Screen[None]):
         self._chart_timer = False
         self._touch: tuple[Decimal | None, Decimal | None] = (None, None)
         self._watch_places: dict[str, int] = {}
+        self.bursts = BurstCollector()
+        """Fills of one order told as one notice, one bell (see market/fill_bursts.py)."""
+        self._burst_due: float | None = None
+        self._late_orders: set[int] = set()
+        self.all_symbols = load_view_state().all_symbols
+        """Orders, Positions and Executions list every symbol (``*``; remembered)."""
 
     # ------------------------------------------------------------------ typed pane accessors
     @property
@@ -180,7 +212,14 @@ class MainScreen(RenderMemo, Screen[None]):
         # Initial classes are given here so nothing restyles right after the first paint.
         size = self.app.size
         self.set_class(size.width >= WIDE_WIDTH and size.height >= WIDE_HEIGHT, "-wide")
+        self.set_class(size.width < MIN_WIDTH or size.height < MIN_HEIGHT, "-too-small")
         yield MarketHeader(id="header")
+        yield Static(
+            _("Window too small: at least {width}x{height} needed").format(
+                width=MIN_WIDTH, height=MIN_HEIGHT
+            ),
+            id="too-small",
+        )
         yield BannerBar(id="banners")
         yield AlertStrip(id="alert-strip")
         yield StatusBar(id="status")
@@ -225,6 +264,8 @@ class MainScreen(RenderMemo, Screen[None]):
             self.status.set_stream("private", "CONNECTING")
             self.ticket.set_entry_reason(_("reconciling with the exchange"))
         self.chart.show_loading(session.symbol, session.interval)
+        for table in (self.orders, self.positions, self.account.executions_table):
+            table.set_with_symbol(self.all_symbols)
         self.ladder.focus()
         for problem in session.alerts.problems:
             self.say(problem, Severity.WARNING, 15)
@@ -240,6 +281,7 @@ class MainScreen(RenderMemo, Screen[None]):
     def _apply_layout(self, width: int, height: int) -> None:
         wide = width >= WIDE_WIDTH and height >= WIDE_HEIGHT
         self.set_class(wide, "-wide")
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         # the ticket's bracket rows only where they leave the panes room (30 rows or more)
         self.ticket.set_class(height < TICKET_EXITS_HEIGHT, "-short")
         self._arrange(wide)
@@ -415,6 +457,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self._show_header_change()
         for part in AccountPart:
             self.show_account_part(part)
+        self._show_pnl()
         if session.books[symbol].snapshots:
             self._show_book()
         self.load("resubscribe", partial(session.resubscribe, symbol))
@@ -533,6 +576,13 @@ class MainScreen(RenderMemo, Screen[None]):
             return 0, 4
         return decimals_of(rule.tick_size), decimals_of(rule.size_step)
 
+    def places_of(self, symbol: str) -> tuple[int, int]:
+        """``symbol``'s (price decimals, size decimals)."""
+        rule = self.session.rules.get(symbol)
+        if rule is None:
+            return 0, 4
+        return decimals_of(rule.tick_size), decimals_of(rule.size_step)
+
     def _apply_rules(self) -> None:
         session = self.session
         rule = session.rules.get(session.symbol)
@@ -542,6 +592,7 @@ class MainScreen(RenderMemo, Screen[None]):
         self.tape.set_tape(session.tapes[session.symbol], rule.tick_size, rule.size_step)
         self.chart.tick = rule.tick_size
         self.header.tick = rule.tick_size
+        self.header.size_places = decimals_of(rule.size_step)
         self.ticket.set_symbol(session.symbol, rule)
         self.ladder.border_title = _("Book  [ ] group {step}").format(
             step=fmt(rule.tick_size, decimals_of(rule.tick_size))
@@ -555,6 +606,14 @@ class MainScreen(RenderMemo, Screen[None]):
         self.header.symbol = session.symbol
         self._apply_rules()
         self._show_watchlist()
+        self._show_volume()
+
+    def _show_volume(self) -> None:
+        """Tier, volume and the fee table (every symbol of the rules)."""
+        session = self.session
+        if session.account.volume is not None:
+            rules = [session.rules[s] for s in session.symbols()]
+            self.account.show_volume(session.account.volume, rules)
 
     def own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
         """The user's resting LIMIT orders by (side, price), from the service's tracker."""
@@ -579,6 +638,7 @@ class MainScreen(RenderMemo, Screen[None]):
             self._touch = touch
             if session.service is not None and len(session.service.positions):
                 self._show_positions()
+            self._show_pnl()
 
     @on(msg.BookUpdated)
     def on_book_updated(self, message: msg.BookUpdated) -> None:
@@ -677,6 +737,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.say(message.text, message.severity)
 
     # ------------------------------------------------------------------ account messages
+    def _view_symbol(self) -> str | None:
+        """The symbol the account tables list (``None``: every symbol)."""
+        return None if self.all_symbols else self.session.symbol
+
     def position_marks(self) -> dict[Decimal, str]:
         """My average entry (E), break-even after fees (BE) and losscut prices (LC) of the
         symbol's margin positions, for the ladder."""
@@ -728,20 +792,50 @@ class MainScreen(RenderMemo, Screen[None]):
             elif level.emulated:
                 tag = _("TP~ B{id}").format(id=level.bracket_id)
                 emulated.append(
-                    EmulatedRow(level.bracket_id, level.side, level.price, level.size, tag)
+                    EmulatedRow(
+                        level.bracket_id,
+                        level.side,
+                        level.price,
+                        level.size,
+                        tag,
+                        self.session.symbol,
+                    )
                 )
         return notes, emulated
 
     def _show_positions(self) -> None:
-        service, symbol = self.session.service, self.session.symbol
+        service = self.session.service
         if service is None:
             return
+        books = self.session.books
+        positions = service.positions.all(self._view_symbol())
+        pnl = {p.position_id: service.positions.unrealised(p, books[p.symbol]) for p in positions}
+        self.positions.show(positions, pnl, self.places_of, self.app.theme_variables)
         self.ladder.set_marks(self.position_marks())
-        book = self.session.books[symbol]
-        tp, sp = self._places()
-        positions = service.positions.all(symbol)
-        pnl = {p.position_id: service.positions.unrealised(p, book) for p in positions}
-        self.positions.show(positions, pnl, tp, sp, self.app.theme_variables)
+
+    def action_all_symbols(self) -> None:
+        """Toggle every symbol / the current one in Orders, Positions and Executions."""
+        self.all_symbols = not self.all_symbols
+        error = save_view_state(ViewState(all_symbols=self.all_symbols))
+        self._apply_symbol_view()
+        self.say(
+            _("Orders, positions and executions: every symbol")
+            if self.all_symbols
+            else _("Orders, positions and executions: {symbol} only").format(
+                symbol=self.session.symbol
+            )
+        )
+        if error is not None:
+            self.say(
+                _("The view could not be saved for the next run: {error}").format(error=error),
+                Severity.WARNING,
+            )
+
+    def _apply_symbol_view(self) -> None:
+        for table in (self.orders, self.positions, self.account.executions_table):
+            table.set_with_symbol(self.all_symbols)
+        for part in AccountPart:
+            self.show_account_part(part)
 
     @on(msg.AccountPartChanged)
     def on_account_part(self, message: msg.AccountPartChanged) -> None:
@@ -749,40 +843,107 @@ class MainScreen(RenderMemo, Screen[None]):
 
     def show_account_part(self, part: AccountPart) -> None:
         """Re-render one pane from the service's model (the only copy)."""
-        service, symbol = self.session.service, self.session.symbol
+        service, symbol = self.session.service, self._view_symbol()
         if service is None:
             return
-        tp, sp = self._places()
         colours = self.app.theme_variables
         match part:
             case AccountPart.ORDERS:
                 notes, emulated = self.bracket_rows()
-                self.orders.show(service.tracker.active(symbol), tp, sp, colours, notes, emulated)
+                self.orders.show(
+                    service.tracker.active(symbol), self.places_of, colours, notes, emulated
+                )
                 self.ladder.set_own(self.own_levels())
                 self.ladder.set_marks(self.position_marks())
             case AccountPart.POSITIONS:
                 self._show_positions()
+                self._show_pnl()
             case AccountPart.FILLS:
-                self.account.show_executions(service.fills.latest(symbol=symbol), tp, sp, colours)
+                fills = service.fills.latest(symbol=symbol)
+                self.account.show_executions(fills, self.places_of, colours)
+                self._show_pnl()
+
+    def _show_pnl(self) -> None:
+        """The header's net position and today's realised P&L of the current symbol."""
+        session = self.session
+        service, symbol = session.service, session.symbol
+        if service is None:
+            return
+        book = session.books[symbol]
+        header = self.header
+        header.net = session.pnl.net_position(symbol, service.positions.all(symbol), book)
+        header.realised = session.pnl.today(session.market_time(), symbol)
 
     @on(msg.FillArrived)
     def on_fill_arrived(self, message: msg.FillArrived) -> None:
         fill = message.fill
         self.fills_seen += 1
-        rule = self.session.rules.get(fill.symbol)
-        pd = decimals_of(rule.tick_size) if rule else 0
-        late = _(" (recovered from the exchange)") if message.source is FillSource.RECONCILE else ""
-        self.say(
-            _("Fill: {side} {size} {symbol} @ {price} (order {order}, fee {fee} JPY){late}").format(
-                side=_(fill.side.value),
-                size=f"{fill.size:f}",
-                symbol=fill.symbol,
-                price=fmt(fill.price, pd),
-                order=fill.order_id,
-                fee=fmt(fill.fee, 0),
-                late=late,
-            )
+        service = self.session.service
+        order = service.tracker.get(fill.order_id) if service is not None else None
+        done = order is not None and order.remaining <= 0
+        self.bursts.add(fill, time.monotonic(), order_done=done)
+        if message.source is FillSource.RECONCILE:
+            self._late_orders.add(fill.order_id)
+        self._schedule_bursts()
+
+    def _schedule_bursts(self) -> None:
+        due = self.bursts.next_due()
+        if due is None or (self._burst_due is not None and self._burst_due <= due):
+            return
+        self._burst_due = due
+        # Textual's timers may wake half a millisecond early and skip a zero delay: a margin
+        self.set_timer(
+            max(BURST_SLACK_S, due - time.monotonic() + BURST_SLACK_S), self._tell_bursts
         )
+
+    def _tell_bursts(self) -> None:
+        self._burst_due = None
+        for burst in self.bursts.due(time.monotonic() + BURST_SLACK_S):
+            self._tell_burst(burst)
+        self._schedule_bursts()
+
+    def _tell_burst(self, burst: Burst) -> None:
+        """One notice and one bell for the fills of one order that arrived together."""
+        rule = self.session.rules.get(burst.symbol)
+        pd = decimals_of(rule.tick_size) if rule else 0
+        sd = decimals_of(rule.size_step) if rule else 4
+        late = _(" (recovered from the exchange)") if burst.order_id in self._late_orders else ""
+        self._late_orders.discard(burst.order_id)
+        parts = {
+            "side": _(burst.side.value),
+            "size": fmt(burst.size, sd),
+            "symbol": burst.symbol,
+            "price": fmt(burst.average_price, pd),
+            "order": burst.order_id,
+            "fee": fmt(burst.fee, 0),
+            "late": late,
+        }
+        if burst.count == 1:
+            text = _(
+                "Fill: {side} {size} {symbol} @ {price} (order {order}, fee {fee} JPY){late}"
+            ).format(**parts)
+        else:
+            text = _(
+                "Fill: {side} {size} {symbol} @ {price} avg"
+                " ({count} fills, order {order}, fee {fee} JPY){late}"
+            ).format(count=burst.count, **parts)
+        margin = is_margin_symbol(burst.symbol)
+        closing = burst.is_close if margin else burst.side is Side.SELL
+        if margin and not closing:
+            text += _(" · opened")
+        if closing:
+            pnl = NO_FILLS
+            for eid in burst.execution_ids:
+                if eid in self.session.pnl:
+                    pnl = pnl + self.session.pnl.fill_pnl(eid)
+            net = pnl.net
+            if net is None:
+                text += _(" · sold, P&L unknown (bought before the fills seen)")
+            elif margin:
+                text += _(" · closed, P&L {pnl} JPY net of fees").format(pnl=fmt(net, 0, sign=True))
+            else:
+                text += _(" · sold, P&L {pnl} JPY net of fees").format(pnl=fmt(net, 0, sign=True))
+        self.say(text)
         if self.settings.bell:
             self.app.bell()
 
@@ -793,7 +954,7 @@ class MainScreen(RenderMemo, Screen[None]):
             panel.show_margin(account.margin)
         panel.show_assets(account)
         if account.volume is not None:
-            panel.show_volume(account.volume)
+            self._show_volume()
 
     @on(msg.HistoryUpdated)
     def on_history_updated(self, message: msg.HistoryUpdated) -> None:

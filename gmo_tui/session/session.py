@@ -57,6 +57,7 @@ from gmo_tui.market.candles import CandleSeries
 from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.formatting import gmo_day
 from gmo_tui.market.orders import OrderTracker
+from gmo_tui.market.pnl import PnlLedger
 from gmo_tui.market.positions import Positions
 from gmo_tui.market.sizing import SizePresets
 from gmo_tui.market.tape import Tapes
@@ -171,6 +172,8 @@ class Session:
         ``[sizes]`` overrides apply once the rules are loaded."""
         self._sizes_configured = False
         self.service: TradingService | None = None
+        self.pnl = PnlLedger()
+        """Every fill's realised P&L and the day's totals (fed from :meth:`on_fill`)."""
         if credentials is not None:
             self.service = TradingService(
                 self.rest,
@@ -638,24 +641,11 @@ class Session:
             subscribing.cancel()
 
     def _private_notice(self, event: object) -> None:
-        """What a private event tells the trader beyond the models (fills: ``on_fill``)."""
+        """What a private event tells the trader beyond the models (fills, and the positions
+        they open or close: ``on_fill``)."""
         match event:
-            case models.PositionEvent(msg_type="OPR") as e:
-                self.listener.on_message(
-                    _("Position {id} opened: {side} {size} {symbol} @ {price}").format(
-                        id=e.position_id,
-                        side=_(e.side.value),
-                        size=f"{e.size:f}",
-                        symbol=e.symbol,
-                        price=f"{e.price:f}",
-                    ),
-                    Severity.INFO,
-                )
-            case models.PositionEvent(msg_type="CPR") as e:
-                self.listener.on_message(
-                    _("Position {id} closed ({symbol})").format(id=e.position_id, symbol=e.symbol),
-                    Severity.INFO,
-                )
+            # positions opened or closed: the fills' one notice per order burst says so, with
+            # the P&L (a MARKET order that sweeps 14 levels opens 14 positions)
             case models.OrderEvent(msg_type="COR", cancel_type=kind) as e if kind not in (
                 None,
                 "USER",
@@ -712,6 +702,7 @@ class Session:
         self.listener.on_notice(notice)
 
     def on_fill(self, fill: Fill, source: FillSource) -> None:
+        self.pnl.add(fill)
         self.refresh_balances()
         self.listener.on_fill(fill, source)
         self.alerts.fill(fill)

@@ -4,7 +4,7 @@ how to add an API key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
-from gmo_tui.exchange.enums import Side, TransferType
-from gmo_tui.exchange.models import Margin, TradingVolume
+from gmo_tui.exchange.enums import SettleType, Side, TransferType
+from gmo_tui.exchange.models import Margin, SymbolRule, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
@@ -23,7 +23,7 @@ from gmo_tui.market.formatting import JST, fmt, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
-from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.keyed_table import KeyedTable, Places
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 
@@ -63,6 +63,10 @@ class AccountPanel(Vertical):
         self.no_key_text = ""
 
     @property
+    def executions_table(self) -> KeyedTable:
+        return self.query_one("#executions-table", KeyedTable)
+
+    @property
     def active(self) -> str:
         return self.query_one(TabbedContent).active
 
@@ -85,15 +89,16 @@ class AccountPanel(Vertical):
             yield Static("", classes="no-key -hidden")
             yield KeyedTable(
                 [
+                    # narrow panes (80 columns) keep the price and P&L in view first
                     ("time", _("Time")),
-                    ("id", _("Execution")),
-                    ("order", _("Order")),
                     ("side", _("Side")),
-                    ("settle", _("Settle")),
                     ("price", _("Price")),
+                    ("pnl", _("P&L")),
                     ("size", _("Size")),
                     ("fee", _("Fee")),
-                    ("pnl", _("P&L")),
+                    ("settle", _("Settle")),
+                    ("id", _("Execution")),
+                    ("order", _("Order")),
                 ],
                 id="executions-table",
             )
@@ -184,38 +189,44 @@ class AccountPanel(Vertical):
     def show_executions(
         self,
         fills: Iterable[Fill],
-        tick_places: int,
-        size_places: int,
+        places: Places,
         colours: dict[str, str],
     ) -> None:
         """The service's fill ledger (no copy kept), newest first."""
+        table = self.query_one("#executions-table", KeyedTable)
         rows = []
         for e in sorted(fills, key=lambda e: e.execution_id, reverse=True):
             side = Text(e.side.value, style=colours.get("bid" if e.side is Side.BUY else "ask", ""))
+            # a close realises a P&L, zero included ("0", not "-"); an opening fill none
+            closing = e.settle_type is not SettleType.OPEN
             pnl = Text(
-                fmt(e.loss_gain, 0, sign=True) if e.loss_gain else "-",
+                (fmt(e.loss_gain, 0, sign=bool(e.loss_gain)) if closing else "-"),
                 justify="right",
                 style=colours.get("pnl-up" if e.loss_gain >= 0 else "pnl-down", "")
                 if e.loss_gain
                 else "",
             )
+            tick_places, size_places = places(e.symbol)
             rows.append(
                 (
                     str(e.execution_id),
-                    (
-                        jst_time(e.timestamp, "%m-%d %H:%M:%S"),
-                        str(e.execution_id),
-                        str(e.order_id),
-                        side,
-                        e.settle_type.value,
-                        Text(fmt(e.price, tick_places), justify="right"),
-                        Text(fmt(e.size, size_places, commas=False), justify="right"),
-                        Text(fmt(e.fee, 0), justify="right"),
-                        pnl,
+                    table.cells(
+                        e.symbol,
+                        (
+                            jst_time(e.timestamp, "%m-%d %H:%M:%S"),
+                            side,
+                            Text(fmt(e.price, tick_places), justify="right"),
+                            pnl,
+                            Text(fmt(e.size, size_places, commas=False), justify="right"),
+                            Text(fmt(e.fee, 0), justify="right"),
+                            e.settle_type.value,
+                            str(e.execution_id),
+                            str(e.order_id),
+                        ),
                     ),
                 )
             )
-        self.query_one("#executions-table", KeyedTable).sync(rows)
+        table.sync(rows)
 
     def show_assets(self, account: Account) -> None:
         """The assets of the app's account model: JPY first, then by JPY value."""
@@ -227,8 +238,8 @@ class AccountPanel(Vertical):
                     a.symbol,
                     (
                         a.symbol,
-                        Text(f"{a.amount:f}", justify="right"),
-                        Text(f"{a.available:f}", justify="right"),
+                        Text(f"{a.amount:,f}", justify="right"),
+                        Text(f"{a.available:,f}", justify="right"),
                         Text(fmt(value, 0), justify="right"),
                     ),
                 )
@@ -251,23 +262,34 @@ class AccountPanel(Vertical):
         ]
         self.query_one("#margin-table", KeyedTable).sync((k, (_(k), v)) for k, v in items)
 
-    def show_volume(self, volume: TradingVolume) -> None:
+    def show_volume(self, volume: TradingVolume, rules: Sequence[SymbolRule] = ()) -> None:
+        """The tier and 30-day volume; fees of every symbol: the account's from
+        ``tradingVolume`` where it lists the symbol, else the symbol's own (``rules``), with
+        today's limit in the symbol's base unit."""
         self.query_one("#volume-info", Static).update(
             _("Tier {tier} · 30-day volume {volume} JPY").format(
                 tier=volume.tier_level, volume=fmt(volume.jpy_volume, 0)
             )
         )
+        # tradingVolume names margin symbols "BTC/JPY"; the rest of the API "BTC_JPY"
+        listed = {v.symbol.replace("/", "_"): v for v in volume.limit}
+        fees = [(symbol, v.taker_fee, v.maker_fee) for symbol, v in listed.items()]
+        fees += [(r.symbol, r.taker_fee, r.maker_fee) for r in rules if r.symbol not in listed]
         rows = []
-        for v in volume.limit:
-            limit = v.today_limit_open_size or v.today_limit_buy_size
+        for symbol, taker, maker in fees:
+            entry = listed.get(symbol)
+            limit = (
+                None if entry is None else entry.today_limit_open_size or entry.today_limit_buy_size
+            )
+            unit = symbol.removesuffix("_JPY")
             rows.append(
                 (
-                    v.symbol,
+                    symbol,
                     (
-                        v.symbol,
-                        f"{v.taker_fee * 100:f}%",
-                        f"{v.maker_fee * 100:f}%",
-                        "-" if limit is None else f"{limit:f}",
+                        symbol,
+                        f"{taker * 100:f}%",
+                        f"{maker * 100:f}%",
+                        "-" if limit is None else f"{limit:,f} {unit}",
                     ),
                 )
             )

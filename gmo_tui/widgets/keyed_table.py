@@ -1,15 +1,24 @@
 """A DataTable updated by row key: changed cells via ``update_cell``, rows added and removed
-by key; never cleared and rebuilt on a tick."""
+by key; never cleared and rebuilt on a tick (only when the symbol column is switched on or off:
+:meth:`KeyedTable.set_with_symbol`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from gmo_tui.i18n import _
+
 Cell = str | Text
+SYMBOL_AT = 1
+"""Where the symbol column goes by default (after the first column) when every symbol is
+listed."""
+SYMBOL_WIDTH = 8
+Places = Callable[[str], tuple[int, int]]
+"""A symbol's (price decimals, size decimals)."""
 
 
 class KeyedTable(DataTable):
@@ -17,12 +26,23 @@ class KeyedTable(DataTable):
     KeyedTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[tuple[str, str] | tuple[str, str, int]], **kwargs):
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str] | tuple[str, str, int]],
+        *,
+        symbol_at: int = SYMBOL_AT,
+        **kwargs,
+    ):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.symbol_at = symbol_at
+        """Where the symbol column goes when every symbol is listed."""
         self._column_keys = [column[0] for column in columns]
         # (key, label, width or None): a fixed width keeps columns from jumping as values
         # change and from depending on when a row was first measured.
         self._labels = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in columns]
+        self._base_labels = list(self._labels)
+        self.with_symbol = False
+        """A symbol column after the first one (the all-symbols view)."""
         self._values: dict[str, tuple[Cell, ...]] = {}
         self.cell_updates = 0
         self._pending: list[tuple[str, Sequence[Cell]]] | None = None
@@ -45,7 +65,7 @@ class KeyedTable(DataTable):
         seen: set[str] = set()
         # a fixed-width column never needs re-measuring (DataTable measures the whole column
         # on idle when a cell of an auto-width column shrinks)
-        measure = [width is None for _, _, width in self._labels]
+        measure = [width is None for _key, _label, width in self._labels]
         for key, cells in rows:
             seen.add(key)
             cells = tuple(cells)
@@ -68,12 +88,35 @@ class KeyedTable(DataTable):
             except RowDoesNotExist:
                 pass
 
+    def set_with_symbol(self, on: bool) -> None:
+        """Add or remove the symbol column; the rows come back with the next :meth:`sync`."""
+        if on == self.with_symbol:
+            return
+        self.with_symbol = on
+        labels = list(self._base_labels)
+        if on:
+            labels.insert(self.symbol_at, ("symbol", _("Symbol"), SYMBOL_WIDTH))
+        self._labels = labels
+        self._column_keys = [key for key, _label, _width in labels]
+        if self.columns:
+            self.clear(columns=True)
+            self._values.clear()
+            for key, label, width in labels:
+                self.add_column(label, key=key, width=width)
+
+    def cells(self, symbol: str, cells: Sequence[Cell]) -> tuple[Cell, ...]:
+        """``cells`` with ``symbol`` in the symbol column when it is shown."""
+        if not self.with_symbol:
+            return tuple(cells)
+        at = self.symbol_at
+        return (*cells[:at], symbol, *cells[at:])
+
     @property
     def selected_key(self) -> str | None:
         if self.row_count == 0:
             return None
         try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+            row_key, _column = self.coordinate_to_cell_key(self.cursor_coordinate)
         except CellDoesNotExist:
             return None
         return row_key.value

@@ -1,6 +1,11 @@
-"""The header line: symbol, last, 24h change, high/low, volume, bid/ask/spread, exchange
-status and mode (LIVE / DEMO). Market figures repaint at most every
-:data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S` (coalesced, the latest shown)."""
+"""The header line: symbol, last, 24h change, the net position with its P&L (size, average
+price, unrealised at the touch, today's realised net of fees), bid/ask/spread, high/low,
+volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER). Market figures
+and the P&L repaint at most every :data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S`
+(coalesced, the latest shown).
+
+Narrow terminals drop the least useful parts first: the day's range, then the touch (the
+ladder shows it), then the 24h change; the position and its P&L stay."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from textual.widget import Widget
 from gmo_tui.exchange.models import Ticker
 from gmo_tui.i18n import _
 from gmo_tui.market.formatting import compact, decimals_of, fmt
+from gmo_tui.market.pnl import DayPnl, NetPosition
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
 
@@ -50,21 +56,61 @@ class MarketHeader(RenderMemo, Widget):
     def watch_ask(self) -> None:
         self._figures_changed()
 
+    net: reactive[NetPosition | None] = reactive(None, repaint=False, init=False)
+    """The current symbol's net position (``None``: no key, nothing to show)."""
+    realised: reactive[DayPnl | None] = reactive(None, repaint=False, init=False)
+    """Today's realised P&L of the current symbol, net of fees."""
+    size_places: reactive[int] = reactive(4)
+
+    def watch_net(self) -> None:
+        self._figures_changed()
+
+    def watch_realised(self) -> None:
+        self._figures_changed()
+
     def render(self) -> Text:
-        text = self._line(with_range=True)
-        if self.size.width and text.cell_len > self.size.width:
-            # Narrow terminal (80 columns): the touch and the exchange status matter more than
-            # the day's range and volume.
-            text = self._line(with_range=False)
+        width = self.size.width
+        for drop in range(len(_OPTIONAL) + 1):
+            text = self._line(_OPTIONAL[:drop])
+            if not width or text.cell_len <= width:
+                break
         return text
 
-    def _line(self, *, with_range: bool) -> Text:
+    def _position(self) -> Text:
+        """``Pos +0.55 @ 15,006,000 uP&L +1,200 · Today -56 JPY`` (or ``Flat``)."""
+        text = Text()
+        net, day = self.net, self.realised
+        if net is None:
+            return text
+        pd = decimals_of(self.tick)
+        text.append("  ")
+        size = net.size
+        if net.long.size or net.short.size:
+            text.append(
+                _("Pos {size}").format(size=fmt(size, self.size_places, sign=True)), style="bold"
+            )
+            if net.average_price is not None:
+                text.append(f" @ {fmt(net.average_price, pd)}")
+            text.append(_(" uP&L "))
+            _append_pnl(self, text, net.unrealised)
+        else:
+            text.append(_("Flat"), style="bold")
+        if day is not None:
+            text.append(_(" · Today "))
+            _append_pnl(self, text, day.net)
+            text.append(_(" JPY"))
+        return text
+
+    def _line(self, dropped: tuple[str, ...] = ()) -> Text:
+        with_range = "range" not in dropped
         pd = decimals_of(self.tick)
         t = self.ticker
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
             f" {self.mode} ",
-            style=_style(self, "warning" if self.mode in ("DEMO", "PAPER") else "primary", True),
+            style=_style(
+                self, "warning" if self.mode in ("DEMO", "PAPER", "SIM") else "primary", True
+            ),
         )
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
@@ -80,7 +126,7 @@ class MarketHeader(RenderMemo, Widget):
         text.append(f" {self.symbol} ", style="bold")
         if t is not None:
             text.append(fmt(t.last, pd), style="bold")
-        if self.change is not None:
+        if self.change is not None and "change" not in dropped:
             up = self.change >= 0
             text.append(
                 f" {fmt(self.change * 100, 2, sign=True)}%",
@@ -88,7 +134,8 @@ class MarketHeader(RenderMemo, Widget):
             )
         bid = self.bid if self.bid is not None else (t.bid if t else None)
         ask = self.ask if self.ask is not None else (t.ask if t else None)
-        if bid is not None and ask is not None:
+        text.append_text(self._position())
+        if bid is not None and ask is not None and "touch" not in dropped:
             text.append("  ")
             text.append(fmt(bid, pd), style=_style(self, "bid"))
             text.append(" / ")
@@ -97,6 +144,20 @@ class MarketHeader(RenderMemo, Widget):
         if t is not None and with_range:
             text.append(f"  H {fmt(t.high, pd)} L {fmt(t.low, pd)} V {compact(t.volume)}")
         return text
+
+
+_OPTIONAL = ("range", "touch", "change")
+"""The parts a narrow header drops, first to last."""
+
+
+def _append_pnl(widget: Widget, text: Text, value: Decimal | None) -> None:
+    """A signed JPY amount in the P&L colours; ``?`` when unknown (no sane book, no basis)."""
+    if value is None:
+        text.append("?")
+        return
+    text.append(
+        fmt(value, 0, sign=True), style=_style(widget, "pnl-up" if value >= 0 else "pnl-down")
+    )
 
 
 def _style(widget: Widget, variable: str, reverse: bool = False) -> str:

@@ -20,7 +20,7 @@ from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt, jst_time
 from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.messages import CancelAll, CancelBracket, CancelOrder, ChangeOrder
-from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.keyed_table import KeyedTable, Places
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class EmulatedRow:
     price: Decimal
     size: Decimal
     tag: str
+    symbol: str = ""
 
 
 class OrdersTable(KeyedTable):
@@ -88,8 +89,7 @@ class OrdersTable(KeyedTable):
     def show(
         self,
         orders: Iterable[TrackedOrder],
-        tick_places: int,
-        size_places: int,
+        places: Places,
         colours: dict[str, str],
         notes: Mapping[int, str] | None = None,
         emulated: Sequence[EmulatedRow] = (),
@@ -102,42 +102,50 @@ class OrdersTable(KeyedTable):
         for o in sorted(orders, key=lambda o: o.order_id or 0, reverse=True):
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
             key = str(o.order_id) if o.order_id is not None else o.key
+            tick_places, size_places = places(o.symbol)
             rows.append(
                 (
                     key,
-                    (
-                        "-" if o.order_id is None else str(o.order_id),
-                        Text(o.side.value, style=colour),
-                        o.execution_type.value
-                        + (
-                            f" {notes[o.order_id]}"
-                            if o.order_id is not None and o.order_id in notes
-                            else ""
+                    self.cells(
+                        o.symbol,
+                        (
+                            "-" if o.order_id is None else str(o.order_id),
+                            Text(o.side.value, style=colour),
+                            o.execution_type.value
+                            + (
+                                f" {notes[o.order_id]}"
+                                if o.order_id is not None and o.order_id in notes
+                                else ""
+                            ),
+                            Text(fmt(o.price, tick_places), justify="right"),
+                            Text(fmt(o.size, size_places, commas=False), justify="right"),
+                            Text(fmt(o.filled, size_places, commas=False), justify="right"),
+                            o.state.value,
+                            "-" if o.time_in_force is None else o.time_in_force.value,
+                            "-" if o.ordered_at is None else jst_time(o.ordered_at),
                         ),
-                        Text(fmt(o.price, tick_places), justify="right"),
-                        Text(fmt(o.size, size_places, commas=False), justify="right"),
-                        Text(fmt(o.filled, size_places, commas=False), justify="right"),
-                        o.state.value,
-                        "-" if o.time_in_force is None else o.time_in_force.value,
-                        "-" if o.ordered_at is None else jst_time(o.ordered_at),
                     ),
                 )
             )
         for row in emulated:
             colour = colours.get("bid" if row.side is Side.BUY else "ask", "")
+            tick_places, size_places = places(row.symbol)
             rows.append(
                 (
                     f"bracket-{row.bracket_id}-{row.price}",
-                    (
-                        "-",
-                        Text(row.side.value, style=colour),
-                        row.tag,
-                        Text(fmt(row.price, tick_places), justify="right"),
-                        Text(fmt(row.size, size_places, commas=False), justify="right"),
-                        Text(fmt(Decimal(0), size_places, commas=False), justify="right"),
-                        _("EMULATED"),
-                        "-",
-                        "-",
+                    self.cells(
+                        row.symbol,
+                        (
+                            "-",
+                            Text(row.side.value, style=colour),
+                            row.tag,
+                            Text(fmt(row.price, tick_places), justify="right"),
+                            Text(fmt(row.size, size_places, commas=False), justify="right"),
+                            Text(fmt(Decimal(0), size_places, commas=False), justify="right"),
+                            _("EMULATED"),
+                            "-",
+                            "-",
+                        ),
                     ),
                 )
             )

@@ -15,7 +15,7 @@ from gmo_tui.exchange.models import Position
 from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt
 from gmo_tui.messages import ChangeLosscut, CloseAll, ClosePosition
-from gmo_tui.widgets.keyed_table import KeyedTable
+from gmo_tui.widgets.keyed_table import KeyedTable, Places
 
 
 class PositionsTable(KeyedTable):
@@ -46,14 +46,16 @@ class PositionsTable(KeyedTable):
     def __init__(self, **kwargs):
         super().__init__(
             [
-                ("id", _("Position"), 10),
+                # narrow panes (80 columns) keep the side, price and P&L in view first
                 ("side", _("Side"), 4),
-                ("size", _("Size"), 8),
                 ("price", _("Price"), 12),
                 ("pnl", _("P&L (live)"), 11),
+                ("size", _("Size"), 8),
                 ("leverage", _("Lev"), 3),
                 ("losscut", _("Losscut"), 12),
+                ("id", _("Position"), 10),
             ],
+            symbol_at=3,  # after side, price and P&L: those stay in view at 80 columns
             **kwargs,
         )
 
@@ -61,8 +63,7 @@ class PositionsTable(KeyedTable):
         self,
         positions: Iterable[Position],
         pnl: Mapping[int, Decimal | None],
-        tick_places: int,
-        size_places: int,
+        places: Places,
         colours: dict[str, str],
     ) -> None:
         rows = []
@@ -75,22 +76,26 @@ class PositionsTable(KeyedTable):
                     style=colours.get("pnl-up" if live >= 0 else "pnl-down", ""),
                     justify="right",
                 )
+            tick_places, size_places = places(p.symbol)
             rows.append(
                 (
                     str(p.position_id),
-                    (
-                        str(p.position_id),
-                        Text(
-                            p.side.value,
-                            style=colours.get("bid" if p.side is Side.BUY else "ask", ""),
-                        ),
-                        Text(fmt(p.size, size_places, commas=False), justify="right"),
-                        Text(fmt(p.price, tick_places), justify="right"),
-                        pnl_text,
-                        f"{p.leverage:f}",
-                        Text(
-                            fmt(p.losscut_price, tick_places) if p.losscut_price else "-",
-                            justify="right",
+                    self.cells(
+                        p.symbol,
+                        (
+                            Text(
+                                p.side.value,
+                                style=colours.get("bid" if p.side is Side.BUY else "ask", ""),
+                            ),
+                            Text(fmt(p.price, tick_places), justify="right"),
+                            pnl_text,
+                            Text(fmt(p.size, size_places, commas=False), justify="right"),
+                            f"{p.leverage:f}",
+                            Text(
+                                fmt(p.losscut_price, tick_places) if p.losscut_price else "-",
+                                justify="right",
+                            ),
+                            str(p.position_id),
                         ),
                     ),
                 )

@@ -1,6 +1,7 @@
 """The status bar: every stream's state, feed latency p50, server clock offset, REST budget,
 the count of malformed frames dropped and the frames skipped for a slow terminal link (each
-shown only when there are any)."""
+shown only when there are any). Too narrow for every stream by name, the LIVE ones are one
+entry (``streams:LIVE``, or ``others:LIVE`` beside the ones that are not)."""
 
 from __future__ import annotations
 
@@ -55,9 +56,25 @@ class StatusBar(RenderMemo, Widget):
             self.streams = streams
 
     def render(self) -> Text:
+        text = self._line(compact=False)
+        if self.size.width and text.cell_len > self.size.width:
+            # narrow terminal (80 columns): the LIVE streams as one entry, the others by name
+            text = self._line(compact=True)
+        return text
+
+    def _streams(self, compact: bool) -> list[tuple[str, str]]:
+        if not compact:
+            return list(self.streams.items())
+        live = [n for n, state in self.streams.items() if state == "LIVE"]
+        if len(live) < 2:
+            return list(self.streams.items())
+        others = [(n, state) for n, state in self.streams.items() if state != "LIVE"]
+        return [*others, (N_("others") if others else N_("streams"), "LIVE")]
+
+    def _line(self, *, compact: bool) -> Text:
         variables = self.app.theme_variables if self.is_attached else {}
         text = Text(no_wrap=True, overflow="ellipsis")
-        for name, state in self.streams.items():
+        for name, state in self._streams(compact):
             colour = variables.get(STATE_VARIABLE.get(state, "warning"), "")
             text.append(f" {_(name)}:")
             text.append(_(state), style=f"bold {colour}".strip())

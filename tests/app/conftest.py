@@ -22,6 +22,7 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the user's config, themes or credentials."""
     monkeypatch.setenv("GMO_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("GMO_TUI_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.setenv("GMO_TUI_DATA_DIR", str(tmp_path / "data"))
     for var in (
         "GMO_API_KEY",
         "GMO_API_SECRET",

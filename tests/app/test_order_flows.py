@@ -89,8 +89,11 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         )
         await wait_for(
             pilot,
-            lambda: any(n.startswith("Position") and "opened" in n for n in app.main.notices),
-            "position notice",
+            # the fill's one notice says it opened a position (no notice per position)
+            lambda: any(
+                n.startswith("Fill: BUY") and n.endswith("· opened") for n in app.main.notices
+            ),
+            "position opened in the fill notice",
         )
         await app.shutdown()
 

@@ -67,7 +67,7 @@ def _journal_modes(path: Path) -> dict[str, int]:
 
 
 def test_demo_journal_and_its_temp_dir_are_private(tmp_path: Path) -> None:
-    path = Path(cli._journal_path(True))
+    path = Path(cli._journal_path(cli._demo_dir()))
     try:
         assert path.name == "journal.sqlite" and path.parent.name.startswith("gmo-tui-demo-")
         assert _journal_modes(path) == {"db": 0o600, "dir": 0o700, "-wal": 0o600, "-shm": 0o600}
@@ -80,7 +80,7 @@ def test_demo_journal_and_its_temp_dir_are_private(tmp_path: Path) -> None:
 def test_live_journal_in_a_new_data_dir_is_private(tmp_path, monkeypatch) -> None:
     data = tmp_path / "share" / "gmo-tui"
     monkeypatch.setenv("GMO_TUI_DATA_DIR", str(data))
-    path = Path(cli._journal_path(False))
+    path = Path(cli._journal_path(None))
     assert path.parent == data
     assert _journal_modes(path) == {"db": 0o600, "dir": 0o700, "-wal": 0o600, "-shm": 0o600}
     assert mode(data.parent) == 0o700

@@ -67,7 +67,9 @@ def frozen_app(sim: SimThread, tmp_path: Path) -> GmoTuiApp:
     )
 
 
-async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
+async def settled(
+    pilot, app: GmoTuiApp, *, watchlist: bool = False, orders: int = 2, positions: int = 1
+) -> None:
     """Every pane has its data: book, tape, candles, account tables, streams live (and, when
     the watchlist is on screen, every symbol's 24h change)."""
     await wait_for(
@@ -94,8 +96,10 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
         lambda: app.session.service is not None and app.session.service.gates.enabled,
         "order entry",
     )
-    await wait_for(pilot, lambda: app.main.query_one(OrdersTable).row_count == 2, "orders")
-    await wait_for(pilot, lambda: app.main.query_one(PositionsTable).row_count == 1, "positions")
+    await wait_for(pilot, lambda: app.main.query_one(OrdersTable).row_count == orders, "orders")
+    await wait_for(
+        pilot, lambda: app.main.query_one(PositionsTable).row_count == positions, "positions"
+    )
     await wait_for(
         pilot,
         lambda: app.main.query_one("#status").streams.get("private") == "LIVE",
@@ -106,6 +110,8 @@ async def settled(pilot, app: GmoTuiApp, *, watchlist: bool = False) -> None:
     )
     await wait_for(pilot, lambda: app.main.query_one("#assets-table").row_count > 0, "assets")
     await wait_for(pilot, lambda: app.main.query_one("#margin-table").row_count > 0, "margin")
+    # the seeded fill's one notice is told after its burst's quiet time: wait for it
+    await wait_for(pilot, lambda: app.main.fills_seen and not len(app.main.bursts), "fill told")
     app.main.query_one("#status").message = ""
     app.clear_notifications()
     await still(pilot, app)

@@ -1,0 +1,69 @@
+"""Issue 14: Orders, Positions and Executions of every symbol (*), with a symbol column,
+remembered across runs in a private file; actions work on the selected row's symbol."""
+
+from __future__ import annotations
+
+import os
+import stat
+from decimal import Decimal
+
+from gmo_tui.screens.confirm import ConfirmScreen
+from gmo_tui.view_state import load_view_state, state_path
+from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.positions_table import PositionsTable
+from tests.app.conftest import wait_for, wait_ready
+
+
+async def test_all_symbols_toggle_remembered_and_actions_on_the_row(sim, make_app, rest):
+    await rest.place_order("ETH_JPY", "BUY", "MARKET", Decimal("0.1"))
+    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    eth_book = await rest.get_orderbook("ETH_JPY")
+    eth_tick = (eth_book.bids[0].price - eth_book.bids[1].price).copy_abs()
+    eth_order = await rest.place_order(
+        "ETH_JPY", "BUY", "LIMIT", Decimal("0.1"), price=eth_book.bids[0].price - eth_tick * 300
+    )
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        orders = app.main.query_one(OrdersTable)
+        positions = app.main.query_one(PositionsTable)
+        executions = app.main.account.executions_table
+        await pilot.press("p")
+        await wait_for(pilot, lambda: positions.row_count == 1, "BTC_JPY position only")
+        assert not positions.with_symbol
+        service = app.session.service
+        await wait_for(pilot, lambda: service.tracker.get(eth_order), "ETH order tracked")
+        await wait_for(pilot, lambda: len(service.positions.all("ETH_JPY")) == 1, "ETH position")
+
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: positions.row_count == 2, "every symbol's positions")
+        symbols = {positions.get_cell(k, "symbol") for k in positions.keys()}
+        assert symbols == {"BTC_JPY", "ETH_JPY"}
+        await wait_for(pilot, lambda: orders.row_count == 1, "the ETH order listed")
+        assert orders.get_cell(str(eth_order), "symbol") == "ETH_JPY"
+        fill_symbols = {executions.get_cell(k, "symbol") for k in executions.keys()}
+        assert {"BTC_JPY", "ETH_JPY"} <= fill_symbols
+        # remembered, in a private file
+        assert load_view_state().all_symbols
+        if os.name == "posix":
+            assert stat.S_IMODE(state_path().stat().st_mode) == 0o600
+
+        # cancel on the ETH row while BTC_JPY is current: the ETH order is cancelled
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.focused is orders, "orders focused")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "cancel dialog")
+        assert app.screen.title_text == f"Cancel order {eth_order}?"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: orders.row_count == 0, "ETH order cancelled")
+        assert not (await rest.get_active_orders("ETH_JPY")).list
+        await app.shutdown()
+
+    # the next run starts with every symbol
+    again = make_app(sim)
+    async with again.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, again)
+        table = again.main.query_one(PositionsTable)
+        assert table.with_symbol
+        await wait_for(pilot, lambda: table.row_count == 2, "both positions at start")
+        await again.shutdown()
