@@ -37,13 +37,14 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from gmo_tui.exchange.models import OrderBook
+from gmo_tui.i18n import N_
 
 __all__ = ["Book", "Books", "Levels", "Reference", "changed_rows"]
 
 _ZERO = Decimal(0)
 _ABSURD = Decimal("1e30")  # as the wire models refuse for single numbers
-_GARBAGE_ABSURD = "infinite or absurdly large price or size"
-_GARBAGE_NAN = "price or size is not a number"
+_GARBAGE_ABSURD = N_("infinite or absurdly large price or size")
+_GARBAGE_NAN = N_("price or size is not a number")
 _GARBAGE = (_GARBAGE_ABSURD, _GARBAGE_NAN)
 """Issues of a snapshot that is refused whole (the previous levels stay, flagged not sane),
 so no NaN or infinity ever reaches a book's levels or anything drawn from them."""
@@ -98,24 +99,24 @@ def _check(
     as_: tuple[Decimal, ...],
 ) -> str | None:
     if not bp:
-        return "bid side is empty"
+        return N_("bid side is empty")
     if not ap:
-        return "ask side is empty"
+        return N_("ask side is empty")
     try:
         # min() over a tuple runs in C: no per-level Python loop.
         if min(bp) <= _ZERO or min(ap) <= _ZERO:
-            return "non-positive price"
+            return N_("non-positive price")
         if min(bs) <= _ZERO or min(as_) <= _ZERO:
-            return "non-positive size"
+            return N_("non-positive size")
         if max(bp) >= _ABSURD or max(ap) >= _ABSURD or max(bs) >= _ABSURD or max(as_) >= _ABSURD:
             return _GARBAGE_ABSURD
         if bp[0] >= ap[0]:
-            return f"crossed book: best bid {bp[0]} >= best ask {ap[0]}"
+            return N_("crossed book: best bid >= best ask")
         # sorted() of ~20 Decimals runs in C; catches a side that is out of order.
         if len(bp) > 1 and list(bp) != sorted(bp, reverse=True):
-            return "bids are not in descending price order"
+            return N_("bids are not in descending price order")
         if len(ap) > 1 and list(ap) != sorted(ap):
-            return "asks are not in ascending price order"
+            return N_("asks are not in ascending price order")
     except InvalidOperation:  # a NaN level (the levels are not checked when decoded)
         return _GARBAGE_NAN
     return None
@@ -154,7 +155,7 @@ class Book:
         self.timestamp: datetime | None = None
         self.received_at: float | None = None
         self.sane = False
-        self.issue: str | None = "no snapshot yet"
+        self.issue: str | None = N_("no snapshot yet")
         self.bid_version = 0
         self.ask_version = 0
         self.snapshots = 0
@@ -192,9 +193,7 @@ class Book:
             if self._backwards <= RESYNC_AFTER:
                 self.dropped += 1
                 self.sane = False
-                self.issue = (
-                    f"timestamp went backwards: {timestamp.isoformat()} < {last.isoformat()}"
-                )
+                self.issue = N_("timestamp went backwards")
                 return False
             self.timestamp = None  # the feed really moved back: follow it
         issue = _check(bid_prices, bid_sizes, ask_prices, ask_sizes)

@@ -37,12 +37,14 @@ def run(args: argparse.Namespace) -> int:
 
     symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
     if not symbols:
-        print("gmo-tui record: --symbols names no symbol", file=sys.stderr)
+        print(_("gmo-tui record: --symbols names no symbol"), file=sys.stderr)
         return 2
     limits = {"--rotate-mb": args.rotate_mb, "--rotate-minutes": args.rotate_minutes}
     for flag, value in {**limits, "--duration": args.duration}.items():
         if value is not None and not 0 < value < 1e9:
-            print(f"gmo-tui record: {flag} must be a number > 0", file=sys.stderr)
+            print(
+                _("gmo-tui record: {flag} must be a number > 0").format(flag=flag), file=sys.stderr
+            )
             return 2
     endpoint = args.endpoint or DEFAULT_ENDPOINT
     credentials = None
@@ -56,11 +58,15 @@ def run(args: argparse.Namespace) -> int:
             return 2
         if credentials is None:
             print(
-                "gmo-tui record: --private needs an API key (see README, Credentials)",
+                _("gmo-tui record: --private needs an API key (see README, Credentials)"),
                 file=sys.stderr,
             )
             return 2
-    print(f"recording {', '.join(symbols)} from {endpoint} into {args.out} (ctrl+c stops)")
+    print(
+        _("recording {symbols} from {endpoint} into {out} (ctrl+c stops)").format(
+            symbols=", ".join(symbols), endpoint=endpoint, out=args.out
+        )
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt):
             result = asyncio.run(
@@ -74,7 +80,13 @@ def run(args: argparse.Namespace) -> int:
                     credentials=credentials,
                 )
             )
-            print(f"{result.records} frames in {result.seconds:.1f} s: {', '.join(result.parts)}")
+            print(
+                _("{records} frames in {seconds} s: {parts}").format(
+                    records=result.records,
+                    seconds=f"{result.seconds:.1f}",
+                    parts=", ".join(result.parts),
+                )
+            )
     except (ValueError, OSError, GmoError) as exc:
         print(f"gmo-tui record: {exc}", file=sys.stderr)
         return 2

@@ -38,9 +38,13 @@ def run(args: argparse.Namespace) -> int:
         )
         freeze_startup_heap()  # no full collection walks the start-up heap mid-replay
         for note in rule_differences(args.file):
-            print(f"note: {note}")
+            print(_("note: {note}").format(note=note))
         start = "POST /_sim/replay play" if args.paused else "the first subscription"
-        print(f"replaying {args.file} at speed {args.speed}, from {start}; GET /_sim/replay")
+        print(
+            _("replaying {file} at speed {speed}, from {start}; GET /_sim/replay").format(
+                file=args.file, speed=args.speed, start=start
+            )
+        )
         serve(args.host, args.port, args.seed, market=market)
     except (ValueError, OSError, FormatError) as exc:
         print(f"gmo-tui replay: {exc}", file=sys.stderr)

@@ -446,16 +446,6 @@ class OrderFlows:
         orders = len(service.tracker.active(symbol, include_in_flight=False))
         positions = service.positions.all(symbol) if margin else []
         if not orders and not positions:
-            waiting = len(service.tracker.active(symbol)) - orders
-            if waiting:  # sent, reply not in yet: never "nothing" while one may be landing
-                self.host.say(
-                    _(
-                        "{count} order(s) of {symbol} still waiting for the exchange's reply:"
-                        " flatten again once they are placed"
-                    ).format(count=waiting, symbol=symbol),
-                    Severity.WARNING,
-                )
-                return
             self.host.say(
                 _("Nothing to flatten on {symbol}: no orders, no positions").format(symbol=symbol)
             )

@@ -49,7 +49,7 @@ from gmo_tui.exchange.streams import (
     StreamState,
     StreamStatus,
 )
-from gmo_tui.i18n import _
+from gmo_tui.i18n import N_, _
 from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market.account import Account, TransferKind
 from gmo_tui.market.book import Books
@@ -420,8 +420,12 @@ class Session:
             ok = self._book_stream_live and book.snapshots > 0 and book.sane
             if ok != self._book_ok:
                 self._book_ok = ok
-                why = book.issue or "book stream not live"
-                self._gate(Gate.BOOK, ok, "" if ok else f"book of {symbol}: {why}")
+                why = book.issue or N_("book stream not live")
+                self._gate(
+                    Gate.BOOK,
+                    ok,
+                    "" if ok else _("book of {symbol}: {why}").format(symbol=symbol, why=_(why)),
+                )
                 if book.snapshots and not book.sane:
                     self.listener.on_stream_state("book", CROSSED, book.issue or "")
                 elif self._book_stream_live:

@@ -142,7 +142,11 @@ class MarketHeader(RenderMemo, Widget):
             text.append(fmt(ask, pd), style=_style(self, "ask"))
             text.append(f" ({fmt(ask - bid, pd)})")
         if t is not None and with_range:
-            text.append(f"  H {fmt(t.high, pd)} L {fmt(t.low, pd)} V {compact(t.volume)}")
+            text.append(
+                _("  H {high} L {low} V {volume}").format(
+                    high=fmt(t.high, pd), low=fmt(t.low, pd), volume=compact(t.volume)
+                )
+            )
         return text
 
 

@@ -141,7 +141,7 @@ async def test_paper_in_the_header_is_styled_like_demo(sim, tmp_path: Path):
         one = app(mode)
         async with one.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.05)
-            line = one.main.header._line(with_range=False)
+            line = one.main.header._line()
             assert line.plain.startswith(f" {mode} ")
             styles[mode] = str(line.spans[0].style)
             assert one.main.header.endpoint == ("" if mode != "LIVE" else sim.endpoint)

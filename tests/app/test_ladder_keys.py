@@ -212,9 +212,11 @@ async def test_shift_b_sends_one_market_buy_and_r_reverses_and_f_flattens(sim, m
         ladder = app.main.query_one(OrderBookLadder)
         ladder._cursor = None
         await pilot.press("down", "down", "down", "b")
+        tracker = app.session.service.tracker
         await confirm_until(
-            pilot, app, lambda: app.session.service.tracker.active("BTC_JPY"), "resting order"
+            pilot, app, lambda: tracker.active("BTC_JPY", include_in_flight=False), "resting order"
         )
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
         await pilot.press("F")
         await confirm_until(
             pilot,
@@ -310,28 +312,3 @@ async def test_m_moves_the_order_selected_in_the_orders_table_not_the_nearest(si
         await wait_for(pilot, lambda: tracker.get(far.order_id).price == target, "far moved")
         on_exchange = {o.order_id: o.price for o in await active_orders(rest)}
         assert on_exchange == {far.order_id: target, near.order_id: near.price}
-
-
-async def test_flatten_while_an_order_waits_for_its_reply_says_so(make_sim, make_app):
-    """F while a new order's reply is still on its way never says there is nothing to flatten."""
-    sim = await make_sim()  # an account of its own: no order of another test rests on BTC
-    app = make_app(sim, symbol="BTC")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_ready(pilot, app)
-        await open_book(pilot, app)
-        await sim.control("delay", {"ms": 3000})
-        tracker = app.session.service.tracker
-        await pilot.press("down", "down", "down", "b")
-        await confirm_until(pilot, app, lambda: tracker.active("BTC"), "order sent")
-        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
-        assert not tracker.active("BTC", include_in_flight=False)
-        await pilot.press("F")
-        await wait_for(
-            pilot,
-            lambda: any(
-                "waiting for the exchange's reply" in n.message for n in app._notifications
-            ),
-            "the in-flight order said",
-        )
-        assert not any("Nothing to flatten" in n.message for n in app._notifications)
-        await sim.control("delay", {"ms": 0})
