@@ -29,10 +29,11 @@ position request (``CSI 6 n``, which every terminal answers with ``CSI row;col R
 taken everything written before it; Textual parses the answer into
 :class:`textual.events.CursorPosition`, which the app otherwise ignores). Frames in flight =
 requests not yet answered; while more than ``max_unanswered`` are, the pacer holds as above,
-and the frame after the answer paints the latest state. Holding on answers starts only once
-the terminal has answered at all; a terminal that never answers is no longer asked after
-``NEVER_ANSWERED_S``, and answers that stop coming for ``ANSWER_TIMEOUT_S`` are taken as lost
-(the pacer paints freely again and counts anew): the screen is never stalled.
+and the frame after the answer paints the latest state. The first answer is waited for
+``FIRST_ANSWER_S`` at most (a slow link's first frames take a while; a terminal that never
+answers then paints freely, and is no longer asked after ``NEVER_ANSWERED_S``), and answers
+that stop coming for ``ANSWER_TIMEOUT_S`` are taken as lost (the pacer paints freely again
+and counts anew): the screen is never stalled for longer.
 
 :attr:`OutputPacer.held_frames` counts the frame periods spent holding; the status bar shows
 it as ``link slow`` while it grows.
@@ -68,7 +69,9 @@ MAX_UNANSWERED = 1
 """Frames whose request may still be unanswered before the pacer holds."""
 ANSWER_TIMEOUT_S = 3.0
 """No answer for this long while holding for one: the answers are taken as lost."""
-NEVER_ANSWERED_S = 10.0
+FIRST_ANSWER_S = 5.0
+"""How long the first answer is waited for while holding (then: paint freely until one comes)."""
+NEVER_ANSWERED_S = 60.0
 """A terminal that has answered nothing this long after the first request is asked no more."""
 
 Backlog = Callable[[], int | None]
@@ -231,8 +234,10 @@ class OutputPacer:
 
     def _awaiting(self, now: float) -> bool:
         """More frames in flight than allowed, as the terminal's answers tell."""
-        if not self.answers or self.unanswered <= self.max_unanswered:
+        if self.unanswered <= self.max_unanswered:
             return False
+        if not self.answers:  # a terminal that answers at all has a few seconds to show it
+            return self._first_ask_at is not None and now - self._first_ask_at < FIRST_ANSWER_S
         if now - self._answer_clock > ANSWER_TIMEOUT_S:
             # answers lost (a suspend, a terminal that stopped answering): paint freely and
             # count anew, never a frozen screen
