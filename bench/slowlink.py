@@ -79,7 +79,7 @@ def measure(sim: Sim, app: AppPty, seconds: float, timeout: float) -> dict[str, 
 def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -> dict[str, object]:
     with Sim(seed=args.seed) as sim:
         env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret}
-        argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", "BTC"])
+        argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", "BTC"], args.variant)
         env.update(extra)
         if args.no_pacing:
             env["GMO_TUI_OUTPUT_PACING"] = "0"
@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument(
         "--no-answers", action="store_true", help="a terminal that never answers CSI 6 n"
     )
+    parser.add_argument("--variant", default=None, help="run the app through bench.variants")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)

@@ -198,11 +198,14 @@ class CandleChart(Widget, can_focus=True):
                     ch = "│"
                 else:
                     ch = " "
+                # a blank cell shows no colour: it joins the run on its left, so a row changes
+                # style only where the colour seen changes (each change is an SGR code sent)
                 st = up if rising else down
-                if st is not run_style and run:
-                    segs.append(Segment("".join(run), base + run_style))
-                    run = []
-                run_style = st
+                if ch != " " and st is not run_style:
+                    if run:
+                        segs.append(Segment("".join(run), base + run_style))
+                        run = []
+                    run_style = st
                 run.append(ch)
             if run:
                 segs.append(Segment("".join(run), base + run_style))
