@@ -147,6 +147,7 @@ class BracketManager:
         self._trail_refused: dict[tuple[int, int], Decimal] = {}
         self._dirty: set[int] = set()
         self._touched: set[str] = set()  # symbols whose book changed since last looked at
+        self._retrail: set[str] = set()  # symbols whose trailing waits for a change to end
         self._worker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.linker = BracketLinker(service.journal)
@@ -361,6 +362,10 @@ class BracketManager:
             self._kick([b.id for b in self.open_brackets()])
 
     def on_account_changed(self, part: AccountPart) -> None:
+        if part is AccountPart.ORDERS and self._retrail:
+            # a stop's change may have ended: trailing looks again, at the touch as it is now
+            self._touched |= self._retrail
+            self._retrail.clear()
         if part is not AccountPart.FILLS:
             self._kick([b.id for b in self.open_brackets()])
 
@@ -730,8 +735,13 @@ class BracketManager:
         trail = bracket.spec.trail
         if trail is None or lot.stop_order_id is None or lot.stop_price is None:
             return
-        if self._state(lot.stop_order_id) not in (OrderState.WAITING, OrderState.ORDERED):
-            return  # being changed or cancelled, or over: leave it
+        state = self._state(lot.stop_order_id)
+        if state is OrderState.MODIFYING:
+            # a change is in flight: looked at again when it ends (an ORDERS update)
+            self._retrail.add(bracket.symbol)
+            return
+        if state not in (OrderState.WAITING, OrderState.ORDERED):
+            return  # being cancelled, or over: leave it
         rule = self.service.rules[bracket.symbol]
         long = bracket.spec.side is Side.BUY
         if long:
@@ -751,6 +761,10 @@ class BracketManager:
                 bracket,
                 _("trailing stop {previous} -> {wanted}").format(previous=previous, wanted=wanted),
             )
+        elif result.outcome in (Outcome.BLOCKED, Outcome.UNKNOWN) and result.intent_id:
+            # an earlier change is unresolved, or this one's reply was lost: not a refusal of
+            # the price; trailing looks again once the order's state is known
+            self._retrail.add(bracket.symbol)
         elif result.outcome is Outcome.REJECTED and result.code == CHANGE_LIMIT_CODE:
             # the exchange allows 20 changes per order: the stop is replaced at the new price
             if await self._cancel_stop(bracket, lot) and lot.is_open:

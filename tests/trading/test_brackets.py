@@ -12,6 +12,7 @@ from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
 from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import OrderState
 from gmo_tui.trading.bracket_model import (
     BracketSpec,
     BracketState,
@@ -244,6 +245,49 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     await manager.wait_idle()
     assert rig.transport.calls[CHANGE_ORDER] == 1
     assert lot.stop_price == raised and stop.price == raised
+    await settle(rig, manager)
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_trailing_stop_catches_up_when_a_change_in_flight_ends(
+    rig: Any, tmp_path: Path
+) -> None:
+    """A book update that arrives while the stop's change is in flight (MODIFYING) is not lost:
+    when the change ends (an ORDERS update), trailing looks again at the latest touch, without
+    waiting for the next book tick."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
+        trail=D(2 * STEP),
+    )
+    (lot,) = bracket.lots
+    first = lot.stop_price
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CHANGE_ORDER] == 1 and lot.stop_price > first
+    raised = lot.stop_price
+    # the exchange has not said yet that the change is done: the app shows it MODIFYING
+    assert rig.service.tracker.get(lot.stop_order_id).state is OrderState.MODIFYING
+
+    # the market rises further while the change is in flight: that update is skipped
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 20 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    book = await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CHANGE_ORDER] == 1 and lot.stop_price == raised
+
+    # the change ends (the reconcile reads the order back: WAITING); no new book tick
+    await settle(rig, manager)
+    assert rig.transport.calls[CHANGE_ORDER] == 2
+    assert lot.stop_price == book.best_bid - 2 * STEP > raised
+    assert rig.account.orders[lot.stop_order_id].price == lot.stop_price
     await settle(rig, manager)
     assert_model_is_exchange(rig, manager, SYMBOL)
 
