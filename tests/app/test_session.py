@@ -261,3 +261,43 @@ async def test_a_private_event_is_applied_without_any_rest_call(sim, rest, tmp_p
         assert private == [], private
     finally:
         await running.close()
+
+
+async def test_position_summaries_go_stale_only_while_a_position_is_held(sim, rest, tmp_path: Path):
+    """The demo account starts flat: the exchange sends no position summary then, and the
+    session does not call that channel STALE (nor fire a stream alert); once a position is
+    held, summaries are due and a silence is STALE again."""
+    await sim.control("limits", {"ws_commands_per_s": 200, "rest_per_s": 60})
+    states: list[tuple[str, str]] = []
+
+    class Seen(Recorder):
+        def on_stream_state(self, stream: str, state: str, detail: str) -> None:
+            super().on_stream_state(stream, state, detail)
+            states.append((stream, state))
+
+    listener = Seen()
+    session = Session(
+        Settings(endpoint=sim.endpoint, symbol="BTC_JPY", **FAST),
+        Credentials(sim.api_key, sim.api_secret, source="test"),
+        listener,
+        journal_path=str(tmp_path / "journal.sqlite"),
+    )
+    service = session.service
+    assert service is not None
+    running = Running(session)
+    summary = ("private.positionSummaryEvents", "STALE")
+    try:
+        running.run(session.bootstrap(), session.start_service(), session.run_private_stream())
+        await until(lambda: session.private is not None, "the private stream")
+        stream = session.private
+        assert stream is not None
+        stream.stale_after, stream.watch_interval = 0.3, 0.05  # GMO's 5 s, scaled down
+        await until(lambda: listener.states.get("private") == "LIVE", "private live")
+        await until(lambda: service.gates.is_open(Gate.RECONCILED), "reconciled")
+        await asyncio.sleep(1.5)  # > the watchdog's first period and three stale limits
+        assert len(service.positions) == 0 and summary not in states
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+        await until(lambda: len(service.positions) == 1, "the position applied")
+        await until(lambda: summary in states, "STALE between the 5 s summaries")
+    finally:
+        await running.close()
