@@ -526,6 +526,7 @@ class BracketManager:
         if lot.stop_order_id is not None:
             state = self._state(lot.stop_order_id)
             if state is None or state not in _GONE:
+                self._adopt_stop_price(lot)
                 return
             gone = lot.stop_order_id
             lot.retired_stops.append(gone)
@@ -549,6 +550,15 @@ class BracketManager:
         if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
             return
         await self._place_stop(bracket, lot)
+
+    def _adopt_stop_price(self, lot: Lot) -> None:
+        """The stop's price as the exchange last said it (a change whose reply was lost may
+        have been applied); not while a change is in flight."""
+        tracked = self.service.tracker.get(lot.stop_order_id) if lot.stop_order_id else None
+        if tracked is None or tracked.price is None or tracked.state is OrderState.MODIFYING:
+            return
+        if tracked.state.is_active and tracked.price != lot.stop_price:
+            lot.stop_price = tracked.price
 
     def _retire_take_profit(self, bracket: Bracket, lot: Lot) -> None:
         """A closed lot's take-profit is over (the stop, or the take-profit itself, closed it)."""

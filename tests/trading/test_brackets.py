@@ -35,6 +35,7 @@ from tests.trading.bracket_helpers import (
     still,
     trigger_sell_stop,
 )
+from tests.trading.test_lost_change_and_ambiguity import AcceptThenDrop
 
 D = Decimal
 SYMBOL = "BTC_JPY"
@@ -289,6 +290,38 @@ async def test_trailing_stop_catches_up_when_a_change_in_flight_ends(
     assert lot.stop_price == book.best_bid - 2 * STEP > raised
     assert rig.account.orders[lot.stop_order_id].price == lot.stop_price
     await settle(rig, manager)
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_a_trailing_change_whose_reply_is_lost_is_read_back_not_taken_as_refused(
+    rig: Any, tmp_path: Path
+) -> None:
+    """The exchange applies the stop's change but its reply is lost (UNKNOWN): the change is
+    never re-sent, and once the order is read back the lot's stop is the exchange's price."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
+        trail=D(2 * STEP),
+    )
+    (lot,) = bracket.lots
+    first = lot.stop_price
+    losing = AcceptThenDrop(rig.rest)
+    rig.service.rest = losing
+    rig.service.resolver.rest = losing
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    book = await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    await rig.service.wait_resolved(10)
+    await settle(rig, manager)
+    assert losing.change_calls == 1  # never re-sent
+    stop = rig.account.orders[lot.stop_order_id]
+    assert stop.price == book.best_bid - 2 * STEP > first  # the exchange applied it
+    assert lot.stop_price == stop.price
     assert_model_is_exchange(rig, manager, SYMBOL)
 
 
