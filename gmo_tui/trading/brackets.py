@@ -480,9 +480,12 @@ class BracketManager:
         if bracket.state.is_final:
             await self._save_if(bracket, before)
             return
-        entry = self._state(bracket.entry_order_id)
+        entry = self.service.tracker.get(bracket.entry_order_id) if bracket.entry_order_id else None
         if entry is not None and entry.is_terminal:
-            bracket.entry_done = True
+            # done once every fill the exchange counts is a lot: its end (an orderEvent) may
+            # come before its fills (executionEvents), which then make the lots and exits
+            absorbed = sum((lot.size for lot in bracket.lots), Decimal(0))
+            bracket.entry_done = absorbed >= entry.filled
         if bracket.state is BracketState.CANCELLING:
             await self._sync_cancelling(bracket)
         else:

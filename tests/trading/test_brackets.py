@@ -325,6 +325,40 @@ async def test_a_trailing_change_whose_reply_is_lost_is_read_back_not_taken_as_r
     assert_model_is_exchange(rig, manager, SYMBOL)
 
 
+async def test_an_entry_whose_end_is_known_before_its_fill_waits_for_the_fill(
+    rig: Any, tmp_path: Path
+) -> None:
+    """The entry's end (EXECUTED, 0.01 filled) can reach the app before its fill (an orderEvent
+    before the executionEvent): the bracket is not said to have ended without a fill; the fill
+    makes the lot and its stop."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(
+        SYMBOL,
+        Side.BUY,
+        D("0.01"),
+        ExecutionType.LIMIT,
+        price,
+        stop_loss=ExitOffset(OffsetKind.PRICE, _stop_below(price)),
+    )
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None and bracket.entry_order_id is not None
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await rig.service.apply_orders(await rig.rest.get_orders([bracket.entry_order_id]))
+    await manager.wait_idle()
+    entry = rig.service.tracker.get(bracket.entry_order_id)
+    assert entry.state is OrderState.EXECUTED and entry.filled == D("0.01")
+    assert bracket.state is BracketState.WORKING and bracket.lots == []
+    assert "without a fill" not in (bracket.note or "")
+
+    await settle(rig, manager)  # the fill is read (the reconcile's executions)
+    (lot,) = bracket.lots
+    assert lot.size == D("0.01") and lot.stop_order_id in exchange_active(rig, SYMBOL)
+    assert bracket.state is BracketState.WORKING
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
 async def test_cancel_a_working_bracket_as_one_unit(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
     await still(rig.sim)
