@@ -77,6 +77,27 @@ async def _filled_bracket(rig: Any, manager: Any, size: str = "0.01", **exits: A
     return bracket
 
 
+async def _trailing_bracket(rig: Any, manager: Any) -> Any:
+    """A filled bracket whose stop, 2 levels below, trails the bid at that distance."""
+    return await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
+        trail=D(2 * STEP),
+    )
+
+
+async def _working_bracket(rig: Any, manager: Any, stop_loss: ExitOffset) -> Any:
+    """A bracket whose LIMIT BUY entry rests below the bid (the market stilled)."""
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(SYMBOL, Side.BUY, D("0.01"), ExecutionType.LIMIT, price, stop_loss=stop_loss)
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None and bracket.entry_order_id is not None
+    return bracket
+
+
 async def test_stop_fill_retires_the_take_profit(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
     bracket = await _filled_bracket(rig, manager)
@@ -210,13 +231,7 @@ async def test_partial_entry_fills_get_exits_of_their_size(rig: Any, tmp_path: P
 
 async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
-    bracket = await _filled_bracket(
-        rig,
-        manager,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
-        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
-        trail=D(2 * STEP),
-    )
+    bracket = await _trailing_bracket(rig, manager)
     (lot,) = bracket.lots
     first = lot.stop_price
     assert first == bracket.spec.price - 2 * STEP
@@ -257,13 +272,7 @@ async def test_trailing_stop_catches_up_when_a_change_in_flight_ends(
     when the change ends (an ORDERS update), trailing looks again at the latest touch, without
     waiting for the next book tick."""
     manager = attach(rig, tmp_path / "brackets.json")
-    bracket = await _filled_bracket(
-        rig,
-        manager,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
-        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
-        trail=D(2 * STEP),
-    )
+    bracket = await _trailing_bracket(rig, manager)
     (lot,) = bracket.lots
     first = lot.stop_price
     move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
@@ -299,13 +308,7 @@ async def test_a_trailing_change_whose_reply_is_lost_is_read_back_not_taken_as_r
     """The exchange applies the stop's change but its reply is lost (UNKNOWN): the change is
     never re-sent, and once the order is read back the lot's stop is the exchange's price."""
     manager = attach(rig, tmp_path / "brackets.json")
-    bracket = await _filled_bracket(
-        rig,
-        manager,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
-        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
-        trail=D(2 * STEP),
-    )
+    bracket = await _trailing_bracket(rig, manager)
     (lot,) = bracket.lots
     first = lot.stop_price
     losing = AcceptThenDrop(rig.rest)
@@ -332,18 +335,7 @@ async def test_an_entry_whose_end_is_known_before_its_fill_waits_for_the_fill(
     before the executionEvent): the bracket is not said to have ended without a fill; the fill
     makes the lot and its stop."""
     manager = attach(rig, tmp_path / "brackets.json")
-    await still(rig.sim)
-    price = await _entry_price(rig)
-    spec = BracketSpec(
-        SYMBOL,
-        Side.BUY,
-        D("0.01"),
-        ExecutionType.LIMIT,
-        price,
-        stop_loss=ExitOffset(OffsetKind.PRICE, _stop_below(price)),
-    )
-    bracket = (await manager.place(spec)).bracket
-    assert bracket is not None and bracket.entry_order_id is not None
+    bracket = await _working_bracket(rig, manager, ExitOffset(OffsetKind.TICKS, D(2 * STEP)))
     await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
     await rig.service.apply_orders(await rig.rest.get_orders([bracket.entry_order_id]))
     await manager.wait_idle()
@@ -361,18 +353,7 @@ async def test_an_entry_whose_end_is_known_before_its_fill_waits_for_the_fill(
 
 async def test_cancel_a_working_bracket_as_one_unit(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
-    await still(rig.sim)
-    price = await _entry_price(rig)
-    spec = BracketSpec(
-        SYMBOL,
-        Side.BUY,
-        D("0.01"),
-        ExecutionType.LIMIT,
-        price,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(STEP)),
-    )
-    bracket = (await manager.place(spec)).bracket
-    assert bracket is not None and bracket.entry_order_id is not None
+    bracket = await _working_bracket(rig, manager, ExitOffset(OffsetKind.TICKS, D(STEP)))
     await manager.cancel(bracket.id)
     await settle(rig, manager)
     assert rig.transport.calls[CANCEL_ORDER] == 1  # the entry's cancel is sent once
