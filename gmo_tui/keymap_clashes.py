@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from textual.keys import key_to_character
+from textual.keys import REPLACED_KEYS, key_to_character
 
 __all__ = ["BoundKey", "clashes", "key_set"]
 
@@ -37,12 +37,13 @@ class BoundKey:
 
 
 def key_set(keys: str) -> frozenset[str]:
-    """``"exclamation_mark, ctrl+b"`` -> ``{"!", "ctrl+b"}`` (a printable key as its character)."""
+    """``"exclamation_mark, ctrl+b"`` -> ``{"!", "ctrl+b"}`` (a printable key as its character:
+    ``slash`` and ``/`` are one key)."""
     found = set()
     for key in keys.split(","):
         key = key.strip()
         if key:
-            character = None if "+" in key else key_to_character(key)
+            character = None if "+" in key else key_to_character(REPLACED_KEYS.get(key, key))
             found.add(character or key)
     return frozenset(found)
 

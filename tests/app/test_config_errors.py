@@ -185,6 +185,8 @@ def test_the_real_entry_point_exits_2_with_one_line(config, tmp_path, text, says
         # the ladder's alert back on a: it would hide the Account pane with the book focused
         ('"book.alert" = "a"', '"book.alert" = "a": "a" is also pane.account'),
         ('"pane.account" = "b"', '"pane.account" = "b": "b" is also book.buy'),
+        # a key named or typed: slash is /
+        ('"pane.watchlist" = "/"', '"/" is also symbol.search'),
         # two keys of the app itself
         ('"ticket.buy" = "B,ctrl+b"', '"B" is also market.buy'),
     ],
