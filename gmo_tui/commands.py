@@ -55,7 +55,7 @@ PALETTE_ACTIONS = (
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),
     ("pane('account')", N_("Show account tabs"), ""),
-    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; a on a ladder level sets one")),
+    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; ! on a ladder level sets one")),
     (
         "new_alert('price_above')",
         N_("Alert: price crosses above"),
