@@ -228,14 +228,14 @@ class AppPty:
             except OSError:
                 data = b""
             read_at = time.monotonic()
+            scan = tail + data
+            asked = scan.count(CURSOR_REQUEST)
+            tail = scan[-(len(CURSOR_REQUEST) - 1) :] if data else b""
+            self.cursor_requests += asked
             if self.answer_cursor_requests:
-                scan = tail + data
-                asked = scan.count(CURSOR_REQUEST)
-                tail = scan[-(len(CURSOR_REQUEST) - 1) :] if data else b""
                 # seen one delay after it was read, answered, back one delay later
                 for _ in range(asked):
                     self._answers.put(read_at + 2 * self.delay_s)
-                self.cursor_requests += asked
                 if not data:
                     self._answers.put(-1.0)
             if rate is not None and data:
