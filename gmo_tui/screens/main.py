@@ -19,10 +19,12 @@ from typing import TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import HorizontalGroup
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets._footer import FooterKey
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
@@ -83,10 +85,31 @@ INTERVALS = tuple(KlineInterval)
 TAPE_PAINT_S = 1 / 60
 CHART_PAINT_S = 0.5
 BURST_SLACK_S = 0.005
+PINNED_ACTIONS = ("help", "quit", "command_palette")
+"""The footer's keys that stay in view however narrow the terminal."""
 
 
 class KeyFooter(RenderMemo, Footer):
-    """Textual's footer; its lines are reused while unchanged (RenderMemo)."""
+    """Textual's footer; its lines are reused while unchanged (RenderMemo). Help, Quit and the
+    palette are pinned to the right edge: at 80 columns the context keys scroll under them
+    instead of pushing ``? Help`` and ``q Quit`` off the screen."""
+
+    DEFAULT_CSS = """
+    KeyFooter > #footer-pinned {
+        dock: right; width: auto; height: 1; background: $footer-background;
+    }
+    KeyFooter > #footer-pinned > FooterKey.-command-palette { dock: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        pinned: list[Widget] = []
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action in PINNED_ACTIONS:
+                pinned.append(widget)
+            else:
+                yield widget
+        if pinned:
+            yield HorizontalGroup(*pinned, id="footer-pinned")
 
 
 class PaneTabs(RenderMemo, Tabs):
@@ -132,6 +155,22 @@ class MainScreen(RenderMemo, Screen[None]):
             show=False,
             id="view.all_symbols",
             tooltip="Orders, positions and executions of every symbol (toggle; remembered)",
+        ),
+        Binding(
+            "less_than_sign",
+            "account_tab(-1)",
+            "Previous account tab",
+            show=False,
+            id="account.previous_tab",
+            tooltip="The account pane's previous tab (Positions … History)",
+        ),
+        Binding(
+            "greater_than_sign",
+            "account_tab(1)",
+            "Next account tab",
+            show=False,
+            id="account.next_tab",
+            tooltip="The account pane's next tab (Positions … History)",
         ),
     ]
 
@@ -242,7 +281,7 @@ class MainScreen(RenderMemo, Screen[None]):
             (self.chart, _("Chart  , . interval")),
             (self.tape, _("Trades")),
             (self.watchlist, _("Watchlist")),
-            (self.account, _("Account")),
+            (self.account, _("Account  < > tab")),
         ):
             pane.border_title = title
         self._apply_layout(self.size.width, self.size.height)
@@ -389,6 +428,13 @@ class MainScreen(RenderMemo, Screen[None]):
 
     def action_focus_positions(self) -> None:
         self._focus_account("positions", self.positions)
+
+    def action_account_tab(self, delta: int) -> None:
+        """The account pane's next / previous tab (wrapping), brought into view with its
+        table focused, so every tab is reachable however narrow the pane."""
+        self.show_pane("account")
+        tab = self.account.step_tab(delta)
+        self.call_after_refresh(self.account.focus_tab, tab)
 
     def action_pane(self, key: str) -> None:
         self.show_pane(key)

@@ -74,6 +74,18 @@ class AccountPanel(Vertical):
     def active(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
+    def step_tab(self, delta: int) -> str:
+        """Activate the tab ``delta`` places on (wrapping); its key."""
+        tab = TABS[(TABS.index(self.active) + delta) % len(TABS)]
+        self.active = tab
+        return tab
+
+    def focus_tab(self, tab: str) -> None:
+        """Focus the tab's table (not its inputs: typing there would swallow the keys)."""
+        table = self.query_one(TabbedContent).get_pane(tab).query(KeyedTable).first()
+        if table.display and not table.has_class("-hidden"):
+            table.focus()
+
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="positions", id="account-tabs"):
             yield from self._panes()
