@@ -8,6 +8,7 @@ sent, or refused with its reason on screen; outcomes are matched on :class:`Outc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
@@ -36,6 +37,9 @@ from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 
 T = TypeVar("T")
+BOOK_WAIT_S = 10.0
+"""How long a close on another symbol waits for that symbol's live book after the switch."""
+BOOK_POLL_S = 0.05
 Lines = list[tuple[str, str]]
 Send = Callable[[bool], Awaitable[SubmitResult]]
 """An action, given ``confirmed``."""
@@ -48,6 +52,7 @@ class FlowHost(Protocol):
     def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None: ...
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
     def action_focus_book(self) -> None: ...
+    def switch_symbol(self, symbol: str) -> None: ...
 
 
 def finding_texts(result: SubmitResult) -> list[str]:
@@ -647,12 +652,15 @@ class OrderFlows:
             buttons=(_("Cancel order (y)"), _("Keep (n)")),
         )
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, symbol: str | None = None) -> None:
+        """``C``: every order of ``symbol`` (the selected row's in the all-symbols view; the
+        current symbol otherwise); the dialog says what other symbols' orders stay."""
         service = self._service(entry=False)
         if service is None:
             return
-        symbol = self.session.symbol
+        symbol = symbol or self.session.symbol
         count = len(service.tracker.active(symbol, include_in_flight=False))
+        others = len(service.tracker.active(None, include_in_flight=False)) - count
         if not count:
             self.host.say(_("No open orders of {symbol}: nothing to cancel").format(symbol=symbol))
             return
@@ -661,9 +669,12 @@ class OrderFlows:
             if count == 1
             else _("Cancel ALL {count} orders of {symbol}?").format(count=count, symbol=symbol)
         )
+        lines = [(_("Symbol"), symbol), (_("Orders"), str(count))]
+        if others:
+            lines.append((_("Kept"), _("{count} orders of other symbols").format(count=others)))
         self._confirm(
             title,
-            [(_("Symbol"), symbol), (_("Orders"), str(count))],
+            lines,
             _("cancel all {symbol}").format(symbol=symbol),
             lambda _confirmed: service.cancel_all(symbol),
             None,
@@ -719,6 +730,60 @@ class OrderFlows:
         )
 
     # ------------------------------------------------------------------ positions
+    def _book_ready(self, service: TradingService, symbol: str, retry: Callable[[], None]) -> bool:
+        """Whether ``symbol``'s book can price a MARKET close. Only the current symbol's book is
+        streamed: for a row of another symbol (the all-symbols view) offer to switch to it, and
+        ``retry`` (the same action, with its own dialog) once its book is live."""
+        book = self.session.books.get(symbol)
+        if symbol == self.session.symbol or (
+            book is not None
+            and book.reference(service.clock(), service.limits.max_book_age) is not None
+        ):
+            return True
+        snapshots = 0 if book is None else book.snapshots
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.host.switch_symbol(symbol)
+                what = _("switch to {symbol}").format(symbol=symbol)
+                self.host.run_flow(partial(self._when_book_live, symbol, snapshots, retry), what)
+
+        self.host.ask(
+            ConfirmScreen(
+                _("Switch to {symbol} to close at market?").format(symbol=symbol),
+                [
+                    (_("Symbol"), symbol),
+                    (_("Why"), _("a MARKET close is checked against the symbol's live book")),
+                    (_("Then"), _("the close dialog, once {symbol}'s book is live")),
+                ],
+                yes=_("Switch (y)"),
+                no=_("Keep (n)"),
+            ),
+            answered,
+        )
+        return False
+
+    async def _when_book_live(self, symbol: str, snapshots: int, retry: Callable[[], None]) -> None:
+        service = self.session.service
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BOOK_WAIT_S
+        while service is not None and self.session.symbol == symbol:
+            book = self.session.books.get(symbol)
+            if (
+                book is not None
+                and book.snapshots > snapshots
+                and book.reference(service.clock(), service.limits.max_book_age) is not None
+            ):
+                retry()
+                return
+            if loop.time() > deadline:
+                break
+            await asyncio.sleep(BOOK_POLL_S)
+        self.host.say(
+            _("No live book for {symbol} yet: nothing sent").format(symbol=symbol),
+            Severity.WARNING,
+        )
+
     def close(self, position_id: int) -> None:
         service = self._service(entry=True)
         if service is None:
@@ -726,6 +791,8 @@ class OrderFlows:
         position = service.positions.get(position_id)
         if position is None:
             self.host.say(_("Position {id} is not open").format(id=position_id), Severity.WARNING)
+            return
+        if not self._book_ready(service, position.symbol, partial(self.close, position_id)):
             return
         pd = self._places(position.symbol)
         size = position.size
@@ -744,12 +811,20 @@ class OrderFlows:
             buttons=(_("Close position (y)"), _("Keep (n)")),
         )
 
-    def close_all(self) -> None:
+    def close_all(self, symbol: str | None = None) -> None:
+        """``X``: every position of ``symbol`` (the selected row's in the all-symbols view; the
+        current symbol otherwise), one dialog a side; it says what other symbols' positions
+        stay."""
         service = self._service(entry=True)
         if service is None:
             return
-        symbol = self.session.symbol
+        symbol = symbol or self.session.symbol
         open_positions = service.positions.all(symbol)
+        others = len(service.positions.all(None)) - len(open_positions)
+        if open_positions and not self._book_ready(
+            service, symbol, partial(self.close_all, symbol)
+        ):
+            return
         if not open_positions:
             self.host.say(
                 _("No open positions on {symbol}").format(symbol=symbol), Severity.WARNING
@@ -767,6 +842,11 @@ class OrderFlows:
                     (_("Positions"), _(side.value)),
                     (_("Total size"), f"{size:f}"),
                     (_("Order"), f"{_('MARKET')} {_(closing.value)} (closeBulkOrder)"),
+                    *(
+                        [(_("Kept"), _("{count} positions of other symbols").format(count=others))]
+                        if others
+                        else []
+                    ),
                 ],
                 _("close all {side} {symbol}").format(side=_(side.value), symbol=symbol),
                 partial(_close_all, service, symbol, closing),

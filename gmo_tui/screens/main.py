@@ -574,7 +574,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.CancelAll)
     def on_cancel_all(self, message: msg.CancelAll) -> None:
-        self.flows.cancel_all()
+        self.flows.cancel_all(message.symbol)
 
     @on(msg.ClosePosition)
     def on_close_position(self, message: msg.ClosePosition) -> None:
@@ -582,7 +582,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.CloseAll)
     def on_close_all(self, message: msg.CloseAll) -> None:
-        self.flows.close_all()
+        self.flows.close_all(message.symbol)
 
     @on(msg.ChangeLosscut)
     def on_change_losscut(self, message: msg.ChangeLosscut) -> None:

@@ -56,7 +56,7 @@ class OrdersTable(KeyedTable):
             "cancel_all",
             "Cancel all",
             id="orders.cancel_all",
-            tooltip="Cancel every order of the symbol",
+            tooltip="Cancel every order of the symbol (the selected row's)",
         ),
     ]
 
@@ -176,4 +176,5 @@ class OrdersTable(KeyedTable):
             self.post_message(ChangeOrder(order_id))
 
     def action_cancel_all(self) -> None:
-        self.post_message(CancelAll())
+        # every symbol listed: the selected row's symbol, never silently the current one
+        self.post_message(CancelAll(self.selected_symbol))

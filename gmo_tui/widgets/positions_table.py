@@ -1,6 +1,6 @@
 """Open margin positions of the service's :class:`gmo_tui.market.positions.Positions` (no copy
 kept) with the live P&L marked against a sane book: ``x`` close, ``l`` change losscut, ``X``
-close all of the symbol."""
+close all of the symbol (of the selected row's symbol when every symbol is listed)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class PositionsTable(KeyedTable):
             "close_all",
             "Close all",
             id="positions.close_all",
-            tooltip="Close every position of the symbol",
+            tooltip="Close every position of the symbol (the selected row's)",
         ),
     ]
 
@@ -120,4 +120,5 @@ class PositionsTable(KeyedTable):
             self.post_message(ChangeLosscut(position_id))
 
     def action_close_all(self) -> None:
-        self.post_message(CloseAll())
+        # every symbol listed: the selected row's symbol, never silently the current one
+        self.post_message(CloseAll(self.selected_symbol))
