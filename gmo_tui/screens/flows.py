@@ -22,7 +22,7 @@ from gmo_tui.exchange.errors import ApiError
 from gmo_tui.i18n import _
 from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market import rules as market_rules
-from gmo_tui.market.formatting import decimals_of, fmt, group_price
+from gmo_tui.market.formatting import decimals_of, fmt, fmt_fine, group_price
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.market.safety import walk_book
@@ -98,6 +98,10 @@ class OrderFlows:
                 Severity.WARNING,
             )
         return size
+
+    def _sz(self, size: Decimal, symbol: str) -> str:
+        """A size at the symbol's decimals (``fmt``), as every table shows it."""
+        return _size(size, symbol, self.session)
 
     def _places(self, symbol: str) -> int:
         rule = self.session.rules.get(symbol)
@@ -201,7 +205,7 @@ class OrderFlows:
                 _("Time in force"),
                 intent.time_in_force.value if intent.time_in_force else _("default"),
             ),
-            (_("Size"), f"{intent.size:f}"),
+            (_("Size"), self._sz(intent.size, intent.symbol)),
         ]
         if intent.price is not None:
             lines.append((_("Price"), fmt(intent.price, pd)))
@@ -238,7 +242,7 @@ class OrderFlows:
                 side=_(intent.side.value), type=_(intent.execution_type.value)
             ),
             self.describe_intent(intent),
-            f"{_(intent.side.value)} {intent.size:f} {intent.symbol}",
+            f"{_(intent.side.value)} {self._sz(intent.size, intent.symbol)} {intent.symbol}",
             partial(_submit, service, intent),
             service.check(intent),
             then=self.host.action_focus_book,
@@ -262,7 +266,7 @@ class OrderFlows:
             self.describe_intent(intent),
             _("{side} LIMIT {size} {symbol} @ {price}").format(
                 side=_(side.value),
-                size=f"{size:f}",
+                size=self._sz(size, symbol),
                 symbol=symbol,
                 price=fmt(price, self._places(symbol)),
             ),
@@ -300,7 +304,7 @@ class OrderFlows:
             _("Send {side} STOP at {price}?").format(side=_(side.value), price=fmt(price, pd)),
             self.describe_intent(intent),
             _("{side} STOP {size} {symbol} @ {price}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol, price=fmt(price, pd)
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol, price=fmt(price, pd)
             ),
             partial(_submit, service, intent),
             service.check(intent),
@@ -337,7 +341,7 @@ class OrderFlows:
         lines += [
             (
                 _("Order {id}").format(id=o.order_id),
-                f"{_(o.side.value)} {_(o.execution_type.value)} {o.remaining:f}",
+                f"{_(o.side.value)} {_(o.execution_type.value)} {self._sz(o.remaining, o.symbol)}",
             )
             for o in orders
         ]
@@ -388,7 +392,7 @@ class OrderFlows:
             [
                 (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
                 (_("Chosen"), why),
-                (_("Remaining"), f"{order.remaining:f}"),
+                (_("Remaining"), self._sz(order.remaining, order.symbol)),
                 (_("Old price"), fmt(old, pd)),
                 (_("New price"), fmt(price, pd)),
             ],
@@ -409,10 +413,10 @@ class OrderFlows:
         intent = OrderIntent(symbol, side, ExecutionType.MARKET, size)
         lines = self.describe_intent(intent) + self._slippage(intent)
         self._confirm(
-            _("Send {side} MARKET {size}?").format(side=_(side.value), size=f"{size:f}"),
+            _("Send {side} MARKET {size}?").format(side=_(side.value), size=self._sz(size, symbol)),
             lines,
             _("{side} MARKET {size} {symbol}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             partial(_submit, service, intent),
             service.check(intent),
@@ -427,14 +431,16 @@ class OrderFlows:
         pd = self._places(intent.symbol)
         slip = abs(vwap - touch)
         lines = [
-            (_("Est. average"), fmt(vwap, pd + 1)),
-            (_("Slippage"), f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
+            (_("Est. average"), fmt_fine(vwap, pd)),
+            (_("Slippage"), f"{fmt_fine(slip, pd)} ({fmt_fine(slip / touch * 100, 0, 3)}%)"),
         ]
         if filled < intent.size:
             lines.append(
                 (
                     _("Book depth"),
-                    _("only {size} shown: the rest fills further away").format(size=f"{filled:f}"),
+                    _("only {size} shown: the rest fills further away").format(
+                        size=self._sz(filled, intent.symbol)
+                    ),
                 )
             )
         return lines
@@ -464,7 +470,9 @@ class OrderFlows:
             lines.append(
                 (
                     _("Close {side}").format(side=_(side.value)),
-                    _("{size} MARKET {side}").format(size=f"{size:f}", side=_(side.opposite.value)),
+                    _("{size} MARKET {side}").format(
+                        size=self._sz(size, symbol), side=_(side.opposite.value)
+                    ),
                 )
             )
         if not margin:
@@ -513,24 +521,26 @@ class OrderFlows:
         opening = OrderIntent(symbol, closing, ExecutionType.MARKET, size)
         self._confirm(
             _("Reverse {side} {size} {symbol}?").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             [
                 (_("Symbol"), symbol),
                 (
                     _("Closing"),
                     _("{side} {size}: MARKET {closing} (closeBulkOrder)").format(
-                        side=_(side.value), size=f"{size:f}", closing=_(closing.value)
+                        side=_(side.value), size=self._sz(size, symbol), closing=_(closing.value)
                     ),
                 ),
                 (
                     _("Then open"),
-                    _("{side} {size} MARKET").format(side=_(closing.value), size=f"{size:f}"),
+                    _("{side} {size} MARKET").format(
+                        side=_(closing.value), size=self._sz(size, symbol)
+                    ),
                 ),
                 *self._slippage(OrderIntent(symbol, closing, ExecutionType.MARKET, size * 2)),
             ],
             _("reverse {side} {size} {symbol}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             partial(_reverse, service, symbol, closing, opening),
             _merge(service.check_close_all(symbol, closing), service.check(opening)),
@@ -589,7 +599,7 @@ class OrderFlows:
             ),
             lines,
             _("bracket {side} {size} {symbol}").format(
-                side=_(spec.side.value), size=f"{spec.size:f}", symbol=spec.symbol
+                side=_(spec.side.value), size=self._sz(spec.size, spec.symbol), symbol=spec.symbol
             ),
             partial(_place_bracket, brackets, spec),
             brackets.check(spec),
@@ -608,13 +618,13 @@ class OrderFlows:
             [
                 (
                     _("Bracket"),
-                    f"{bracket_id}: {_(bracket.spec.side.value)} {bracket.spec.size:f}",
+                    f"{bracket_id}: {_(bracket.spec.side.value)} {self._sz(bracket.spec.size, bracket.spec.symbol)}",
                 ),
                 (_("Cancels"), _("its working entry and stops; the take-profit is disarmed")),
                 (
                     _("Keeps"),
                     _("what filled ({size} open): close it yourself").format(
-                        size=f"{bracket.open_size:f}"
+                        size=self._sz(bracket.open_size, bracket.spec.symbol)
                     ),
                 ),
             ],
@@ -801,7 +811,7 @@ class OrderFlows:
             [
                 (_("Position"), str(position_id)),
                 (_("Side"), _(position.side.value)),
-                (_("Size"), f"{size:f}"),
+                (_("Size"), self._sz(size, position.symbol)),
                 (_("Open price"), fmt(position.price, pd)),
                 (_("Close"), f"{_('MARKET')} {_(position.side.opposite.value)}"),
             ],
@@ -840,7 +850,7 @@ class OrderFlows:
                 [
                     (_("Symbol"), symbol),
                     (_("Positions"), _(side.value)),
-                    (_("Total size"), f"{size:f}"),
+                    (_("Total size"), self._sz(size, symbol)),
                     (_("Order"), f"{_('MARKET')} {_(closing.value)} (closeBulkOrder)"),
                     *(
                         [(_("Kept"), _("{count} positions of other symbols").format(count=others))]

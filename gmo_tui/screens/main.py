@@ -95,10 +95,10 @@ class KeyFooter(RenderMemo, Footer):
     instead of pushing ``? Help`` and ``q Quit`` off the screen."""
 
     DEFAULT_CSS = """
-    KeyFooter > #footer-pinned {
+    KeyFooter > .footer-pinned {
         dock: right; width: auto; height: 1; background: $footer-background;
     }
-    KeyFooter > #footer-pinned > FooterKey.-command-palette { dock: none; }
+    KeyFooter > .footer-pinned > FooterKey.-command-palette { dock: none; }
     """
 
     def compose(self) -> ComposeResult:
@@ -109,7 +109,7 @@ class KeyFooter(RenderMemo, Footer):
             else:
                 yield widget
         if pinned:
-            yield HorizontalGroup(*pinned, id="footer-pinned")
+            yield HorizontalGroup(*pinned, classes="footer-pinned")
 
 
 class PaneTabs(RenderMemo, Tabs):
@@ -405,7 +405,7 @@ class MainScreen(RenderMemo, Screen[None]):
         if size is None:
             return
         self.status.size_text = _("size {size} [{key}]").format(
-            size=f"{size:f}", key=sizes.active_index(symbol) + 1
+            size=fmt(size, self.places_of(symbol)[1]), key=sizes.active_index(symbol) + 1
         )
         self.ticket.set_size(size)
 

@@ -19,7 +19,7 @@ from gmo_tui.exchange.models import Margin, SymbolRule, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
-from gmo_tui.market.formatting import JST, fmt, jst_time
+from gmo_tui.market.formatting import JST, fmt, fmt_fine, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
@@ -229,7 +229,7 @@ class AccountPanel(Vertical):
                             side,
                             Text(fmt(e.price, tick_places), justify="right"),
                             pnl,
-                            Text(fmt(e.size, size_places, commas=False), justify="right"),
+                            Text(fmt(e.size, size_places), justify="right"),
                             Text(fmt(e.fee, 0), justify="right"),
                             e.settle_type.value,
                             str(e.execution_id),
@@ -264,7 +264,7 @@ class AccountPanel(Vertical):
         items = [
             (N_("Available"), fmt(margin.available_amount, 0) + " JPY"),
             (N_("Margin in use"), fmt(margin.margin, 0) + " JPY"),
-            (N_("Margin ratio"), f"{fmt(margin.margin_ratio, 1)}%"),
+            (N_("Margin ratio"), f"{fmt_fine(margin.margin_ratio, 0)}%"),
             (N_("Margin call"), _(margin.margin_call_status.value)),
             (N_("Unrealised P&L"), fmt(margin.profit_loss, 0, sign=True) + " JPY"),
             # GMO's actualProfitLoss is "the summary of the current evaluated amount": the

@@ -89,7 +89,7 @@ class PositionsTable(KeyedTable):
                             ),
                             Text(fmt(p.price, tick_places), justify="right"),
                             pnl_text,
-                            Text(fmt(p.size, size_places, commas=False), justify="right"),
+                            Text(fmt(p.size, size_places), justify="right"),
                             f"{p.leverage:f}",
                             Text(
                                 fmt(p.losscut_price, tick_places) if p.losscut_price else "-",
