@@ -34,6 +34,7 @@ from gmo_tui.i18n import N_, _
 from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
+from gmo_tui.market.positions import marked_pnl
 from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
@@ -746,6 +747,8 @@ class MainScreen(RenderMemo, Screen[None]):
         self._show_header_change()
         if session.rules:
             self._show_watchlist()
+        if self.all_symbols:  # other symbols' positions are marked at their tickers
+            self._show_positions()
 
     @on(msg.StreamStateChanged)
     def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
@@ -853,9 +856,13 @@ class MainScreen(RenderMemo, Screen[None]):
         service = self.session.service
         if service is None:
             return
-        books = self.session.books
+        books, tickers = self.session.books, self.session.tickers
         positions = service.positions.all(self._view_symbol())
-        pnl = {p.position_id: service.positions.unrealised(p, books[p.symbol]) for p in positions}
+        # another symbol's book is not streamed: its ticker's bid / ask, and the table says so
+        pnl = {
+            p.position_id: marked_pnl(p, books.get(p.symbol), tickers.get(p.symbol))
+            for p in positions
+        }
         self.positions.show(positions, pnl, self.places_of, self.app.theme_variables)
         self.ladder.set_marks(self.position_marks())
 

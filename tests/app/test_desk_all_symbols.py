@@ -7,6 +7,7 @@ import os
 import stat
 from decimal import Decimal
 
+from gmo_tui.market.formatting import fmt
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.view_state import ViewState, load_view_state, save_view_state, state_path
 from gmo_tui.widgets.orders_table import OrdersTable
@@ -122,4 +123,36 @@ async def test_cancel_all_and_close_all_act_on_the_selected_rows_symbol(sim, mak
         await wait_for(pilot, lambda: positions.row_count == 1, "ETH position closed")
         assert not (await rest.get_open_positions("ETH_JPY")).list
         assert len((await rest.get_open_positions("BTC_JPY")).list) == 1
+        await app.shutdown()
+
+
+async def test_other_symbols_position_pnl_marked_at_its_ticker(sim, make_app, rest):
+    """Only the current symbol's book is streamed: an ETH_JPY position's P&L (BTC_JPY current)
+    is marked at ETH_JPY's ticker (best ask for a SELL) and the ``at`` column says so; the
+    BTC_JPY position's at the live book."""
+    save_view_state(ViewState(all_symbols=True))
+    await rest.place_order("ETH_JPY", "SELL", "MARKET", Decimal("0.1"))
+    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        service, positions = app.session.service, app.main.query_one(PositionsTable)
+        await wait_for(pilot, lambda: positions.row_count == 2, "both positions listed")
+        eth = next(p for p in service.positions.all(None) if p.symbol == "ETH_JPY")
+        btc = next(p for p in service.positions.all(None) if p.symbol == "BTC_JPY")
+        assert not app.session.books.get("ETH_JPY") or not app.session.books["ETH_JPY"].sane
+
+        def eth_pnl_at_ticker() -> bool:
+            ticker = app.session.tickers.get("ETH_JPY")
+            if ticker is None:
+                return False
+            expected = fmt((eth.price - ticker.ask) * eth.size, 0, sign=True)
+            return str(positions.get_cell(str(eth.position_id), "pnl")) == expected
+
+        await wait_for(pilot, eth_pnl_at_ticker, "ETH P&L at its ticker's ask")
+        assert str(positions.get_cell(str(eth.position_id), "at")) == "ticker"
+        await wait_for(
+            pilot, lambda: str(positions.get_cell(str(btc.position_id), "at")) == "book", "book"
+        )
+        assert str(positions.get_cell(str(btc.position_id), "pnl")) != "-"
         await app.shutdown()
