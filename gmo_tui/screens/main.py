@@ -40,6 +40,7 @@ from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.deck_flows import DeckFlows
+from gmo_tui.screens.export_flow import ExportFlow
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.serve import read_only_reason
@@ -185,6 +186,7 @@ class MainScreen(RenderMemo, Screen[None]):
         delivery = Delivery(settings.alerts, self.write_terminal, secrets=secrets)
         self.alert_flows = AlertFlows(session, self, delivery)
         self.deck_flows = DeckFlows(session, self)
+        self.exports = ExportFlow(session, self)
         self.active_pane = "tape"
         self.notices: list[str] = []
         """Every notice said, oldest first (toasts fade; this does not)."""
@@ -436,6 +438,10 @@ class MainScreen(RenderMemo, Screen[None]):
         self.show_pane("account")
         tab = self.account.step_tab(delta)
         self.call_after_refresh(self.account.focus_tab, tab)
+
+    def action_export_csv(self) -> None:
+        """The palette's export: a range of trading days to a private CSV file."""
+        self.exports.ask()
 
     def action_pane(self, key: str) -> None:
         self.show_pane(key)
