@@ -16,7 +16,7 @@ from gmo_tui.exchange.rest import GmoRestClient
 from gmo_tui.export.csv_layout import write_private
 from gmo_tui.export.history import DateRange, History, gather
 from gmo_tui.i18n import _
-from gmo_tui.market.formatting import DAY_ROLLOVER, gmo_day
+from gmo_tui.market.formatting import DAY_ROLLOVER, JST, gmo_day
 from gmo_tui.private_files import private_dir
 from gmo_tui.trading.journal import JournalEntry
 
@@ -49,9 +49,9 @@ def parse_range(text: str) -> DateRange | str:
 
 
 def file_name(span: DateRange, made: datetime) -> str:
-    """``executions-2026-12-01-2026-12-03-20261203T101500.csv``: never overwrites an earlier
-    export."""
-    return f"executions-{span.first}-{span.last}-{made.strftime('%Y%m%dT%H%M%S')}.csv"
+    """``executions-2026-12-01-2026-12-03-20261203T101500.csv`` (made at, JST): never
+    overwrites an earlier export."""
+    return f"executions-{span.first}-{span.last}-{made.astimezone(JST):%Y%m%dT%H%M%S}.csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,8 +143,13 @@ class ExportFlow:
             if done.history.gaps
             else ""
         )
+        text = (
+            _("Exported 1 execution of {first} .. {last} to {path}{gaps}")
+            if done.rows == 1
+            else _("Exported {rows} executions of {first} .. {last} to {path}{gaps}")
+        )
         self.host.say(
-            _("Exported {rows} executions of {first} .. {last} to {path}{gaps}").format(
+            text.format(
                 rows=fmt_grouped(Decimal(done.rows)),
                 first=span.first,
                 last=span.last,

@@ -681,7 +681,12 @@ class OrderFlows:
         )
         lines = [(_("Symbol"), symbol), (_("Orders"), str(count))]
         if others:
-            lines.append((_("Kept"), _("{count} orders of other symbols").format(count=others)))
+            kept = (
+                _("1 order of another symbol")
+                if others == 1
+                else _("{count} orders of other symbols").format(count=others)
+            )
+            lines.append((_("Kept"), kept))
         self._confirm(
             title,
             lines,
@@ -840,6 +845,11 @@ class OrderFlows:
                 _("No open positions on {symbol}").format(symbol=symbol), Severity.WARNING
             )
             return
+        kept = (
+            _("1 position of another symbol")
+            if others == 1
+            else _("{count} positions of other symbols").format(count=others)
+        )
         for side in sorted({p.side for p in open_positions}):
             size = sum((p.size for p in open_positions if p.side is side), Decimal(0))
             closing = side.opposite
@@ -852,11 +862,7 @@ class OrderFlows:
                     (_("Positions"), _(side.value)),
                     (_("Total size"), self._sz(size, symbol)),
                     (_("Order"), f"{_('MARKET')} {_(closing.value)} (closeBulkOrder)"),
-                    *(
-                        [(_("Kept"), _("{count} positions of other symbols").format(count=others))]
-                        if others
-                        else []
-                    ),
+                    *([(_("Kept"), kept)] if others else []),
                 ],
                 _("close all {side} {symbol}").format(side=_(side.value), symbol=symbol),
                 partial(_close_all, service, symbol, closing),

@@ -97,7 +97,7 @@ async def test_cancel_all_and_close_all_act_on_the_selected_rows_symbol(sim, mak
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "cancel-all dialog")
         assert app.screen.title_text == "Cancel the 1 open order of ETH_JPY?"
         assert ("Symbol", "ETH_JPY") in app.screen.lines
-        assert ("Kept", "1 orders of other symbols") in app.screen.lines
+        assert ("Kept", "1 order of another symbol") in app.screen.lines
         await pilot.press("y")
         await wait_for(pilot, lambda: orders.row_count == 1, "ETH order cancelled")
         assert not (await rest.get_active_orders("ETH_JPY")).list
@@ -118,7 +118,7 @@ async def test_cancel_all_and_close_all_act_on_the_selected_rows_symbol(sim, mak
         await wait_for(pilot, lambda: app.session.symbol == "ETH_JPY", "switched to ETH_JPY")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "close-all dialog")
         assert app.screen.title_text == "Close ALL BUY positions of ETH_JPY?"
-        assert ("Kept", "1 positions of other symbols") in app.screen.lines
+        assert ("Kept", "1 position of another symbol") in app.screen.lines
         await pilot.press("y")
         await wait_for(pilot, lambda: positions.row_count == 1, "ETH position closed")
         assert not (await rest.get_open_positions("ETH_JPY")).list
