@@ -98,7 +98,7 @@ class KeyFooter(RenderMemo, Footer):
 
     DEFAULT_CSS = """
     KeyFooter > .footer-pinned {
-        dock: right; width: auto; height: 1; background: $footer-background;
+        dock: right; width: auto; height: 1; background: $panel;
     }
     KeyFooter > .footer-pinned > FooterKey.-command-palette { dock: none; }
     """
