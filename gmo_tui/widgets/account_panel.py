@@ -19,7 +19,7 @@ from gmo_tui.exchange.models import Margin, SymbolRule, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
-from gmo_tui.market.formatting import JST, fmt, fmt_fine, jst_time
+from gmo_tui.market.formatting import JST, fmt, fmt_fine, fmt_grouped, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
@@ -299,9 +299,9 @@ class AccountPanel(Vertical):
                     symbol,
                     (
                         symbol,
-                        f"{taker * 100:f}%",
-                        f"{maker * 100:f}%",
-                        "-" if limit is None else f"{limit:,f} {unit}",
+                        f"{fmt_grouped(taker * 100)}%",
+                        f"{fmt_grouped(maker * 100)}%",
+                        "-" if limit is None else f"{fmt_grouped(limit)} {unit}",
                     ),
                 )
             )

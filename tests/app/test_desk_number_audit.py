@@ -10,6 +10,7 @@ from decimal import Decimal
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.view_state import ViewState, save_view_state
 from gmo_tui.widgets.account_panel import TABS
+from gmo_tui.widgets.keyed_table import KeyedTable
 from tests.app.conftest import wait_for, wait_ready
 
 STRAY = re.compile(r"\d\.0\b(?!\.)")
@@ -79,6 +80,16 @@ async def test_every_screen_one_number_format(sim, make_app, rest):
             await wait_for(pilot, lambda t=tab: app.main.account.active == t, tab)
             await pilot.pause()
             look(f"account {tab}")
+        # the ticket's estimate: the fee rate as GMO states it (0.05%, 0%: not 0.000%)
+        await pilot.press("b")
+        await wait_for(
+            pilot, lambda: app.focused is not None and app.focused.id == "ticket-size", "ticket"
+        )
+        await pilot.pause()
+        look("ticket")
+        rates = re.findall(r"(?:maker|taker) (-?[\d.]+)%", screen_text(app))
+        assert rates and not [r for r in rates if re.search(r"\.\d*0$", r)], rates
+        await pilot.press("escape")
         # the MARKET confirm: estimated average and slippage
         app.main.ladder.focus()
         await pilot.press("B")
@@ -98,6 +109,14 @@ async def test_every_screen_one_number_format(sim, make_app, rest):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "close-all")
         look("close-all dialog")
         await pilot.press("n")
+        # the fee table: rates as GMO states them (0.05%, not 0.0500%), limits grouped
+        fees = app.main.query_one("#fees-table", KeyedTable)
+        for key in fees.keys():
+            for column in ("taker", "maker"):
+                rate = str(fees.get_cell(key, column))
+                assert not re.search(r"\.\d*0%$", rate), (key, rate)
+            if found := strays(str(fees.get_cell(key, "limit")), set()):
+                seen[f"fee limit {key}"] = found
         notices = "\n".join(app.main.notices)
         if found := strays(notices, ids()):
             seen["notices"] = found
