@@ -287,7 +287,7 @@ class GmoTuiApp(App[None]):
         if not self.is_running or not self.main.is_mounted:
             return
         self.main.show_entry()
-        self.main.deck_flows.show(self.main.status)  # REC; a replay's position (no latency)
+        self.main.deck_flows.show(self.main.status, self.main.header)  # REC; REPLAY; its position
         if not self.show_metrics:
             return
         session = self.session

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gmo_tui.exchange.auth import Credentials
+    from gmo_tui.keymap_clashes import BoundKey
     from gmo_tui.paper import PaperExchange
 
 from gmo_tui import __version__
@@ -180,31 +181,49 @@ def run_keys(args: argparse.Namespace) -> int:
 
 def binding_ids() -> frozenset[str]:
     """Every binding id of the app's screens and widgets (the ids ``[keymap]`` may remap)."""
+    return frozenset(b.binding_id for b in bound_keys())
+
+
+def bound_keys() -> list[BoundKey]:
+    """Every binding with an id of the app's screens and widgets, with its keys and where it is
+    active (for :func:`~gmo_tui.keymap_clashes.clashes`)."""
     import importlib
     import pkgutil
 
+    from textual.app import App
     from textual.binding import Binding
     from textual.dom import DOMNode
+    from textual.screen import ModalScreen, Screen
 
     import gmo_tui.app  # noqa: F401 - the app class and everything it composes
     import gmo_tui.screens
     import gmo_tui.widgets
+    from gmo_tui.keymap_clashes import BoundKey, key_set
 
     for package in (gmo_tui.screens, gmo_tui.widgets):
         for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             importlib.import_module(module.name)
-    ids: set[str] = set()
+    found: dict[tuple[str, str], BoundKey] = {}
     pending: list[type[DOMNode]] = [DOMNode]
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         if not cls.__module__.startswith("gmo_tui."):
             continue
+        modal = issubclass(cls, ModalScreen)
+        everywhere = issubclass(cls, App) or (issubclass(cls, Screen) and not modal)
         for klass in cls.__mro__:
             for binding in Binding.make_bindings(klass.__dict__.get("BINDINGS", ())):
                 if binding.id:
-                    ids.add(binding.id)
-    return frozenset(ids)
+                    found[(binding.id, cls.__qualname__)] = BoundKey(
+                        binding.id,
+                        key_set(binding.key),
+                        scope=cls.__qualname__,
+                        layer=cls.__qualname__ if modal else "main",
+                        everywhere=everywhere,
+                        description=binding.description,
+                    )
+    return list(found.values())
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -217,8 +236,10 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"gmo-tui: cannot open the log file: {exc}", file=sys.stderr)
         return 2
     try:
+        keys = bound_keys()
         settings = cfg.load_settings(
-            binding_ids=binding_ids(),
+            binding_ids=frozenset(b.binding_id for b in keys),
+            bound_keys=keys,
             symbol=args.symbol,
             theme=args.theme,
             endpoint=args.endpoint,

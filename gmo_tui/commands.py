@@ -62,7 +62,7 @@ PALETTE_ACTIONS = (
         N_("Export executions to CSV (trading days)"),
         N_("As gmo-tui export; a private file in the data directory"),
     ),
-    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; a on a ladder level sets one")),
+    ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; ! on a ladder level sets one")),
     (
         "new_alert('price_above')",
         N_("Alert: price crosses above"),

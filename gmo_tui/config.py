@@ -36,6 +36,7 @@ from gmo_tui.config_values import (
 )
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.i18n import N_, _, language_problem
+from gmo_tui.keymap_clashes import BoundKey, clashes
 from gmo_tui.market.safety import SafetyLimits
 from gmo_tui.market.sizing import parse_sizes_table
 from gmo_tui.private_files import (
@@ -279,7 +280,10 @@ assert set(_CHECKS) == set(Settings.__dataclass_fields__)
 
 
 def _check_keymap(
-    keymap: Mapping[str, Any], where: str, binding_ids: Collection[str] | None
+    keymap: Mapping[str, Any],
+    where: str,
+    binding_ids: Collection[str] | None,
+    bound_keys: Collection[BoundKey] | None = None,
 ) -> dict[str, str]:
     checked: dict[str, str] = {}
     for binding_id, keys in keymap.items():
@@ -291,6 +295,21 @@ def _check_keymap(
         if (problem := key_problem(keys)) is not None:
             raise ConfigError(f"{where}: [keymap] {show(binding_id)} = {show(keys)}: {problem}")
         checked[binding_id] = keys
+    found = clashes(bound_keys or (), checked)
+    if found:
+        binding_id, key, other = found[0]
+        raise ConfigError(
+            _(
+                "{where}: [keymap] {id} = {keys}: {key} is also {other}, active at the same "
+                "time; one would hide the other (the help screen, ?, lists every key)"
+            ).format(
+                where=where,
+                id=show(binding_id),
+                keys=show(checked[binding_id]),
+                key=show(key),
+                other=other,
+            )
+        )
     return checked
 
 
@@ -299,13 +318,16 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     *,
     binding_ids: Collection[str] | None = None,
+    bound_keys: Collection[BoundKey] | None = None,
     **overrides: Any,
 ) -> Settings:
     """Defaults, then ``config.toml``, then environment, then ``overrides`` (non-None flags).
 
     ``path`` defaults to ``config.toml`` in :func:`config_dir`; its directory, the file and the
     directory's ``themes/`` must be trusted. ``binding_ids``: every binding id of the app, when
-    known; a keymap entry for any other id is an error. Raises :class:`ConfigError`.
+    known; a keymap entry for any other id is an error. ``bound_keys``: every binding's keys and
+    scope, when known; a remap that gives a key to two bindings active at once is an error
+    (:func:`~gmo_tui.keymap_clashes.clashes`). Raises :class:`ConfigError`.
     """
     env = os.environ if env is None else env
     path = path or config_dir() / CONFIG_FILE
@@ -329,7 +351,7 @@ def load_settings(
                 )
             values[key] = _checked(key, value, str(path), text_source=False)
         if "keymap" in values:
-            values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids)
+            values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids, bound_keys)
         if "safety" in values:
             safety_limits(values["safety"], str(path))
     for var, name in _ENV.items():

@@ -230,7 +230,7 @@ class PricePicked(Message):
 
 @dataclass
 class AlertAtPrice(Message):
-    """``a`` on a ladder level: a price alert at ``price``."""
+    """``!`` on a ladder level: a price alert at ``price``."""
 
     price: Decimal
 

@@ -8,8 +8,11 @@ the socket reconnected with the new URL) when an extension fails, checked after 
 
 Staleness: ``executionEvents``, ``orderEvents`` and ``positionEvents`` are naturally quiet and
 are never flagged STALE on silence; ``positionSummaryEvents`` subscribed with option
-``PERIODIC`` (a frame every 5 s) is STALE after ``stale_after`` seconds of silence. Override
-with ``stale_after_by_channel``.
+``PERIODIC`` is STALE after ``stale_after`` seconds of silence while the account holds margin
+positions. GMO's frames on that channel are per position summary (a symbol and side: INIT on
+subscribe, UPDATE on a change, PERIODIC every 5 s), so an account without positions gets none:
+with ``holds_positions`` (the account's positions as the app knows them from the exchange)
+that silence is not STALE. Override with ``stale_after_by_channel``.
 
 The socket turns LIVE only once every subscription has been sent, so a REST back-fill started
 on that LIVE covers the gap since the drop. After a reconnect, run such a back-fill on every
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -59,9 +63,12 @@ class PrivateStream(StreamBase):
         extend_every: float = 30 * 60,
         token_check_interval: float = 30.0,
         tokens: TokenManager | None = None,
+        holds_positions: Callable[[], bool] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(endpoint, stale_after=stale_after, **options)
+        self.holds_positions = holds_positions
+        """Whether the account holds margin positions (None: unknown, summaries expected)."""
         self.ws_base = ws_url(endpoint, "")
         self.tokens = tokens or TokenManager(rest, extend_every=extend_every, clock=self._clock)
         self.token_check_interval = token_check_interval
@@ -93,6 +100,14 @@ class PrivateStream(StreamBase):
         if sub.channel == PrivateChannel.POSITION_SUMMARY_EVENTS and sub.option == PERIODIC:
             return self.stale_after
         return None
+
+    def _silence_expected(self, sub: Subscription) -> bool:
+        """No position, no summary: positionSummaryEvents' frames are per position summary."""
+        return (
+            sub.channel == PrivateChannel.POSITION_SUMMARY_EVENTS
+            and self.holds_positions is not None
+            and not self.holds_positions()
+        )
 
     async def _url(self) -> str:
         if self._renew_token:

@@ -183,6 +183,8 @@ class Subscription:
     sent_at: float | None = None  # when subscribed on the current connection
     last_frame: float | None = None
     stale: bool = False
+    quiet_expected_at: float | None = None
+    """The last check at which the exchange's rules predicted this silence (not counted)."""
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -243,7 +245,8 @@ class StreamBase:
     ``detail="reconnect in 2.4 s (attempt 3): <why>"`` after any failure of connect or receive;
     DOWN after ``close()`` or ``max_attempts`` failures in a row (``None``: never give up).
     Per subscription: STALE after ``stale_limit(sub)`` seconds without a frame for it (checked
-    every ``watch_interval``), LIVE again on its next frame.
+    every ``watch_interval``), LIVE again on its next frame; a silence the exchange's rules
+    predict (:meth:`_silence_expected`) is not counted.
 
     Options: ``stale_after`` (seconds) and ``stale_after_by_channel`` (``{channel: seconds or
     None}``, None = never stale); ``command_interval`` or a shared ``pacer``; reconnect delay
@@ -389,6 +392,11 @@ class StreamBase:
 
     def _default_stale_limit(self, sub: Subscription) -> float | None:
         return self.stale_after
+
+    def _silence_expected(self, sub: Subscription) -> bool:
+        """True while the exchange sends nothing on ``sub`` by its own rules: the watchdog then
+        does not count the silence (it counts again from the first check this is False)."""
+        return False
 
     # ------------------------------------------------------------------ hooks for subclasses
 
@@ -707,7 +715,12 @@ class StreamBase:
                 limit = self.stale_limit(sub)
                 if limit is None:
                     continue
-                since = max(sub.sent_at, sub.last_frame or -math.inf)
+                if self._silence_expected(sub):
+                    sub.quiet_expected_at = now
+                    continue
+                since = max(
+                    sub.sent_at, sub.last_frame or -math.inf, sub.quiet_expected_at or -math.inf
+                )
                 silent = now - since
                 if silent >= limit:
                     sub.stale = True

@@ -1,6 +1,7 @@
 """Tape deck flows: the record toggle and the replay keys (pause / play, step, speed), each
 said on screen; and what the status bar shows of them (``REC`` and the file; the replay's
-state, speed and position in place of the feed latency, whose recorded timestamps are old)."""
+state, speed and position in place of the feed latency, whose recorded timestamps are old); and
+``REPLAY`` with the speed as the header's mode word, so a recording is never taken for the market."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from gmo_tui.i18n import N_, _
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
+from gmo_tui.widgets.market_header import MarketHeader
 from gmo_tui.widgets.status_bar import StatusBar
 
 REPLAY_STATES = (N_("playing"), N_("paused"), N_("ended"))
@@ -25,10 +27,20 @@ class DeckHost(Protocol):
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
 
 
+def replay_speed(status: dict[str, Any]) -> str:
+    """``x2``, ``max``; ``""`` when the status does not say (or says something unreadable)."""
+    speed = status.get("speed")
+    if speed == "max":
+        return "max"
+    try:
+        return f"x{float(speed):g}" if speed is not None else ""
+    except (TypeError, ValueError):
+        return ""
+
+
 def replay_text(status: dict[str, Any]) -> str:
     """``REPLAY playing x2 12:34:56`` (the recorded time of the frame being played)."""
-    speed = status.get("speed", "1")
-    shown = "max" if speed == "max" else f"x{float(speed):g}"
+    shown = replay_speed({"speed": "1", **status})
     position = str(status.get("position") or "")
     clock = position[11:19] if len(position) >= 19 else position
     return (
@@ -105,9 +117,10 @@ class DeckFlows:
         self._replay(lambda: deck.set_speed(chosen), "replay speed")
 
     # ------------------------------------------------------------------ status bar
-    def show(self, bar: StatusBar) -> None:
+    def show(self, bar: StatusBar, header: MarketHeader) -> None:
         deck = self.session.deck
         path = deck.recording
         bar.record_text = "" if path is None else _("REC {file}").format(file=path.name)
         replay = deck.replay
         bar.replay_text = "" if replay is None else replay_text(replay)
+        header.replay = None if replay is None else replay_speed(replay)

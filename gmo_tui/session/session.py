@@ -603,7 +603,16 @@ class Session:
         reconnect or a silent channel reconciles now."""
         service = self.service
         assert service is not None
-        stream = self.private = PrivateStream(self.rest, self.settings.endpoint, pacer=self.pacer)
+        positions = service.positions
+
+        def holds_positions() -> bool:  # without one the exchange sends no position summary
+            return len(positions) > 0 or any(
+                s.sum_position_quantity > 0 for s in positions.summaries()
+            )
+
+        stream = self.private = PrivateStream(
+            self.rest, self.settings.endpoint, pacer=self.pacer, holds_positions=holds_positions
+        )
 
         async def subscribe_all() -> None:
             for channel in PRIVATE_CHANNELS:

@@ -12,9 +12,10 @@
   second. Symbols without WebSocket subscribers move at ``idle_factor`` of those rates to keep
   CPU modest. A frozen market (``MarketRates.frozen()``) is built once (books, a half hour of
   trades) and then never moves.
-* :class:`Schedule` (when to step, event credits) and :func:`open_house_accounts` are shared with
-  the demo market of :mod:`~gmo_tui.sim.market_recorded`, which ``--demo`` and ``gmo-tui sim``
-  use; this random walk is ``SimState``'s default, the tests' market.
+* :class:`SteppingMarket` (rates, the exchange-facing calls, the step loop over the symbols),
+  :class:`Schedule` (when to step, event credits) and :func:`open_house_accounts` are shared
+  with the demo market of :mod:`~gmo_tui.sim.market_recorded`, which ``--demo`` and
+  ``gmo-tui sim`` use; this random walk is ``SimState``'s default, the tests' market.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
+from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
 
 if TYPE_CHECKING:
@@ -133,7 +135,14 @@ def open_house_accounts(state: SimState) -> None:
             state.engine.open_account(account, jpy=Decimal("1e15"), unlimited=True)
 
 
-class SyntheticMarket:
+class SteppingMarket:
+    """What a market stepped by a :class:`Schedule` shares (the random walk here, the demo
+    market of :mod:`~gmo_tui.sim.market_recorded`): its rates, a seeded ``random.Random`` per
+    symbol, the symbols traded since they were last looked at (``traded``), the calls of a
+    :class:`~gmo_tui.sim.market_source.MarketSource`, and :meth:`step`: nothing while frozen,
+    else :meth:`step_symbols` with the symbols that have subscribers. A market makes its books
+    and prints in :meth:`build` and :meth:`step_symbols`."""
+
     def __init__(self, state: SimState, rates: MarketRates) -> None:
         from gmo_tui.sim.engine import MARKET_MAKER
 
@@ -142,13 +151,48 @@ class SyntheticMarket:
         self.rates = rates
         self.maker = MARKET_MAKER
         self.rng = {symbol: random.Random(f"{state.seed}:{symbol}") for symbol in SYMBOL_RULES}
-        self.mid: dict[str, int] = {}  # in ticks
-        self.quotes: dict[str, dict[tuple[Side, int], int]] = {s: {} for s in SYMBOL_RULES}
         self.schedule = Schedule(lambda: self.rates, self.step)
         self.traded: set[str] = set()
+        open_house_accounts(state)
+
+    def build(self) -> None:
+        """The market as it stands before anybody connects."""
+        raise NotImplementedError
+
+    def step_symbols(self, elapsed: float, active: set[str]) -> None:
+        """Advance every symbol by ``elapsed`` seconds (``active``: those with subscribers)."""
+        raise NotImplementedError
+
+    def on_engine_event(self, event: object) -> None:
+        if isinstance(event, PublicTrade):
+            self.traded.add(event.symbol)
+
+    def activate(self, symbol: str) -> None:
+        """A socket subscribed to ``symbol``: re-plan the schedule at once."""
+        self.schedule.wake()
+
+    def set_rates(self, rates: MarketRates) -> None:
+        self.rates = rates
+        self.schedule.wake()
+
+    def step(self, elapsed: float) -> None:
+        """Advance the market by ``elapsed`` real seconds."""
+        if self.rates.frozen_market or self.state.frozen:
+            return
+        self.step_symbols(elapsed, self.state.hub.active_symbols())
+
+    async def run(self) -> None:
+        """The market's schedule: steps as often as the busiest active rate needs."""
+        await self.schedule.run()
+
+
+class SyntheticMarket(SteppingMarket):
+    def __init__(self, state: SimState, rates: MarketRates) -> None:
+        super().__init__(state, rates)
+        self.mid: dict[str, int] = {}  # in ticks
+        self.quotes: dict[str, dict[tuple[Side, int], int]] = {s: {} for s in SYMBOL_RULES}
         self.moves = 0
         self.trades = 0
-        open_house_accounts(state)
 
     # ------------------------------------------------------------------------ geometry
 
@@ -302,24 +346,8 @@ class SyntheticMarket:
         for symbol in SYMBOL_RULES:
             self.requote(symbol)
 
-    def on_engine_event(self, event: object) -> None:
-        if type(event).__name__ == "PublicTrade":
-            self.traded.add(event.symbol)  # type: ignore[attr-defined]
-
-    def activate(self, symbol: str) -> None:
-        """A socket subscribed to ``symbol``: re-plan the schedule at once."""
-        self.schedule.wake()
-
-    def set_rates(self, rates: MarketRates) -> None:
-        self.rates = rates
-        self.schedule.wake()
-
-    def step(self, elapsed: float) -> None:
-        """Advance the market by ``elapsed`` real seconds."""
+    def step_symbols(self, elapsed: float, active: set[str]) -> None:
         rates = self.rates
-        if rates.frozen_market or self.state.frozen:
-            return
-        active = self.state.hub.active_symbols()
         for symbol in SYMBOL_RULES:
             factor = 1.0 if symbol in active else rates.idle_factor
             moves = self.schedule.due((symbol, "book"), rates.books_per_s * factor, elapsed)
@@ -342,7 +370,3 @@ class SyntheticMarket:
                     min(self.schedule.due((symbol, "ticker"), rates.tickers_per_s, elapsed), 1)
                 ):
                     self.state.hub.publish_ticker(symbol)
-
-    async def run(self) -> None:
-        """The market's schedule: steps as often as the busiest active rate needs."""
-        await self.schedule.run()

@@ -22,20 +22,17 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from gmo_tui.exchange.enums import ExecutionType, Side, TimeInForce
-from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.market import (
     BUILD_SPAN_S,
     INITIAL_TRADES,
     TAKER,
     MarketRates,
-    Schedule,
-    open_house_accounts,
+    SteppingMarket,
 )
 from gmo_tui.sim.market_shape import BookShape, PrintShape, Timeline, size_of
 from gmo_tui.sim.rules import SimError
@@ -72,28 +69,19 @@ class Cursor:
         return self.base * (1 + direction * stretch * (recorded - self.origin) / self.origin)
 
 
-class RecordedMarket:
+class RecordedMarket(SteppingMarket):
     """The demo market (see the module docstring)."""
 
     def __init__(self, state: SimState, rates: MarketRates, timeline: Timeline) -> None:
-        from gmo_tui.sim.engine import MARKET_MAKER
-
-        self.state = state
-        self.engine = state.engine
-        self.rates = rates
+        super().__init__(state, rates)
         self.timeline = timeline
-        self.maker = MARKET_MAKER
-        self.schedule = Schedule(lambda: self.rates, self.step)
-        self.rng = {symbol: random.Random(f"{state.seed}:{symbol}") for symbol in SYMBOL_RULES}
         self.cursors: dict[str, Cursor] = {}
         # (side, price in ticks) -> (order id, size placed)
         self.quotes: dict[str, dict[tuple[Side, int], tuple[int, Decimal]]] = {
             s: {} for s in SYMBOL_RULES
         }
-        self.traded: set[str] = set()
         self.passes_done = 0
         self.stretch = {s: timeline.stretch(s) for s in SYMBOL_RULES}
-        open_house_accounts(state)
 
     # ------------------------------------------------------------------ geometry
 
@@ -248,23 +236,8 @@ class RecordedMarket:
         for symbol in SYMBOL_RULES:
             self.advance(symbol, 0.0, books=True, prints=1)
 
-    def on_engine_event(self, event: object) -> None:
-        if isinstance(event, PublicTrade):
-            self.traded.add(event.symbol)
-
-    def activate(self, symbol: str) -> None:
-        self.schedule.wake()
-
-    def set_rates(self, rates: MarketRates) -> None:
-        self.rates = rates
-        self.schedule.wake()
-
-    def step(self, elapsed: float) -> None:
-        """Advance the market by ``elapsed`` real seconds."""
+    def step_symbols(self, elapsed: float, active: set[str]) -> None:
         rates = self.rates
-        if rates.frozen_market or self.state.frozen:
-            return
-        active = self.state.hub.active_symbols()
         schedule = self.schedule
         for symbol in SYMBOL_RULES:
             if symbol in active:
@@ -276,9 +249,6 @@ class RecordedMarket:
             else:
                 due = schedule.due((symbol, "book"), rates.books_per_s * rates.idle_factor, elapsed)
                 self.advance(symbol, elapsed, books=due > 0, prints=rates.idle_factor)
-
-    async def run(self) -> None:
-        await self.schedule.run()
 
 
 def recorded_market(timeline: Timeline) -> Callable[[SimState, MarketRates], RecordedMarket]:

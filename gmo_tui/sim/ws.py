@@ -4,7 +4,10 @@
 public trades to ``trades`` subscribers, book changes to ``orderbooks`` subscribers (coalesced
 to the configured snapshots per second), tickers on the market's schedule, and each account's
 execution/order/position/positionSummary events to its private sockets (INIT frames on
-subscribe, PERIODIC every 5 s of sim-clock time with option ``PERIODIC``).
+subscribe, PERIODIC every 5 s of sim-clock time with option ``PERIODIC``). A positionSummary
+frame is one position summary (a symbol and a side, as the docs' frame shows): an account
+without positions gets none, INIT and PERIODIC included; the close of a side's last position
+sends one UPDATE with zero quantities.
 
 Every print is one ``trades`` frame carrying the taker's side, with or without ``TAKER_ONLY``
 (the seed does not say what else GMO sends without it); re-subscribing replaces the option.

@@ -147,6 +147,7 @@ class BracketManager:
         self._trail_refused: dict[tuple[int, int], Decimal] = {}
         self._dirty: set[int] = set()
         self._touched: set[str] = set()  # symbols whose book changed since last looked at
+        self._retrail: set[str] = set()  # symbols whose trailing waits for a change to end
         self._worker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.linker = BracketLinker(service.journal)
@@ -361,6 +362,10 @@ class BracketManager:
             self._kick([b.id for b in self.open_brackets()])
 
     def on_account_changed(self, part: AccountPart) -> None:
+        if part is AccountPart.ORDERS and self._retrail:
+            # a stop's change may have ended: trailing looks again, at the touch as it is now
+            self._touched |= self._retrail
+            self._retrail.clear()
         if part is not AccountPart.FILLS:
             self._kick([b.id for b in self.open_brackets()])
 
@@ -475,9 +480,12 @@ class BracketManager:
         if bracket.state.is_final:
             await self._save_if(bracket, before)
             return
-        entry = self._state(bracket.entry_order_id)
+        entry = self.service.tracker.get(bracket.entry_order_id) if bracket.entry_order_id else None
         if entry is not None and entry.is_terminal:
-            bracket.entry_done = True
+            # done once every fill the exchange counts is a lot: its end (an orderEvent) may
+            # come before its fills (executionEvents), which then make the lots and exits
+            absorbed = sum((lot.size for lot in bracket.lots), Decimal(0))
+            bracket.entry_done = absorbed >= entry.filled
         if bracket.state is BracketState.CANCELLING:
             await self._sync_cancelling(bracket)
         else:
@@ -521,6 +529,7 @@ class BracketManager:
         if lot.stop_order_id is not None:
             state = self._state(lot.stop_order_id)
             if state is None or state not in _GONE:
+                self._adopt_stop_price(lot)
                 return
             gone = lot.stop_order_id
             lot.retired_stops.append(gone)
@@ -544,6 +553,15 @@ class BracketManager:
         if lot.stop_sending is not None or lot.stop_intent_id is not None or lot.stop_error:
             return
         await self._place_stop(bracket, lot)
+
+    def _adopt_stop_price(self, lot: Lot) -> None:
+        """The stop's price as the exchange last said it (a change whose reply was lost may
+        have been applied); not while a change is in flight."""
+        tracked = self.service.tracker.get(lot.stop_order_id) if lot.stop_order_id else None
+        if tracked is None or tracked.price is None or tracked.state is OrderState.MODIFYING:
+            return
+        if tracked.state.is_active and tracked.price != lot.stop_price:
+            lot.stop_price = tracked.price
 
     def _retire_take_profit(self, bracket: Bracket, lot: Lot) -> None:
         """A closed lot's take-profit is over (the stop, or the take-profit itself, closed it)."""
@@ -730,8 +748,13 @@ class BracketManager:
         trail = bracket.spec.trail
         if trail is None or lot.stop_order_id is None or lot.stop_price is None:
             return
-        if self._state(lot.stop_order_id) not in (OrderState.WAITING, OrderState.ORDERED):
-            return  # being changed or cancelled, or over: leave it
+        state = self._state(lot.stop_order_id)
+        if state is OrderState.MODIFYING:
+            # a change is in flight: looked at again when it ends (an ORDERS update)
+            self._retrail.add(bracket.symbol)
+            return
+        if state not in (OrderState.WAITING, OrderState.ORDERED):
+            return  # being cancelled, or over: leave it
         rule = self.service.rules[bracket.symbol]
         long = bracket.spec.side is Side.BUY
         if long:
@@ -751,6 +774,10 @@ class BracketManager:
                 bracket,
                 _("trailing stop {previous} -> {wanted}").format(previous=previous, wanted=wanted),
             )
+        elif result.outcome in (Outcome.BLOCKED, Outcome.UNKNOWN) and result.intent_id:
+            # an earlier change is unresolved, or this one's reply was lost: not a refusal of
+            # the price; trailing looks again once the order's state is known
+            self._retrail.add(bracket.symbol)
         elif result.outcome is Outcome.REJECTED and result.code == CHANGE_LIMIT_CODE:
             # the exchange allows 20 changes per order: the stop is replaced at the new price
             if await self._cancel_stop(bracket, lot) and lot.is_open:

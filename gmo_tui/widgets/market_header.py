@@ -1,6 +1,7 @@
 """The header line: symbol, last, 24h change, the net position with its P&L (size, average
 price, unrealised at the touch, today's realised net of fees), bid/ask/spread, high/low,
-volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER). Market figures
+volume, exchange status and mode (LIVE, DEMO, SIM: a local exchange, PAPER; REPLAY with its speed
+while the exchange replays a recording, whatever the mode it was started in). Market figures
 and the P&L repaint at most every :data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S`
 (coalesced, the latest shown).
 
@@ -36,6 +37,8 @@ class MarketHeader(RenderMemo, Widget):
     ask: reactive[Decimal | None] = reactive(None, repaint=False, init=False)
     exchange_status: reactive[str] = reactive("?")
     mode: reactive[str] = reactive("LIVE")
+    replay: reactive[str | None] = reactive(None)
+    """The exchange replays a recording: its speed (``x2``, ``max``; ``""`` unknown); None: not."""
     tick: reactive[Decimal] = reactive(Decimal("1"))
     endpoint: reactive[str] = reactive("")
     """A non-default endpoint (shown so nobody mistakes it for the real exchange)."""
@@ -101,17 +104,25 @@ class MarketHeader(RenderMemo, Widget):
             text.append(_(" JPY"))
         return text
 
+    def mode_word(self) -> str:
+        """``REPLAY x2`` while the exchange replays (a recording is not the market), else the
+        mode the app was started in."""
+        if self.replay is None:
+            return self.mode
+        return f"{_('REPLAY')} {self.replay}".rstrip()
+
+    def _mode_colour(self) -> str:
+        """Anything but the real market is drawn as a warning."""
+        if self.replay is not None or self.mode in ("DEMO", "PAPER", "SIM"):
+            return "warning"
+        return "primary"
+
     def _line(self, dropped: tuple[str, ...] = ()) -> Text:
         with_range = "range" not in dropped
         pd = decimals_of(self.tick)
         t = self.ticker
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(
-            f" {self.mode} ",
-            style=_style(
-                self, "warning" if self.mode in ("DEMO", "PAPER", "SIM") else "primary", True
-            ),
-        )
+        text.append(f" {self.mode_word()} ", style=_style(self, self._mode_colour(), True))
         if self.endpoint:
             text.append(f" {self.endpoint} ", style=_style(self, "warning"))
         status = self.exchange_status

@@ -121,8 +121,14 @@ class OrderBookLadder(DirectLines, can_focus=True):
             id="book.move",
             tooltip="Move my selected (Orders) or nearest order to the cursor",
         ),
+        # not ``a``: that is the app's Account pane, reachable from the book too
         Binding(
-            "a", "alert", "Alert", show=False, id="book.alert", tooltip="Price alert at this level"
+            "exclamation_mark",
+            "alert",
+            "Alert",
+            show=False,
+            id="book.alert",
+            tooltip="Price alert at this level",
         ),
         Binding(
             "left_square_bracket",

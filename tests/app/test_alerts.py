@@ -78,7 +78,7 @@ def prices_since(app: GmoTuiApp, seen: int) -> list[Decimal]:
     return [p.price for p in app.session.tapes[SYMBOL].since(seen)]
 
 
-async def test_a_on_the_ladder_sets_a_price_alert_that_fires_once_even_across_a_restart(
+async def test_bang_on_the_ladder_sets_a_price_alert_that_fires_once_even_across_a_restart(
     sim: Any, make_app: Any, rest: GmoRestClient
 ) -> None:
     seen = Seen()
@@ -90,7 +90,7 @@ async def test_a_on_the_ladder_sets_a_price_alert_that_fires_once_even_across_a_
         ladder.focus()
         await pilot.press("up", "up", "up")  # the third ask level
         assert ladder.cursor_price is not None
-        await pilot.press("a")
+        await pilot.press("exclamation_mark")
         engine = app.session.alerts.engine
         (alert,) = await wait_for(pilot, lambda: engine.alerts, "the alert set")
         # the level under the cursor (a depth index: the book may have moved meanwhile)
@@ -387,7 +387,7 @@ async def test_the_alert_keys_are_on_the_help_screen(sim: Any, make_app: Any) ->
         assert isinstance(screen, HelpScreen)
         rows = {(key, ident) for _title, section in screen.sections for key, _d, ident in section}
         assert {
-            ("a", "book.alert"),
+            ("!", "book.alert"),
             ("A", "alerts.list"),
             ("x", "alerts.dismiss"),
             ("X", "alerts.dismiss_all"),

@@ -93,14 +93,16 @@ def test_bad_environment_value_names_the_variable(tmp_path, env, says) -> None:
 def test_good_values_from_env_and_file(tmp_path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
-        'tier = 2\nbell = false\nticker_poll_seconds = 2.5\n[keymap]\n"ticket.buy" = "B,ctrl+b"\n'
+        'tier = 2\nbell = false\nticker_poll_seconds = 2.5\n[keymap]\n"ticket.buy" = "f5,ctrl+b"\n'
         '"app.help" = "question_mark,f1"\n"book.finer" = "["\n'
         "[safety]\nsoft_collar_ticks = 5\nhard_collar_ticks = 20\nmax_book_age = 3\n"
         "[safety.max_size]\nBTC = 0.5\n"
     )
-    settings = cfg.load_settings(path, env={"GMO_TUI_BELL": "on"}, binding_ids=cli.binding_ids())
+    settings = cfg.load_settings(
+        path, env={"GMO_TUI_BELL": "on"}, binding_ids=cli.binding_ids(), bound_keys=cli.bound_keys()
+    )
     assert settings.tier == 2 and settings.bell is True and settings.ticker_poll_seconds == 2.5
-    assert settings.keymap["ticket.buy"] == "B,ctrl+b"
+    assert settings.keymap["ticket.buy"] == "f5,ctrl+b"
     limits = settings.safety_limits()
     assert (limits.soft_collar_ticks, limits.hard_collar_ticks) == (5, 20)
     assert str(limits.max_size["BTC"]) == "0.5"
@@ -175,3 +177,38 @@ def test_the_real_entry_point_exits_2_with_one_line(config, tmp_path, text, says
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith(f"gmo-tui: {config}: ") and says in done.stderr
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("keymap", "says"),
+    [
+        # the ladder's alert back on a: it would hide the Account pane with the book focused
+        ('"book.alert" = "a"', '"book.alert" = "a": "a" is also pane.account'),
+        ('"pane.account" = "b"', '"pane.account" = "b": "b" is also book.buy'),
+        # a key named or typed: slash is /
+        ('"pane.watchlist" = "/"', '"/" is also symbol.search'),
+        # two keys of the app itself
+        ('"ticket.buy" = "B,ctrl+b"', '"B" is also market.buy'),
+    ],
+)
+def test_a_remap_that_hides_another_key_is_refused(tmp_path, keymap: str, says: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[keymap]\n{keymap}\n")
+    with pytest.raises(cfg.ConfigError) as caught:
+        cfg.load_settings(path, env={}, binding_ids=cli.binding_ids(), bound_keys=cli.bound_keys())
+    assert says in str(caught.value) and "one would hide the other" in str(caught.value)
+
+
+def test_remaps_that_hide_nothing_are_kept(tmp_path) -> None:
+    """Moving the Account pane off a frees a for the ladder's alert; a dialog's key may be any
+    key of the main screen (its actions do not run under a dialog); the defaults' own sharing
+    (the ladder's b / s) is the design."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[keymap]\n"pane.account" = "u"\n"book.alert" = "a"\n"confirm.yes" = "b"\n'
+        '"book.buy" = "b,f9"\n'
+    )
+    settings = cfg.load_settings(
+        path, env={}, binding_ids=cli.binding_ids(), bound_keys=cli.bound_keys()
+    )
+    assert settings.keymap["book.alert"] == "a" and settings.keymap["pane.account"] == "u"

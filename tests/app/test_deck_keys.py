@@ -85,6 +85,25 @@ async def test_replay_keys_pause_play_step_and_speed_with_the_position_shown(
         await wait_for(pilot, lambda: "REPLAY ended" in bar.replay_text, "ended shown")
 
 
+async def test_the_header_says_replay_with_its_speed_not_live(make_sim, tmp_path: Path):
+    """Started as LIVE (an endpoint the app cannot tell from GMO's) against an exchange that
+    replays a recording: the header's mode word is REPLAY with the speed, drawn as a warning."""
+    path = tmp_path / "market.gmorec"
+    _write(path)
+    sim = await make_sim(market=replay_market(path, autostart=False), ws_commands_per_s=100)
+    settings = Settings(endpoint=sim.endpoint, symbol="BTC", ws_command_interval=FAST_WS_INTERVAL)
+    app = GmoTuiApp(settings, None, mode="LIVE", journal_path=str(tmp_path / "j.sqlite"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        header = app.main.header
+        await wait_for(pilot, lambda: header._line().plain.startswith(" REPLAY x1 "), "REPLAY x1")
+        line = header._line()
+        assert "LIVE" not in line.plain
+        warning = app.theme_variables["warning"]
+        assert str(line.spans[0].style) == f"bold {warning} reverse"  # as DEMO / PAPER
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: header._line().plain.startswith(" REPLAY x2 "), "x2")
+
+
 async def test_replay_keys_against_an_exchange_that_does_not_replay_say_so(
     sim, make_app, tmp_path, monkeypatch: pytest.MonkeyPatch
 ):

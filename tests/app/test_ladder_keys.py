@@ -312,3 +312,20 @@ async def test_m_moves_the_order_selected_in_the_orders_table_not_the_nearest(si
         await wait_for(pilot, lambda: tracker.get(far.order_id).price == target, "far moved")
         on_exchange = {o.order_id: o.price for o in await active_orders(rest)}
         assert on_exchange == {far.order_id: target, near.order_id: near.price}
+
+
+async def test_with_the_book_focused_a_shows_the_account_and_bang_sets_an_alert(sim, make_app):
+    """The ladder's alert key is ``!``: ``a`` (the Account pane) stays reachable from the book,
+    and both work without leaving it."""
+    app = make_app(sim, credentials=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app, trading=False)
+        ladder = await open_book(pilot, app)
+        assert app.main.active_pane != "account"
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.main.active_pane == "account", "the Account pane")
+        assert app.focused is ladder and app.session.alerts.engine.alerts == []
+        await pilot.press("up", "up", "exclamation_mark")
+        (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "alert set")
+        assert alert.symbol == "BTC_JPY" and alert.level is not None
+        assert app.focused is ladder and app.main.active_pane == "account"

@@ -118,6 +118,17 @@ class Running:
         await self.session.aclose()
 
 
+def keyed_session(sim: Any, listener: Recorder, tmp_path: Path, **options: Any) -> Session:
+    """A session on BTC_JPY with the demo account's key (no loop runs yet)."""
+    return Session(
+        Settings(endpoint=sim.endpoint, symbol="BTC_JPY", **FAST),
+        Credentials(sim.api_key, sim.api_secret, source="test"),
+        listener,
+        journal_path=str(tmp_path / "journal.sqlite"),
+        **options,
+    )
+
+
 def everything_loaded(session: Session) -> bool:
     symbol = session.symbol
     return bool(
@@ -164,12 +175,7 @@ async def test_a_start_in_maintenance_recovers_and_entry_waits_for_every_gate(
     await sim.control("limits", {"ws_commands_per_s": 200, "rest_per_s": 60})
     await sim.control("status", {"status": "MAINTENANCE"})
     listener = Recorder()
-    session = Session(
-        Settings(endpoint=sim.endpoint, symbol="BTC_JPY", **FAST),
-        Credentials(sim.api_key, sim.api_secret, source="test"),
-        listener,
-        journal_path=str(tmp_path / "journal.sqlite"),
-    )
+    session = keyed_session(sim, listener, tmp_path)
     service = session.service
     assert service is not None
     running = Running(session)
@@ -207,12 +213,7 @@ def crossed(symbol: str) -> OrderBook:
 async def test_a_crossed_book_is_said_crossed_and_closes_the_book_gate(sim, tmp_path: Path):
     """Finding 9 (session side): the book row says CROSSED, never LIVE, and entry closes."""
     listener = Recorder()
-    session = Session(
-        Settings(endpoint=sim.endpoint, symbol="BTC_JPY", **FAST),
-        Credentials(sim.api_key, sim.api_secret, source="test"),
-        listener,
-        journal_path=str(tmp_path / "journal.sqlite"),
-    )
+    session = keyed_session(sim, listener, tmp_path)
     running = Running(session)
     try:
         running.run(session.bootstrap(), session.run_public_stream())
@@ -233,13 +234,7 @@ async def test_a_private_event_is_applied_without_any_rest_call(sim, rest, tmp_p
     await sim.control("limits", {"ws_commands_per_s": 200, "rest_per_s": 60})
     listener = Recorder()
     counting = CountingTransport()
-    session = Session(
-        Settings(endpoint=sim.endpoint, symbol="BTC_JPY", **FAST),
-        Credentials(sim.api_key, sim.api_secret, source="test"),
-        listener,
-        journal_path=str(tmp_path / "journal.sqlite"),
-        http_transport=counting,
-    )
+    session = keyed_session(sim, listener, tmp_path, http_transport=counting)
     service = session.service
     assert service is not None
     running = Running(session)
@@ -259,5 +254,40 @@ async def test_a_private_event_is_applied_without_any_rest_call(sim, rest, tmp_p
         assert AccountPart.ORDERS in listener.parts
         private = [p for p in counting.paths[before:] if "/private/" in p]
         assert private == [], private
+    finally:
+        await running.close()
+
+
+async def test_position_summaries_go_stale_only_while_a_position_is_held(sim, rest, tmp_path: Path):
+    """The demo account starts flat: the exchange sends no position summary then, and the
+    session does not call that channel STALE (nor fire a stream alert); once a position is
+    held, summaries are due and a silence is STALE again."""
+    await sim.control("limits", {"ws_commands_per_s": 200, "rest_per_s": 60})
+    states: list[tuple[str, str]] = []
+
+    class Seen(Recorder):
+        def on_stream_state(self, stream: str, state: str, detail: str) -> None:
+            super().on_stream_state(stream, state, detail)
+            states.append((stream, state))
+
+    listener = Seen()
+    session = keyed_session(sim, listener, tmp_path)
+    service = session.service
+    assert service is not None
+    running = Running(session)
+    summary = ("private.positionSummaryEvents", "STALE")
+    try:
+        running.run(session.bootstrap(), session.start_service(), session.run_private_stream())
+        await until(lambda: session.private is not None, "the private stream")
+        stream = session.private
+        assert stream is not None
+        stream.stale_after, stream.watch_interval = 0.3, 0.05  # GMO's 5 s, scaled down
+        await until(lambda: listener.states.get("private") == "LIVE", "private live")
+        await until(lambda: service.gates.is_open(Gate.RECONCILED), "reconciled")
+        await asyncio.sleep(1.5)  # > the watchdog's first period and three stale limits
+        assert len(service.positions) == 0 and summary not in states
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+        await until(lambda: len(service.positions) == 1, "the position applied")
+        await until(lambda: summary in states, "STALE between the 5 s summaries")
     finally:
         await running.close()

@@ -137,6 +137,37 @@ async def test_private_channel_position_summary_periodic(sim, rest) -> None:
     await rec.stop()
 
 
+async def test_position_summaries_are_not_stale_while_the_account_holds_no_position(
+    sim, rest
+) -> None:
+    """GMO sends positionSummaryEvents per position summary: with no position there is none to
+    send (no INIT, no PERIODIC), and that silence is not STALE; with one, silence is."""
+    summaries = await rest.get_position_summary()  # the exchange's records: nothing held
+    assert summaries == []
+    stream = PrivateStream(
+        rest,
+        sim.endpoint,
+        **QUICK,
+        stale_after=0.3,
+        watch_interval=0.05,
+        holds_positions=lambda: bool(summaries),
+    )
+    await stream.subscribe("positionSummaryEvents", "PERIODIC")
+    rec = Recorder(stream)
+    await rec.wait_for(is_state(StreamState.LIVE), timeout=10)
+    await asyncio.sleep(1.0)  # three stale limits of silence, as the exchange's rules predict
+    assert not rec.of(models.PositionSummaryEvent)
+    assert not [s for s in rec.of(StreamStatus) if s.state is StreamState.STALE]
+
+    await open_position(rest)
+    summaries = await rest.get_position_summary()
+    assert summaries
+    # now a PERIODIC frame is due every 5 s: 0.3 s of silence is STALE again
+    stale = await rec.wait_for(is_state(StreamState.STALE, "positionSummaryEvents"), timeout=5)
+    assert stale.symbol is None
+    await rec.stop()
+
+
 # ---------------------------------------------------------------------------- reconnects
 
 

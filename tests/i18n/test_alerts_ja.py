@@ -17,7 +17,7 @@ async def test_alerts_in_japanese(sim, make_app):
         await wait_ready(pilot, app, trading=False)
         await wait_for(pilot, lambda: app.session.tapes["BTC_JPY"].last is not None, "a trade")
         app.main.ladder.focus()
-        await pilot.press("up", "up", "up", "a")
+        await pilot.press("up", "up", "up", "exclamation_mark")
         await wait_for(
             pilot,
             lambda: any(n.startswith("アラート設定: BTC_JPY が ") for n in app.main.notices),

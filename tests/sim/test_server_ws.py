@@ -182,6 +182,30 @@ async def test_position_summary_init_and_periodic_with_the_clock(sim) -> None:
             assert await no_frame(ws, 0.4)
 
 
+async def test_position_summaries_are_per_summary_so_a_flat_account_gets_none(sim) -> None:
+    """As the docs' frame (a symbol and a side) says: no position, no summary, INIT and
+    PERIODIC included; the close of the last position says so once (UPDATE, zero), then none."""
+    await sim.control("limits", {"ws_commands_per_s": 100})
+    async with Gmo(sim) as gmo:
+        token = await gmo.token()
+        async with connect(gmo.ws_url(f"/ws/private/v1/{token}")) as ws:
+            await ws.send(sub("positionSummaryEvents", option="PERIODIC"))
+            assert await no_frame(ws, 0.3)  # no INIT
+            await sim.control("clock", {"advance": 5})
+            assert await no_frame(ws, 0.3)  # no PERIODIC
+            order = {"symbol": "ETH_JPY", "side": "BUY", "executionType": "MARKET", "size": "0.1"}
+            assert (await gmo.post("/v1/order", order))["status"] == 0
+            opened = await recv_json(ws)
+            assert opened["msgType"] == "UPDATE" and opened["sumPositionQuantity"] == "0.1"
+            close = {**order, "side": "SELL"}
+            reply = await gmo.post("/v1/closeBulkOrder", close)
+            assert reply["status"] == 0, reply
+            closed = await recv_json(ws)
+            assert closed["msgType"] == "UPDATE" and closed["sumPositionQuantity"] == "0"
+            await sim.control("clock", {"advance": 5})
+            assert await no_frame(ws, 0.3)  # flat again: no PERIODIC
+
+
 async def test_unknown_token_is_refused_and_maintenance_is_503(sim) -> None:
     async with Gmo(sim) as gmo:
         with pytest.raises(websockets.InvalidStatus) as refused:

@@ -12,6 +12,7 @@ from typing import Any
 
 from gmo_tui.exchange.enums import ExecutionType, OrderStatus, SettleType, Side
 from gmo_tui.market.intent import OrderIntent
+from gmo_tui.market.orders import OrderState
 from gmo_tui.trading.bracket_model import (
     BracketSpec,
     BracketState,
@@ -34,6 +35,7 @@ from tests.trading.bracket_helpers import (
     still,
     trigger_sell_stop,
 )
+from tests.trading.test_lost_change_and_ambiguity import AcceptThenDrop
 
 D = Decimal
 SYMBOL = "BTC_JPY"
@@ -72,6 +74,27 @@ async def _filled_bracket(rig: Any, manager: Any, size: str = "0.01", **exits: A
     assert exchange_active(rig, SYMBOL).keys() == {bracket.entry_order_id}
     await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
     await settle(rig, manager)
+    return bracket
+
+
+async def _trailing_bracket(rig: Any, manager: Any) -> Any:
+    """A filled bracket whose stop, 2 levels below, trails the bid at that distance."""
+    return await _filled_bracket(
+        rig,
+        manager,
+        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
+        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
+        trail=D(2 * STEP),
+    )
+
+
+async def _working_bracket(rig: Any, manager: Any, stop_loss: ExitOffset) -> Any:
+    """A bracket whose LIMIT BUY entry rests below the bid (the market stilled)."""
+    await still(rig.sim)
+    price = await _entry_price(rig)
+    spec = BracketSpec(SYMBOL, Side.BUY, D("0.01"), ExecutionType.LIMIT, price, stop_loss=stop_loss)
+    bracket = (await manager.place(spec)).bracket
+    assert bracket is not None and bracket.entry_order_id is not None
     return bracket
 
 
@@ -208,13 +231,7 @@ async def test_partial_entry_fills_get_exits_of_their_size(rig: Any, tmp_path: P
 
 async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
-    bracket = await _filled_bracket(
-        rig,
-        manager,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(2 * STEP)),
-        take_profit=ExitOffset(OffsetKind.TICKS, D(100 * STEP)),
-        trail=D(2 * STEP),
-    )
+    bracket = await _trailing_bracket(rig, manager)
     (lot,) = bracket.lots
     first = lot.stop_price
     assert first == bracket.spec.price - 2 * STEP
@@ -248,20 +265,95 @@ async def test_trailing_stop_follows_a_favourable_move_only(rig: Any, tmp_path: 
     assert_model_is_exchange(rig, manager, SYMBOL)
 
 
+async def test_trailing_stop_catches_up_when_a_change_in_flight_ends(
+    rig: Any, tmp_path: Path
+) -> None:
+    """A book update that arrives while the stop's change is in flight (MODIFYING) is not lost:
+    when the change ends (an ORDERS update), trailing looks again at the latest touch, without
+    waiting for the next book tick."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _trailing_bracket(rig, manager)
+    (lot,) = bracket.lots
+    first = lot.stop_price
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CHANGE_ORDER] == 1 and lot.stop_price > first
+    raised = lot.stop_price
+    # the exchange has not said yet that the change is done: the app shows it MODIFYING
+    assert rig.service.tracker.get(lot.stop_order_id).state is OrderState.MODIFYING
+
+    # the market rises further while the change is in flight: that update is skipped
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 20 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    book = await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    assert rig.transport.calls[CHANGE_ORDER] == 1 and lot.stop_price == raised
+
+    # the change ends (the reconcile reads the order back: WAITING); no new book tick
+    await settle(rig, manager)
+    assert rig.transport.calls[CHANGE_ORDER] == 2
+    assert lot.stop_price == book.best_bid - 2 * STEP > raised
+    assert rig.account.orders[lot.stop_order_id].price == lot.stop_price
+    await settle(rig, manager)
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_a_trailing_change_whose_reply_is_lost_is_read_back_not_taken_as_refused(
+    rig: Any, tmp_path: Path
+) -> None:
+    """The exchange applies the stop's change but its reply is lost (UNKNOWN): the change is
+    never re-sent, and once the order is read back the lot's stop is the exchange's price."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _trailing_bracket(rig, manager)
+    (lot,) = bracket.lots
+    first = lot.stop_price
+    losing = AcceptThenDrop(rig.rest)
+    rig.service.rest = losing
+    rig.service.resolver.rest = losing
+    move_mid(rig.sim, SYMBOL, bracket.spec.price + 10 * STEP)
+    print_trade(rig.sim, SYMBOL, Side.BUY, D("0.01"))
+    book = await rig.refresh_book(SYMBOL)
+    manager.on_book(SYMBOL)
+    await manager.wait_idle()
+    await rig.service.wait_resolved(10)
+    await settle(rig, manager)
+    assert losing.change_calls == 1  # never re-sent
+    stop = rig.account.orders[lot.stop_order_id]
+    assert stop.price == book.best_bid - 2 * STEP > first  # the exchange applied it
+    assert lot.stop_price == stop.price
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
+async def test_an_entry_whose_end_is_known_before_its_fill_waits_for_the_fill(
+    rig: Any, tmp_path: Path
+) -> None:
+    """The entry's end (EXECUTED, 0.01 filled) can reach the app before its fill (an orderEvent
+    before the executionEvent): the bracket is not said to have ended without a fill; the fill
+    makes the lot and its stop."""
+    manager = attach(rig, tmp_path / "brackets.json")
+    bracket = await _working_bracket(rig, manager, ExitOffset(OffsetKind.TICKS, D(2 * STEP)))
+    await rig.sim.control("fill", {"orderId": bracket.entry_order_id})
+    await rig.service.apply_orders(await rig.rest.get_orders([bracket.entry_order_id]))
+    await manager.wait_idle()
+    entry = rig.service.tracker.get(bracket.entry_order_id)
+    assert entry.state is OrderState.EXECUTED and entry.filled == D("0.01")
+    assert bracket.state is BracketState.WORKING and bracket.lots == []
+    assert "without a fill" not in (bracket.note or "")
+
+    await settle(rig, manager)  # the fill is read (the reconcile's executions)
+    (lot,) = bracket.lots
+    assert lot.size == D("0.01") and lot.stop_order_id in exchange_active(rig, SYMBOL)
+    assert bracket.state is BracketState.WORKING
+    assert_model_is_exchange(rig, manager, SYMBOL)
+
+
 async def test_cancel_a_working_bracket_as_one_unit(rig: Any, tmp_path: Path) -> None:
     manager = attach(rig, tmp_path / "brackets.json")
-    await still(rig.sim)
-    price = await _entry_price(rig)
-    spec = BracketSpec(
-        SYMBOL,
-        Side.BUY,
-        D("0.01"),
-        ExecutionType.LIMIT,
-        price,
-        stop_loss=ExitOffset(OffsetKind.TICKS, D(STEP)),
-    )
-    bracket = (await manager.place(spec)).bracket
-    assert bracket is not None and bracket.entry_order_id is not None
+    bracket = await _working_bracket(rig, manager, ExitOffset(OffsetKind.TICKS, D(STEP)))
     await manager.cancel(bracket.id)
     await settle(rig, manager)
     assert rig.transport.calls[CANCEL_ORDER] == 1  # the entry's cancel is sent once
