@@ -25,17 +25,24 @@ async def test_footer_keeps_help_and_quit_at_80x24(sim, make_app):
         await pilot.press("o")  # the orders table's keys crowd the footer most
         await wait_for(pilot, lambda: app.main.orders.has_focus, "orders focused")
         for action in ("help", "quit", "command_palette"):
-            key = await wait_for(
-                pilot,
-                lambda action=action: next(
-                    (k for k in app.screen.query(FooterKey) if k.action == action), None
-                ),
-                action,
-            )
-            await wait_for(pilot, lambda key=key: on_screen(app, key), f"{action} on screen")
+            # the footer recomposes as the bindings change: look the key up afresh each time
+            def shown(action: str = action) -> FooterKey | None:
+                for key in app.screen.query(FooterKey):
+                    if key.action == action and on_screen(app, key):
+                        return key
+                return None
+
+            key = await wait_for(pilot, shown, f"{action} on screen")
             # nothing covers it: the widget painted at its first cell is the key itself
-            widget, _region = app.screen.get_widget_at(key.region.x, key.region.y)
-            assert widget is key, action
+            await wait_for(
+                pilot,
+                lambda action=action: (
+                    (k := shown(action)) is not None
+                    and app.screen.get_widget_at(k.region.x, k.region.y)[0] is k
+                ),
+                f"{action} uncovered",
+            )
+            assert key.action == action
         await app.shutdown()
 
 
