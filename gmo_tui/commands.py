@@ -55,6 +55,13 @@ PALETTE_ACTIONS = (
     ("pane('tape')", N_("Show trades tape"), ""),
     ("pane('watchlist')", N_("Show watchlist"), ""),
     ("pane('account')", N_("Show account tabs"), ""),
+    ("account_tab(1)", N_("Next account tab (>)"), N_("Positions … History; < the previous")),
+    ("account_tab(-1)", N_("Previous account tab (<)"), N_("Positions … History; > the next")),
+    (
+        "export_csv",
+        N_("Export executions to CSV (trading days)"),
+        N_("As gmo-tui export; a private file in the data directory"),
+    ),
     ("alerts", N_("Alerts: the list (dismiss, delete)"), N_("A; ! on a ladder level sets one")),
     (
         "new_alert('price_above')",

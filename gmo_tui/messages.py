@@ -315,7 +315,10 @@ class ChangeOrder(Message):
 
 @dataclass
 class CancelAll(Message):
-    """Cancel every order of the current symbol."""
+    """Cancel every order of ``symbol`` (the selected row's in the all-symbols view; ``None``:
+    the current symbol)."""
+
+    symbol: str | None = None
 
 
 @dataclass
@@ -330,7 +333,10 @@ class ChangeLosscut(Message):
 
 @dataclass
 class CloseAll(Message):
-    """Close every position of the current symbol."""
+    """Close every position of ``symbol`` (the selected row's in the all-symbols view;
+    ``None``: the current symbol)."""
+
+    symbol: str | None = None
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """Make the README's SVG screenshots from the demo: `python screenshots/make.py`.
 
-Starts the built-in exchange (seed 42, its own thread, like `gmo-tui --demo`), opens a couple of
-orders and a position on the demo account, then drives the app headless and saves each screen
-as an SVG next to this script.
+Starts the built-in exchange as `gmo-tui --demo` does (its own thread, the demo market shaped by
+the shipped recording, `gmo_tui/record/demo_market.py`; seed 42), opens orders and positions on
+BTC_JPY and ETH_JPY on the demo account, then drives the app headless (every symbol listed, `*`;
+config and data in a temporary directory, never the user's) and saves each screen as an SVG next
+to this script.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -21,8 +24,10 @@ from gmo_tui.app import GmoTuiApp  # noqa: E402
 from gmo_tui.config import Settings  # noqa: E402
 from gmo_tui.exchange.auth import Credentials  # noqa: E402
 from gmo_tui.exchange.rest import GmoRestClient  # noqa: E402
+from gmo_tui.record.demo_market import demo_market  # noqa: E402
 from gmo_tui.screens.confirm import ConfirmScreen  # noqa: E402
 from gmo_tui.sim.runner import SimThread  # noqa: E402
+from gmo_tui.view_state import ViewState, save_view_state  # noqa: E402
 
 Step = Callable[[object, GmoTuiApp], Awaitable[None]]
 
@@ -41,11 +46,14 @@ async def seed_account(endpoint: str, key: str, secret: str) -> None:
         book = await rest.get_orderbook("BTC_JPY")
         await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.02"))
         await rest.place_order(
-            "BTC_JPY", "SELL", "LIMIT", Decimal("0.01"), price=book.asks[4].price
+            "BTC_JPY", "SELL", "LIMIT", Decimal("0.01"), price=book.asks[-1].price
         )
         await rest.place_order(
             "BTC_JPY", "BUY", "LIMIT", Decimal("0.03"), price=book.bids[-1].price
         )
+        eth = await rest.get_orderbook("ETH_JPY")
+        await rest.place_order("ETH_JPY", "SELL", "MARKET", Decimal("0.2"))
+        await rest.place_order("ETH_JPY", "BUY", "LIMIT", Decimal("0.5"), price=eth.bids[-1].price)
 
 
 async def ready(pilot, app: GmoTuiApp) -> None:
@@ -57,7 +65,7 @@ async def ready(pilot, app: GmoTuiApp) -> None:
         lambda: app.session.service is not None and app.session.service.gates.enabled,
         "trading",
     )
-    await until(pilot, lambda: app.main.query_one("#orders-table").row_count >= 1, "orders")
+    await until(pilot, lambda: app.main.query_one("#orders-table").row_count >= 2, "orders")
     await until(
         pilot,
         lambda: (
@@ -134,11 +142,14 @@ async def shoot(
 
 
 def main() -> int:
-    sim = SimThread(host="127.0.0.1", port=0, seed=42)
+    sim = SimThread(host="127.0.0.1", port=0, seed=42, market=demo_market())
     sim.start()
     try:
         asyncio.run(seed_account(sim.endpoint, sim.api_key, sim.api_secret))
         with tempfile.TemporaryDirectory() as tmp:
+            for name in ("CONFIG", "DATA", "LOG"):
+                os.environ[f"GMO_TUI_{name}_DIR"] = str(Path(tmp) / name.lower())
+            save_view_state(ViewState(all_symbols=True))
             for name, size, step in SHOTS:
                 path = asyncio.run(shoot(sim, name, size, step, Path(tmp)))
                 print(f"wrote {path.relative_to(HERE.parent)}")

@@ -24,6 +24,7 @@ from gmo_tui.i18n import _
 from gmo_tui.market.account import Account
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill
+from gmo_tui.market.formatting import fmt_grouped
 from gmo_tui.market.positions import Positions
 
 __all__ = ["AlertEngine"]
@@ -143,7 +144,11 @@ class AlertEngine:
                         _("{symbol} last {price} crossed below {level}"),
                     )
                 )
-                words = {"symbol": symbol, "level": f"{alert.level:,}", "price": f"{price:,}"}
+                words = {
+                    "symbol": symbol,
+                    "level": fmt_grouped(alert.level),
+                    "price": fmt_grouped(price),
+                }
                 fired.append(
                     self._fire(
                         alert,
@@ -205,8 +210,8 @@ class AlertEngine:
                 words = {
                     "symbol": symbol,
                     "percent": f"{abs(move):.2f}",
-                    "ref": f"{ref:,}",
-                    "price": f"{price:,}",
+                    "ref": fmt_grouped(ref),
+                    "price": fmt_grouped(price),
                     "seconds": f"{alert.window_s:g}",
                 }
                 fired.append(
@@ -263,9 +268,9 @@ class AlertEngine:
                                 size=position.size,
                                 symbol=position.symbol,
                                 id=position.position_id,
-                                mark=f"{mark:,}",
+                                mark=fmt_grouped(mark),
                                 distance=f"{distance:.2f}",
-                                losscut=f"{position.losscut_price:,}",
+                                losscut=fmt_grouped(position.losscut_price),
                             ),
                             now,
                             position.symbol,
@@ -327,7 +332,7 @@ class AlertEngine:
                         side=_(fill.side.value),
                         size=fill.size,
                         symbol=fill.symbol,
-                        price=f"{fill.price:,}",
+                        price=fmt_grouped(fill.price),
                         order=fill.order_id,
                     ),
                     now,

@@ -143,6 +143,7 @@ def _journal_entries() -> list[Any]:
 
 def _summary(history: History, span: DateRange, where: str) -> None:
     from gmo_tui.export.history import grand_total, totals
+    from gmo_tui.market.formatting import fmt_grouped
 
     err = sys.stderr
     rows = history.executions
@@ -153,15 +154,15 @@ def _summary(history: History, span: DateRange, where: str) -> None:
     )
     for t in totals(rows):
         print(
-            f"  {t.day} {t.symbol:<10} {t.count:>6} executions  bought {t.bought:f}  "
-            f"sold {t.sold:f}  fee {t.fee:f} JPY  loss_gain {t.loss_gain:f} JPY  "
-            f"net {t.net:f} JPY",
+            f"  {t.day} {t.symbol:<10} {t.count:>6} executions  bought {fmt_grouped(t.bought)}  "
+            f"sold {fmt_grouped(t.sold)}  fee {fmt_grouped(t.fee)} JPY  loss_gain {fmt_grouped(t.loss_gain)} JPY  "
+            f"net {fmt_grouped(t.net)} JPY",
             file=err,
         )
     t = grand_total(rows)
     print(
-        f"  {'total':<21} {t.count:>6} executions  fee {t.fee:f} JPY  "
-        f"loss_gain {t.loss_gain:f} JPY  net {t.net:f} JPY",
+        f"  {'total':<21} {t.count:>6} executions  fee {fmt_grouped(t.fee)} JPY  "
+        f"loss_gain {fmt_grouped(t.loss_gain)} JPY  net {fmt_grouped(t.net)} JPY",
         file=err,
     )
     if history.gaps:

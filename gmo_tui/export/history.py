@@ -71,10 +71,13 @@ def jst_date(ts: datetime) -> date:
 
 @dataclass(frozen=True, slots=True)
 class DateRange:
-    """JST calendar dates ``first`` .. ``last``, both included."""
+    """JST calendar dates ``first`` .. ``last``, both included; with ``rollover`` (GMO's 06:00
+    JST: :data:`gmo_tui.market.formatting.DAY_ROLLOVER`) each day starts that much later, so the
+    range is trading days."""
 
     first: date
     last: date
+    rollover: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -82,13 +85,13 @@ class DateRange:
 
     @property
     def start(self) -> datetime:
-        """00:00 JST of ``first``."""
-        return datetime.combine(self.first, time(), JST)
+        """00:00 JST of ``first`` (plus the rollover)."""
+        return datetime.combine(self.first, time(), JST) + self.rollover
 
     @property
     def end(self) -> datetime:
-        """00:00 JST of the day after ``last`` (excluded)."""
-        return datetime.combine(self.last + timedelta(days=1), time(), JST)
+        """00:00 JST of the day after ``last`` (plus the rollover; excluded)."""
+        return datetime.combine(self.last + timedelta(days=1), time(), JST) + self.rollover
 
     def __contains__(self, ts: object) -> bool:
         return isinstance(ts, datetime) and self.start <= ts < self.end

@@ -38,6 +38,23 @@ def fmt(value: Decimal | None, places: int, *, sign: bool = False, commas: bool 
     return format(value, spec)
 
 
+def fmt_fine(value: Decimal | None, places: int, extra: int = 1, *, sign: bool = False) -> str:
+    """A derived figure (a mid, an average, a ratio): ``places`` decimals (the symbol's), and
+    up to ``extra`` more only when the value has them (``14,997,000`` and ``14,995,102.5``, never
+    ``14,997,000.0``); grouped thousands."""
+    if value is None:
+        return "-"
+    fine = value.quantize(Decimal(1).scaleb(-(places + extra)))
+    needed = decimals_of(fine) if fine else 0
+    return fmt(fine, max(places, min(needed, places + extra)), sign=sign)
+
+
+def fmt_grouped(value: Decimal, *, sign: bool = False) -> str:
+    """``value`` with grouped thousands and only the decimals it has (a wire price is at its
+    symbol's tick: ``15,000,000``, ``85.123``; never ``15,000,000.0`` nor ``1E+7``)."""
+    return fmt(value, decimals_of(value), sign=sign)
+
+
 def fmt_plain(value: Decimal | None) -> str:
     """Shortest plain text of ``value`` (``1.50`` -> ``1.5``)."""
     if value is None:

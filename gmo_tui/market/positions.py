@@ -8,7 +8,9 @@ event older than the stored position's timestamp is ignored (counted in ``stale`
 
 Unrealised P&L is marked against a *sane* book only (:meth:`Book.reference`): BUY positions at
 the best bid, SELL positions at the best ask; ``(mark - price) * size`` for BUY and
-``(price - mark) * size`` for SELL; ``None`` when the book is not usable.
+``(price - mark) * size`` for SELL; ``None`` when the book is not usable. Only the current
+symbol's book is streamed: :func:`marked_pnl` falls back to the ticker's best bid / ask (every
+symbol's ticker is streamed or polled) and says which price it used (:class:`Mark`).
 
 Summaries (``/v1/positionSummary``, ``positionSummaryEvents`` INIT/UPDATE/PERIODIC) are kept by
 (symbol, side); one with no position and no order quantity is removed.
@@ -20,6 +22,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.exchange.models import (
@@ -29,10 +32,11 @@ from gmo_tui.exchange.models import (
     PositionEvent,
     PositionSummary,
     PositionSummaryEvent,
+    Ticker,
 )
 from gmo_tui.market.book import Book
 
-__all__ = ["Positions", "unrealised_pnl"]
+__all__ = ["Mark", "Positions", "marked_pnl", "unrealised_pnl"]
 
 log = logging.getLogger(__name__)
 _ZERO = Decimal(0)
@@ -48,6 +52,33 @@ def unrealised_pnl(side: Side, price: Decimal, size: Decimal, book: Book | None)
     if side is Side.BUY:
         return (ref.bid - price) * size
     return (price - ref.ask) * size
+
+
+class Mark(StrEnum):
+    """The price a position's P&L is marked at."""
+
+    BOOK = "book"
+    """The live book's touch (best bid for BUY, best ask for SELL)."""
+    TICKER = "ticker"
+    """The ticker's best bid / ask: the symbol's book is not streamed (another symbol)."""
+
+
+def marked_pnl(
+    position: Position, book: Book | None, ticker: Ticker | None
+) -> tuple[Decimal | None, Mark | None]:
+    """``position``'s P&L at the sane book's touch, else at the ticker's bid / ask, with the
+    price used; ``(None, None)`` when there is no price at all."""
+    pnl = unrealised_pnl(position.side, position.price, position.size, book)
+    if pnl is not None:
+        return pnl, Mark.BOOK
+    if ticker is None:
+        return None, None
+    touch = ticker.bid if position.side is Side.BUY else ticker.ask
+    if touch <= 0:  # a ticker without that side
+        return None, None
+    if position.side is Side.BUY:
+        return (touch - position.price) * position.size, Mark.TICKER
+    return (position.price - touch) * position.size, Mark.TICKER
 
 
 class Positions:

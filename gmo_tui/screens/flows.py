@@ -8,6 +8,7 @@ sent, or refused with its reason on screen; outcomes are matched on :class:`Outc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
@@ -21,7 +22,7 @@ from gmo_tui.exchange.errors import ApiError
 from gmo_tui.i18n import _
 from gmo_tui.i18n.exchange_errors import describe
 from gmo_tui.market import rules as market_rules
-from gmo_tui.market.formatting import decimals_of, fmt, group_price
+from gmo_tui.market.formatting import decimals_of, fmt, fmt_fine, group_price
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.market.safety import walk_book
@@ -36,6 +37,9 @@ from gmo_tui.trading.results import Outcome, SubmitResult
 from gmo_tui.trading.service import TradingService
 
 T = TypeVar("T")
+BOOK_WAIT_S = 10.0
+"""How long a close on another symbol waits for that symbol's live book after the switch."""
+BOOK_POLL_S = 0.05
 Lines = list[tuple[str, str]]
 Send = Callable[[bool], Awaitable[SubmitResult]]
 """An action, given ``confirmed``."""
@@ -48,6 +52,7 @@ class FlowHost(Protocol):
     def run_flow(self, work: Callable[[], Awaitable[None]], what: str) -> None: ...
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
     def action_focus_book(self) -> None: ...
+    def switch_symbol(self, symbol: str) -> None: ...
 
 
 def finding_texts(result: SubmitResult) -> list[str]:
@@ -93,6 +98,10 @@ class OrderFlows:
                 Severity.WARNING,
             )
         return size
+
+    def _sz(self, size: Decimal, symbol: str) -> str:
+        """A size at the symbol's decimals (``fmt``), as every table shows it."""
+        return _size(size, symbol, self.session)
 
     def _places(self, symbol: str) -> int:
         rule = self.session.rules.get(symbol)
@@ -196,7 +205,7 @@ class OrderFlows:
                 _("Time in force"),
                 intent.time_in_force.value if intent.time_in_force else _("default"),
             ),
-            (_("Size"), f"{intent.size:f}"),
+            (_("Size"), self._sz(intent.size, intent.symbol)),
         ]
         if intent.price is not None:
             lines.append((_("Price"), fmt(intent.price, pd)))
@@ -233,7 +242,7 @@ class OrderFlows:
                 side=_(intent.side.value), type=_(intent.execution_type.value)
             ),
             self.describe_intent(intent),
-            f"{_(intent.side.value)} {intent.size:f} {intent.symbol}",
+            f"{_(intent.side.value)} {self._sz(intent.size, intent.symbol)} {intent.symbol}",
             partial(_submit, service, intent),
             service.check(intent),
             then=self.host.action_focus_book,
@@ -257,7 +266,7 @@ class OrderFlows:
             self.describe_intent(intent),
             _("{side} LIMIT {size} {symbol} @ {price}").format(
                 side=_(side.value),
-                size=f"{size:f}",
+                size=self._sz(size, symbol),
                 symbol=symbol,
                 price=fmt(price, self._places(symbol)),
             ),
@@ -295,7 +304,7 @@ class OrderFlows:
             _("Send {side} STOP at {price}?").format(side=_(side.value), price=fmt(price, pd)),
             self.describe_intent(intent),
             _("{side} STOP {size} {symbol} @ {price}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol, price=fmt(price, pd)
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol, price=fmt(price, pd)
             ),
             partial(_submit, service, intent),
             service.check(intent),
@@ -332,7 +341,7 @@ class OrderFlows:
         lines += [
             (
                 _("Order {id}").format(id=o.order_id),
-                f"{_(o.side.value)} {_(o.execution_type.value)} {o.remaining:f}",
+                f"{_(o.side.value)} {_(o.execution_type.value)} {self._sz(o.remaining, o.symbol)}",
             )
             for o in orders
         ]
@@ -383,7 +392,7 @@ class OrderFlows:
             [
                 (_("Order"), f"{order_id} {_(order.side.value)} {_(order.execution_type.value)}"),
                 (_("Chosen"), why),
-                (_("Remaining"), f"{order.remaining:f}"),
+                (_("Remaining"), self._sz(order.remaining, order.symbol)),
                 (_("Old price"), fmt(old, pd)),
                 (_("New price"), fmt(price, pd)),
             ],
@@ -404,10 +413,10 @@ class OrderFlows:
         intent = OrderIntent(symbol, side, ExecutionType.MARKET, size)
         lines = self.describe_intent(intent) + self._slippage(intent)
         self._confirm(
-            _("Send {side} MARKET {size}?").format(side=_(side.value), size=f"{size:f}"),
+            _("Send {side} MARKET {size}?").format(side=_(side.value), size=self._sz(size, symbol)),
             lines,
             _("{side} MARKET {size} {symbol}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             partial(_submit, service, intent),
             service.check(intent),
@@ -422,14 +431,16 @@ class OrderFlows:
         pd = self._places(intent.symbol)
         slip = abs(vwap - touch)
         lines = [
-            (_("Est. average"), fmt(vwap, pd + 1)),
-            (_("Slippage"), f"{fmt(slip, pd + 1)} ({fmt(slip / touch * 100, 3)}%)"),
+            (_("Est. average"), fmt_fine(vwap, pd)),
+            (_("Slippage"), f"{fmt_fine(slip, pd)} ({fmt_fine(slip / touch * 100, 0, 3)}%)"),
         ]
         if filled < intent.size:
             lines.append(
                 (
                     _("Book depth"),
-                    _("only {size} shown: the rest fills further away").format(size=f"{filled:f}"),
+                    _("only {size} shown: the rest fills further away").format(
+                        size=self._sz(filled, intent.symbol)
+                    ),
                 )
             )
         return lines
@@ -459,7 +470,9 @@ class OrderFlows:
             lines.append(
                 (
                     _("Close {side}").format(side=_(side.value)),
-                    _("{size} MARKET {side}").format(size=f"{size:f}", side=_(side.opposite.value)),
+                    _("{size} MARKET {side}").format(
+                        size=self._sz(size, symbol), side=_(side.opposite.value)
+                    ),
                 )
             )
         if not margin:
@@ -508,24 +521,26 @@ class OrderFlows:
         opening = OrderIntent(symbol, closing, ExecutionType.MARKET, size)
         self._confirm(
             _("Reverse {side} {size} {symbol}?").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             [
                 (_("Symbol"), symbol),
                 (
                     _("Closing"),
                     _("{side} {size}: MARKET {closing} (closeBulkOrder)").format(
-                        side=_(side.value), size=f"{size:f}", closing=_(closing.value)
+                        side=_(side.value), size=self._sz(size, symbol), closing=_(closing.value)
                     ),
                 ),
                 (
                     _("Then open"),
-                    _("{side} {size} MARKET").format(side=_(closing.value), size=f"{size:f}"),
+                    _("{side} {size} MARKET").format(
+                        side=_(closing.value), size=self._sz(size, symbol)
+                    ),
                 ),
                 *self._slippage(OrderIntent(symbol, closing, ExecutionType.MARKET, size * 2)),
             ],
             _("reverse {side} {size} {symbol}").format(
-                side=_(side.value), size=f"{size:f}", symbol=symbol
+                side=_(side.value), size=self._sz(size, symbol), symbol=symbol
             ),
             partial(_reverse, service, symbol, closing, opening),
             _merge(service.check_close_all(symbol, closing), service.check(opening)),
@@ -584,7 +599,7 @@ class OrderFlows:
             ),
             lines,
             _("bracket {side} {size} {symbol}").format(
-                side=_(spec.side.value), size=f"{spec.size:f}", symbol=spec.symbol
+                side=_(spec.side.value), size=self._sz(spec.size, spec.symbol), symbol=spec.symbol
             ),
             partial(_place_bracket, brackets, spec),
             brackets.check(spec),
@@ -603,13 +618,13 @@ class OrderFlows:
             [
                 (
                     _("Bracket"),
-                    f"{bracket_id}: {_(bracket.spec.side.value)} {bracket.spec.size:f}",
+                    f"{bracket_id}: {_(bracket.spec.side.value)} {self._sz(bracket.spec.size, bracket.spec.symbol)}",
                 ),
                 (_("Cancels"), _("its working entry and stops; the take-profit is disarmed")),
                 (
                     _("Keeps"),
                     _("what filled ({size} open): close it yourself").format(
-                        size=f"{bracket.open_size:f}"
+                        size=self._sz(bracket.open_size, bracket.spec.symbol)
                     ),
                 ),
             ],
@@ -647,12 +662,15 @@ class OrderFlows:
             buttons=(_("Cancel order (y)"), _("Keep (n)")),
         )
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, symbol: str | None = None) -> None:
+        """``C``: every order of ``symbol`` (the selected row's in the all-symbols view; the
+        current symbol otherwise); the dialog says what other symbols' orders stay."""
         service = self._service(entry=False)
         if service is None:
             return
-        symbol = self.session.symbol
+        symbol = symbol or self.session.symbol
         count = len(service.tracker.active(symbol, include_in_flight=False))
+        others = len(service.tracker.active(None, include_in_flight=False)) - count
         if not count:
             self.host.say(_("No open orders of {symbol}: nothing to cancel").format(symbol=symbol))
             return
@@ -661,9 +679,17 @@ class OrderFlows:
             if count == 1
             else _("Cancel ALL {count} orders of {symbol}?").format(count=count, symbol=symbol)
         )
+        lines = [(_("Symbol"), symbol), (_("Orders"), str(count))]
+        if others:
+            kept = (
+                _("1 order of another symbol")
+                if others == 1
+                else _("{count} orders of other symbols").format(count=others)
+            )
+            lines.append((_("Kept"), kept))
         self._confirm(
             title,
-            [(_("Symbol"), symbol), (_("Orders"), str(count))],
+            lines,
             _("cancel all {symbol}").format(symbol=symbol),
             lambda _confirmed: service.cancel_all(symbol),
             None,
@@ -719,6 +745,60 @@ class OrderFlows:
         )
 
     # ------------------------------------------------------------------ positions
+    def _book_ready(self, service: TradingService, symbol: str, retry: Callable[[], None]) -> bool:
+        """Whether ``symbol``'s book can price a MARKET close. Only the current symbol's book is
+        streamed: for a row of another symbol (the all-symbols view) offer to switch to it, and
+        ``retry`` (the same action, with its own dialog) once its book is live."""
+        book = self.session.books.get(symbol)
+        if symbol == self.session.symbol or (
+            book is not None
+            and book.reference(service.clock(), service.limits.max_book_age) is not None
+        ):
+            return True
+        snapshots = 0 if book is None else book.snapshots
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.host.switch_symbol(symbol)
+                what = _("switch to {symbol}").format(symbol=symbol)
+                self.host.run_flow(partial(self._when_book_live, symbol, snapshots, retry), what)
+
+        self.host.ask(
+            ConfirmScreen(
+                _("Switch to {symbol} to close at market?").format(symbol=symbol),
+                [
+                    (_("Symbol"), symbol),
+                    (_("Why"), _("a MARKET close is checked against the symbol's live book")),
+                    (_("Then"), _("the close dialog, once {symbol}'s book is live")),
+                ],
+                yes=_("Switch (y)"),
+                no=_("Keep (n)"),
+            ),
+            answered,
+        )
+        return False
+
+    async def _when_book_live(self, symbol: str, snapshots: int, retry: Callable[[], None]) -> None:
+        service = self.session.service
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BOOK_WAIT_S
+        while service is not None and self.session.symbol == symbol:
+            book = self.session.books.get(symbol)
+            if (
+                book is not None
+                and book.snapshots > snapshots
+                and book.reference(service.clock(), service.limits.max_book_age) is not None
+            ):
+                retry()
+                return
+            if loop.time() > deadline:
+                break
+            await asyncio.sleep(BOOK_POLL_S)
+        self.host.say(
+            _("No live book for {symbol} yet: nothing sent").format(symbol=symbol),
+            Severity.WARNING,
+        )
+
     def close(self, position_id: int) -> None:
         service = self._service(entry=True)
         if service is None:
@@ -727,6 +807,8 @@ class OrderFlows:
         if position is None:
             self.host.say(_("Position {id} is not open").format(id=position_id), Severity.WARNING)
             return
+        if not self._book_ready(service, position.symbol, partial(self.close, position_id)):
+            return
         pd = self._places(position.symbol)
         size = position.size
         self._confirm(
@@ -734,7 +816,7 @@ class OrderFlows:
             [
                 (_("Position"), str(position_id)),
                 (_("Side"), _(position.side.value)),
-                (_("Size"), f"{size:f}"),
+                (_("Size"), self._sz(size, position.symbol)),
                 (_("Open price"), fmt(position.price, pd)),
                 (_("Close"), f"{_('MARKET')} {_(position.side.opposite.value)}"),
             ],
@@ -744,17 +826,30 @@ class OrderFlows:
             buttons=(_("Close position (y)"), _("Keep (n)")),
         )
 
-    def close_all(self) -> None:
+    def close_all(self, symbol: str | None = None) -> None:
+        """``X``: every position of ``symbol`` (the selected row's in the all-symbols view; the
+        current symbol otherwise), one dialog a side; it says what other symbols' positions
+        stay."""
         service = self._service(entry=True)
         if service is None:
             return
-        symbol = self.session.symbol
+        symbol = symbol or self.session.symbol
         open_positions = service.positions.all(symbol)
+        others = len(service.positions.all(None)) - len(open_positions)
+        if open_positions and not self._book_ready(
+            service, symbol, partial(self.close_all, symbol)
+        ):
+            return
         if not open_positions:
             self.host.say(
                 _("No open positions on {symbol}").format(symbol=symbol), Severity.WARNING
             )
             return
+        kept = (
+            _("1 position of another symbol")
+            if others == 1
+            else _("{count} positions of other symbols").format(count=others)
+        )
         for side in sorted({p.side for p in open_positions}):
             size = sum((p.size for p in open_positions if p.side is side), Decimal(0))
             closing = side.opposite
@@ -765,8 +860,9 @@ class OrderFlows:
                 [
                     (_("Symbol"), symbol),
                     (_("Positions"), _(side.value)),
-                    (_("Total size"), f"{size:f}"),
+                    (_("Total size"), self._sz(size, symbol)),
                     (_("Order"), f"{_('MARKET')} {_(closing.value)} (closeBulkOrder)"),
+                    *([(_("Kept"), kept)] if others else []),
                 ],
                 _("close all {side} {symbol}").format(side=_(side.value), symbol=symbol),
                 partial(_close_all, service, symbol, closing),

@@ -19,10 +19,12 @@ from typing import TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import HorizontalGroup
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets._footer import FooterKey
 
 from gmo_tui import config as cfg
 from gmo_tui import messages as msg
@@ -32,11 +34,13 @@ from gmo_tui.i18n import N_, _
 from gmo_tui.market.fill_bursts import Burst, BurstCollector
 from gmo_tui.market.formatting import decimals_of, fmt
 from gmo_tui.market.pnl import NO_FILLS, is_margin_symbol
+from gmo_tui.market.positions import marked_pnl
 from gmo_tui.market.rules import round_to_step
 from gmo_tui.screens.alert_flows import AlertFlows
 from gmo_tui.screens.alerts import AlertsScreen
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.deck_flows import DeckFlows
+from gmo_tui.screens.export_flow import ExportFlow
 from gmo_tui.screens.flows import OrderFlows
 from gmo_tui.screens.symbol_search import SymbolSearch
 from gmo_tui.serve import read_only_reason
@@ -82,10 +86,31 @@ INTERVALS = tuple(KlineInterval)
 # at most one tape repaint a frame (60 fps); the chart coalesces its own (CandleChart)
 TAPE_PAINT_S = 1 / 60
 BURST_SLACK_S = 0.005
+PINNED_ACTIONS = ("help", "quit", "command_palette")
+"""The footer's keys that stay in view however narrow the terminal."""
 
 
 class KeyFooter(RenderMemo, Footer):
-    """Textual's footer; its lines are reused while unchanged (RenderMemo)."""
+    """Textual's footer; its lines are reused while unchanged (RenderMemo). Help, Quit and the
+    palette are pinned to the right edge: at 80 columns the context keys scroll under them
+    instead of pushing ``? Help`` and ``q Quit`` off the screen."""
+
+    DEFAULT_CSS = """
+    KeyFooter > .footer-pinned {
+        dock: right; width: auto; height: 1; background: $panel;
+    }
+    KeyFooter > .footer-pinned > FooterKey.-command-palette { dock: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        pinned: list[Widget] = []
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action in PINNED_ACTIONS:
+                pinned.append(widget)
+            else:
+                yield widget
+        if pinned:
+            yield HorizontalGroup(*pinned, classes="footer-pinned")
 
 
 class PaneTabs(RenderMemo, Tabs):
@@ -132,6 +157,22 @@ class MainScreen(RenderMemo, Screen[None]):
             id="view.all_symbols",
             tooltip="Orders, positions and executions of every symbol (toggle; remembered)",
         ),
+        Binding(
+            "less_than_sign",
+            "account_tab(-1)",
+            "Previous account tab",
+            show=False,
+            id="account.previous_tab",
+            tooltip="The account pane's previous tab (Positions … History)",
+        ),
+        Binding(
+            "greater_than_sign",
+            "account_tab(1)",
+            "Next account tab",
+            show=False,
+            id="account.next_tab",
+            tooltip="The account pane's next tab (Positions … History)",
+        ),
     ]
 
     def __init__(self, session: Session, settings: cfg.Settings, mode: str) -> None:
@@ -144,6 +185,7 @@ class MainScreen(RenderMemo, Screen[None]):
         delivery = Delivery(settings.alerts, self.write_terminal, secrets=secrets)
         self.alert_flows = AlertFlows(session, self, delivery)
         self.deck_flows = DeckFlows(session, self)
+        self.exports = ExportFlow(session, self)
         self.active_pane = "tape"
         self.notices: list[str] = []
         """Every notice said, oldest first (toasts fade; this does not)."""
@@ -240,7 +282,7 @@ class MainScreen(RenderMemo, Screen[None]):
             (self.chart, _("Chart  , . interval")),
             (self.tape, _("Trades")),
             (self.watchlist, _("Watchlist")),
-            (self.account, _("Account")),
+            (self.account, _("Account  < > tab")),
         ):
             pane.border_title = title
         self._apply_layout(self.size.width, self.size.height)
@@ -364,7 +406,7 @@ class MainScreen(RenderMemo, Screen[None]):
         if size is None:
             return
         self.status.size_text = _("size {size} [{key}]").format(
-            size=f"{size:f}", key=sizes.active_index(symbol) + 1
+            size=fmt(size, self.places_of(symbol)[1]), key=sizes.active_index(symbol) + 1
         )
         self.ticket.set_size(size)
 
@@ -387,6 +429,17 @@ class MainScreen(RenderMemo, Screen[None]):
 
     def action_focus_positions(self) -> None:
         self._focus_account("positions", self.positions)
+
+    def action_account_tab(self, delta: int) -> None:
+        """The account pane's next / previous tab (wrapping), brought into view with its
+        table focused, so every tab is reachable however narrow the pane."""
+        self.show_pane("account")
+        tab = self.account.step_tab(delta)
+        self.call_after_refresh(self.account.focus_tab, tab)
+
+    def action_export_csv(self) -> None:
+        """The palette's export: a range of trading days to a private CSV file."""
+        self.exports.ask()
 
     def action_pane(self, key: str) -> None:
         self.show_pane(key)
@@ -526,7 +579,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.CancelAll)
     def on_cancel_all(self, message: msg.CancelAll) -> None:
-        self.flows.cancel_all()
+        self.flows.cancel_all(message.symbol)
 
     @on(msg.ClosePosition)
     def on_close_position(self, message: msg.ClosePosition) -> None:
@@ -534,7 +587,7 @@ class MainScreen(RenderMemo, Screen[None]):
 
     @on(msg.CloseAll)
     def on_close_all(self, message: msg.CloseAll) -> None:
-        self.flows.close_all()
+        self.flows.close_all(message.symbol)
 
     @on(msg.ChangeLosscut)
     def on_change_losscut(self, message: msg.ChangeLosscut) -> None:
@@ -692,6 +745,8 @@ class MainScreen(RenderMemo, Screen[None]):
         self._show_header_change()
         if session.rules:
             self._show_watchlist()
+        if self.all_symbols:  # other symbols' positions are marked at their tickers
+            self._show_positions()
 
     @on(msg.StreamStateChanged)
     def on_stream_state_changed(self, message: msg.StreamStateChanged) -> None:
@@ -799,9 +854,13 @@ class MainScreen(RenderMemo, Screen[None]):
         service = self.session.service
         if service is None:
             return
-        books = self.session.books
+        books, tickers = self.session.books, self.session.tickers
         positions = service.positions.all(self._view_symbol())
-        pnl = {p.position_id: service.positions.unrealised(p, books[p.symbol]) for p in positions}
+        # another symbol's book is not streamed: its ticker's bid / ask, and the table says so
+        pnl = {
+            p.position_id: marked_pnl(p, books.get(p.symbol), tickers.get(p.symbol))
+            for p in positions
+        }
         self.positions.show(positions, pnl, self.places_of, self.app.theme_variables)
         self.ladder.set_marks(self.position_marks())
 

@@ -19,7 +19,7 @@ from gmo_tui.exchange.models import Margin, SymbolRule, TradingVolume
 from gmo_tui.i18n import N_, _
 from gmo_tui.market.account import Account, TransferEntry, TransferKind
 from gmo_tui.market.fills import Fill
-from gmo_tui.market.formatting import JST, fmt, jst_time
+from gmo_tui.market.formatting import JST, fmt, fmt_fine, fmt_grouped, jst_time
 from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
@@ -74,6 +74,18 @@ class AccountPanel(Vertical):
     @active.setter
     def active(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def step_tab(self, delta: int) -> str:
+        """Activate the tab ``delta`` places on (wrapping); its key."""
+        tab = TABS[(TABS.index(self.active) + delta) % len(TABS)]
+        self.active = tab
+        return tab
+
+    def focus_tab(self, tab: str) -> None:
+        """Focus the tab's table (not its inputs: typing there would swallow the keys)."""
+        table = self.query_one(TabbedContent).get_pane(tab).query(KeyedTable).first()
+        if table.display and not table.has_class("-hidden"):
+            table.focus()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="positions", id="account-tabs"):
@@ -220,7 +232,7 @@ class AccountPanel(Vertical):
                             side,
                             Text(fmt(e.price, tick_places), justify="right"),
                             pnl,
-                            Text(fmt(e.size, size_places, commas=False), justify="right"),
+                            Text(fmt(e.size, size_places), justify="right"),
                             Text(fmt(e.fee, 0), justify="right"),
                             e.settle_type.value,
                             str(e.execution_id),
@@ -255,7 +267,7 @@ class AccountPanel(Vertical):
         items = [
             (N_("Available"), fmt(margin.available_amount, 0) + " JPY"),
             (N_("Margin in use"), fmt(margin.margin, 0) + " JPY"),
-            (N_("Margin ratio"), f"{fmt(margin.margin_ratio, 1)}%"),
+            (N_("Margin ratio"), f"{fmt_fine(margin.margin_ratio, 0)}%"),
             (N_("Margin call"), _(margin.margin_call_status.value)),
             (N_("Unrealised P&L"), fmt(margin.profit_loss, 0, sign=True) + " JPY"),
             # GMO's actualProfitLoss is "the summary of the current evaluated amount": the
@@ -290,9 +302,9 @@ class AccountPanel(Vertical):
                     symbol,
                     (
                         symbol,
-                        f"{taker * 100:f}%",
-                        f"{maker * 100:f}%",
-                        "-" if limit is None else f"{limit:,f} {unit}",
+                        f"{fmt_grouped(taker * 100)}%",
+                        f"{fmt_grouped(maker * 100)}%",
+                        "-" if limit is None else f"{fmt_grouped(limit)} {unit}",
                     ),
                 )
             )

@@ -141,5 +141,15 @@ class KeyedTable(DataTable):
             return None
         return row_key.value
 
+    @property
+    def selected_symbol(self) -> str | None:
+        """The symbol of the row under the cursor when every symbol is listed (``None``
+        otherwise, or with no row)."""
+        key = self.selected_key
+        if not self.with_symbol or key is None or key not in self._values:
+            return None
+        symbol = self._values[key][self.symbol_at]
+        return symbol.plain if isinstance(symbol, Text) else symbol
+
     def keys(self) -> list[str]:
         return list(self._values)

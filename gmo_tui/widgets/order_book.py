@@ -29,7 +29,7 @@ from gmo_tui.exchange.enums import Side
 from gmo_tui.i18n import _
 from gmo_tui.i18n.cells import center, fit, fit_right
 from gmo_tui.market.book import Book
-from gmo_tui.market.formatting import decimals_of, fmt, group_price
+from gmo_tui.market.formatting import decimals_of, fmt, fmt_fine, group_price
 from gmo_tui.messages import (
     AlertAtPrice,
     GroupingChanged,
@@ -465,7 +465,7 @@ class OrderBookLadder(DirectLines, can_focus=True):
             else:
                 places = ctx.tick_places
                 text = _("spread {spread}  mid {mid}").format(
-                    spread=fmt(spread, places), mid=fmt(mid, places + 1)
+                    spread=fmt(spread, places), mid=fmt_fine(mid, places)
                 )
                 text = center(text, width)
             return Strip([Segment(text, ctx.spread)], width)

@@ -23,7 +23,7 @@ from gmo_tui.exchange.models import SymbolRule
 from gmo_tui.i18n import N_, _
 from gmo_tui.i18n.cells import cell_len
 from gmo_tui.market import rules
-from gmo_tui.market.formatting import fmt
+from gmo_tui.market.formatting import fmt, fmt_fine
 from gmo_tui.market.intent import OrderIntent
 from gmo_tui.market.sizing import RiskSize, risk_size
 from gmo_tui.messages import BracketSubmitted, TicketSubmitted
@@ -448,7 +448,7 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             notional=fmt(notional, 0),
             fee=fmt(fee, 0),
             role=_("maker") if maker else _("taker"),
-            rate=fmt(rate * 100, 3),
+            rate=fmt_fine(rate * 100, 0, 3),
         )
 
     def _crosses(self, price: Decimal | None) -> bool:

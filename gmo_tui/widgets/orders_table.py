@@ -56,7 +56,7 @@ class OrdersTable(KeyedTable):
             "cancel_all",
             "Cancel all",
             id="orders.cancel_all",
-            tooltip="Cancel every order of the symbol",
+            tooltip="Cancel every order of the symbol (the selected row's)",
         ),
     ]
 
@@ -118,8 +118,8 @@ class OrdersTable(KeyedTable):
                                 else ""
                             ),
                             Text(fmt(o.price, tick_places), justify="right"),
-                            Text(fmt(o.size, size_places, commas=False), justify="right"),
-                            Text(fmt(o.filled, size_places, commas=False), justify="right"),
+                            Text(fmt(o.size, size_places), justify="right"),
+                            Text(fmt(o.filled, size_places), justify="right"),
                             o.state.value,
                             "-" if o.time_in_force is None else o.time_in_force.value,
                             "-" if o.ordered_at is None else jst_time(o.ordered_at),
@@ -140,8 +140,8 @@ class OrdersTable(KeyedTable):
                             Text(row.side.value, style=colour),
                             row.tag,
                             Text(fmt(row.price, tick_places), justify="right"),
-                            Text(fmt(row.size, size_places, commas=False), justify="right"),
-                            Text(fmt(Decimal(0), size_places, commas=False), justify="right"),
+                            Text(fmt(row.size, size_places), justify="right"),
+                            Text(fmt(Decimal(0), size_places), justify="right"),
                             _("EMULATED"),
                             "-",
                             "-",
@@ -176,4 +176,5 @@ class OrdersTable(KeyedTable):
             self.post_message(ChangeOrder(order_id))
 
     def action_cancel_all(self) -> None:
-        self.post_message(CancelAll())
+        # every symbol listed: the selected row's symbol, never silently the current one
+        self.post_message(CancelAll(self.selected_symbol))

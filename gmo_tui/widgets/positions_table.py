@@ -1,6 +1,7 @@
 """Open margin positions of the service's :class:`gmo_tui.market.positions.Positions` (no copy
-kept) with the live P&L marked against a sane book: ``x`` close, ``l`` change losscut, ``X``
-close all of the symbol."""
+kept) with the live P&L marked against a sane book, or the ticker's bid / ask for a symbol whose
+book is not streamed (the ``at`` column says which; ``-`` with no price at all): ``x`` close, ``l`` change losscut, ``X``
+close all of the symbol (of the selected row's symbol when every symbol is listed)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from textual.binding import Binding
 
 from gmo_tui.exchange.enums import Side
 from gmo_tui.exchange.models import Position
-from gmo_tui.i18n import _
+from gmo_tui.i18n import N_, _
 from gmo_tui.market.formatting import fmt
+from gmo_tui.market.positions import Mark
 from gmo_tui.messages import ChangeLosscut, CloseAll, ClosePosition
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
+
+MARK_LABELS = {Mark.BOOK: N_("book"), Mark.TICKER: N_("ticker")}
+"""Where the live P&L is marked: the book's touch, or the ticker's bid / ask (another symbol,
+whose book is not streamed)."""
 
 
 class PositionsTable(KeyedTable):
@@ -39,7 +45,7 @@ class PositionsTable(KeyedTable):
             "close_all",
             "Close all",
             id="positions.close_all",
-            tooltip="Close every position of the symbol",
+            tooltip="Close every position of the symbol (the selected row's)",
         ),
     ]
 
@@ -50,6 +56,7 @@ class PositionsTable(KeyedTable):
                 ("side", _("Side"), 4),
                 ("price", _("Price"), 12),
                 ("pnl", _("P&L (live)"), 11),
+                ("at", _("at"), 6),
                 ("size", _("Size"), 8),
                 ("leverage", _("Lev"), 3),
                 ("losscut", _("Losscut"), 12),
@@ -62,13 +69,13 @@ class PositionsTable(KeyedTable):
     def show(
         self,
         positions: Iterable[Position],
-        pnl: Mapping[int, Decimal | None],
+        pnl: Mapping[int, tuple[Decimal | None, Mark | None]],
         places: Places,
         colours: dict[str, str],
     ) -> None:
         rows = []
         for p in sorted(positions, key=lambda p: p.position_id):
-            live = pnl.get(p.position_id)
+            live, mark = pnl.get(p.position_id, (None, None))
             pnl_text = Text("-", justify="right")
             if live is not None:
                 pnl_text = Text(
@@ -89,7 +96,8 @@ class PositionsTable(KeyedTable):
                             ),
                             Text(fmt(p.price, tick_places), justify="right"),
                             pnl_text,
-                            Text(fmt(p.size, size_places, commas=False), justify="right"),
+                            Text(_(MARK_LABELS[mark]) if mark else "-", style="dim"),
+                            Text(fmt(p.size, size_places), justify="right"),
                             f"{p.leverage:f}",
                             Text(
                                 fmt(p.losscut_price, tick_places) if p.losscut_price else "-",
@@ -120,4 +128,5 @@ class PositionsTable(KeyedTable):
             self.post_message(ChangeLosscut(position_id))
 
     def action_close_all(self) -> None:
-        self.post_message(CloseAll())
+        # every symbol listed: the selected row's symbol, never silently the current one
+        self.post_message(CloseAll(self.selected_symbol))

@@ -1,7 +1,8 @@
 """The status bar: every stream's state, feed latency p50, server clock offset, REST budget,
 the count of malformed frames dropped and the frames skipped for a slow terminal link (each
 shown only when there are any). Too narrow for every stream by name, the LIVE ones are one
-entry (``streams:LIVE``, or ``others:LIVE`` beside the ones that are not)."""
+entry (``streams:LIVE``, or ``others:LIVE`` beside the ones that are not); narrower still, the
+latency, clock and REST figures give way to the order size and the message."""
 
 from __future__ import annotations
 
@@ -56,10 +57,14 @@ class StatusBar(RenderMemo, Widget):
             self.streams = streams
 
     def render(self) -> Text:
+        # narrow terminal (80 columns): first the LIVE streams as one entry (the others by
+        # name), then the feed latency and clock offset go, then the REST budget; the streams,
+        # the order size and the message stay (a message longer than the line ends in "…")
         text = self._line(compact=False)
-        if self.size.width and text.cell_len > self.size.width:
-            # narrow terminal (80 columns): the LIVE streams as one entry, the others by name
-            text = self._line(compact=True)
+        for level in (1, 2, 3):
+            if not self.size.width or text.cell_len <= self.size.width:
+                break
+            text = self._line(compact=True, drop=level - 1)
         return text
 
     def _streams(self, compact: bool) -> list[tuple[str, str]]:
@@ -71,7 +76,9 @@ class StatusBar(RenderMemo, Widget):
         others = [(n, state) for n, state in self.streams.items() if state != "LIVE"]
         return [*others, (N_("others") if others else N_("streams"), "LIVE")]
 
-    def _line(self, *, compact: bool) -> Text:
+    def _line(self, *, compact: bool, drop: int = 0) -> Text:
+        """The line; ``drop`` 1 leaves out the feed latency and clock offset, 2 the REST
+        budget too."""
         variables = self.app.theme_variables if self.is_attached else {}
         text = Text(no_wrap=True, overflow="ellipsis")
         for name, state in self._streams(compact):
@@ -87,7 +94,11 @@ class StatusBar(RenderMemo, Widget):
         lat = "-" if self.latency_ms is None else f"{self.latency_ms:.0f}ms"
         off = "-" if self.clock_offset_ms is None else f"{self.clock_offset_ms:+.0f}ms"
         rest = "-" if self.rest_usage is None else f"{self.rest_usage * 100:.0f}%"
-        if self.replay_text:
+        if drop >= 2:
+            pass
+        elif drop == 1:
+            text.append(_("  REST {rest}").format(rest=rest))
+        elif self.replay_text:
             text.append(_("  clock {off}  REST {rest}").format(off=off, rest=rest))
         else:
             text.append(

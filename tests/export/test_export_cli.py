@@ -14,6 +14,7 @@ import asyncio
 import csv
 import io
 import os
+import re
 import stat
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -176,9 +177,15 @@ async def test_the_csv_holds_every_execution_of_the_range_once(
         lg_sum = sum((D(r[6]) for r in body), D(0))
         total_line = next(line for line in err.splitlines() if line.strip().startswith("total"))
         assert f"{len(body)} executions" in total_line
-        assert f"fee {fee_sum:f} JPY" in total_line
-        assert f"loss_gain {lg_sum:f} JPY" in total_line
-        assert f"net {lg_sum - fee_sum:f} JPY" in total_line
+        figures = dict(re.findall(r"(fee|loss_gain|net) (-?[\d,]+(?:\.\d+)?) JPY", total_line))
+        assert {k: D(v.replace(",", "")) for k, v in figures.items()} == {
+            "fee": fee_sum,
+            "loss_gain": lg_sum,
+            "net": lg_sum - fee_sum,
+        }
+        # one number format: grouped thousands (no run of 4 digits), no bare ".0"
+        amounts = total_line.split("executions", 1)[1]
+        assert not re.search(r"\d{4}|\d\.0\b", amounts), total_line
 
         # --symbol (any case) to standard output: that symbol's rows only
         code = await _export(
