@@ -21,9 +21,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--load", default="busy", choices=("busy", "stress"))
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--variant", default=None, help="another bench.variants name with it")
     args = parser.parse_args(argv)
     out = os.path.join(tempfile.mkdtemp(prefix="gmo-tui-counts-"), "counts.json")
-    run_variant("count-renders", {"GMO_BENCH_COUNTS": out}, args.load, args.seconds)
+    name = "count-renders" + (f"+{args.variant}" if args.variant else "")
+    run_variant(name, {"GMO_BENCH_COUNTS": out}, args.load, args.seconds)
     with open(out) as f:
         doc = json.load(f)
     frames = max(1, doc["frames"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import queue
 import signal
 import struct
 import subprocess
@@ -32,6 +33,8 @@ PYTHON = sys.executable
 GMO_TUI = str(Path(PYTHON).with_name("gmo-tui"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CURSOR_REQUEST = b"\x1b[6n"
+CURSOR_REPORT = b"\x1b[1;1R"
 
 
 # ---------------------------------------------------------------------------- /proc
@@ -148,12 +151,18 @@ class AppPty:
         env: dict[str, str] | None = None,
         read_bytes_per_s: float | None = None,
         delay_s: float = 0.0,
+        answer_cursor_requests: bool = True,
     ) -> None:
         """``read_bytes_per_s``: drain the terminal no faster than this (a slow link: the app's
         writes block once the kernel's pty buffer is full); ``delay_s``: every chunk counts as
-        seen this long after it was read (the link's one-way delay)."""
+        seen this long after it was read (the link's one-way delay); ``answer_cursor_requests``:
+        answer each cursor position request (``CSI 6 n``) as a terminal does, once it has been
+        seen, the answer taking the one-way delay back (off: a terminal without them)."""
         self.read_bytes_per_s = read_bytes_per_s
         self.delay_s = delay_s
+        self.answer_cursor_requests = answer_cursor_requests
+        self.cursor_requests = 0
+        self._answers: queue.SimpleQueue[float] = queue.SimpleQueue()
         size_cols, size_rows = terminal_size()
         cols, rows = cols or size_cols, rows or size_rows
         self.home = tempfile.mkdtemp(prefix="gmo-tui-bench-")
@@ -190,18 +199,45 @@ class AppPty:
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._reader.start()
+        if answer_cursor_requests:
+            threading.Thread(target=self._answer, name="pty-answers", daemon=True).start()
+
+    def _answer(self) -> None:
+        """Write ``CSI 1;1 R`` for each request at the time it is due (in order)."""
+        while True:
+            due = self._answers.get()
+            if due < 0:
+                return
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                os.write(self.master, CURSOR_REPORT)
+            except OSError:
+                return
 
     def _read(self) -> None:
         rate = self.read_bytes_per_s
         # a paced reader takes 5 ms of its rate at a time, then waits until the link is free
         size = 65536 if rate is None else max(64, int(rate * 0.005))
         free_at = time.monotonic()
+        tail = b""  # a request split between two reads
         while True:
             try:
                 data = os.read(self.master, size)
             except OSError:
                 data = b""
             read_at = time.monotonic()
+            scan = tail + data
+            asked = scan.count(CURSOR_REQUEST)
+            tail = scan[-(len(CURSOR_REQUEST) - 1) :] if data else b""
+            self.cursor_requests += asked
+            if self.answer_cursor_requests:
+                # seen one delay after it was read, answered, back one delay later
+                for _ in range(asked):
+                    self._answers.put(read_at + 2 * self.delay_s)
+                if not data:
+                    self._answers.put(-1.0)
             if rate is not None and data:
                 free_at = max(free_at, read_at) + len(data) / rate
             now = read_at + self.delay_s

@@ -11,6 +11,9 @@ when the exchange sent it; p50/p99 overall and per 10-s window (the last window 
 first: no growth means the lag is bounded). A probe whose text never appears within
 ``--timeout`` s is missed (its row may have scrolled away in a frame that was skipped).
 
+The reader answers the app's cursor position requests (``CSI 6 n``) as a terminal does, one
+delay after it read them plus one delay back (``--no-answers``: a terminal that never does).
+
 ``--ssh`` runs the same through a real ``ssh -tt`` to an OpenSSH server on 127.0.0.1 (a
 throw-away server on a free port with its own host and user keys; installed with ``apt-get
 install -y openssh-server`` if missing): the throttled reader then drains the ssh client's
@@ -76,7 +79,7 @@ def measure(sim: Sim, app: AppPty, seconds: float, timeout: float) -> dict[str, 
 def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -> dict[str, object]:
     with Sim(seed=args.seed) as sim:
         env = {"GMO_API_KEY": sim.api_key, "GMO_API_SECRET": sim.api_secret}
-        argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", "BTC"])
+        argv, extra = app_command(["--endpoint", sim.endpoint, "--symbol", "BTC"], args.variant)
         env.update(extra)
         if args.no_pacing:
             env["GMO_TUI_OUTPUT_PACING"] = "0"
@@ -84,7 +87,13 @@ def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -
         if ssh is not None:
             argv, env = ssh.command(argv, env)
             reader = "ssh"
-        with AppPty(argv, env=env, read_bytes_per_s=bits_per_s / 8, delay_s=args.delay) as app:
+        with AppPty(
+            argv,
+            env=env,
+            read_bytes_per_s=bits_per_s / 8,
+            delay_s=args.delay,
+            answer_cursor_requests=not args.no_answers,
+        ) as app:
             if wait_ready(app, timeout=60) is None:
                 raise SystemExit("the app never showed a book")
             set_load(sim, "busy")
@@ -94,6 +103,7 @@ def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -
             t1, o1 = time.monotonic(), app.offset
             with app._cond:
                 shown = app.buffer[o0:o1].count(b"link slow")
+            asked = app.cursor_requests
     windows = result["windows"]
     assert isinstance(windows, list)
     first, last = windows[0], windows[-1]
@@ -103,6 +113,7 @@ def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -
         "delay_ms": args.delay * 1000,
         "read_bytes_per_s": round((o1 - o0) / (t1 - t0)),
         "status_link_slow": shown,
+        "cursor_requests": asked,
         "target_p99_ms": TARGETS_MS.get(bits_per_s, float("nan")),
         "growth_p50_ms": round(float(last["p50_ms"]) - float(first["p50_ms"]), 2),
         **result,
@@ -176,6 +187,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--ssh", action="store_true", help="also through ssh to 127.0.0.1")
     parser.add_argument("--ssh-only", action="store_true", help="only through ssh")
     parser.add_argument("--no-pacing", action="store_true", help="the app's output pacing off")
+    parser.add_argument(
+        "--no-answers", action="store_true", help="a terminal that never answers CSI 6 n"
+    )
+    parser.add_argument("--variant", default=None, help="run the app through bench.variants")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)

@@ -296,6 +296,30 @@ def _tape_leading(min_interval: float) -> Callable[[], None]:
     return apply
 
 
+def _unanswered(frames: int) -> Callable[[], None]:
+    """Output pacing holds while more than ``frames`` cursor requests are unanswered."""
+
+    def apply() -> None:
+        from gmo_tui.widgets.output_pacing import OutputPacer
+
+        defaults = OutputPacer.__init__.__kwdefaults__
+        assert defaults is not None
+        defaults["max_unanswered"] = frames
+
+    return apply
+
+
+def _watchlist_paint(seconds: float) -> Callable[[], None]:
+    """The watchlist repaints at most once per ``seconds`` (the default: WATCHLIST_PAINT_S)."""
+
+    def apply() -> None:
+        from gmo_tui.widgets import watchlist
+
+        watchlist.WATCHLIST_PAINT_S = seconds
+
+    return apply
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
     "tape-leading-100ms": _tape_leading(0.1),
     "tape-leading-50ms": _tape_leading(0.05),
@@ -307,6 +331,9 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "stalls": _stalls,
     "gc-stats": _gc_stats,
     "baseline": lambda: None,
+    "unanswered-0": _unanswered(0),
+    "watchlist-4hz": _watchlist_paint(0.25),
+    "unanswered-2": _unanswered(2),
     "ladder-cells": _ladder_cells,
 }
 

@@ -166,6 +166,9 @@ class GmoTuiApp(App[None]):
         # nothing reaches the screen once the app is shutting down (its panes are going)
         return self.is_running and self.main.post_message(message)
 
+    def post_display_hook(self) -> None:
+        self.pacer.frame_written()  # a cursor position request after each frame
+
     def get_default_screen(self) -> Screen[None]:
         return self.main
 

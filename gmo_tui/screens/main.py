@@ -83,9 +83,8 @@ PANE_TABS = (
     ("account", N_("Account")),
 )
 INTERVALS = tuple(KlineInterval)
-# at most one tape repaint a frame (60 fps); the chart every CHART_PAINT_S
+# at most one tape repaint a frame (60 fps); the chart coalesces its own (CandleChart)
 TAPE_PAINT_S = 1 / 60
-CHART_PAINT_S = 0.5
 BURST_SLACK_S = 0.005
 PINNED_ACTIONS = ("help", "quit", "command_palette")
 """The footer's keys that stay in view however narrow the terminal."""
@@ -193,7 +192,6 @@ class MainScreen(RenderMemo, Screen[None]):
         self.fills_seen = 0
         self._tape_timer = False
         self._tape_painted = 0.0
-        self._chart_timer = False
         self._touch: tuple[Decimal | None, Decimal | None] = (None, None)
         self._watch_places: dict[str, int] = {}
         self.bursts = BurstCollector()
@@ -711,18 +709,12 @@ class MainScreen(RenderMemo, Screen[None]):
             else:
                 self._tape_timer = True
                 self.set_timer(wait, self._paint_tape)
-        if not self._chart_timer:
-            self._chart_timer = True
-            self.set_timer(CHART_PAINT_S, self._paint_chart)
+        self.chart.repaint_latest()
 
     def _paint_tape(self) -> None:
         self._tape_timer = False
         self._tape_painted = self.session.now()
         self.tape.update()
-
-    def _paint_chart(self) -> None:
-        self._chart_timer = False
-        self.chart.refresh_if_changed()
 
     @on(msg.KlinesLoaded)
     def on_klines_loaded(self, message: msg.KlinesLoaded) -> None:

@@ -26,6 +26,7 @@ from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
+from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S
 
 TABS = ("positions", "orders", "executions", "assets", "margin", "account", "history")
 
@@ -93,10 +94,10 @@ class AccountPanel(Vertical):
     def _panes(self) -> ComposeResult:
         with TabPane(_("Positions"), id="positions"):
             yield Static("", classes="no-key -hidden")
-            yield PositionsTable(id="positions-table")
+            yield PositionsTable(id="positions-table", repaint_s=SIDE_PANE_PAINT_S)
         with TabPane(_("Orders"), id="orders"):
             yield Static("", classes="no-key -hidden")
-            yield OrdersTable(id="orders-table")
+            yield OrdersTable(id="orders-table", repaint_s=SIDE_PANE_PAINT_S)
         with TabPane(_("Executions"), id="executions"):
             yield Static("", classes="no-key -hidden")
             yield KeyedTable(
@@ -113,6 +114,7 @@ class AccountPanel(Vertical):
                     ("order", _("Order")),
                 ],
                 id="executions-table",
+                repaint_s=SIDE_PANE_PAINT_S,
             )
         with TabPane(_("Assets"), id="assets"):
             yield Static("", classes="no-key -hidden")
@@ -124,6 +126,7 @@ class AccountPanel(Vertical):
                     ("jpy", _("JPY value")),
                 ],
                 id="assets-table",
+                repaint_s=SIDE_PANE_PAINT_S,
             )
         with TabPane(_("Margin"), id="margin"):
             yield Static("", classes="no-key -hidden")

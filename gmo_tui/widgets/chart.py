@@ -1,7 +1,9 @@
 """The candle chart: a dumb renderer of the app's :class:`~gmo_tui.market.candles.CandleSeries`
 (klines of the chosen interval, the last candle kept live from trades by the app), with volume
 bars underneath. Drawn with half blocks in a Line API widget (two price rows per cell); it
-re-renders only when the series' ``version`` changed."""
+re-renders only when the series' ``version`` changed, and follows the trades that change it at
+most once per :data:`CHART_PAINT_S` (coalesced: the first print after a quiet spell at once,
+the latest candle always shown)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,11 @@ from gmo_tui.i18n.cells import fit
 from gmo_tui.market.candles import Candle, CandleSeries
 from gmo_tui.market.formatting import JST, compact, decimals_of, fmt
 from gmo_tui.messages import IntervalChosen
+from gmo_tui.widgets.repaint_rate import Coalesced
 
 INTERVALS = tuple(KlineInterval)
+CHART_PAINT_S = 0.5
+"""The live candle repaints at most twice a second (each repaint is the whole chart)."""
 
 
 class CandleChart(Widget, can_focus=True):
@@ -51,6 +56,9 @@ class CandleChart(Widget, can_focus=True):
         self._lines: list[Strip] | None = None
         self._drawn_version = -1
         self.status = _("loading…")
+        self.repaint_latest = Coalesced(self, CHART_PAINT_S, self.refresh_if_changed)
+        """Call when the series may have changed (a trade): :meth:`refresh_if_changed`, at
+        most once per :data:`CHART_PAINT_S`."""
 
     # ------------------------------------------------------------------ data
     @property
@@ -190,11 +198,14 @@ class CandleChart(Widget, can_focus=True):
                     ch = "│"
                 else:
                     ch = " "
+                # a blank cell shows no colour: it joins the run on its left, so a row changes
+                # style only where the colour seen changes (each change is an SGR code sent)
                 st = up if rising else down
-                if st is not run_style and run:
-                    segs.append(Segment("".join(run), base + run_style))
-                    run = []
-                run_style = st
+                if ch != " " and st is not run_style:
+                    if run:
+                        segs.append(Segment("".join(run), base + run_style))
+                        run = []
+                    run_style = st
                 run.append(ch)
             if run:
                 segs.append(Segment("".join(run), base + run_style))

@@ -1,6 +1,8 @@
 """A DataTable updated by row key: changed cells via ``update_cell``, rows added and removed
 by key; never cleared and rebuilt on a tick (only when the symbol column is switched on or off:
-:meth:`KeyedTable.set_with_symbol`)."""
+:meth:`KeyedTable.set_with_symbol`). With ``repaint_s`` the rows follow at most once per that
+many seconds (coalesced: the first change after a quiet spell at once, the latest rows always
+shown; :mod:`gmo_tui.widgets.repaint_rate`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from gmo_tui.i18n import _
+from gmo_tui.widgets.repaint_rate import Coalesced
 
 Cell = str | Text
 SYMBOL_AT = 1
@@ -31,6 +34,7 @@ class KeyedTable(DataTable):
         columns: Sequence[tuple[str, str] | tuple[str, str, int]],
         *,
         symbol_at: int = SYMBOL_AT,
+        repaint_s: float | None = None,
         **kwargs,
     ):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
@@ -46,6 +50,8 @@ class KeyedTable(DataTable):
         self._values: dict[str, tuple[Cell, ...]] = {}
         self.cell_updates = 0
         self._pending: list[tuple[str, Sequence[Cell]]] | None = None
+        self._latest_rows: list[tuple[str, Sequence[Cell]]] | None = None
+        self._sync_latest = None if repaint_s is None else Coalesced(self, repaint_s, self._synced)
 
     def on_mount(self) -> None:
         for key, label, width in self._labels:
@@ -55,10 +61,23 @@ class KeyedTable(DataTable):
             self.sync(pending)
 
     def sync(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
-        """Make the table show exactly ``rows`` (key, cells), in that order for new rows.
+        """Make the table show exactly ``rows`` (key, cells), in that order for new rows (with
+        ``repaint_s``: at once after a quiet spell, else the latest at the end of the interval).
 
         Before the columns exist (the table is not mounted yet) the rows are kept and shown on
         mount: rows added without their columns would never size them."""
+        if self._sync_latest is None:
+            self._sync_now(rows)
+        else:
+            self._latest_rows = list(rows)
+            self._sync_latest()
+
+    def _synced(self) -> None:
+        rows, self._latest_rows = self._latest_rows, None
+        if rows is not None:
+            self._sync_now(rows)
+
+    def _sync_now(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         if not self.columns:
             self._pending = list(rows)
             return
@@ -93,6 +112,7 @@ class KeyedTable(DataTable):
         if on == self.with_symbol:
             return
         self.with_symbol = on
+        self._latest_rows = None  # rows of the old columns
         labels = list(self._base_labels)
         if on:
             labels.insert(self.symbol_at, ("symbol", _("Symbol"), SYMBOL_WIDTH))

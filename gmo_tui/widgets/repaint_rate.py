@@ -17,7 +17,10 @@ from collections.abc import Callable
 from textual.widget import Widget
 
 SIDE_PANE_PAINT_S = 0.25
-"""Header, watchlist, account figures: at most four repaints a second."""
+"""Header, account figures: at most four repaints a second."""
+WATCHLIST_PAINT_S = 0.5
+"""The watchlist: at most two a second (a re-render of its table is the costliest of the
+panes off the critical path; bench/FINDINGS.md)."""
 
 
 class Coalesced:

@@ -1,7 +1,7 @@
 """The watchlist pane: renders the rows of the app's :class:`gmo_tui.market.watchlist.Watchlist`
 model (last, 24h change, sparkline); Enter switches the app's symbol (the pane posts
 :class:`SymbolChosen`). Tickers arrive ten times a second and more; the table follows at most
-every :data:`~gmo_tui.widgets.repaint_rate.SIDE_PANE_PAINT_S` (coalesced, the latest shown)."""
+every :data:`~gmo_tui.widgets.repaint_rate.WATCHLIST_PAINT_S` (coalesced, the latest shown)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from gmo_tui.market.watchlist import WatchRow
 from gmo_tui.messages import SymbolChosen
 from gmo_tui.widgets.keyed_table import KeyedTable
 from gmo_tui.widgets.render_memo import RenderMemo
-from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S, Coalesced
+from gmo_tui.widgets.repaint_rate import WATCHLIST_PAINT_S, Coalesced
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -59,7 +59,7 @@ class Watchlist(RenderMemo, KeyedTable):
         self._colours: tuple[str, str] | None = None
         self._cells: dict[str, tuple[tuple[int, int], tuple[str | Text, ...]]] = {}
         self._latest: tuple[list[WatchRow], Mapping[str, int]] = ([], {})
-        self._show_latest = Coalesced(self, SIDE_PANE_PAINT_S, self._render_latest)
+        self._show_latest = Coalesced(self, WATCHLIST_PAINT_S, self._render_latest)
 
     def show(self, rows: Iterable[WatchRow], places: Mapping[str, int]) -> None:
         """Render rows of the app's :class:`~gmo_tui.market.watchlist.Watchlist` model, in

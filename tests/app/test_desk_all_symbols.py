@@ -42,8 +42,15 @@ async def test_all_symbols_toggle_remembered_and_actions_on_the_row(sim, make_ap
         assert symbols == {"BTC_JPY", "ETH_JPY"}
         await wait_for(pilot, lambda: orders.row_count == 1, "the ETH order listed")
         assert orders.get_cell(str(eth_order), "symbol") == "ETH_JPY"
-        fill_symbols = {executions.get_cell(k, "symbol") for k in executions.keys()}
-        assert {"BTC_JPY", "ETH_JPY"} <= fill_symbols
+        # the account tables repaint coalesced (a few times a second): wait for the latest rows
+        await wait_for(
+            pilot,
+            lambda: (
+                {"BTC_JPY", "ETH_JPY"}
+                <= {executions.get_cell(k, "symbol") for k in executions.keys()}
+            ),
+            "every symbol's executions",
+        )
         # remembered, in a private file
         assert load_view_state().all_symbols
         if os.name == "posix":

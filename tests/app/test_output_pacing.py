@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from textual import events
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
@@ -19,9 +20,10 @@ from textual.screen import Screen
 from gmo_tui.market.book import Book
 from gmo_tui.market.tape import Tape
 from gmo_tui.themes import DOMAIN_DEFAULTS, load_themes
+from gmo_tui.widgets import output_pacing
 from gmo_tui.widgets.link_estimate import LinkEstimate
 from gmo_tui.widgets.order_book import OrderBookLadder
-from gmo_tui.widgets.output_pacing import OutputPacer, writer_backlog
+from gmo_tui.widgets.output_pacing import MAX_UNANSWERED, OutputPacer, writer_backlog
 from gmo_tui.widgets.status_bar import StatusBar
 from gmo_tui.widgets.trades_tape import TradesTape
 from tests.market.factories import book_event, trade
@@ -66,14 +68,32 @@ class Terminal:
 class PacedPanes(App[None]):
     CSS = "Horizontal { height: 1fr; } OrderBookLadder, TradesTape { width: 1fr; }"
 
-    def __init__(self, pacing: bool) -> None:
+    def __init__(self, pacing: bool, answering: bool = False) -> None:
         super().__init__()
         self.terminal = Terminal(*SIZE)
         self.queued = 0
-        # the queue alone decides here; the byte-rate estimate is tested on its own below
+        self.requests = 0  # cursor position requests written
+        self.unanswered_at_frames: list[int] = []  # requests unanswered as each frame went out
+        # the queue alone decides here; the byte-rate estimate is tested on its own below;
+        # with ``answering`` the terminal is asked after each frame (the test answers)
         self.pacer = OutputPacer(
-            self, enabled=pacing, backlog=lambda: self.queued, written=lambda: None
+            self,
+            enabled=pacing,
+            backlog=lambda: self.queued,
+            written=lambda: None,
+            ask=self._ask if answering else (lambda: False),
         )
+
+    def _ask(self) -> bool:
+        self.requests += 1
+        return True
+
+    def answer(self) -> None:
+        """The terminal's answer to the oldest request, as the driver's parser posts it."""
+        self.post_message(events.CursorPosition(0, 0))
+
+    def post_display_hook(self) -> None:
+        self.pacer.frame_written()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(DOMAIN_DEFAULTS)
@@ -93,6 +113,7 @@ class PacedPanes(App[None]):
     def _display(self, screen: Screen[object], renderable: object) -> None:
         # what the driver would write, had the test a terminal (headless writes nothing)
         if isinstance(renderable, CompositorUpdate) and not self._batch_count:
+            self.unanswered_at_frames.append(self.pacer.unanswered)
             self.terminal.feed(renderable.render_segments(self.console))
         super()._display(screen, renderable)  # type: ignore[arg-type]
 
@@ -164,6 +185,106 @@ async def test_a_resize_while_held_ends_on_the_same_screen() -> None:
     free, _free_behind, _free_all, _ = await _run(pacing=False, relayout=True)
     assert app.pacer.holds >= 1 and paced_behind == 0
     assert paced == free
+
+
+async def _answered_run(pacing: bool) -> tuple[list[str], PacedPanes, list[int]]:
+    """The same market moves, with a terminal that answers each request only when the test
+    says: answered at once at first, then not at all during seven moves, then late, one
+    answer at a time. The final terminal text, the app, and the requests unanswered as each
+    frame of the middle part was written."""
+    app = PacedPanes(pacing, answering=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = app.query_one(OrderBookLadder)
+        tape_pane = app.query_one(TradesTape)
+        tape = Tape("BTC")
+        tape_pane.set_tape(tape)
+        ladder.set_book(_book(0), {})
+        answered = 0
+        for _ in range(10):  # a prompt terminal: every request answered
+            await pilot.pause(0.02)
+            for _ in range(app.requests - answered):
+                app.answer()
+            answered = app.requests
+        await _settle(pilot, app)
+        for _ in range(app.requests - answered):
+            app.answer()
+        answered = app.requests
+        await _settle(pilot, app)
+        first = len(app.unanswered_at_frames)
+        for step in range(1, 8):  # the terminal falls behind: no answers
+            ladder.set_book(_book(step), {})
+            tape.append(trade(str(1000 + step), f"0.0{step}"))
+            tape_pane.update()
+            await pilot.pause(0.03)
+        while answered < app.requests:  # late answers, one at a time
+            app.answer()
+            answered += 1
+            await pilot.pause(0.05)
+        await _settle(pilot, app)
+        return app.terminal.text(), app, app.unanswered_at_frames[first:]
+
+
+async def test_late_answers_hold_frames_and_end_on_the_same_screen() -> None:
+    """A terminal (or SSH link) that answers late: no frame is written while more than
+    ``MAX_UNANSWERED`` are unanswered, and the terminal ends on the unpaced screen."""
+    paced, app, unanswered = await _answered_run(pacing=True)
+    free, free_app, _ = await _answered_run(pacing=False)
+    assert app.pacer.answers >= 2 and app.pacer.holds >= 1
+    assert unanswered and max(unanswered) <= MAX_UNANSWERED  # never more in flight
+    assert len(unanswered) < 7  # moves were folded while the terminal was behind
+    assert free_app.requests == 0  # the one switch off: the terminal is never asked
+    assert not app.pacer.holding and app.pacer.unanswered == 0
+    assert any("1,007" in line for line in paced)  # the latest book is on screen
+    assert paced == free
+
+
+async def test_a_terminal_that_never_answers_is_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No answer ever (a terminal without cursor reports, a pipe): after ``FIRST_ANSWER_S``
+    frames flow as without the requests, and later the terminal is no longer asked."""
+    monkeypatch.setattr(output_pacing, "FIRST_ANSWER_S", 0.2)
+    monkeypatch.setattr(output_pacing, "NEVER_ANSWERED_S", 0.5)
+    app = PacedPanes(pacing=True, answering=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = app.query_one(OrderBookLadder)
+        step = 0
+        while app.pacer.asking and step < 200:
+            step += 1
+            ladder.set_book(_book(step % 9), {})
+            await pilot.pause(0.03)
+        frames = app.terminal.frames
+        ladder.set_book(_book(step + 1), {})
+        await _settle(pilot, app)
+        assert not app.pacer.asking and not app.pacer.holding
+        assert app.pacer.holds <= 1  # the wait for a first answer, once
+        assert app.terminal.frames > frames  # still painting
+        assert app.terminal.frames >= step // 3  # painting freely, not held
+        assert app.pacer.unanswered == 0 and app.requests >= 5
+
+
+async def test_answers_that_stop_are_taken_as_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terminal answered, then stops (say the app was suspended): the pacer holds, then
+    after ``ANSWER_TIMEOUT_S`` paints the latest state again instead of freezing."""
+    monkeypatch.setattr(output_pacing, "ANSWER_TIMEOUT_S", 0.3)
+    app = PacedPanes(pacing=True, answering=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = app.query_one(OrderBookLadder)
+        ladder.set_book(_book(0), {})
+        await _settle(pilot, app)
+        app.answer()
+        await _settle(pilot, app)
+        for step in range(1, 4):
+            ladder.set_book(_book(step), {})
+            await pilot.pause(0.03)
+        assert app.pacer.holding
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.pacer.lost_answers:
+                break
+        await _settle(pilot, app)
+        assert app.pacer.lost_answers >= 1
+        assert any("1,004" in line for line in app.terminal.text())  # _book(3): asks from 1,004
 
 
 async def test_no_writer_thread_no_backlog() -> None:
