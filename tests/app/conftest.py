@@ -108,6 +108,18 @@ async def rest(sim: Any):
         await client.aclose()
 
 
+def orders_listed(app: Any, n: int, symbol: str = "BTC_JPY") -> bool:
+    """The Orders table lists exactly the ``n`` orders the exchange acknowledged, by their
+    order ids (an order still on its way is listed under its intent's id first, and the table
+    follows the model at a coalesced rate: a row count alone can be a moment old)."""
+    from gmo_tui.widgets.orders_table import OrdersTable
+
+    table = app.main.query_one(OrdersTable)
+    acknowledged = app.session.service.tracker.active(symbol, include_in_flight=False)
+    ids = sorted(str(order.order_id) for order in acknowledged)
+    return len(ids) == n and sorted(table.keys()) == ids
+
+
 async def wait_for(
     pilot: Any, predicate: Callable[[], Any], what: str = "condition", timeout: float = 8.0
 ) -> Any:

@@ -151,7 +151,7 @@ async def test_other_symbols_position_pnl_marked_at_its_ticker(sim, make_app, re
 
         def eth_pnl_at_ticker() -> bool:
             ticker = app.session.tickers.get("ETH_JPY")
-            if ticker is None:
+            if ticker is None or str(eth.position_id) not in positions.keys():
                 return False
             expected = fmt((eth.price - ticker.ask) * eth.size, 0, sign=True)
             return str(positions.get_cell(str(eth.position_id), "pnl")) == expected
@@ -159,7 +159,12 @@ async def test_other_symbols_position_pnl_marked_at_its_ticker(sim, make_app, re
         await wait_for(pilot, eth_pnl_at_ticker, "ETH P&L at its ticker's ask")
         assert str(positions.get_cell(str(eth.position_id), "at")) == "ticker"
         await wait_for(
-            pilot, lambda: str(positions.get_cell(str(btc.position_id), "at")) == "book", "book"
+            pilot,
+            lambda: (
+                str(btc.position_id) in positions.keys()
+                and str(positions.get_cell(str(btc.position_id), "at")) == "book"
+            ),
+            "book",
         )
         assert str(positions.get_cell(str(btc.position_id), "pnl")) != "-"
         await app.shutdown()

@@ -12,7 +12,7 @@ from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
-from tests.app.conftest import replace_input, wait_for, wait_ready
+from tests.app.conftest import orders_listed, replace_input, wait_for, wait_ready
 
 
 def dialog_ready(app) -> bool:
@@ -51,7 +51,7 @@ async def test_cancel_dialogs_counts_and_buttons(sim, make_app, rest):
         tick = app.session.rules["BTC_JPY"].tick_size
         price = book.bids[0].price - tick * 300
         order_id = await rest.place_order("BTC_JPY", "BUY", "LIMIT", Decimal("0.03"), price=price)
-        await wait_for(pilot, lambda: table.row_count == 1, "order listed")
+        await wait_for(pilot, lambda: orders_listed(app, 1), "order listed")
         # one order: singular, buttons that answer the question
         await pilot.press("C")
         await wait_for(pilot, lambda: confirm_ready(app), "cancel-all dialog")

@@ -15,7 +15,7 @@ from gmo_tui.trading.bracket_model import BracketState, TakeProfitState
 from gmo_tui.trading.brackets import ExitKind
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.orders_table import OrdersTable
-from tests.app.conftest import focus_to, replace_input, wait_for, wait_ready
+from tests.app.conftest import focus_to, orders_listed, replace_input, wait_for, wait_ready
 from tests.app.test_position_flows import confirm_until
 from tests.trading.bracket_helpers import STEP, move_mid, print_trade, still, trigger_sell_stop
 
@@ -92,7 +92,11 @@ async def test_bracket_partial_fills_stop_fills_take_profit_retired_restored_aft
         assert "TP~" in ladder._marks.get(target, "")
         # and in the Orders pane: the stop tagged with its bracket, the take-profit emulated
         table = app.main.query_one(OrdersTable)
-        await wait_for(pilot, lambda: f"bracket-{bracket.id}-{target}" in table.keys(), "TP row")
+        await wait_for(
+            pilot,
+            lambda: {f"bracket-{bracket.id}-{target}", str(first.order_id)} <= set(table.keys()),
+            "the stop's and the TP's rows",
+        )
         assert table.get_cell(str(first.order_id), "type") == f"STOP SL B{bracket.id}"
         assert table.get_cell(f"bracket-{bracket.id}-{target}", "status") == "EMULATED"
 
@@ -178,7 +182,7 @@ async def test_c_on_a_brackets_order_cancels_the_whole_bracket(sim: Any, make_ap
         await wait_for(pilot, lambda: bracket.entry_order_id is not None, "entry placed")
         table = app.main.query_one(OrdersTable)
         await pilot.press("o")
-        await wait_for(pilot, lambda: table.row_count == 1, "the entry listed")
+        await wait_for(pilot, lambda: orders_listed(app, 1), "the entry listed")
         assert table.get_cell(str(bracket.entry_order_id), "type") == f"LIMIT entry B{bracket.id}"
         await pilot.press("c")
         await confirm_until(

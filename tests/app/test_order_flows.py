@@ -12,7 +12,14 @@ from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.widgets.order_book import OrderBookLadder
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
-from tests.app.conftest import focus_to, replace_input, type_text, wait_for, wait_ready
+from tests.app.conftest import (
+    focus_to,
+    orders_listed,
+    replace_input,
+    type_text,
+    wait_for,
+    wait_ready,
+)
 
 
 async def place_resting_buy(pilot, app, size: str = "0.01", ticks_below: int = 200) -> Decimal:
@@ -47,7 +54,7 @@ async def test_place_limit_order_from_the_keyboard(sim, make_app, rest):
         price = await place_resting_buy(pilot, app)
         assert submitted and submitted[0].intent.price == price
         table = app.query_one(OrdersTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "order in the Orders table")
+        await wait_for(pilot, lambda: orders_listed(app, 1), "order in the Orders table")
         order = app.session.service.tracker.active("BTC_JPY")[0]
         assert order.price == price and order.size == Decimal("0.01")
         active = await rest.get_active_orders("BTC_JPY")
@@ -104,7 +111,7 @@ async def test_change_price_then_cancel(sim, make_app, rest):
         await wait_ready(pilot, app)
         price = await place_resting_buy(pilot, app)
         table = app.query_one(OrdersTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "order listed")
+        await wait_for(pilot, lambda: orders_listed(app, 1), "order listed")
         await pilot.press("o")
         await wait_for(pilot, lambda: app.focused is table, "orders table focused")
         await pilot.press("e")
@@ -142,10 +149,10 @@ async def test_cancel_all_asks_first(sim, make_app, rest):
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
         await place_resting_buy(pilot, app, ticks_below=200)
-        await wait_for(pilot, lambda: app.query_one(OrdersTable).row_count == 1, "first order")
+        await wait_for(pilot, lambda: orders_listed(app, 1), "first order")
         await place_resting_buy(pilot, app, ticks_below=300)
         table = app.query_one(OrdersTable)
-        await wait_for(pilot, lambda: table.row_count == 2, "two orders")
+        await wait_for(pilot, lambda: orders_listed(app, 2), "two orders")
         await focus_to(pilot, app, "o", table.id or "orders-table")
         await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm cancel all")
