@@ -128,12 +128,27 @@ async def test_without_credentials_private_panes_say_how(sim, make_app):
 
 
 async def _palette(pilot, app, text: str, hit: str) -> None:
-    """ctrl+p, type ``text``, wait until the first hit shows ``hit``, run it with Enter."""
+    """ctrl+p, type ``text``, wait until the first hit shows ``hit``, run it with Enter (from
+    the main screen: the commands are the main screen's, and a dialog closed by the key before
+    may not have gone yet on a loaded machine)."""
+    await wait_for(pilot, lambda: app.screen is app.main, "the main screen")
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "palette")
     await type_text(pilot, text)
-    await wait_for(pilot, lambda: hit in _first_hit(app), f"palette hit {hit}")
+    try:
+        await wait_for(pilot, lambda: hit in _first_hit(app), f"palette hit {hit}")
+    except AssertionError as e:
+        typed = [str(i.value) for i in app.screen.query("Input")]
+        raise AssertionError(f"{e}: {_hits(app)} typed {typed}") from None
     await pilot.press("enter")
+
+
+def _hits(app) -> list[str]:
+    lists = app.screen.query("CommandList")
+    if not lists:
+        return []
+    options = lists.first()
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
 def _first_hit(app) -> str:
