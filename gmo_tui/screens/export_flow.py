@@ -9,11 +9,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Protocol, TypeVar
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
 
 from gmo_tui import config as cfg
 from gmo_tui.exchange.errors import GmoError
@@ -21,6 +17,7 @@ from gmo_tui.export.history import DateRange
 from gmo_tui.export.to_file import default_range, export_range, parse_range
 from gmo_tui.i18n import _
 from gmo_tui.market.formatting import fmt_grouped
+from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.session.listener import Severity
 from gmo_tui.session.session import Session
 
@@ -35,57 +32,25 @@ class ExportHost(Protocol):
     def say(self, text: str, severity: Severity = Severity.INFO, timeout: float = 6) -> None: ...
 
 
-class ExportDialog(ModalScreen[DateRange | None]):
+def _range(text: str) -> tuple[DateRange | None, str | None]:
+    span = parse_range(text)
+    return (None, span) if isinstance(span, str) else (span, None)
+
+
+class ExportDialog(ValueDialog[DateRange]):
     """The trading days to export, typed: ``2026-12-01`` or ``2026-12-01..2026-12-03``."""
 
-    DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical {
-        width: 64; max-width: 95%; height: auto; border: thick $primary; background: $surface;
-        padding: 0 1;
-    }
-    ExportDialog #export-title { text-style: bold; }
-    ExportDialog Input { border: tall $primary; }
-    ExportDialog #export-error { color: $error; height: auto; }
-    ExportDialog #export-hint { color: $text-muted; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
-
     def __init__(self, initial: str) -> None:
-        super().__init__()
-        self.initial = initial
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(_("Export executions as CSV"), id="export-title")
-            yield Input(self.initial, id="export-range", restrict=r"[0-9.\- to~/]*")
-            yield Static("", id="export-error")
-            yield Static(
-                _(
-                    "GMO trading days (06:00 JST to 06:00 JST): 2026-12-01 or "
-                    "2026-12-01..2026-12-03 · Enter to export · Escape to cancel"
-                ),
-                id="export-hint",
-            )
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        span = parse_range(event.value)
-        self.query_one("#export-error", Static).update(span if isinstance(span, str) else "")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        span = parse_range(event.value)
-        if isinstance(span, str):
-            self.query_one("#export-error", Static).update(span)
-            self.app.bell()
-            return
-        self.dismiss(span)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        super().__init__(
+            _("Export executions as CSV"),
+            initial,
+            _range,
+            _(
+                "GMO trading days (06:00 JST to 06:00 JST): 2026-12-01 or "
+                "2026-12-01..2026-12-03 · Enter to export · Escape to cancel"
+            ),
+            restrict=r"[0-9.\- to~/]*",
+        )
 
 
 class ExportFlow:

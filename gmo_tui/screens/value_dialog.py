@@ -1,10 +1,11 @@
-"""A small input dialog for one number (new order price, new losscut price, close size),
-validated as typed by the caller's function; Enter accepts, Escape cancels."""
+"""A small input dialog for one value (a new order price, losscut price or close size; the
+export's trading days), parsed and validated as typed by the caller's function; Enter accepts,
+Escape cancels."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from typing import Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,10 +15,16 @@ from textual.widgets import Input, Static
 
 from gmo_tui.i18n import _
 
-Validator = Callable[[str], tuple[Decimal | None, str | None]]
+V = TypeVar("V")
+
+Validator = Callable[[str], tuple[V | None, str | None]]
+"""The typed text -> (the value, None) or (None, why not)."""
+
+NUMBER = r"[0-9.]*"
+"""What a number field accepts as typed."""
 
 
-class ValueDialog(ModalScreen[Decimal | None]):
+class ValueDialog(ModalScreen[V | None], Generic[V]):
     DEFAULT_CSS = """
     ValueDialog { align: center middle; }
     ValueDialog > Vertical {
@@ -31,14 +38,22 @@ class ValueDialog(ModalScreen[Decimal | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, title: str, value: str, validate: Validator, hint: str = ""):
+    def __init__(
+        self,
+        title: str,
+        value: str,
+        validate: Validator[V],
+        hint: str = "",
+        restrict: str = NUMBER,
+    ):
         super().__init__()
         self.title_text, self.initial, self.validate, self.hint = title, value, validate, hint
+        self.restrict = restrict
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="value-title")
-            yield Input(self.initial, id="value-input", restrict=r"[0-9.]*")
+            yield Input(self.initial, id="value-input", restrict=self.restrict)
             yield Static("", id="value-error")
             yield Static(self.hint or _("Enter to accept · Escape to cancel"), id="value-hint")
 

@@ -49,7 +49,7 @@ async def test_export_from_the_palette(sim, make_app, rest):
         await replace_input(pilot, "2026-13-01")
         await pilot.press("enter")
         assert isinstance(app.screen, ExportDialog)
-        assert "not a date range" in str(app.screen.query_one("#export-error").render())
+        assert "not a date range" in str(app.screen.query_one("#value-error").render())
         await replace_input(pilot, today)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.main.exports.last_path, "exported", timeout=20)
