@@ -46,6 +46,7 @@ from gmo_tui.widgets.order_ticket import OrderTicket
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.output_pacing import OutputPacer
 from gmo_tui.widgets.positions_table import PositionsTable
+from gmo_tui.widgets.screen_diff import with_screen_diff
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,8 @@ class GmoTuiApp(App[None]):
         start_language((settings or cfg.Settings()).language)
         super().__init__()
         self.settings = settings or cfg.Settings()
+        if self.settings.output_diff:  # only the cells that changed (widgets/screen_diff.py)
+            self.driver_class = with_screen_diff(self.driver_class)
         # the CLI freezes the start-up heap (gmo_tui/heap.py); tests and embedders keep the
         # process's garbage collector as they set it
         self.freeze_heap = freeze_heap

@@ -126,6 +126,9 @@ class Settings:
     output_pacing: bool = True
     """Skip frames the terminal (or SSH link) cannot keep up with and paint the latest state,
     so the screen is never more than about a frame behind (gmo_tui/widgets/output_pacing.py)."""
+    output_diff: bool = True
+    """Write only the terminal cells that changed since the last frame, with only the colour
+    codes that differ (about a quarter of the bytes; gmo_tui/widgets/screen_diff.py)."""
 
     @property
     def endpoint_is_default(self) -> bool:
@@ -154,6 +157,7 @@ _ENV = {
     "GMO_TUI_BELL": "bell",
     "GMO_TUI_LANGUAGE": "language",
     "GMO_TUI_OUTPUT_PACING": "output_pacing",
+    "GMO_TUI_OUTPUT_DIFF": "output_diff",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -273,6 +277,7 @@ _CHECKS: dict[str, Callable[[Any, bool], Checked]] = {
     "demo": _flag,
     "alerts": _alerts,
     "output_pacing": _flag,
+    "output_diff": _flag,
 }
 """One check per field of :class:`Settings`; ``text_source``: the value comes from an
 environment variable or a flag (always a string) rather than TOML."""
