@@ -2,7 +2,7 @@
 load, alternating variants in rounds so background load hits them alike.
 
 Run: ``.venv/bin/python -m bench.compare [--load busy] [--rounds 3] [--seconds 10]
-[--variants baseline,tape-leading-50ms]``.
+[--variants baseline,no-screen-diff]``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--load", default="busy")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--variants", default="baseline,tape-leading-50ms,ladder-cells")
+    parser.add_argument("--variants", default="baseline,no-screen-diff")
     parser.add_argument("--probes", type=int, default=30, help="probes of each kind per run")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)

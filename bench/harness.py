@@ -4,7 +4,8 @@ and /proc sampling of CPU time and memory.
 * :class:`Sim` starts ``python -m bench.simproc`` and talks to it (``command(dict) -> dict``).
 * :class:`AppPty` runs ``gmo-tui --endpoint URL --symbol S`` on the slave side of
   ``os.openpty()`` (120x40, or ``$GMO_BENCH_SIZE`` such as ``160x45``); a reader thread drains the master side and records ``time.monotonic()`` of
-  every chunk, so :meth:`AppPty.wait_for` can tell when given text first reached the terminal.
+  every chunk and feeds a :class:`~bench.screen.ScreenText`, so :meth:`AppPty.wait_for` can
+  tell when given text was first on the screen (in a row as it was after some read).
 * :func:`cpu_seconds` / :func:`rss_bytes` read ``/proc/<pid>/stat`` and ``/proc/<pid>/status``.
 * :func:`app_command`: how to start the app, from this checkout or from the one named by
   ``$GMO_BENCH_CHECKOUT`` (a directory holding another version's ``gmo_tui/``, run with its
@@ -28,6 +29,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.screen import ScreenText
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GMO_TUI = str(Path(PYTHON).with_name("gmo-tui"))
@@ -35,6 +38,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CURSOR_REQUEST = b"\x1b[6n"
 CURSOR_REPORT = b"\x1b[1;1R"
+LOG_LIMIT = 16 << 20
+"""Bytes of row text kept; the older half is dropped beyond it (probes look back seconds)."""
 
 
 # ---------------------------------------------------------------------------- /proc
@@ -196,6 +201,12 @@ class AppPty:
         self.master = master
         self.buffer = bytearray()
         self.chunks: list[tuple[int, float]] = []  # (end offset in buffer, monotonic time read)
+        self.screen = ScreenText(cols, rows)
+        # the text of each row a read changed, as it was after that read; offsets count from
+        # the start of the run (``_log_base`` of them dropped)
+        self.screen_log = bytearray()
+        self._log_base = 0
+        self.screen_chunks: list[tuple[int, float]] = []  # (end offset in the log, time read)
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._reader.start()
@@ -249,6 +260,17 @@ class AppPty:
                     return
                 self.buffer += data
                 self.chunks.append((len(self.buffer), now))
+                for y in sorted(self.screen.feed(data)):
+                    self.screen_log += self.screen.row_text(y).encode() + b"\n"
+                if len(self.screen_log) > LOG_LIMIT:
+                    drop = len(self.screen_log) // 2
+                    del self.screen_log[:drop]
+                    self._log_base += drop
+                    keep = next(
+                        i for i, (end, _t) in enumerate(self.screen_chunks) if end > self._log_base
+                    )
+                    del self.screen_chunks[:keep]
+                self.screen_chunks.append((self._log_base + len(self.screen_log), now))
                 self._cond.notify_all()
             if rate is not None:
                 pause = free_at - time.monotonic()
@@ -259,32 +281,39 @@ class AppPty:
 
     @property
     def offset(self) -> int:
+        """Where the screen log ends now (for :meth:`wait_for` and :meth:`seen_after`)."""
         with self._cond:
-            return len(self.buffer)
+            return self._log_base + len(self.screen_log)
 
     def time_at(self, offset: int) -> float:
-        """When the byte at ``offset`` was read (the chunk that held it)."""
+        """When the screen log's byte at ``offset`` was logged (the read that changed its row)."""
         with self._cond:
-            lo, hi = 0, len(self.chunks) - 1
+            chunks = self.screen_chunks
+            lo, hi = 0, len(chunks) - 1
             while lo < hi:
                 mid = (lo + hi) // 2
-                if self.chunks[mid][0] > offset:
+                if chunks[mid][0] > offset:
                     hi = mid
                 else:
                     lo = mid + 1
-            return self.chunks[lo][1]
+            return chunks[lo][1]
+
+    def _find(self, text: bytes, start: int) -> int:
+        found = self.screen_log.find(text, max(0, start - self._log_base))
+        return -1 if found < 0 else self._log_base + found
 
     def wait_for(self, text: bytes, start: int = 0, timeout: float = 10.0) -> float | None:
-        """Monotonic time the first ``text`` at or after ``start`` was read; None on timeout."""
+        """When ``text`` was first on screen in a row logged at or after ``start``; None on
+        timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
             pos = start
             while True:
-                found = self.buffer.find(text, pos)
+                found = self._find(text, pos)
                 if found >= 0:
                     end = found + len(text) - 1
                     break
-                pos = max(start, len(self.buffer) - len(text) + 1)
+                pos = max(start, self._log_base + len(self.screen_log) - len(text) + 1)
                 left = deadline - time.monotonic()
                 if left <= 0 or self._closed:
                     return None
@@ -292,10 +321,21 @@ class AppPty:
         return self.time_at(end)
 
     def seen_after(self, text: bytes, start: int) -> float | None:
-        """When ``text`` first appeared at or after ``start`` in what was read (None: not)."""
+        """When ``text`` was first on screen in a row logged at or after ``start`` (None: not)."""
         with self._cond:
-            found = self.buffer.find(text, start)
+            found = self._find(text, start)
         return None if found < 0 else self.time_at(found + len(text) - 1)
+
+    def screen_between(self, start: int, end: int) -> bytes:
+        """The rows logged between two offsets (as far as still kept)."""
+        with self._cond:
+            base = self._log_base
+            return bytes(self.screen_log[max(0, start - base) : max(0, end - base)])
+
+    def screen_text(self) -> str:
+        """What the screen shows now."""
+        with self._cond:
+            return self.screen.text()
 
     def first_chunk_after(self, t0: float) -> float | None:
         """Read time of the first chunk read at or after ``t0`` (None if none yet)."""

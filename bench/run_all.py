@@ -9,7 +9,8 @@ rate-limit burst measure this checkout's library code only; cold start runs per 
 
 Run: ``.venv/bin/python -m bench.run_all [--soak-minutes 10] [--out DIR]
 [--checkout main=/tmp/gmo-tui-main] [--sizes 120x40,200x50] [--only latency,cpu]``;
-``--reuse`` keeps the JSON documents already in ``--out`` instead of running them again.
+``--reuse`` keeps the JSON documents already in ``--out`` instead of running them again;
+``--this-only soak`` runs the soak for this checkout only.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default=",".join(BENCHES))
     parser.add_argument("--sizes", default="120x40,200x50")
     parser.add_argument(
+        "--this-only",
+        default="",
+        help="benchmarks run for this checkout only (such as soak: its minutes per version)",
+    )
+    parser.add_argument(
         "--checkout", action="append", default=[], help="LABEL=DIR of another version"
     )
     args = parser.parse_args(argv)
@@ -67,9 +73,11 @@ def main(argv: list[str] | None = None) -> None:
         checkouts.append((label, str(Path(directory).resolve())))
     checkouts.append((THIS, None))
     sizes = args.sizes.split(",")
+    this_only = set(args.this_only.split(",")) if args.this_only else set()
     for name in args.only.split(","):
         runs: list[tuple[str, dict[str, str]]] = []
-        for label, directory in checkouts if name in PER_CHECKOUT else [(THIS, None)]:
+        versions = checkouts if name in PER_CHECKOUT and name not in this_only else [(THIS, None)]
+        for label, directory in versions:
             for size in sizes if name in PER_SIZE else [None]:
                 env = {"GMO_BENCH_SIZE": size} if size else {}
                 if directory:

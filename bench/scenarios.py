@@ -81,9 +81,9 @@ def _wait_regex(app: AppPty, pattern: bytes, timeout: float) -> float | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app._cond:
-            m = rx.search(app.buffer)
+            m = rx.search(app.screen_log)
             if m:
-                end = m.end() - 1
+                end = app._log_base + m.end() - 1
                 break
             app._cond.wait(0.05)
     else:

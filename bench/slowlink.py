@@ -102,7 +102,7 @@ def run_link(args: argparse.Namespace, bits_per_s: int, ssh: SshServer | None) -
             result = measure(sim, app, args.seconds, args.timeout)
             t1, o1 = time.monotonic(), app.offset
             with app._cond:
-                shown = app.buffer[o0:o1].count(b"link slow")
+                shown = app.screen_between(o0, o1).count(b"link slow")
             asked = app.cursor_requests
     windows = result["windows"]
     assert isinstance(windows, list)

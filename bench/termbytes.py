@@ -43,8 +43,7 @@ def bytes_by_column(data: bytes, seconds: float) -> dict[str, int]:
 def deepest_visible_bid(sim: Sim, app: AppPty) -> int:
     """Index of the deepest BTC bid level whose price the app has painted (frozen market)."""
     bids = sim.command({"cmd": "book", "symbol": "BTC"})["bids"]
-    with app._cond:
-        screen = bytes(app.buffer)
+    screen = app.screen_text().encode()
     deepest = 0
     for i, (price, _size) in enumerate(bids):
         if f"{int(price):,}".encode() in screen:

@@ -256,44 +256,39 @@ def _fps(n: int) -> Callable[[], None]:
     return apply
 
 
-def _tape_leading(min_interval: float) -> Callable[[], None]:
-    def apply() -> None:
-        """The tape paints at once when it has not painted for ``min_interval`` s, else at
-        last paint + ``min_interval`` (leading-edge throttle; the app's own is trailing-edge:
-        every first trade of a burst waits the whole interval)."""
-        import time
+def _no_screen_diff() -> None:
+    """Textual's own output, every dirty line whole (``output_diff = false``)."""
+    import os
 
-        from gmo_tui import app as app_module
+    os.environ["GMO_TUI_OUTPUT_DIFF"] = "0"
 
-        cls = app_module.GmoTuiApp
-        paint_tape = cls._paint_tape
 
-        def on_trades_arrived(self, message):  # type: ignore[no-untyped-def]
-            if getattr(self, "main", None) is None or message.symbol != self.symbol:
-                return
-            if message.trades:
-                self._chart_trades.extend(message.trades)
-                if not self._chart_timer:
-                    self._chart_timer = True
-                    self.set_timer(app_module.CHART_PAINT_S, self._paint_chart)
-            if self._tape_timer:
-                return
-            wait = getattr(self, "_bench_tape_last", 0.0) + min_interval - time.monotonic()
-            if wait <= 0:
-                self._bench_tape_last = time.monotonic()
-                paint_tape(self)
-            else:
-                self._tape_timer = True
+def _screen_diff_time() -> None:
+    """The main thread's CPU time in :meth:`ScreenDiff.frame`, written as JSON at exit to
+    ``$GMO_BENCH_COUNTS`` (seconds, frames, characters in and out)."""
+    import atexit
+    import json
+    import os
+    import time
 
-                def fire() -> None:
-                    self._bench_tape_last = time.monotonic()
-                    paint_tape(self)
+    from gmo_tui.widgets.screen_diff import ScreenDiff
 
-                self.set_timer(wait, fire)
+    frame = ScreenDiff.frame
+    spent = {"seconds": 0.0, "frames": 0, "chars_in": 0, "chars_out": 0}
 
-        cls.on_trades_arrived = on_trades_arrived  # type: ignore[method-assign]
+    def timed(self: ScreenDiff, data: str) -> str:
+        t0 = time.thread_time()
+        out = frame(self, data)
+        spent["seconds"] += time.thread_time() - t0
+        spent["frames"] += 1
+        spent["chars_in"] += len(data)
+        spent["chars_out"] += len(out)
+        return out
 
-    return apply
+    ScreenDiff.frame = timed  # type: ignore[method-assign]
+    path = os.environ.get("GMO_BENCH_COUNTS")
+    if path:
+        atexit.register(lambda: open(path, "w").write(json.dumps(spent)))
 
 
 def _unanswered(frames: int) -> Callable[[], None]:
@@ -321,9 +316,6 @@ def _watchlist_paint(seconds: float) -> Callable[[], None]:
 
 
 VARIANTS: dict[str, Callable[[], None]] = {
-    "tape-leading-100ms": _tape_leading(0.1),
-    "tape-leading-50ms": _tape_leading(0.05),
-    "tape-leading-0": _tape_leading(0.0),
     "fps30": _fps(30),
     "fps20": _fps(20),
     "fps10": _fps(10),
@@ -335,6 +327,8 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "watchlist-4hz": _watchlist_paint(0.25),
     "unanswered-2": _unanswered(2),
     "ladder-cells": _ladder_cells,
+    "no-screen-diff": _no_screen_diff,
+    "screen-diff-time": _screen_diff_time,
 }
 
 

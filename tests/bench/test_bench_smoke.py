@@ -61,7 +61,8 @@ def test_pty_output_is_timestamped() -> None:
         seen = app.wait_for(b"marker-xyz", 0, timeout=10)
         assert seen is not None and seen >= t0
         assert app.wait_for(b"never-printed", 0, timeout=0.2) is None
-        assert app.bytes_between(0, time.monotonic() + 1) == app.offset > 0
+        assert app.bytes_between(0, time.monotonic() + 1) == len(app.buffer) > 0
+        assert app.offset > 0  # the screen log: the rows the output changed
 
 
 def test_marked_trade_is_stamped_and_received() -> None:
@@ -105,3 +106,20 @@ def test_slow_link_reader_takes_small_chunks_and_loses_nothing() -> None:
         assert max(sizes) <= 1000  # 5 ms at 200,000 bytes/s
         by_column = bytes_by_column(bytes(app.buffer), 1.0)
         assert by_column["col 5"] >= 20000
+
+
+def test_a_marker_written_in_pieces_is_found_on_the_screen() -> None:
+    """An app that writes only the cells that changed sends ``7.0123`` over ``7.0122`` as
+    ``3``: the bytes never hold the marker, the screen does, and wait_for finds it there."""
+    code = (
+        "import sys, time; w = sys.stdout.write; w('\\x1b[3;5H7.0122'); sys.stdout.flush();"
+        "time.sleep(0.3); w('\\x1b[38;2;1;2;3m\\x1b[3;10H3\\x1b[0m'); sys.stdout.flush();"
+        "time.sleep(0.5)"
+    )
+    with AppPty([sys.executable, "-c", code], cols=40, rows=5) as app:
+        seen = app.wait_for(b"7.0123", 0, timeout=5)
+        assert seen is not None
+        assert b"7.0123" not in bytes(app.buffer)
+        assert app.screen_text().splitlines()[2] == "    7.0123" + " " * 30
+        assert app.wait_for(b"7.0122", 0, timeout=1) is not None  # shown before the change
+        assert app.time_at(0) <= seen
