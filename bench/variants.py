@@ -263,6 +263,13 @@ def _no_screen_diff() -> None:
     os.environ["GMO_TUI_OUTPUT_DIFF"] = "0"
 
 
+def _no_pacing() -> None:
+    """No output pacing (``output_pacing = false``): no cursor requests, no backlog polls."""
+    import os
+
+    os.environ["GMO_TUI_OUTPUT_PACING"] = "0"
+
+
 def _screen_diff_time() -> None:
     """The main thread's CPU time in :meth:`ScreenDiff.frame`, written as JSON at exit to
     ``$GMO_BENCH_COUNTS`` (seconds, frames, characters in and out)."""
@@ -328,6 +335,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "unanswered-2": _unanswered(2),
     "ladder-cells": _ladder_cells,
     "no-screen-diff": _no_screen_diff,
+    "no-pacing": _no_pacing,
     "screen-diff-time": _screen_diff_time,
 }
 

@@ -61,6 +61,7 @@ from gmo_tui.widgets.order_ticket import OrderTicket
 from gmo_tui.widgets.orders_table import EmulatedRow, OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.render_memo import RenderMemo
+from gmo_tui.widgets.screen_diff import redraw
 from gmo_tui.widgets.status_bar import StatusBar
 from gmo_tui.widgets.trades_tape import TradesTape
 from gmo_tui.widgets.watchlist import Watchlist
@@ -149,6 +150,14 @@ class MainScreen(RenderMemo, Screen[None]):
     """
 
     BINDINGS = [
+        Binding(
+            "ctrl+l",
+            "redraw",
+            "Redraw",
+            show=False,
+            id="app.redraw",
+            tooltip="Paint every cell again",
+        ),
         Binding(
             "asterisk",
             "all_symbols",
@@ -384,6 +393,10 @@ class MainScreen(RenderMemo, Screen[None]):
         side_ = Side(side)
         self.show_pane(self.active_pane)
         self.ticket.prepare(side_, book.best_bid if side_ is Side.BUY else book.best_ask)
+
+    def action_redraw(self) -> None:
+        """Every cell painted again: after something else wrote to the terminal."""
+        redraw(self.app)
 
     def action_focus_book(self) -> None:
         self.ladder.focus()

@@ -27,6 +27,7 @@ from operator import itemgetter
 from typing import Any
 
 from rich.cells import get_character_cell_size
+from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -290,6 +291,16 @@ class DiffingDriver(LinuxDriver):
             self._size = size
             self.screen_diff.invalidate()
         super().write(self.screen_diff.frame(data))
+
+
+def redraw(app: App[Any]) -> None:
+    """Forget what the terminal shows and paint the whole screen (``Ctrl+L``): after a write
+    from outside the app (a ``wall`` message, a stray ``cat``), cells the diff takes as
+    unchanged are repaired too."""
+    driver = app._driver
+    if isinstance(driver, DiffingDriver):
+        driver.screen_diff.invalidate()
+    app.screen.refresh()
 
 
 def with_screen_diff(driver_class: type[Driver]) -> type[Driver]:

@@ -210,3 +210,45 @@ def _frame(
 def test_random_frames_end_on_the_same_cells(frames, system: ColorSystem) -> None:  # type: ignore[no-untyped-def]
     writes = [_frame(lines, extra, system) for lines, extra in frames]
     _same_screens(writes, 80, 8)  # the widest line: 10 + 5 segments of 6 wide characters
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def write(self, data: str) -> None:
+        self.written.append(data)
+
+
+async def test_the_driver_forgets_the_screen_when_the_terminal_is_resized() -> None:
+    """A terminal may reflow or clear what it shows when resized: the frame after a size
+    change is written whole. Textual's Linux driver is the one replaced; others are kept."""
+    import fcntl
+    import os
+    import struct
+    import termios
+
+    from textual.app import App
+    from textual.drivers.headless_driver import HeadlessDriver
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from gmo_tui.widgets.screen_diff import DiffingDriver, with_screen_diff
+
+    assert with_screen_diff(LinuxDriver) is DiffingDriver
+    assert with_screen_diff(HeadlessDriver) is HeadlessDriver
+    master, slave = os.openpty()
+    try:
+        driver = DiffingDriver(App(), debug=False, mouse=False, size=None)
+        driver._file = os.fdopen(slave, "w", closefd=False)
+        writer = _Writer()
+        driver._writer_thread = writer  # type: ignore[assignment]
+        frame = "\x1b[2;1H\x1b[31mbook\x1b[0m\x1b[1;1H"
+        driver.write(frame)
+        driver.write(frame)
+        assert writer.written == [frame, "\x1b[1;1H"]
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 90, 0, 0))
+        driver.write(frame)
+        assert writer.written[-1] == frame
+    finally:
+        os.close(master)
+        os.close(slave)
