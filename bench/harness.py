@@ -320,6 +320,25 @@ class AppPty:
                 self._cond.wait(left)
         return self.time_at(end)
 
+    def wait_for_bytes(self, text: bytes, timeout: float = 10.0) -> float | None:
+        """When ``text`` was first in the output's bytes (an escape sequence, say: not on the
+        screen); None on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while (found := self.buffer.find(text)) < 0:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    return None
+                self._cond.wait(left)
+        return self._raw_time(found + len(text) - 1)
+
+    def _raw_time(self, offset: int) -> float:
+        with self._cond:
+            for end, t in self.chunks:
+                if end > offset:
+                    return t
+            return self.chunks[-1][1]
+
     def seen_after(self, text: bytes, start: int) -> float | None:
         """When ``text`` was first on screen in a row logged at or after ``start`` (None: not)."""
         with self._cond:

@@ -41,7 +41,7 @@ def _home(tmp_path: Path, osc: str) -> dict[str, str]:
 def _run(sim: Any, env: dict[str, str], wait_for: bytes, timeout: float) -> tuple[bytes, int]:
     argv = [GMO_TUI, "--endpoint", sim.endpoint, "--symbol", "BTC_JPY"]
     with AppPty(argv, cols=100, rows=30, env=env) as app:
-        found = app.wait_for(wait_for, timeout=timeout)
+        found = app.wait_for_bytes(wait_for, timeout=timeout)  # not on the screen: in the bytes
         assert found is not None or wait_for == b"never", bytes(app.buffer[-2000:])
         app.send(b"q")
         app.proc.wait(15)
