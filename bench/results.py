@@ -293,8 +293,9 @@ def render(
         f"Latest run: {_dates(docs)}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']},"
         f" {m['platform']}. Packages: {pk}.",
         "",
-        "The machine was shared with other work while these ran (load average is given per "
-        "benchmark); latency and CPU figures include that interference. How each figure is "
+        "Nothing else ran on the machine during the run; the load average is given per "
+        "benchmark (2 cores: the app, the exchange process and the bench's own reader share "
+        "them). How each figure is "
         "measured: [README.md](README.md); what the figures point at, with profiles and measured "
         "candidate fixes: [FINDINGS.md](FINDINGS.md). Produced by `.venv/bin/python -m bench.run_all` "
         "(each benchmark's own command is listed with it).",
