@@ -303,7 +303,12 @@ def run_app(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
-    problem = symbol_problem(settings.symbol, settings.endpoint)
+    if sim_thread is not None:  # the built-in exchange's symbols are known without asking it
+        from gmo_tui.sim.symbols import SYMBOL_RULES
+
+        problem = unknown_symbol(settings.symbol, list(SYMBOL_RULES))
+    else:
+        problem = symbol_problem(settings.symbol, settings.endpoint)
     if problem is not None:
         for stop in (sim_thread, paper):
             if stop is not None:
@@ -409,6 +414,11 @@ def symbol_problem(symbol: str, endpoint: str, timeout: float = 5.0) -> str | No
     except (GmoError, OSError) as exc:
         logging.getLogger(__name__).info("symbols not checked at start: %s", exc)
         return None
+    return unknown_symbol(symbol, symbols)
+
+
+def unknown_symbol(symbol: str, symbols: list[str]) -> str | None:
+    """Why ``symbol`` is not one of ``symbols`` (None: it is, or the list is empty)."""
     if not symbols or symbol in symbols:
         return None
     return _("unknown symbol {symbol}; the exchange has: {symbols}").format(

@@ -44,6 +44,11 @@ if TYPE_CHECKING:
     from gmo_tui.sim.state import SimState
 
 
+BUILD_SLICE_S = 0.4
+"""Seconds of the recording played per symbol at each of the build's INITIAL_TRADES steps: a
+print or so each, each on the book before it (the start of the demo pays for every quote)."""
+
+
 @dataclass
 class Cursor:
     """Where one symbol is in the timeline, and how recorded prices map to its own.
@@ -230,7 +235,8 @@ class RecordedMarket(SteppingMarket):
             for _ in range(INITIAL_TRADES):
                 clock.advanced += gap
                 for symbol in SYMBOL_RULES:
-                    self.advance(symbol, 1.0, books=True, prints=1)
+                    # nobody sees the books in between: quote one only where a print needs it
+                    self.advance(symbol, BUILD_SLICE_S, books=False, prints=1)
         finally:
             clock.advanced = saved
         for symbol in SYMBOL_RULES:

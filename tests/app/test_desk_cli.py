@@ -54,5 +54,8 @@ def test_demo_temp_dir_removed(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "_demo_dir", tracked)
     assert cli.main(["--demo", "--symbol", "nope"]) == 2
+    # the built-in exchange's symbols are known without a request to it (the demo starts sooner)
+    err = capsys.readouterr().err
+    assert "unknown symbol NOPE" in err and "BTC_JPY" in err
     assert made and not made[0].exists()
     assert set(Path(tempfile.gettempdir()).glob("gmo-tui-demo-*")) <= before
