@@ -117,16 +117,24 @@ def _widths(text: str) -> tuple[int, ...] | None:
     return None if all(width == 1 for width in widths) else widths
 
 
+_CELLS: dict[Cell, Cell] = {}
+"""One tuple per distinct cell (a few thousand: characters x styles), shared by every line kept."""
+CELLS_KEPT = 20_000
+
+
 def _cells(text: str, style: str, into: list[Cell]) -> None:
+    if len(_CELLS) > CELLS_KEPT:
+        _CELLS.clear()
+    cell = _CELLS.setdefault
     if text.isascii() or (widths := _widths(text)) is None:
-        into.extend([(char, style) for char in text])
+        into.extend([cell((char, style), (char, style)) for char in text])
         return
     for char, width in zip(text, widths, strict=True):
         if width == 2:
-            into.append((char, style))
-            into.append(("", style))
+            into.append(cell((char, style), (char, style)))
+            into.append(cell(("", style), ("", style)))
         elif width == 1:
-            into.append((char, style))
+            into.append(cell((char, style), (char, style)))
         elif into and into[-1][0]:  # a combining mark joins the cell before it
             into[-1] = (into[-1][0] + char, into[-1][1])
         else:
@@ -134,8 +142,9 @@ def _cells(text: str, style: str, into: list[Cell]) -> None:
 
 
 _PARSED: dict[str, tuple[list[Cell], list[str]]] = {}
-PARSED_KEPT = 4096
-"""Lines parsed and kept: a tape row is written again on every print as it moves down."""
+PARSED_KEPT = 1024
+"""Lines parsed and kept (a tape row is written again on every print as it moves down); the
+lines are lists of shared cells, a few KB each."""
 
 
 def _parsed(content: str) -> tuple[list[Cell], list[str]]:
