@@ -152,7 +152,7 @@ def _coldstart(d: dict[str, Any]) -> list[str]:
 def _soak(d: dict[str, Any]) -> list[str]:
     out: list[str] = []
     out += [
-        f"## 6. Soak (stress load, {d.get('terminal', '120x40 pty')})",
+        f"## 6. Soak (stress load, {d.get('terminal') or str(d.get('size', '120x40')) + ' pty'})",
         "",
         f"`{_cmd(d)}` — load average {_load(d)}",
         "",
@@ -305,9 +305,9 @@ def render(
         f"Latest run: {_dates(docs)}. Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']},"
         f" {m['platform']}. Packages: {pk}.",
         "",
-        "Nothing else ran on the machine during the run; the load average is given per "
-        "benchmark (2 cores: the app, the exchange process and the bench's own reader share "
-        "them). How each figure is "
+        "The load average is given per benchmark (2 cores: the app, the exchange process and "
+        "the bench's own reader share them); what else ran during a run, and which parts were "
+        "run again, is said in FINDINGS.md. How each figure is "
         "measured: [README.md](README.md); what the figures point at, with profiles and measured "
         "candidate fixes: [FINDINGS.md](FINDINGS.md). Produced by `.venv/bin/python -m bench.run_all` "
         "(each benchmark's own command is listed with it).",
@@ -357,6 +357,30 @@ def _slowlink(d: dict[str, Any], label: str) -> list[str]:
             f" | {x['max_ms']} | {w[0]['p50_ms'] if w else '-'} | {w[-1]['p50_ms'] if w else '-'}"
             f" | {x.get('status_link_slow', '-')} | {x['target_p99_ms']} ({_ok(x['p99_ms'] <= x['target_p99_ms'])}) |"
         )
+    links = d["links"]
+    for rate in ("1mbit", "256kbit"):
+        pty, ssh = links.get(rate), links.get(f"{rate}-ssh")
+        if not pty or not ssh:
+            continue
+        seen = pty["missed"] < pty["n"] and ssh["missed"] < ssh["n"]
+        p50_gap = abs(pty["p50_ms"] - ssh["p50_ms"]) if seen else None
+        agree = seen and (pty["p99_ms"] <= pty["target_p99_ms"]) == (
+            ssh["p99_ms"] <= ssh["target_p99_ms"]
+        )
+        out += [
+            "",
+            f"ssh against the throttled pty at {rate}: "
+            + (
+                f"p50 {ssh['p50_ms']} against {pty['p50_ms']} ms ({p50_gap:.0f} ms apart), "
+                f"p99 {ssh['p99_ms']} against {pty['p99_ms']} ms, missed {ssh['missed']} "
+                f"against {pty['missed']}: "
+                + ("they agree (the same verdict on the target)" if agree else "they disagree")
+                if seen and p50_gap is not None
+                else f"missed {ssh['missed']} of {ssh['n']} over ssh, {pty['missed']} of "
+                f"{pty['n']} over the pty"
+            )
+            + ".",
+        ]
     if d.get("note"):
         out += ["", d["note"]]
     out.append("")
