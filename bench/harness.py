@@ -15,6 +15,7 @@ and /proc sampling of CPU time and memory.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import json
 import os
@@ -142,6 +143,13 @@ def terminal_size() -> tuple[int, int]:
     text = os.environ.get("GMO_BENCH_SIZE", "120x40")
     cols, _, rows = text.partition("x")
     return int(cols), int(rows)
+
+
+def _time_of(chunks: list[tuple[int, float]], offset: int) -> float:
+    """The time of the first chunk (end offset, time) that ends after ``offset`` (the last
+    chunk's when none does)."""
+    index = bisect.bisect_right(chunks, offset, key=lambda chunk: chunk[0])
+    return chunks[min(index, len(chunks) - 1)][1]
 
 
 class AppPty:
@@ -288,15 +296,7 @@ class AppPty:
     def time_at(self, offset: int) -> float:
         """When the screen log's byte at ``offset`` was logged (the read that changed its row)."""
         with self._cond:
-            chunks = self.screen_chunks
-            lo, hi = 0, len(chunks) - 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if chunks[mid][0] > offset:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            return chunks[lo][1]
+            return _time_of(self.screen_chunks, offset)
 
     def _find(self, text: bytes, start: int) -> int:
         found = self.screen_log.find(text, max(0, start - self._log_base))
@@ -334,10 +334,7 @@ class AppPty:
 
     def _raw_time(self, offset: int) -> float:
         with self._cond:
-            for end, t in self.chunks:
-                if end > offset:
-                    return t
-            return self.chunks[-1][1]
+            return _time_of(self.chunks, offset)
 
     def seen_after(self, text: bytes, start: int) -> float | None:
         """When ``text`` was first on screen in a row logged at or after ``start`` (None: not)."""
