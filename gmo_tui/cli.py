@@ -236,10 +236,8 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"gmo-tui: cannot open the log file: {exc}", file=sys.stderr)
         return 2
     try:
-        keys = bound_keys()
         settings = cfg.load_settings(
-            binding_ids=frozenset(b.binding_id for b in keys),
-            bound_keys=keys,
+            keys=bound_keys,
             symbol=args.symbol,
             theme=args.theme,
             endpoint=args.endpoint,

@@ -324,6 +324,7 @@ def load_settings(
     *,
     binding_ids: Collection[str] | None = None,
     bound_keys: Collection[BoundKey] | None = None,
+    keys: Callable[[], Collection[BoundKey]] | None = None,
     **overrides: Any,
 ) -> Settings:
     """Defaults, then ``config.toml``, then environment, then ``overrides`` (non-None flags).
@@ -332,7 +333,9 @@ def load_settings(
     directory's ``themes/`` must be trusted. ``binding_ids``: every binding id of the app, when
     known; a keymap entry for any other id is an error. ``bound_keys``: every binding's keys and
     scope, when known; a remap that gives a key to two bindings active at once is an error
-    (:func:`~gmo_tui.keymap_clashes.clashes`). Raises :class:`ConfigError`.
+    (:func:`~gmo_tui.keymap_clashes.clashes`). ``keys``: computes both, called only when the
+    file has a ``[keymap]`` (finding every binding imports every screen and widget, which a
+    start without a keymap need not wait for). Raises :class:`ConfigError`.
     """
     env = os.environ if env is None else env
     path = path or config_dir() / CONFIG_FILE
@@ -356,6 +359,9 @@ def load_settings(
                 )
             values[key] = _checked(key, value, str(path), text_source=False)
         if "keymap" in values:
+            if keys is not None:
+                bound_keys = list(keys())
+                binding_ids = frozenset(b.binding_id for b in bound_keys)
             values["keymap"] = _check_keymap(values["keymap"], str(path), binding_ids, bound_keys)
         if "safety" in values:
             safety_limits(values["safety"], str(path))

@@ -109,6 +109,28 @@ def test_good_values_from_env_and_file(tmp_path) -> None:
     assert cfg.load_settings(path, env={"GMO_TUI_TIER": "1"}).tier == 1
 
 
+def test_the_bindings_are_found_only_when_the_file_has_a_keymap(tmp_path) -> None:
+    """The CLI hands ``keys=cli.bound_keys``: a start without ``[keymap]`` never imports every
+    screen for it; with one, an unknown id and a clash are still errors."""
+    calls: list[int] = []
+
+    def keys() -> list:
+        calls.append(1)
+        return cli.bound_keys()
+
+    path = tmp_path / "config.toml"
+    path.write_text("tier = 2\n")
+    assert cfg.load_settings(path, env={}, keys=keys).tier == 2
+    assert calls == []
+    path.write_text('[keymap]\n"ticket.bye" = "f5"\n')
+    with pytest.raises(cfg.ConfigError, match="ticket.bye.*is not a binding id"):
+        cfg.load_settings(path, env={}, keys=keys)
+    path.write_text('[keymap]\n"ticket.buy" = "f5"\n"ticket.sell" = "f5"\n')
+    with pytest.raises(cfg.ConfigError, match="also"):
+        cfg.load_settings(path, env={}, keys=keys)
+    assert calls == [1, 1]
+
+
 def test_every_binding_id_of_the_app_is_known() -> None:
     ids = cli.binding_ids()
     source = "\n".join(
