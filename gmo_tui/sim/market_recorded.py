@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 BUILD_SLICE_S = 0.4
 """Seconds of the recording played per symbol at each of the build's INITIAL_TRADES steps: a
-print or so each, each on the book before it (the start of the demo pays for every quote)."""
+print or so each, taken from the symbol's first book (the start of the demo pays for every
+quote, and nobody sees the books in between)."""
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Cursor:
     passes: int  # completed passes; odd: mirrored
     origin: Decimal
     base: Decimal
-    book: BookShape | None = None  # the latest book not yet applied
+    book: int | None = None  # the index of the latest book not yet applied
 
     @property
     def mirrored(self) -> bool:
@@ -173,37 +174,43 @@ class RecordedMarket(SteppingMarket):
         except SimError:
             pass
 
-    def advance(self, symbol: str, seconds: float, *, books: bool, prints: float) -> None:
+    def advance(
+        self, symbol: str, seconds: float, *, books: bool, prints: float, requote: bool = True
+    ) -> None:
         """Play ``seconds`` of the recording; apply the latest book when ``books``, each print
-        with probability ``prints`` (1: all)."""
+        with probability ``prints`` (1: all), on the book before it unless not ``requote`` (then
+        on the book the symbol has, once it has one)."""
         cursor = self.cursors[symbol]
-        events = self.timeline.events
+        timeline = self.timeline
+        count = len(timeline.events)
         cursor.at += seconds
         rng = self.rng[symbol]
         while True:
-            if cursor.index >= len(events):
+            if cursor.index >= count:
                 self._wrap(symbol, cursor)
-            event = events[cursor.index]
+            # a book passed over is never read (the shipped recording's are read when used)
+            event = timeline.peek(cursor.index)
             if event.at > cursor.at:
                 break
             cursor.index += 1
             match event:
-                case BookShape():
-                    cursor.book = event
                 case PrintShape():
                     if prints >= 1 or rng.random() < prints:
-                        if cursor.book is not None:
-                            self.quote(symbol, cursor.book)
+                        if cursor.book is not None and (requote or not self.quotes[symbol]):
+                            self.quote(symbol, timeline.book(cursor.book))
                             cursor.book = None
                         self.take(symbol, event)
+                case _:
+                    cursor.book = cursor.index - 1
         if books and cursor.book is not None:
-            self.quote(symbol, cursor.book)
+            self.quote(symbol, timeline.book(cursor.book))
             cursor.book = None
 
     def _wrap(self, symbol: str, cursor: Cursor) -> None:
         """The recording is used up: play it again from the mid reached (the recording's first
         mid maps to it), mirrored every other pass."""
-        last = next(e for e in reversed(self.timeline.events) if isinstance(e, BookShape))
+        last = self.timeline.events[self.timeline.book_indices[-1]]
+        assert isinstance(last, BookShape)
         cursor.base = self.mid_of(symbol, last)
         cursor.origin = self.timeline.start_mid
         cursor.passes += 1
@@ -218,7 +225,7 @@ class RecordedMarket(SteppingMarket):
         """Each symbol at its own (seeded) point of the recording, at its reference price, with
         the prints of the last ``BUILD_SPAN_S`` (a few per symbol) behind it."""
         events = self.timeline.events
-        books = [i for i, event in enumerate(events) if isinstance(event, BookShape)]
+        books = self.timeline.book_indices
         for symbol in SYMBOL_RULES:
             index = books[self.rng[symbol].randrange(len(books))]
             start = events[index]
@@ -235,8 +242,9 @@ class RecordedMarket(SteppingMarket):
             for _ in range(INITIAL_TRADES):
                 clock.advanced += gap
                 for symbol in SYMBOL_RULES:
-                    # nobody sees the books in between: quote one only where a print needs it
-                    self.advance(symbol, BUILD_SLICE_S, books=False, prints=1)
+                    # nobody sees the books in between: each symbol's first print has its book
+                    # quoted, the rest take from it (the last book is quoted below)
+                    self.advance(symbol, BUILD_SLICE_S, books=False, prints=1, requote=False)
         finally:
             clock.advanced = saved
         for symbol in SYMBOL_RULES:

@@ -17,9 +17,11 @@ no files: its owner hands the timeline in).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
-from functools import cache
+from functools import cache, cached_property
+from typing import overload
 
 from gmo_tui.exchange import models
 from gmo_tui.exchange.enums import Side
@@ -45,14 +47,79 @@ class PrintShape:
     lots: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class LaterBook:
+    """A book of :class:`Events` not read yet: its time and its recorded bytes."""
+
+    at: float
+    raw: bytes
+
+
+class Events(Sequence[BookShape | PrintShape]):
+    """A timeline's events, each book read from its recorded bytes the first time it is looked
+    at (a start needs one book per symbol, not the recording's thousands; the market reaches
+    the rest a few a second). ``read(at, raw)`` makes the book."""
+
+    def __init__(
+        self,
+        items: list[BookShape | PrintShape | LaterBook],
+        read: Callable[[float, bytes], BookShape],
+    ) -> None:
+        self._items = items
+        self._read = read
+        self.book_indices = tuple(
+            i for i, item in enumerate(items) if isinstance(item, BookShape | LaterBook)
+        )
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def peek(self, index: int) -> BookShape | PrintShape | LaterBook:
+        """The event at ``index``, a book left unread if it is."""
+        return self._items[index]
+
+    @overload
+    def __getitem__(self, index: int) -> BookShape | PrintShape: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[BookShape | PrintShape, ...]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> BookShape | PrintShape | tuple[BookShape | PrintShape, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self._items))))
+        item = self._items[index]
+        if isinstance(item, LaterBook):
+            item = self._items[index] = self._read(item.at, item.raw)
+        return item
+
+
 @dataclass(frozen=True)
 class Timeline:
     """A recording's books and taker orders, in order; ``span`` seconds long."""
 
-    events: tuple[BookShape | PrintShape, ...]
+    events: Sequence[BookShape | PrintShape]
     span: float
     start_mid: Decimal  # the mid of the first book
     gap: Decimal  # the median gap between neighbouring levels, as a fraction of the mid
+
+    def peek(self, index: int) -> BookShape | PrintShape | LaterBook:
+        """The event at ``index`` without reading a book (its time and kind are known)."""
+        if isinstance(self.events, Events):
+            return self.events.peek(index)
+        return self.events[index]
+
+    def book(self, index: int) -> BookShape:
+        """The book at ``index``, read."""
+        book = self.events[index]
+        assert isinstance(book, BookShape)
+        return book
+
+    @cached_property
+    def book_indices(self) -> tuple[int, ...]:
+        """Where the books are in ``events`` (without reading any)."""
+        if isinstance(self.events, Events):
+            return self.events.book_indices
+        return tuple(i for i, event in enumerate(self.events) if isinstance(event, BookShape))
 
     def stretch(self, symbol: str) -> Decimal:
         """How much to widen the recorded moves for ``symbol`` so that its levels stay apart

@@ -32,8 +32,8 @@ from gmo_tui.record.replay_source import replay_market
 from gmo_tui.record.writer import RecordingWriter
 from gmo_tui.sim.engine_events import PublicTrade
 from gmo_tui.sim.market import MarketRates, SyntheticMarket
-from gmo_tui.sim.market_recorded import RecordedMarket
-from gmo_tui.sim.market_shape import BookShape, Timeline
+from gmo_tui.sim.market_recorded import RecordedMarket, recorded_market
+from gmo_tui.sim.market_shape import BookShape, Events, LaterBook, PrintShape, Timeline
 from gmo_tui.sim.runner import SimServer
 from gmo_tui.sim.state import DEMO_ACCOUNT, SimState
 from gmo_tui.sim.symbols import REFERENCE_PRICES, SYMBOL_RULES
@@ -223,6 +223,46 @@ def test_it_goes_on_past_the_recording_seamlessly() -> None:
     assert max(wraps) < Decimal("0.0005")
     # and the price has not wandered off
     assert abs(mids[-1] - REFERENCE_PRICES[symbol]) < REFERENCE_PRICES[symbol] * Decimal("0.05")
+
+
+def test_the_shipped_books_read_later_are_the_books_read_at_once() -> None:
+    """The demo reads the shipped recording's books when the market reaches each; the same file
+    read at once (as any other recording is) gives the same timeline, every book of it."""
+    later = load_timeline()
+    assert isinstance(later.events, Events)
+    read = sum(isinstance(item, BookShape) for item in later.events._items)
+    assert read <= len(later.book_indices) // 8, "a start reads only a sample of the books"
+    SimState(market=recorded_market(later))  # the build: a start, first-print and last book each
+    built = sum(isinstance(item, BookShape) for item in later.events._items)
+    assert built - read <= 3 * len(SYMBOL_RULES), (read, built)
+    at_once = load_timeline(demo_recording())
+    assert not isinstance(at_once.events, Events) or all(
+        not isinstance(item, LaterBook) for item in at_once.events._items
+    )
+    assert later.book_indices == at_once.book_indices and len(later.book_indices) > 1000
+    assert list(later.events) == list(at_once.events)
+    assert (later.span, later.start_mid, later.gap) == (
+        at_once.span,
+        at_once.start_mid,
+        at_once.gap,
+    )
+
+
+def test_events_read_each_book_once_when_first_looked_at() -> None:
+    reads: list[float] = []
+
+    def read(at: float, raw: bytes) -> BookShape:
+        reads.append(at)
+        return BookShape(at, Decimal(len(raw)), (), ())
+
+    events = Events(
+        [LaterBook(0.0, b"ab"), PrintShape(0.5, Side.BUY, Decimal(1)), LaterBook(1.0, b"abc")], read
+    )
+    assert events.book_indices == (0, 2) and reads == []
+    assert events[2] == BookShape(1.0, Decimal(3), (), ()) and reads == [1.0]
+    assert events[2] is events[2] and reads == [1.0]
+    assert events[-3:] == (BookShape(0.0, Decimal(2), (), ()), events[1], events[2])
+    assert reads == [1.0, 0.0]
 
 
 def test_a_frozen_demo_market_does_not_move() -> None:
