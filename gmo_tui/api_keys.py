@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-
-import keyring
-import keyring.errors
+from types import ModuleType
 
 from gmo_tui import redact
 from gmo_tui.exchange.auth import Credentials
@@ -25,6 +23,15 @@ KEY_ENTRY = "api_key"
 SECRET_ENTRY = "api_secret"
 HINT_MIN_LENGTH = 16
 """A key shorter than this is never hinted at (its last 4 characters would be too much of it)."""
+
+
+def _keyring() -> ModuleType:
+    """The ``keyring`` package, imported when first used (a demo or an environment key never
+    needs it, and its backends take ~40 ms to import)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
 
 
 class KeyringFailure(Exception):
@@ -39,13 +46,13 @@ def key_hint(key: str) -> str:
 
 
 def backend_name() -> str:
-    backend = keyring.get_keyring()
+    backend = _keyring().get_keyring()
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
 def backend_is_recommended() -> bool:
     """False for backends keyring itself ranks below 1 (e.g. a plain-text file)."""
-    return float(type(keyring.get_keyring()).priority) >= 1
+    return float(type(_keyring().get_keyring()).priority) >= 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +73,7 @@ class KeyringState:
 
 def _get(entry: str) -> str | None:
     try:
-        return keyring.get_password(SERVICE, entry)
+        return _keyring().get_password(SERVICE, entry)
     except Exception as exc:  # noqa: BLE001 - any backend failure is "keyring unusable"
         raise KeyringFailure(f"{type(exc).__name__}: {exc}") from None
 
@@ -98,8 +105,8 @@ def store(key: str, secret: str) -> None:
     redact.register_secret(key)
     redact.register_secret(secret)
     try:
-        keyring.set_password(SERVICE, KEY_ENTRY, key)
-        keyring.set_password(SERVICE, SECRET_ENTRY, secret)
+        _keyring().set_password(SERVICE, KEY_ENTRY, key)
+        _keyring().set_password(SERVICE, SECRET_ENTRY, secret)
         stored = (_get(KEY_ENTRY), _get(SECRET_ENTRY))
     except Exception as exc:  # noqa: BLE001 - report, then undo
         with contextlib.suppress(KeyringFailure):
@@ -117,8 +124,8 @@ def delete() -> int:
     removed = 0
     for entry in (KEY_ENTRY, SECRET_ENTRY):
         try:
-            keyring.delete_password(SERVICE, entry)
-        except keyring.errors.PasswordDeleteError:
+            _keyring().delete_password(SERVICE, entry)
+        except _keyring().errors.PasswordDeleteError:
             continue
         except Exception as exc:  # noqa: BLE001
             raise KeyringFailure(f"{type(exc).__name__}: {exc}") from None

@@ -45,6 +45,7 @@ from gmo_tui.exchange.errors import (
 )
 from gmo_tui.exchange.models import Envelope
 from gmo_tui.exchange.ratelimit import RateLimiter, budget_for
+from gmo_tui.exchange.tls import context_for
 
 TIMESTAMP_CODES = frozenset({"ERR-5008", "ERR-5009"})
 STATUS_PATH = "/v1/status"
@@ -142,6 +143,7 @@ class RestTransport:
         self._http = httpx.AsyncClient(
             timeout=timeout,
             transport=transport,
+            verify=context_for(endpoints.base),
             follow_redirects=False,
             headers={"User-Agent": "gmo-tui", "Accept": "application/json"},
         )

@@ -23,6 +23,7 @@ import httpx
 
 from gmo_tui.alerts.store import data_dir
 from gmo_tui.exchange import models
+from gmo_tui.exchange.tls import context_for
 from gmo_tui.record.controls import RecordToggle, ReplayRemote
 from gmo_tui.record.stream import RecordingPublicStream
 
@@ -50,7 +51,9 @@ class TapeDeck:
         self.stream = stream
         self.directory = directory
         self.recorder = RecordToggle()
-        self._client = httpx.AsyncClient(base_url=endpoint, timeout=5.0, transport=transport)
+        self._client = httpx.AsyncClient(
+            base_url=endpoint, timeout=5.0, transport=transport, verify=context_for(endpoint)
+        )
         self.remote = ReplayRemote(self._client)
         self.replay: dict[str, Any] | None = None
         """The replay's last status (state, speed, position …); None: not a replay."""
