@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 HEAP_FREEZE_AFTER_S = 6.0
 DAY_OPEN_RELOAD_S = 3600.0
 RESTART_AFTER_S = 3.0
+FIRST_BOOK_WAIT_S = 2.0  # the account's loops wait this long at most for the first book
 
 
 def _key(key: str, action: str, title: str, tooltip: str, *, id: str, show: bool = True) -> Binding:
@@ -198,13 +199,7 @@ class GmoTuiApp(App[None]):
             self.set_keymap(self.settings.keymap)
         self.bootstrap()
         self.public_stream()
-        self.replay_watch()
-        self.ticker_poll()
-        if self.session.service is not None:
-            self.service_start()
-            self.private_stream()
-            self.reconcile_clock()
-            self.balances()
+        self.after_the_book()
         self.set_interval(1.0, self.update_metrics)
         self.set_interval(1.0, self.session.alerts.tick)  # streams not live for too long
         self.pacer.start()
@@ -219,6 +214,17 @@ class GmoTuiApp(App[None]):
     @work(exclusive=True, group="bootstrap", exit_on_error=False, description=N_("start-up loads"))
     async def bootstrap(self) -> None:
         await self.session.bootstrap()
+
+    @work(exclusive=True, group="start", exit_on_error=False, description=N_("start-up loads"))
+    async def after_the_book(self) -> None:
+        """The book first: the other loops start once it is painted (or a while without it)."""
+        await self.session.first_book_in(FIRST_BOOK_WAIT_S)
+        self.call_after_refresh(self.replay_watch)
+        self.call_after_refresh(self.ticker_poll)
+        if self.session.service is not None:
+            for start in (self.service_start, self.private_stream, self.reconcile_clock):
+                self.call_after_refresh(start)
+            self.call_after_refresh(self.balances)
 
     @work(exclusive=True, group="day-open", exit_on_error=False, description=N_("24h references"))
     async def day_opens(self) -> None:

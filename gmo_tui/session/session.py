@@ -10,6 +10,7 @@ it succeeds. It talks to the UI only through :class:`SessionListener`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -204,6 +205,7 @@ class Session:
         self._balances_wake = asyncio.Event()
         self._banners: dict[Banner, str] = {}
         self._book_ok: bool | None = None
+        self._first_book = asyncio.Event()
         self._book_stream_live = False
         self._closed = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -305,6 +307,13 @@ class Session:
         await self.load_snapshot(self.symbol)
         await self.load_klines(self.symbol, self.interval)
         await self.load_day_opens()
+
+    async def first_book_in(self, limit: float) -> bool:
+        """Wait until the current symbol has a sane book, from REST or the stream (the start's other
+        loads follow it, so that the book is on screen first), ``limit`` seconds at most."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_book.wait(), limit)
+        return self._first_book.is_set()
 
     async def load_snapshot(self, symbol: str) -> None:
         book, trades = await self.retry(
@@ -418,6 +427,8 @@ class Session:
         if symbol == self.symbol:
             book = self.books[symbol]
             ok = self._book_stream_live and book.snapshots > 0 and book.sane
+            if book.snapshots and book.sane:  # from REST or the stream: on screen
+                self._first_book.set()
             if ok != self._book_ok:
                 self._book_ok = ok
                 why = book.issue or N_("book stream not live")

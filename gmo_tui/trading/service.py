@@ -329,7 +329,7 @@ class TradingService:
             )
             self.notify(
                 NoticeKind.AUTH,
-                _("Authentication failed: {error}").format(error=exc),
+                _("API key rejected by the exchange: {error}").format(error=exc),
                 NoticeLevel.ERROR,
             )
             return True
