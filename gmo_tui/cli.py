@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gmo_tui.exchange.auth import Credentials
     from gmo_tui.keymap_clashes import BoundKey
     from gmo_tui.paper import PaperExchange
+    from gmo_tui.sim.process import SimProcess
 
 from gmo_tui import __version__
 from gmo_tui.export import command as export_command
@@ -259,29 +260,23 @@ def run_app(args: argparse.Namespace) -> int:
         return 2
     from gmo_tui.exchange.auth import Credentials
 
-    sim_thread = None
+    sim_process: SimProcess | None = None
     paper: PaperExchange | None = None
     mode = "LIVE"
     credentials: Credentials | None
     if args.demo:
-        from gmo_tui.sim.runner import SimThread
+        from gmo_tui.sim.process import SimProcess
 
-        options: dict[str, object] = {"host": "127.0.0.1", "port": 0}
-        if args.seed is not None:
-            options["seed"] = args.seed
-        from gmo_tui.record.demo_market import demo_market
-
+        # the exchange starts in a process of its own, beside the app rather than before it
+        sim_process = SimProcess(seed=args.seed, log=str(log_path))
         try:
-            options["market"] = demo_market()
-        except (OSError, ValueError):  # a broken install: the demo still runs
-            logging.getLogger(__name__).warning(
-                "the demo market's recording is unreadable; the random walk runs instead",
-                exc_info=True,
-            )
-        sim_thread = SimThread(**options)
-        endpoint = sim_thread.start()
+            endpoint = sim_process.start()
+        except OSError as exc:
+            _remove(demo_dir)
+            print(f"gmo-tui: cannot start the built-in exchange: {exc}", file=sys.stderr)
+            return 2
         settings = replace(settings, endpoint=endpoint)
-        credentials = Credentials(sim_thread.api_key, sim_thread.api_secret, source="demo")
+        credentials = Credentials(sim_process.api_key, sim_process.api_secret, source="demo")
         for secret in credentials.secrets():
             redact.register_secret(secret)
         mode = "DEMO"
@@ -301,14 +296,14 @@ def run_app(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
-    if sim_thread is not None:  # the built-in exchange's symbols are known without asking it
+    if sim_process is not None:  # the built-in exchange's symbols are known without asking it
         from gmo_tui.sim.symbols import SYMBOL_RULES
 
         problem = unknown_symbol(settings.symbol, list(SYMBOL_RULES))
     else:
         problem = symbol_problem(settings.symbol, settings.endpoint)
     if problem is not None:
-        for stop in (sim_thread, paper):
+        for stop in (sim_process, paper):
             if stop is not None:
                 stop.stop()
         _remove(demo_dir)
@@ -338,8 +333,8 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         app.run()
     finally:
-        if sim_thread is not None:
-            sim_thread.stop()
+        if sim_process is not None:
+            sim_process.stop()
         _remove(demo_dir)
         if paper is not None:
             paper.stop()

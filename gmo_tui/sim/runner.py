@@ -28,6 +28,7 @@ import uvicorn
 
 from gmo_tui.sim.control_access import CONTROL_TOKEN_HEADER, is_loopback
 from gmo_tui.sim.market import MarketRates
+from gmo_tui.sim.process import listening_socket
 from gmo_tui.sim.request_body import MAX_BODY_BYTES
 from gmo_tui.sim.server import create_app
 from gmo_tui.sim.state import SimState
@@ -148,13 +149,10 @@ class SimServer:
 
     # ------------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # accepted sockets inherit it: without it small replies wait on delayed ACKs (40 ms)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((self.host, self.port))
-        sock.listen(128)
+    async def start(self, sock: socket.socket | None = None) -> str:
+        """Serve on ``sock`` (a listening socket, e.g. :func:`listening_socket`'s handed over
+        by another process) or on a new one bound to ``host:port``; returns the endpoint."""
+        sock = sock or listening_socket(self.host, self.port)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
