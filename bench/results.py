@@ -132,20 +132,25 @@ def _termbytes(d: dict[str, Any]) -> list[str]:
     return out
 
 
-def _coldstart(d: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    beyond = d["beyond_python_s"]
-    out += [
-        "## 5. Cold start",
-        "",
-        f"`{_cmd(d)}` — load average {_load(d)}",
-        "",
-        f"* `python -c pass`: {_mmm(d['python_c_pass_s'], 3)} s",
-        f"* `gmo-tui --demo` to the first book on screen: {_mmm(d['demo_first_book_s'], 3)} s",
-        f"* Beyond Python's own start-up: **{beyond} s** (target <= 1.0 s: "
-        f"{_ok(beyond is not None and beyond <= 1.0)}).",
-        "",
+def _coldstart(docs: dict[str, dict[str, Any]], labels: list[str]) -> list[str]:
+    found = [
+        (label, docs[f"coldstart@{label}"]) for label in labels if f"coldstart@{label}" in docs
     ]
+    out = ["## 5. Cold start", ""]
+    for label, d in found:
+        out += [f"* {label}: `{_cmd(d)}` at {d['machine']['date']}, load average {_load(d)}"]
+    out += [
+        "",
+        "| version | `python -c pass` s | `gmo-tui --demo` to the first book s | beyond Python s |",
+        "|---|---|---|---|",
+    ]
+    for label, d in found:
+        beyond = d["beyond_python_s"]
+        out.append(
+            f"| {label} | {_mmm(d['python_c_pass_s'], 3)} | {_mmm(d['demo_first_book_s'], 3)} | "
+            f"**{beyond}** ({_ok(beyond is not None and beyond <= 1.0)} the 1.0 s target) |"
+        )
+    out.append("")
     return out
 
 
@@ -327,7 +332,7 @@ def render(
         if f"termbytes@{size}@{this}" in docs:
             out += _termbytes(docs[f"termbytes@{size}@{this}"])
     if f"coldstart@{this}" in docs:
-        out += _coldstart(docs[f"coldstart@{this}"])
+        out += _coldstart(docs, labels)
     for size in sizes:
         if f"soak@{size}@{this}" in docs:
             out += _soak(docs[f"soak@{size}@{this}"])
