@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--slowlink-ssh", action="store_true", help="slowlink also over ssh to 127.0.0.1"
     )
+    parser.add_argument("--coldstart-reps", type=int, default=11)
     parser.add_argument("--out", default="/tmp/gmo-tui-bench")
     parser.add_argument("--reuse", action="store_true", help="keep results already in --out")
     parser.add_argument("--only", default=",".join(BENCHES))
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
             cmd = [sys.executable, "-m", f"bench.{name}", "--json", str(path)]
             if name == "soak":
                 cmd += ["--minutes", str(args.soak_minutes)]
+            if name == "coldstart":
+                cmd += ["--reps", str(args.coldstart_reps)]
             if name == "slowlink":
                 cmd += ["--seconds", str(args.slowlink_seconds)]
                 cmd += ["--ssh"] if args.slowlink_ssh else []

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gmo_tui.demo_exchange import SimProcess
     from gmo_tui.exchange.auth import Credentials
     from gmo_tui.keymap_clashes import BoundKey
     from gmo_tui.paper import PaperExchange
-    from gmo_tui.sim.process import SimProcess
 
 from gmo_tui import __version__
 from gmo_tui.export import command as export_command
@@ -265,7 +265,7 @@ def run_app(args: argparse.Namespace) -> int:
     mode = "LIVE"
     credentials: Credentials | None
     if args.demo:
-        from gmo_tui.sim.process import SimProcess
+        from gmo_tui.demo_exchange import SimProcess
 
         # the exchange starts in a process of its own, beside the app rather than before it
         sim_process = SimProcess(seed=args.seed, log=str(log_path))

@@ -28,9 +28,9 @@ import uvicorn
 
 from gmo_tui.sim.control_access import CONTROL_TOKEN_HEADER, is_loopback
 from gmo_tui.sim.market import MarketRates
-from gmo_tui.sim.process import listening_socket
 from gmo_tui.sim.request_body import MAX_BODY_BYTES
 from gmo_tui.sim.server import create_app
+from gmo_tui.sim.sockets import listening_socket
 from gmo_tui.sim.state import SimState
 
 if TYPE_CHECKING:

@@ -234,6 +234,8 @@ async def test_a_stale_stream_alert_fires_under_sim_silence(sim: Any, make_app: 
         (alert,) = await wait_for(pilot, lambda: app.session.alerts.engine.alerts, "the alert")
         assert (alert.kind, alert.level) == (AlertKind.STREAM_STALE, Decimal(1))
         await wait_for(pilot, lambda: app.session.book_live, "the book live")
+        # stale after 3 s of silence rather than the default 10 (the book and ticker channels)
+        app.session.public.stale_after = 3.0
         await pilot.pause(1.5)
         assert seen.fired == []  # live streams: nothing
         await sim.control("silence", {"all": True})

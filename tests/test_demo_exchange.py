@@ -1,4 +1,4 @@
-"""The demo's exchange in a child process (gmo_tui/sim/process.py, gmo_tui/sim/child.py): it
+"""The demo's exchange in a child process (gmo_tui/demo_exchange.py): it
 serves the demo market with the key it was handed, stops when told, and never outlives its
 parent."""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gmo_tui.demo_exchange import SimProcess
 from gmo_tui.exchange.auth import Credentials
 from gmo_tui.exchange.rest import GmoRestClient
-from gmo_tui.sim.process import SimProcess
 
 
 def _gone(pid: int) -> bool:
@@ -69,7 +69,7 @@ def test_the_child_exits_when_its_parent_dies() -> None:
         [
             sys.executable,
             "-c",
-            "import os; from gmo_tui.sim.process import SimProcess; p = SimProcess(); p.start();"
+            "import os; from gmo_tui.demo_exchange import SimProcess; p = SimProcess(); p.start();"
             " print(p.pid, flush=True); os._exit(0)",  # no stop(): as a kill -9 would leave it
         ],
         capture_output=True,

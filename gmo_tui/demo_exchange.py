@@ -1,4 +1,5 @@
-"""The demo's built-in exchange in a process of its own: :class:`SimProcess`.
+"""The demo's built-in exchange in a process of its own: :class:`SimProcess` (the parent's
+side) and :func:`main` (the child's: ``python -m gmo_tui.demo_exchange``).
 
 Started in the app's process, the exchange's imports and the demo market's build ran before
 the app's own start, one after the other under one interpreter lock; in a child process they
@@ -6,31 +7,29 @@ run beside it on another core. The parent binds the listening socket (the port i
 once; the app's first requests wait in its backlog until the child serves) and hands the
 child the socket, the demo account's key and secret and the options on its stdin, never on
 its command line. The child serves until its stdin closes: when :meth:`SimProcess.stop`
-closes it, or when the parent dies. This module imports nothing of the exchange itself.
+closes it, or when the parent dies. Its warnings go to its stderr, the parent's log file.
+Importing this module imports nothing of the exchange (the child imports it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
+import signal
 import socket
 import subprocess
 import sys
-from typing import IO
+import threading
+from typing import IO, Any
 
-CHILD_MODULE = "gmo_tui.sim.child"
+from gmo_tui.sim.sockets import listening_socket
+
+log = logging.getLogger(__name__)
+
+CHILD_MODULE = "gmo_tui.demo_exchange"
 STOP_WAIT_S = 5.0
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket listening on ``host:port`` (port 0: a free one) for the exchange."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # accepted sockets inherit it: without it small replies wait on delayed ACKs (40 ms)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
 
 
 class SimProcess:
@@ -105,3 +104,53 @@ class SimProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def main() -> int:
+    """The child: serve what the parent ordered on stdin until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the exchange stops
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s sim %(levelname)s %(message)s")
+    line = sys.stdin.buffer.readline()
+    if not line:
+        return 0  # the parent went before it said anything
+    order: dict[str, Any] = json.loads(line)
+    sock = socket.socket(fileno=int(order["fd"]))
+    options: dict[str, Any] = {}
+    if order.get("seed") is not None:
+        options["seed"] = int(order["seed"])
+    from gmo_tui.record.demo_market import demo_market
+
+    try:
+        options["market"] = demo_market()
+    except (OSError, ValueError):  # a broken install: the demo still runs
+        log.warning("the demo market's recording is unreadable; the random walk runs instead")
+    asyncio.run(_serve(sock, order, options))
+    return 0
+
+
+async def _serve(sock: socket.socket, order: dict[str, Any], options: dict[str, Any]) -> None:
+    from gmo_tui.sim.runner import SimServer
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def wait_for_eof() -> None:
+        sys.stdin.buffer.read()  # returns when the parent closes it or dies
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
+    sim = SimServer(
+        host=str(order["host"]),
+        api_key=str(order["api_key"]),
+        api_secret=str(order["api_secret"]),
+        **options,
+    )
+    await sim.start(sock)
+    try:
+        await stop.wait()
+    finally:
+        await sim.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
