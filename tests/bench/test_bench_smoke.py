@@ -123,3 +123,10 @@ def test_a_marker_written_in_pieces_is_found_on_the_screen() -> None:
         assert app.screen_text().splitlines()[2] == "    7.0123" + " " * 30
         assert app.wait_for(b"7.0122", 0, timeout=1) is not None  # shown before the change
         assert app.time_at(0) <= seen
+
+
+def test_coldstart_ab_starts_the_demo_and_times_its_first_book() -> None:
+    from bench.coldstart_ab import main as coldstart_ab
+
+    result = coldstart_ab(["--rounds", "1", "this=-"])
+    assert result["this"]["n"] == 1 and 0 < result["this"]["median"] < 30
