@@ -80,24 +80,29 @@ class MarketHeader(RenderMemo, Widget):
         return text
 
     def _position(self) -> Text:
-        """``Pos +0.55 @ 15,006,000 uP&L +1,200 · Today -56 JPY`` (or ``Flat``)."""
+        """``Pos +0.55 @ 15,006,000 uP&L +1,200 · Today -56 JPY`` (or ``Flat``; with a long and
+        a short open, ``Pos L 0.55 / S 0.20 uP&L …``)."""
         text = Text()
         net, day = self.net, self.realised
         if net is None:
             return text
         pd = decimals_of(self.tick)
         text.append("  ")
-        size = net.size
-        if net.long.size or net.short.size:
-            text.append(
-                _("Pos {size}").format(size=fmt(size, self.size_places, sign=True)), style="bold"
+        places = self.size_places
+        if net.long.size and net.short.size:  # hedged: two open legs, whatever their net
+            legs = _("Pos L {long} / S {short}").format(
+                long=fmt(net.long.size, places), short=fmt(net.short.size, places)
             )
+            text.append(legs, style="bold")
+        elif net.long.size or net.short.size:
+            text.append(_("Pos {size}").format(size=fmt(net.size, places, sign=True)), style="bold")
             if net.average_price is not None:
                 text.append(f" @ {fmt(net.average_price, pd)}")
-            text.append(_(" uP&L "))
-            _append_pnl(self, text, net.unrealised)
         else:
             text.append(_("Flat"), style="bold")
+        if net.long.size or net.short.size:
+            text.append(_(" uP&L "))
+            _append_pnl(self, text, net.unrealised)
         if day is not None:
             text.append(_(" · Today "))
             _append_pnl(self, text, day.net)

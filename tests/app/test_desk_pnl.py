@@ -82,3 +82,23 @@ async def test_header_keeps_position_at_80_columns(sim, make_app, rest):
         assert line.cell_len <= 80
         assert "Pos +0.05 @ " in str(line) and "uP&L" in str(line) and "Today" in str(line)
         await app.shutdown()
+
+
+async def test_a_hedged_symbol_shows_both_legs_not_a_flat_net(sim, make_app, rest):
+    """A long and a short of the same size net to zero, but two positions are open: the header
+    says both legs (it said ``Pos +0.00``, as if flat), with their P&L."""
+    await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.02"))
+    await rest.place_order("BTC_JPY", "SELL", "MARKET", Decimal("0.02"))
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        header = app.main.header
+        await wait_for(
+            pilot,
+            lambda: header.net is not None and header.net.long.size == header.net.short.size > 0,
+            "both legs",
+        )
+        line = str(header.render())
+        assert "Pos L 0.02 / S 0.02" in line and "uP&L" in line, line
+        assert "+0.00" not in line and "Flat" not in line
+        await app.shutdown()
