@@ -23,6 +23,10 @@ from gmo_tui.messages import CancelAll, CancelBracket, CancelOrder, ChangeOrder
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
 
 
+ON_ITS_WAY = "sending-"
+"""The row key prefix of an order sent but not answered yet (then its intent's id)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EmulatedRow:
     """An exit the app holds for a bracket (no order at the exchange)."""
@@ -101,7 +105,9 @@ class OrdersTable(KeyedTable):
         rows = []
         for o in sorted(orders, key=lambda o: o.order_id or 0, reverse=True):
             colour = colours.get("bid" if o.side is Side.BUY else "ask", "")
-            key = str(o.order_id) if o.order_id is not None else o.key
+            # an order on its way has no order id yet: its row is keyed apart (its intent id is
+            # a number too, and is no order id)
+            key = str(o.order_id) if o.order_id is not None else ON_ITS_WAY + o.key
             tick_places, size_places = places(o.symbol)
             rows.append(
                 (
@@ -157,7 +163,12 @@ class OrdersTable(KeyedTable):
 
     def _selected(self) -> int | None:
         order_id = self.selected_order_id()
-        if order_id is None:
+        if order_id is None and (self.selected_key or "").startswith(ON_ITS_WAY):
+            self.notify(
+                _("That order is on its way to the exchange: it has no order id yet"),
+                severity="warning",
+            )
+        elif order_id is None:
             self.notify(_("No order selected"), severity="warning")
         return order_id
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from textual.notifications import Notify
+
 from gmo_tui.exchange.errors import ERROR_MESSAGES
-from gmo_tui.messages import TicketSubmitted
+from gmo_tui.messages import CancelOrder, ChangeOrder, TicketSubmitted
 from gmo_tui.screens.confirm import ConfirmScreen
 from gmo_tui.screens.value_dialog import ValueDialog
 from gmo_tui.widgets.order_book import OrderBookLadder
-from gmo_tui.widgets.orders_table import OrdersTable
+from gmo_tui.widgets.orders_table import ON_ITS_WAY, OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from tests.app.conftest import (
     focus_to,
@@ -221,4 +223,41 @@ async def test_rejected_order_shows_the_exchange_message(sim, make_app):
         await wait_for(
             pilot, lambda: table.row_count == 1, "the lost order found and listed", timeout=15
         )
+        await app.shutdown()
+
+
+async def test_an_order_on_its_way_is_not_taken_for_an_exchange_order(sim, make_app):
+    """An order sent but not yet answered is listed under its intent's id, which is a number
+    too: `e` and `c` on it sent ChangeOrder/CancelOrder for that number as if it were the
+    exchange's order id ("Order 1 cannot be changed here"). Now they say it is on its way."""
+    app = make_app(sim)
+    posted: list[object] = []
+    said: list[str] = []
+
+    def hook(message):
+        if isinstance(message, ChangeOrder | CancelOrder):
+            posted.append(message)
+        elif isinstance(message, Notify):
+            said.append(str(message.notification.message))
+
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        await sim.control("delay", {"ms": 4000})
+        await place_resting_buy(pilot, app)
+        table = app.query_one(OrdersTable)
+
+        def sending() -> str | None:
+            return next((k for k in table.keys() if k.startswith(ON_ITS_WAY)), None)
+
+        key = await wait_for(pilot, sending, "the order on its way listed")
+        table.focus()
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause(0.1)
+        assert table.selected_key == key and sending() == key  # still on its way
+        await pilot.press("e", "c")
+        await pilot.pause(0.3)
+        assert posted == [] and table.picked_order_id is None
+        assert sum("on its way" in text for text in said) == 2, said
+        await sim.control("delay", {"ms": 0})
+        await wait_for(pilot, lambda: orders_listed(app, 1), "the order acknowledged")
         await app.shutdown()
