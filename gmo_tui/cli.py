@@ -266,7 +266,13 @@ def run_app(args: argparse.Namespace) -> int:
     credentials: Credentials | None
     if args.demo:
         from gmo_tui.demo_exchange import SimProcess
+        from gmo_tui.sim.symbols import SYMBOL_RULES
 
+        # the built-in exchange's symbols are known without asking it, or starting it
+        if (problem := unknown_symbol(settings.symbol, list(SYMBOL_RULES))) is not None:
+            _remove(demo_dir)
+            print(f"gmo-tui: {problem}", file=sys.stderr)
+            return 2
         # the exchange starts in a process of its own, beside the app rather than before it
         sim_process = SimProcess(seed=args.seed, log=str(log_path))
         try:
@@ -296,16 +302,12 @@ def run_app(args: argparse.Namespace) -> int:
         except cfg.ConfigError as exc:
             print(f"gmo-tui: {exc}", file=sys.stderr)
             return 2
-    if sim_process is not None:  # the built-in exchange's symbols are known without asking it
-        from gmo_tui.sim.symbols import SYMBOL_RULES
-
-        problem = unknown_symbol(settings.symbol, list(SYMBOL_RULES))
-    else:
-        problem = symbol_problem(settings.symbol, settings.endpoint)
-    if problem is not None:
-        for stop in (sim_process, paper):
-            if stop is not None:
-                stop.stop()
+    if (
+        sim_process is None
+        and (problem := symbol_problem(settings.symbol, settings.endpoint)) is not None
+    ):
+        if paper is not None:
+            paper.stop()
         _remove(demo_dir)
         print(f"gmo-tui: {problem}", file=sys.stderr)
         return 2

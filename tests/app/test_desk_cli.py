@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gmo_tui import __version__, cli
+from gmo_tui.demo_exchange import SimProcess
 
 
 def test_version(capsys):
@@ -53,7 +54,10 @@ def test_demo_temp_dir_removed(monkeypatch, capsys):
         return made[-1]
 
     monkeypatch.setattr(cli, "_demo_dir", tracked)
+    started: list[int] = []
+    monkeypatch.setattr(SimProcess, "start", lambda self: started.append(1) or "http://x")
     assert cli.main(["--demo", "--symbol", "nope"]) == 2
+    assert started == []  # the exchange's process is not started for a typo
     # the built-in exchange's symbols are known without a request to it (the demo starts sooner)
     err = capsys.readouterr().err
     assert "unknown symbol NOPE" in err and "BTC_JPY" in err
