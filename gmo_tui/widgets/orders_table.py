@@ -22,7 +22,6 @@ from gmo_tui.market.orders import TrackedOrder
 from gmo_tui.messages import CancelAll, CancelBracket, CancelOrder, ChangeOrder
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
 
-
 ON_ITS_WAY = "sending-"
 """The row key prefix of an order sent but not answered yet (then its intent's id)."""
 
