@@ -209,11 +209,11 @@ async def test_margin_follows_a_fill_at_once_and_names_the_account_value(sim, ma
         start = loop.time()
         await wait_for(
             pilot,
-            lambda: app.session.account.margin.margin != in_use,
-            "margin after the fill",
+            lambda: app.session.account.margin.margin != in_use and len(refreshed) > count,
+            "margin after the fill, and the panes told",
             timeout=5,
         )
-        assert len(refreshed) > count and loop.time() - start < 5
+        assert loop.time() - start < 5
         await app.shutdown()
 
 
@@ -263,7 +263,9 @@ async def test_maintenance_is_noticed_from_the_socket_and_entry_waits_for_the_bo
         reopened.clear()
         await sim.control("status", {"status": "OPEN"})
         await wait_for(pilot, lambda: Banner.MAINTENANCE not in banner.reasons, "banner gone", 20)
-        await wait_for(pilot, lambda: app.session.service.gates.enabled, "entry again", 20)
+        await wait_for(
+            pilot, lambda: app.session.service.gates.enabled and reopened, "entry again", 20
+        )
         assert reopened and all(reopened), "entry re-opened only with the book stream live"
         await app.shutdown()
 
