@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gmo_tui.i18n import _
+from gmo_tui.widgets.ordered_input import OrderedInput
 
 
 class SymbolSearch(ModalScreen[str | None]):
@@ -38,7 +39,7 @@ class SymbolSearch(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(_(" Symbol (type to filter, Enter to switch)"))
-            yield Input(placeholder=self.current, id="search-input")
+            yield OrderedInput(placeholder=self.current, id="search-input")
             yield OptionList(*[Option(s, id=s) for s in self.symbols], id="search-options")
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from gmo_tui.i18n import _
+from gmo_tui.widgets.ordered_input import OrderedInput
 
 V = TypeVar("V")
 
@@ -53,7 +54,7 @@ class ValueDialog(ModalScreen[V | None], Generic[V]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="value-title")
-            yield Input(self.initial, id="value-input", restrict=self.restrict)
+            yield OrderedInput(self.initial, id="value-input", restrict=self.restrict)
             yield Static("", id="value-error")
             yield Static(self.hint or _("Enter to accept · Escape to cancel"), id="value-hint")
 

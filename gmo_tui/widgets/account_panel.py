@@ -24,6 +24,7 @@ from gmo_tui.market.rules import parse_number
 from gmo_tui.messages import HistoryRequested, TransferRequested
 from gmo_tui.widgets.cycler import Cycler
 from gmo_tui.widgets.keyed_table import KeyedTable, Places
+from gmo_tui.widgets.ordered_input import OrderedInput
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from gmo_tui.widgets.repaint_rate import SIDE_PANE_PAINT_S
@@ -146,7 +147,7 @@ class AccountPanel(Vertical):
                 )
                 with Horizontal():
                     yield Label(_("Transfer JPY"), classes="form-label")
-                    yield Input(
+                    yield OrderedInput(
                         id="transfer-amount",
                         placeholder=_("amount"),
                         restrict=r"[0-9.]*",
@@ -165,9 +166,13 @@ class AccountPanel(Vertical):
             with Vertical(id="history-body"):
                 with Horizontal():
                     yield Label(_("From"), classes="form-label")
-                    yield Input(id="history-from", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
+                    yield OrderedInput(
+                        id="history-from", placeholder=_("YYYY-MM-DD HH:MM"), compact=True
+                    )
                     yield Label(_("To"), classes="form-label")
-                    yield Input(id="history-to", placeholder=_("YYYY-MM-DD HH:MM"), compact=True)
+                    yield OrderedInput(
+                        id="history-to", placeholder=_("YYYY-MM-DD HH:MM"), compact=True
+                    )
                     yield Button(_("Fetch"), id="history-fetch", compact=True)
                 yield Static(_("Times in JST; fetched in 30-minute windows."), id="history-status")
                 yield KeyedTable(

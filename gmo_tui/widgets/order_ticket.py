@@ -29,6 +29,7 @@ from gmo_tui.market.sizing import RiskSize, risk_size
 from gmo_tui.messages import BracketSubmitted, TicketSubmitted
 from gmo_tui.trading.bracket_model import BracketSpec, ExitOffset
 from gmo_tui.widgets.cycler import Cycler
+from gmo_tui.widgets.ordered_input import OrderedInput
 from gmo_tui.widgets.render_memo import RenderMemo
 from gmo_tui.widgets.ticket_exits import parse_amount, parse_offset
 
@@ -140,31 +141,33 @@ class OrderTicket(RenderMemo, Vertical, can_focus=False):
             yield Cycler(TIF_CHOICES[ExecutionType.LIMIT], id="ticket-tif")
         with Horizontal(id="row-price"):
             yield Label(_("Price"), classes="label")
-            yield Input(
+            yield OrderedInput(
                 id="ticket-price", placeholder=_("limit price"), restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal():
             yield Label(_("Size"), classes="label")
-            yield Input(id="ticket-size", placeholder=_("size"), restrict=r"[0-9.]*", compact=True)
+            yield OrderedInput(
+                id="ticket-size", placeholder=_("size"), restrict=r"[0-9.]*", compact=True
+            )
         with Horizontal(id="row-losscut"):
             yield Label(_("Losscut"), classes="label")
-            yield Input(
+            yield OrderedInput(
                 id="ticket-losscut", placeholder=_("optional"), restrict=r"[0-9.]*", compact=True
             )
         with Horizontal(id="row-exits"):
             yield Label(_("TP / SL"), classes="label")
-            yield Input(
+            yield OrderedInput(
                 id="ticket-tp", placeholder=_("take-profit"), restrict=EXIT_CHARS, compact=True
             )
-            yield Input(
+            yield OrderedInput(
                 id="ticket-sl", placeholder=_("stop-loss"), restrict=EXIT_CHARS, compact=True
             )
         with Horizontal(id="row-risk"):
             yield Label(_("Trl/Risk"), classes="label")
-            yield Input(
+            yield OrderedInput(
                 id="ticket-trail", placeholder=_("trail"), restrict=r"[0-9.,]*", compact=True
             )
-            yield Input(
+            yield OrderedInput(
                 id="ticket-risk", placeholder=_("JPY at risk"), restrict=r"[0-9.,]*", compact=True
             )
         with Horizontal(id="row-cancel-before", classes="-hidden"):
