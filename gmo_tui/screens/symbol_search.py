@@ -19,10 +19,10 @@ class SymbolSearch(ModalScreen[str | None]):
     DEFAULT_CSS = """
     SymbolSearch { align: center top; }
     SymbolSearch > Vertical {
-        width: 40; height: auto; max-height: 80%; margin-top: 2; border: thick $primary;
+        width: 46; height: auto; max-height: 80%; margin-top: 2; border: thick $primary;
         background: $surface;
     }
-    SymbolSearch Input { border: none; height: 1; }
+    SymbolSearch #search-input { padding: 0 1; }
     SymbolSearch OptionList { height: auto; max-height: 16; border: none; }
     """
     BINDINGS = [
@@ -39,7 +39,7 @@ class SymbolSearch(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(_(" Symbol (type to filter, Enter to switch)"))
-            yield OrderedInput(placeholder=self.current, id="search-input")
+            yield OrderedInput(placeholder=self.current, id="search-input", compact=True)
             yield OptionList(*[Option(s, id=s) for s in self.symbols], id="search-options")
 
     def on_mount(self) -> None:

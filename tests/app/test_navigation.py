@@ -35,6 +35,9 @@ async def test_symbol_switch_by_search_and_palette_and_interval_keys(sim, make_a
         await pilot.press("slash")
         await wait_for(pilot, lambda: isinstance(app.screen, SymbolSearch), "symbol search")
         await type_text(pilot, "eth_j")
+        # what was typed is on screen (the focused field drew a border over its one line)
+        search = app.screen.query_one("#search-input")
+        assert search.content_region.height == 1 and "eth_j" in search.render_line(0).text
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.session.symbol == "ETH_JPY", "switched to ETH_JPY")
         await wait_for(
