@@ -16,7 +16,7 @@ from gmo_tui.view_state import ViewState, save_view_state
 from gmo_tui.widgets.orders_table import OrdersTable
 from gmo_tui.widgets.positions_table import PositionsTable
 from tests.app.conftest import wait_for
-from tests.app.test_snapshots import frozen_app, settled, still
+from tests.app.test_snapshots import clear_toasts, frozen_app, settled, still
 
 
 async def _seed_two_symbols(endpoint: str, key: str, secret: str) -> None:
@@ -76,8 +76,7 @@ def test_all_symbols_positions_and_orders(snap_compare, two_symbol_exchange, tmp
             ),
             "every fill told",
         )
-        await pilot.pause(0.2)  # the last notice's toast is posted, then cleared
-        app.clear_notifications()
+        await clear_toasts(app)
         await pilot.pause(0.1)
         await still(pilot, app)
 

@@ -113,8 +113,18 @@ async def settled(
     # the seeded fill's one notice is told after its burst's quiet time: wait for it
     await wait_for(pilot, lambda: app.main.fills_seen and not len(app.main.bursts), "fill told")
     app.main.query_one("#status").message = ""
-    app.clear_notifications()
+    await clear_toasts(app)
     await still(pilot, app)
+
+
+async def clear_toasts(app: GmoTuiApp) -> None:
+    """Clear every notice said so far. Textual's ``notify`` posts a message to the App: a
+    callback queued behind those messages runs once the App has taken them all (a clear made
+    before could miss a notice on a loaded machine, and its toast stayed in the picture)."""
+    taken = asyncio.Event()
+    app.call_later(taken.set)
+    await taken.wait()
+    app.clear_notifications()
 
 
 async def still(pilot, app: GmoTuiApp) -> None:
