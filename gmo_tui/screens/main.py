@@ -942,12 +942,17 @@ class MainScreen(RenderMemo, Screen[None]):
     def on_fill_arrived(self, message: msg.FillArrived) -> None:
         fill = message.fill
         self.fills_seen += 1
+        match message.source:
+            case FillSource.HISTORY:
+                return  # executed before the app started: in the tables and P&L, not news
+            case FillSource.RECONCILE:
+                self._late_orders.add(fill.order_id)
+            case FillSource.STREAM:
+                pass
         service = self.session.service
         order = service.tracker.get(fill.order_id) if service is not None else None
         done = order is not None and order.remaining <= 0
         self.bursts.add(fill, time.monotonic(), order_done=done)
-        if message.source is FillSource.RECONCILE:
-            self._late_orders.add(fill.order_id)
         self._schedule_bursts()
 
     def _schedule_bursts(self) -> None:

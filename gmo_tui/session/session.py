@@ -729,7 +729,8 @@ class Session:
         self.pnl.add(fill)
         self.refresh_balances()
         self.listener.on_fill(fill, source)
-        self.alerts.fill(fill)
+        if source is not FillSource.HISTORY:  # executed before the start: no fill alert
+            self.alerts.fill(fill)
 
     def on_account_changed(self, part: AccountPart) -> None:
         self.listener.on_account_changed(part)

@@ -20,6 +20,7 @@ class FillSource(StrEnum):
 
     STREAM = "STREAM"  # a private executionEvents frame
     RECONCILE = "RECONCILE"  # a REST read (reconciliation, back-fill, lost-reply lookup)
+    HISTORY = "HISTORY"  # a REST read of a fill executed before this session started
 
 
 class AccountPart(StrEnum):

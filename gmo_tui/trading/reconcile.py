@@ -127,6 +127,7 @@ class Reconciler:
         svc.check_clock()
         if not svc.gates.is_open(Gate.CLOCK):
             return  # signed requests would carry a wrong time: start() again later
+        svc.mark_start()
         if status.status is not ExchangeStatus.OPEN:
             svc.halts.halt_on_status(status.status)
             return

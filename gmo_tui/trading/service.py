@@ -49,7 +49,7 @@ from gmo_tui.i18n import _
 from gmo_tui.market.book import Book
 from gmo_tui.market.fills import Fill, FillLedger
 from gmo_tui.market.intent import OrderIntent
-from gmo_tui.market.orders import OrderTracker
+from gmo_tui.market.orders import OrderState, OrderTracker
 from gmo_tui.market.positions import Positions
 from gmo_tui.market.safety import KillSwitch, SafetyLimits, check_order
 from gmo_tui.trading.gates import EntryGates, Gate
@@ -67,6 +67,9 @@ from gmo_tui.trading.results import (
 )
 
 __all__ = ["ReconcileReason", "ReconcileReport", "TradingService", "intent_key"]
+
+_FINAL_STATUSES = frozenset({OrderState.CANCELED, OrderState.EXECUTED, OrderState.EXPIRED})
+"""Journaled order statuses after which the earlier run had told the order's end."""
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +167,12 @@ class TradingService:
         self.halts = Halts(self, poll_interval=status_poll_interval)
         self.reconciler = Reconciler(self)
         self._journaled_status: dict[int, tuple[str, Decimal]] = {}
+        self.history_before_ms: int | None = None
+        """The exchange's time when the first start-up found the clock in line: a fill executed
+        before it and read by REST is :attr:`FillSource.HISTORY` (kept, not news), unless it
+        belongs to one of our orders that was open, or not yet known, when the app stopped."""
+        self._untold_orders: set[int] = set()
+        self._untold_intents: set[int] = set()
         self._inflight: dict[int, IntentKey] = {}  # intent id -> identity key, on the wire
         self._lock = asyncio.Lock()  # the identity check and the journal write go together
 
@@ -262,7 +271,7 @@ class TradingService:
             await self.journal_order_state(order_id)
         for fill in new:
             try:
-                self.listener.on_fill(fill, source)
+                self.listener.on_fill(fill, self._source_of(fill, source))
             except Exception:
                 log.exception("listener.on_fill failed")
         if new:
@@ -270,6 +279,34 @@ class TradingService:
         if orders:
             self.changed(AccountPart.ORDERS)
         return new
+
+    def mark_start(self) -> None:
+        """The first start-up with the clock in line: fills executed before now are history,
+        except those of our orders the journal had open or unanswered (never told)."""
+        if self.history_before_ms is not None:
+            return
+        self.history_before_ms = self.exchange_now_ms()
+        for entry in self.journal.entries():
+            if not entry.kind.creates_order:
+                continue
+            if entry.unresolved:
+                self._untold_intents.add(entry.id)
+            elif entry.order_id is not None and entry.order_status not in _FINAL_STATUSES:
+                self._untold_orders.add(entry.order_id)
+
+    def _source_of(self, fill: Fill, source: FillSource) -> FillSource:
+        """A fill REST read that was executed before this session started is history."""
+        before = self.history_before_ms
+        if source is not FillSource.RECONCILE or before is None:
+            return source
+        if fill.timestamp.timestamp() * 1000 >= before or self._untold(fill.order_id):
+            return source
+        return FillSource.HISTORY
+
+    def _untold(self, order_id: int) -> bool:
+        if order_id in self._untold_orders:
+            return True
+        return any(self.journal.get(i).order_id == order_id for i in self._untold_intents)
 
     async def apply_orders(self, orders: Iterable[models.Order]) -> None:
         """Order rows from REST: the tracker, and the journal status of our intents."""

@@ -315,3 +315,64 @@ async def test_a_start_in_maintenance_brings_every_pane_back_once_open(sim, make
         await wait_for(pilot, lambda: "Order entry enabled" in main.status.message, "said")
         assert Banner.MAINTENANCE not in banner.reasons
         await app.shutdown()
+
+
+async def test_fills_from_before_the_start_are_loaded_not_told_as_news(sim, make_app, rest):
+    """A restart after a day of trading: the fills the exchange lists from before the start
+    fill the Executions table and today's P&L, without a "Fill:" notice and a bell for every
+    order (each was told as a fill "recovered from the exchange"); one after the start is."""
+    for _ in range(3):
+        await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+    app = make_app(sim, bell=True)
+    bells: list[float] = []
+    app.bell = lambda: bells.append(1.0)  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        executions = app.main.query_one(AccountPanel).executions_table
+        await wait_for(pilot, lambda: app.main.fills_seen >= 3, "the earlier fills loaded")
+        await wait_for(pilot, lambda: executions.row_count >= 3, "in the Executions table")
+        await pilot.pause(1.0)  # longer than a burst's quiet time: any notice would be out
+        assert not [n for n in app.main.notices if n.startswith("Fill:")] and not bells
+        assert app.main.header.net is not None and app.main.header.net.size == Decimal("0.03")
+        order_id = await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))
+        await wait_for(
+            pilot,
+            lambda: any(f"order {order_id}" in n for n in app.main.notices),
+            "the new fill told",
+        )
+        assert len([n for n in app.main.notices if n.startswith("Fill:")]) == 1 and bells
+        await app.shutdown()
+
+
+async def test_our_order_filled_while_the_app_was_closed_is_told_at_the_start(sim, make_app, rest):
+    """The other side of the rule above: an order this app placed, still working when it
+    quit, filled meanwhile: the next start tells that fill (recovered), and only that one."""
+    first = make_app(sim)
+    async with first.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, first)
+        service = first.session.service
+        assert service is not None
+        bid = first.session.books["BTC_JPY"].best_bid
+        assert bid is not None
+        price = on_tick(first, bid * Decimal("0.98"))  # well under the market: it rests
+        placed = await service.submit(
+            OrderIntent("BTC_JPY", Side.BUY, ExecutionType.LIMIT, Decimal("0.01"), price)
+        )
+        assert placed.order_id is not None
+        await first.shutdown()
+    await sim.control("fill", {"orderId": placed.order_id})
+    other = await rest.place_order("BTC_JPY", "BUY", "MARKET", Decimal("0.01"))  # not ours
+    again = make_app(sim)
+    async with again.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, again)
+        await wait_for(pilot, lambda: again.main.fills_seen >= 2, "both fills loaded")
+        await wait_for(
+            pilot,
+            lambda: any(f"order {placed.order_id}" in n for n in again.main.notices),
+            "our order's fill told",
+        )
+        await pilot.pause(1.0)
+        told = [n for n in again.main.notices if n.startswith("Fill:")]
+        assert len(told) == 1 and "recovered from the exchange" in told[0]
+        assert not any(f"order {other}" in n for n in again.main.notices)
+        await again.shutdown()
