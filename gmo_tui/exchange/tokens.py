@@ -32,6 +32,16 @@ class WsTokenApi(Protocol):
     async def delete_ws_token(self, token: str) -> Any: ...
 
 
+ORPHAN_WAIT_S = 5.0
+"""How long a clean exit waits for the answer to a create its caller gave up on."""
+
+
+def _retrieve(request: asyncio.Future[str]) -> None:
+    """Mark a create's failure as seen (an orphan nobody awaits would log it at exit)."""
+    if not request.cancelled():
+        request.exception()
+
+
 class TokenManager:
     """Owns the private WebSocket token. Never prints it; ``repr`` says only whether one is held.
 
@@ -52,6 +62,9 @@ class TokenManager:
         self._refreshed_at = 0.0
         self._seen: set[str] = set()
         self._lock = asyncio.Lock()
+        self._orphans: list[asyncio.Future[str]] = []
+        """Creates whose caller was cancelled while the request was out (a quit during a
+        reconnect): the exchange may make the token anyway; :meth:`delete` deletes it."""
         self.last_error = ""
         self.counters: dict[str, int] = {
             "created": 0,
@@ -135,17 +148,36 @@ class TokenManager:
             return self._token
 
     async def delete(self) -> None:
-        """Delete the held token (clean exit). Errors are logged (redacted), never raised."""
+        """Delete the held token, and any a cancelled create made (clean exit). Errors are
+        logged (redacted), never raised."""
         async with self._lock:
             token, self._token = self._token, None
             if token is not None:
                 await self._delete_quietly(token)
+            orphans, self._orphans = self._orphans, []
+            if not orphans:
+                return
+            done, _late = await asyncio.wait(orphans, timeout=ORPHAN_WAIT_S)
+            for request in done:
+                if request.cancelled() or request.exception() is not None:
+                    continue
+                made = request.result()
+                if isinstance(made, str) and made:
+                    self._seen.add(made)
+                    await self._delete_quietly(made)
 
     # ------------------------------------------------------------------ internals
 
     async def _create(self) -> None:
+        # shielded: a caller cancelled while the request is out must not lose a token the
+        # exchange made anyway (it would stay alive there until it expires)
+        request = asyncio.ensure_future(self._rest.create_ws_token())
+        request.add_done_callback(_retrieve)
         try:
-            token = await self._rest.create_ws_token()
+            token = await asyncio.shield(request)
+        except asyncio.CancelledError:
+            self._orphans.append(request)
+            raise
         except Exception as exc:
             self.last_error = self.redact(f"{type(exc).__name__}: {exc}")
             raise

@@ -155,3 +155,30 @@ async def test_the_logging_filter_redacts_formatted_messages(
     logger.info("plain line")
     lines = [r.getMessage() for r in caplog.records if r.name == "test.redacting"]
     assert lines == ["> GET /ws/private/v1/<token> HTTP/1.1", "plain line"]
+
+
+async def test_a_create_cancelled_while_out_is_deleted_on_close(
+    tokens: TokenManager, rest: FakeRest
+) -> None:
+    """A quit while the private stream was taking a new token: the exchange made the token,
+    the cancelled caller never saw it, and it stayed alive at the exchange (found by
+    `test_history_transfer_maintenance_and_clean_quit`: 1 token left after quitting)."""
+    answer = asyncio.Event()
+
+    async def create_then_answer_late() -> str:
+        rest.serial += 1
+        token = f"tok{rest.serial:04d}SECRETSECRET"
+        rest.calls.append(("create", token))  # the exchange has made it
+        await answer.wait()  # ... the reply is still on its way
+        return token
+
+    rest.create_ws_token = create_then_answer_late  # type: ignore[method-assign]
+    taking = asyncio.create_task(tokens.get())
+    await asyncio.sleep(0.01)
+    taking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await taking
+    answer.set()
+    await tokens.delete()
+    assert rest.calls == [("create", "tok0001SECRETSECRET"), ("delete", "tok0001SECRETSECRET")]
+    assert not tokens.has_token
