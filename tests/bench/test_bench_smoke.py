@@ -55,7 +55,12 @@ def test_proc_readers_see_this_process() -> None:
 
 
 def test_pty_output_is_timestamped() -> None:
-    code = "import time; print('warming'); time.sleep(0.2); print('marker-xyz', flush=True)"
+    # the child stays until the test ends: a pty whose child has exited may drop its last
+    # output before the reader took it (Linux hands it over from a work queue)
+    code = (
+        "import time; print('warming'); time.sleep(0.2); print('marker-xyz', flush=True);"
+        " time.sleep(30)"
+    )
     with AppPty([sys.executable, "-c", code]) as app:
         t0 = time.monotonic()
         seen = app.wait_for(b"marker-xyz", 0, timeout=10)
@@ -93,9 +98,11 @@ def test_slow_link_reader_takes_small_chunks_and_loses_nothing() -> None:
     and still gets every byte; the by-column breakdown attributes bytes to cursor moves."""
     from bench.termbytes import bytes_by_column
 
-    code = "import sys; sys.stdout.write('\\x1b[1;5H' + 'x' * 20000); sys.stdout.flush()"
+    code = (
+        "import sys, time; sys.stdout.write('\\x1b[1;5H' + 'x' * 20000); sys.stdout.flush();"
+        " time.sleep(30)"  # alive until the test ends (see test_pty_output_is_timestamped)
+    )
     with AppPty([sys.executable, "-c", code], read_bytes_per_s=200_000, delay_s=0.05) as app:
-        app.proc.wait(20)
         assert app.wait_for(b"x" * 100, 0, timeout=20) is not None
         deadline = time.monotonic() + 20
         while app.buffer.count(b"x") < 20000 and time.monotonic() < deadline:
@@ -114,7 +121,7 @@ def test_a_marker_written_in_pieces_is_found_on_the_screen() -> None:
     code = (
         "import sys, time; w = sys.stdout.write; w('\\x1b[3;5H7.0122'); sys.stdout.flush();"
         "time.sleep(0.3); w('\\x1b[38;2;1;2;3m\\x1b[3;10H3\\x1b[0m'); sys.stdout.flush();"
-        "time.sleep(0.5)"
+        "time.sleep(30)"  # alive until the test ends (see test_pty_output_is_timestamped)
     )
     with AppPty([sys.executable, "-c", code], cols=40, rows=5) as app:
         seen = app.wait_for(b"7.0123", 0, timeout=5)
