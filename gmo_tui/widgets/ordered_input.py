@@ -20,6 +20,8 @@ from textual.widgets import Input
 
 class OrderedInput(Input):
     async def on_key(self, event: events.Key) -> None:
+        if event.is_printable:
+            return  # Input binds no printable key: typing skips the binding lookup
         active = self.screen.active_bindings.get(event.key)
         if active is None or active.node is not self or active.binding.priority:
             return
